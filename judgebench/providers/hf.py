@@ -36,6 +36,7 @@ judging) is ~7× slower than fp32. On GPUs: bf16 where supported, else fp16.
 from __future__ import annotations
 
 import copy
+import inspect
 import math
 import secrets
 from collections.abc import Callable, Sequence
@@ -185,6 +186,7 @@ class HFProvider:
             self.tokenizer.pad_token = self.tokenizer.eos_token or self.tokenizer.unk_token
         self.tokenizer.padding_side = "left"
         self.eos_ids = self._eos_ids()
+        self._cache_kwarg = _cache_kwarg(self.model)
         size = local.batch_size or auto_batch_size(self.model, self.device, self.dtype)
         self._batcher: MicroBatcher[_Generate | _Score, Completion | dict[str, float]] = MicroBatcher(
             self._run_batch, max_batch=size
@@ -326,9 +328,11 @@ class HFProvider:
                 continue
             logprob = float(first[tail[0]])
             if len(tail) > 1:
-                cache = copy.deepcopy(output.past_key_values)  # the forward below extends it
+                cache = copy.deepcopy(_output_cache(output))  # the forward below extends it
                 more = self.model(
-                    input_ids=torch.tensor([tail[:-1]], device=self.device), past_key_values=cache, use_cache=True
+                    input_ids=torch.tensor([tail[:-1]], device=self.device),
+                    use_cache=True,
+                    **{self._cache_kwarg: cache},
                 )
                 steps = torch.log_softmax(more.logits[0].float(), dim=-1)
                 logprob += sum(float(steps[i, token]) for i, token in enumerate(tail[1:]))
@@ -353,6 +357,24 @@ class HFProvider:
     async def aclose(self) -> None:
         """Stop the batcher; the model is freed with the provider."""
         await self._batcher.aclose()
+
+
+def _cache_kwarg(model: Any) -> str:
+    """The name ``model.forward`` takes a key/value cache under.
+
+    transformers 5.x renamed ``past_key_values`` to ``cache`` (the old name warns, and goes in 5.40);
+    earlier releases only know ``past_key_values``. Ask the signature rather than the version:
+    remote-code models keep their own names.
+    """
+    parameters = inspect.signature(model.forward).parameters
+    return "cache" if "cache" in parameters else "past_key_values"
+
+
+def _output_cache(output: Any) -> Any:
+    """The key/value cache a forward pass returned: ``output.cache`` (transformers 5.x), else the old name."""
+    if "cache" in output:
+        return output["cache"]
+    return output["past_key_values"]
 
 
 def _chars(messages: Sequence[Message]) -> int:
