@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +75,8 @@ def test_fault_storm_over_thousands_of_calls(tmp_path: Path) -> None:
             )
         )
         judge_s = time.perf_counter() - start
-        outcomes = Counter(r.outcome for r in server.requests)
+        requests = server.requests
+        outcomes = Counter(r.outcome for r in requests)
 
     # Every item ends finished, or recorded as failed with its reason; none twice.
     records = lines(answers.path)
@@ -84,35 +88,103 @@ def test_fault_storm_over_thousands_of_calls(tmp_path: Path) -> None:
     assert len(grades) == 800
     assert len({r["key"] for r in grades}) == 800
     assert all(r["status"] == "ok" or (r["status"] == "failed" and r["error"]) for r in grades)
-    # The storm really happened, and hangs ended at the client timeout rather than the server's 3 s.
+    # The storm really happened.
     for fault in ("rate_limit", "server_error", "slow", "malformed", "truncate"):
         assert outcomes[fault] > 0, outcomes
+    # Hangs ended at the client's timeout (0.5 s) rather than the server's 3 s: every hung call was
+    # asked again after it — an order of events, not a stopwatch reading.
+    asked: dict[str, list[int]] = {}
+    for i, request in enumerate(requests):
+        asked.setdefault(json.dumps(request.json, sort_keys=True), []).append(i)
+    hung = [i for i, r in enumerate(requests) if r.outcome == "slow"]
+    assert all(asked[json.dumps(requests[i].json, sort_keys=True)][-1] > i for i in hung)
     calls = sum(outcomes.values())
     assert calls > 1600
     print(
         f"\nfault storm: {calls} requests ({dict(outcomes)}); 800 answer calls in {answers_s:.1f} s, "
         f"800 judge calls in {judge_s:.1f} s at --parallel 64"
     )
-    # Latency-bound ideal is well under 1 s; each hang costs the 0.5 s timeout, 64 calls at a time. Stay near it.
-    assert answers_s < 30
-    assert judge_s < 30
+
+
+class Gate:
+    """Holds every reply until the test lets it through: the test, not the clock, decides how far a run gets.
+
+    A killed process's held replies are let go by :meth:`next_run` (their client is gone) without
+    using the next run's permits.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._permits = 0
+        self._run = 0
+        self._open = False
+        self.released = 0  # replies let through in the current run
+
+    def wait(self) -> None:
+        with self._cond:
+            run = self._run
+            self._cond.wait_for(lambda: self._open or self._permits > 0 or self._run != run)
+            if self._run == run and not self._open:
+                self._permits -= 1
+                self.released += 1
+
+    def allow(self, n: int) -> None:
+        with self._cond:
+            self._permits += n
+            self._cond.notify_all()
+
+    def next_run(self, *, open_: bool = False) -> None:
+        with self._cond:
+            self._run += 1
+            self._permits = 0
+            self.released = 0
+            self._open = open_
+            self._cond.notify_all()
+
+
+def count_lines(path: Path) -> int:
+    return path.read_bytes().count(b"\n") if path.exists() else 0
+
+
+def wait_for(proc: subprocess.Popen[str], condition: Callable[[], bool]) -> None:
+    """Poll until ``condition()`` holds; fails if the process exits first (pytest-timeout ends a hang)."""
+    while not condition():
+        assert proc.poll() is None, f"exited {proc.returncode} before the kill point"
+        time.sleep(0.002)
 
 
 def test_kill_minus_9_at_random_moments_loses_nothing(tmp_path: Path) -> None:
+    """Six kill -9s per stage, each at a moment chosen by observed progress, never by a timer.
+
+    The loopback server holds every reply until the test releases it, so a run can never finish before
+    its kill: a stage has 80 calls and six runs release at most 24 replies. Kill moments: a request
+    in flight and nothing paid yet; k replies delivered (paid) but maybe not yet written; k calls just
+    recorded on disk (the answers' call journal, or judgment lines) with the next requests in flight.
+    """
     qfile = write_questions(tmp_path / "crash.jsonl", n=40)
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
     env.update({"OPENAI_API_KEY": "sk-crash-test", "COLUMNS": "200"})
     rng = random.Random(20261123)
-    with LLMServer(reply=deterministic_reply, latency=0.05) as server:
+    gate = Gate()
+
+    def gated_reply(body: dict[str, Any]) -> str:
+        gate.wait()
+        return deterministic_reply(body)
+
+    crash = tmp_path / "results" / "crash"
+    with LLMServer(reply=gated_reply) as server:
         common = ["-q", str(qfile), "--base-url", server.base_url, "--parallel", "4"]
         stages = [
-            ["gen-answers", "-m", "openai/m", *common],
-            ["judge", "-j", "openai/judge", *common],
+            (["gen-answers", "-m", "openai/m", *common], crash / "calls" / "openai__m.jsonl"),
+            (["judge", "-j", "openai/judge", *common], crash / "judgments" / "openai__judge_single.jsonl"),
         ]
-        kills = []
-        for stage in stages:
-            killed_here = 0
-            while True:
+        kills = 0
+        moments: Counter[str] = Counter()
+        for stage, progress in stages:
+            for attempt in range(7):
+                last = attempt == 6
+                gate.next_run(open_=last)
+                requests_before, lines_before = len(server.requests), count_lines(progress)
                 proc = subprocess.Popen(
                     [sys.executable, "-m", "judgebench", *stage],
                     cwd=tmp_path,
@@ -121,26 +193,33 @@ def test_kill_minus_9_at_random_moments_loses_nothing(tmp_path: Path) -> None:
                     stderr=subprocess.PIPE,
                     text=True,
                 )
-                try:
-                    proc.wait(timeout=rng.uniform(0.7, 1.6) if killed_here < 5 else 120)
-                except subprocess.TimeoutExpired:
+                if not last:
+                    moment = rng.choice(["in flight", "paid", "recorded"])
+                    k = rng.randint(1, 4)
+                    if moment == "in flight":
+                        wait_for(proc, lambda before=requests_before: len(server.requests) > before)
+                    elif moment == "paid":
+                        gate.allow(k)
+                        wait_for(proc, lambda k=k: gate.released == k)
+                    else:
+                        gate.allow(k)
+                        target = lines_before + k
+                        wait_for(proc, lambda path=progress, target=target: count_lines(path) >= target)
                     proc.kill()  # SIGKILL: no cleanup, no flush, no lock release but the kernel's
-                    proc.wait()
-                    killed_here += 1
+                    moments[moment] += 1
+                _, stderr = proc.communicate()
+                if not last:
+                    assert proc.returncode == -signal.SIGKILL, stderr
+                    kills += 1
                     continue
-                finally:
-                    assert proc.stderr is not None
-                    stderr = proc.stderr.read()
-                    proc.stderr.close()
                 assert proc.returncode == 0, stderr
                 assert "Traceback" not in stderr
-                break
-            kills.append(killed_here)
-        assert sum(kills) >= 10
+        assert kills == 12
+        assert sorted(moments) == ["in flight", "paid", "recorded"], moments
 
         reference = tmp_path / "reference"
         reference.mkdir()
-        for stage in stages:
+        for stage, _ in stages:
             assert judgebench(*stage, cwd=reference, env={"OPENAI_API_KEY": "sk-crash-test"}).returncode == 0
 
     def answers(root: Path) -> dict[int, list[str]]:
