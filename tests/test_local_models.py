@@ -16,7 +16,7 @@ from clirun import assert_one_line_error, judgebench
 from judgebench.errors import ConfigError, UsageError
 from judgebench.pipeline import AnswerJob, gen_answers
 from judgebench.pipeline.judge import JudgeJob, judge
-from judgebench.providers import Completion, Decoding, LocalOptions, ProviderOptions, create_provider
+from judgebench.providers import Completion, Decoding, LocalOptions, ProviderOptions, VerdictLogprobs, create_provider
 from judgebench.records import Message
 from judgebench.storage import load_answers, load_judgments
 
@@ -224,6 +224,15 @@ def test_verdict_distribution_is_exact_and_local_judge_never_fails_to_parse(tiny
 
     logprobs = asyncio.run(scores())
     assert set(logprobs) == {"1", "7", "10"} and all(lp < 0 for lp in logprobs.values())
+    # The tokens it read are counted: the prompt once, plus each verdict's tokens after its first.
+    text = p.prompt_text([Message("user", "grade it")]) + "[["
+    prefix = len(p.tokenizer(text, add_special_tokens=False)["input_ids"])
+    extra = sum(
+        len(p.tokenizer(text + v + "]]", add_special_tokens=False)["input_ids"]) - prefix - 1 for v in ["1", "7", "10"]
+    )
+    assert isinstance(logprobs, VerdictLogprobs)
+    assert (logprobs.input_tokens, logprobs.output_tokens) == (prefix + extra, 0)
+    assert prefix > 5 and extra >= 3  # every tail ends with "]]" after the value
 
     qfile = write_questions(tmp_path / "mini.jsonl", n=2)
     results = tmp_path / "results"
@@ -237,6 +246,7 @@ def test_verdict_distribution_is_exact_and_local_judge_never_fails_to_parse(tiny
         provider=provider(tiny_llama),
     )
     assert (run.judged, run.unparsed, run.failed) == (4, 0, 0)
+    assert run.usage.calls == 4 and run.usage.input_tokens > 4 * prefix and run.usage.output_tokens == 0
     rows = load_judgments(run.path)
     assert all(r.score is not None and 1.0 <= r.score <= 10.0 for r in rows)
     assert all("read from token probabilities" in r.judgment for r in rows)

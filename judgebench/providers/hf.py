@@ -49,7 +49,7 @@ import transformers
 from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig, LogitsProcessor, LogitsProcessorList
 
 from judgebench.errors import ConfigError, UsageError
-from judgebench.providers import Completion, Decoding, ProviderOptions
+from judgebench.providers import Completion, Decoding, ProviderOptions, VerdictLogprobs
 from judgebench.providers.batching import MicroBatcher
 from judgebench.providers.local import model_source
 from judgebench.records import Message
@@ -236,7 +236,12 @@ class HFProvider:
     async def verdict_distribution(
         self, messages: Sequence[Message], opener: str, values: Sequence[str], closer: str
     ) -> dict[str, float]:
-        """Exact log-probability of the reply starting ``opener + value + closer``, for each value."""
+        """Exact log-probability of the reply starting ``opener + value + closer``, for each value.
+
+        Returns a :class:`~judgebench.providers.VerdictLogprobs`: its ``input_tokens`` counts the
+        prompt once plus each verdict's extra tokens (all the tokens run through the model);
+        ``output_tokens`` is 0 (nothing is generated).
+        """
         request = _Score(tuple(messages), opener, tuple(values), closer)
         result = await self._batcher.submit(request, size=_chars(messages), group=("score",))
         assert isinstance(result, dict)
@@ -315,12 +320,13 @@ class HFProvider:
         generator.manual_seed(decoding.seed if decoding.seed is not None else secrets.randbits(63))
         return generator
 
-    def _score(self, request: _Score) -> dict[str, float]:
+    def _score(self, request: _Score) -> VerdictLogprobs:
         prefix_text = self.prompt_text(request.messages) + request.opener
         prefix = self._encode(prefix_text)
         output = self.model(input_ids=torch.tensor([prefix], device=self.device), use_cache=True, logits_to_keep=1)
         first = torch.log_softmax(output.logits[0, -1].float(), dim=-1)
         scores: dict[str, float] = {}
+        read = len(prefix)
         for value in request.values:
             joint = self._encode(prefix_text + value + request.closer)
             tail = joint[len(prefix) :] if joint[: len(prefix)] == prefix else self._encode(value + request.closer)
@@ -334,11 +340,12 @@ class HFProvider:
                     use_cache=True,
                     **{self._cache_kwarg: cache},
                 )
+                read += len(tail) - 1
                 steps = torch.log_softmax(more.logits[0].float(), dim=-1)
                 logprob += sum(float(steps[i, token]) for i, token in enumerate(tail[1:]))
             if math.isfinite(logprob):
                 scores[value] = logprob
-        return scores
+        return VerdictLogprobs(scores, input_tokens=read, output_tokens=0)
 
     # --- the rest of the Provider protocol ------------------------------------------------
 
