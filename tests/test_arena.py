@@ -171,6 +171,7 @@ def free_port() -> int:
 
 
 @pytest.mark.browser
+@pytest.mark.slow
 def test_arena_in_chromium(bench: ArenaJob, browser: Any) -> None:
     import uvicorn
     from selenium.webdriver.common.by import By

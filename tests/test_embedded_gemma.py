@@ -9,7 +9,7 @@ import pytest
 from builders import write_questions
 from clirun import judgebench
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
+pytestmark = [pytest.mark.long, pytest.mark.timeout(1200)]
 
 
 def test_embedded_gemma_answers_and_judges_offline(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from builders import write_questions
 from clirun import judgebench
 from llm_server import FaultMix, LLMServer, last_user_text
@@ -42,6 +43,7 @@ def lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
+@pytest.mark.slow
 def test_fault_storm_over_thousands_of_calls(tmp_path: Path) -> None:
     faults = FaultMix(
         rate_limit=0.05, retry_after="0", server_error=0.02, slow=0.01, slow_delay=3.0, malformed=0.01, truncate=0.01
@@ -153,6 +155,7 @@ def wait_for(proc: subprocess.Popen[str], condition: Callable[[], bool]) -> None
         time.sleep(0.002)
 
 
+@pytest.mark.slow
 def test_kill_minus_9_at_random_moments_loses_nothing(tmp_path: Path) -> None:
     """Six kill -9s per stage, each at a moment chosen by observed progress, never by a timer.
 

@@ -389,6 +389,9 @@ def run_command(
     limit: Limit = None,
     question_ids: QuestionIds = None,
     max_tokens: Annotated[int, typer.Option("--max-tokens", help="New-token limit per answer turn.")] = 1024,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Sampling seed of the answers, where the model honours one.")
+    ] = None,
     verdict: Annotated[
         VerdictMode, typer.Option("--verdict", help="Judge verdicts: auto, text or logprobs (see judge --help).")
     ] = "auto",
@@ -417,8 +420,8 @@ def run_command(
         judge_base_url or base_url, api_key_env, device=device, dtype=dtype, batch=batch_size_
     )
     failed = sum(
-        _answers(m, questions, results_dir, parallel=parallel, max_tokens=max_tokens, limit=limit, question_ids=ids,
-                 options=options, max_cost=max_cost, prices=prices)
+        _answers(m, questions, results_dir, parallel=parallel, max_tokens=max_tokens, seed=seed, limit=limit,
+                 question_ids=ids, options=options, max_cost=max_cost, prices=prices)
         for m in models
     )  # fmt: skip
     judged = _judge(

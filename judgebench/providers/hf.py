@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import logging
 import math
 import secrets
 from collections.abc import Callable, Sequence
@@ -54,11 +55,32 @@ from judgebench.providers.batching import MicroBatcher
 from judgebench.providers.local import model_source
 from judgebench.records import Message
 
-__all__ = ["HFProvider", "auto_batch_size", "resolve_device", "resolve_dtype"]
+__all__ = ["HFProvider", "auto_batch_size", "resolve_device", "resolve_dtype", "route_library_output"]
 
 _END_OF_TURN = ("<end_of_turn>", "<start_of_turn>", "<|eot_id|>", "<|im_end|>", "<|end|>", "<|endoftext|>")
 _DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 _CPU_BATCH = 8
+
+
+def route_library_output() -> bool:
+    """Send transformers' log lines through Python logging, and show its progress bars only when verbose.
+
+    transformers prints warnings and notes (deprecations, GGUF dtype advice…) through its own
+    stderr handler; here they propagate to the root logger instead, where the CLI shows them with
+    ``-v`` and drops them otherwise. Verbose means the ``judgebench`` logger is enabled for INFO
+    (the CLI's ``-v``). Safe to call repeatedly.
+
+    Returns:
+        Whether judgebench is verbose (callers also let other libraries' output through then).
+    """
+    verbose = logging.getLogger("judgebench").isEnabledFor(logging.INFO)
+    transformers.utils.logging.disable_default_handler()
+    transformers.utils.logging.enable_propagation()
+    if verbose:
+        transformers.utils.logging.enable_progress_bar()  # type: ignore[no-untyped-call]
+    else:
+        transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    return verbose
 
 
 def resolve_device(spec: str) -> str:
@@ -162,7 +184,7 @@ class HFProvider:
         source = model_source(model, self._model_id)
         self.device = resolve_device(local.device)
         self.dtype = resolve_dtype(local.dtype, self.device)
-        transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # we draw progress
+        route_library_output()  # its log lines through logging, no progress bars unless -v: we draw progress
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(source)
             loaded: Any = AutoModelForCausalLM.from_pretrained(source, dtype=self.dtype)
