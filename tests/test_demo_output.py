@@ -50,7 +50,11 @@ def restore_logging() -> Iterator[None]:
 @pytest.mark.usefixtures("restore_logging")
 @pytest.mark.parametrize(("verbose", "shown"), [(0, False), (1, True)])
 def test_library_warnings_show_only_with_verbose(capsys: pytest.CaptureFixture[str], verbose: int, shown: bool) -> None:
+    pytest.importorskip("transformers")
+    from judgebench.providers.hf import route_library_output
+
     configure_logging(verbose)
+    route_library_output()  # what loading a local model does
     with warnings.catch_warnings():
         warnings.simplefilter("always")  # this test's warning is the subject, not a failure
         warnings.warn("a library's note", FutureWarning, stacklevel=1)

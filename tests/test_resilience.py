@@ -48,7 +48,7 @@ def test_fault_storm_over_thousands_of_calls(tmp_path: Path) -> None:
     faults = FaultMix(
         rate_limit=0.05, retry_after="0", server_error=0.02, slow=0.01, slow_delay=3.0, malformed=0.01, truncate=0.01
     )
-    qfile = write_questions(tmp_path / "storm.jsonl", n=400)
+    qfile = write_questions(tmp_path / "storm.jsonl", n=300)
     retry = RetryPolicy(max_attempts=8, initial=0.01, max_wait=0.05)
     with LLMServer(reply=deterministic_reply, faults=faults, latency=0.005) as server:
         options = ProviderOptions(base_url=server.base_url, timeout=0.5)
@@ -82,13 +82,13 @@ def test_fault_storm_over_thousands_of_calls(tmp_path: Path) -> None:
 
     # Every item ends finished, or recorded as failed with its reason; none twice.
     records = lines(answers.path)
-    assert len(records) == 400
-    assert len({r["question_id"] for r in records}) == 400
+    assert len(records) == 300
+    assert len({r["question_id"] for r in records}) == 300
     assert all(r["status"] == "ok" or r["error"] for r in records)
-    assert answers.answered + answers.failed == 400
+    assert answers.answered + answers.failed == 300
     grades = lines(judged.path)
-    assert len(grades) == 800
-    assert len({r["key"] for r in grades}) == 800
+    assert len(grades) == 600
+    assert len({r["key"] for r in grades}) == 600
     assert all(r["status"] == "ok" or (r["status"] == "failed" and r["error"]) for r in grades)
     # The storm really happened.
     for fault in ("rate_limit", "server_error", "slow", "malformed", "truncate"):
@@ -101,10 +101,10 @@ def test_fault_storm_over_thousands_of_calls(tmp_path: Path) -> None:
     hung = [i for i, r in enumerate(requests) if r.outcome == "slow"]
     assert all(asked[json.dumps(requests[i].json, sort_keys=True)][-1] > i for i in hung)
     calls = sum(outcomes.values())
-    assert calls > 1600
+    assert calls > 1200
     print(
-        f"\nfault storm: {calls} requests ({dict(outcomes)}); 800 answer calls in {answers_s:.1f} s, "
-        f"800 judge calls in {judge_s:.1f} s at --parallel 64"
+        f"\nfault storm: {calls} requests ({dict(outcomes)}); 600 answer calls in {answers_s:.1f} s, "
+        f"600 judge calls in {judge_s:.1f} s at --parallel 64"
     )
 
 
@@ -144,6 +144,9 @@ class Gate:
             self._cond.notify_all()
 
 
+MOMENTS = ["in flight", "paid", "recorded"]
+
+
 def count_lines(path: Path) -> int:
     return path.read_bytes().count(b"\n") if path.exists() else 0
 
@@ -157,10 +160,10 @@ def wait_for(proc: subprocess.Popen[str], condition: Callable[[], bool]) -> None
 
 @pytest.mark.slow
 def test_kill_minus_9_at_random_moments_loses_nothing(tmp_path: Path) -> None:
-    """Six kill -9s per stage, each at a moment chosen by observed progress, never by a timer.
+    """Four kill -9s per stage, each at a moment chosen by observed progress, never by a timer.
 
     The loopback server holds every reply until the test releases it, so a run can never finish before
-    its kill: a stage has 80 calls and six runs release at most 24 replies. Kill moments: a request
+    its kill: a stage has 80 calls and four runs release at most 16 replies. Kill moments: a request
     in flight and nothing paid yet; k replies delivered (paid) but maybe not yet written; k calls just
     recorded on disk (the answers' call journal, or judgment lines) with the next requests in flight.
     """
@@ -184,8 +187,9 @@ def test_kill_minus_9_at_random_moments_loses_nothing(tmp_path: Path) -> None:
         kills = 0
         moments: Counter[str] = Counter()
         for stage, progress in stages:
-            for attempt in range(7):
-                last = attempt == 6
+            plan = [*rng.sample(MOMENTS, len(MOMENTS)), rng.choice(MOMENTS)]  # every moment, in a random order
+            for attempt in range(5):
+                last = attempt == 4
                 gate.next_run(open_=last)
                 requests_before, lines_before = len(server.requests), count_lines(progress)
                 proc = subprocess.Popen(
@@ -197,7 +201,7 @@ def test_kill_minus_9_at_random_moments_loses_nothing(tmp_path: Path) -> None:
                     text=True,
                 )
                 if not last:
-                    moment = rng.choice(["in flight", "paid", "recorded"])
+                    moment = plan[attempt]
                     k = rng.randint(1, 4)
                     if moment == "in flight":
                         wait_for(proc, lambda before=requests_before: len(server.requests) > before)
@@ -217,8 +221,8 @@ def test_kill_minus_9_at_random_moments_loses_nothing(tmp_path: Path) -> None:
                     continue
                 assert proc.returncode == 0, stderr
                 assert "Traceback" not in stderr
-        assert kills == 12
-        assert sorted(moments) == ["in flight", "paid", "recorded"], moments
+        assert kills == 8
+        assert sorted(moments) == sorted(MOMENTS) and moments.total() == 8, moments
 
         reference = tmp_path / "reference"
         reference.mkdir()
