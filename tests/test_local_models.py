@@ -6,7 +6,7 @@ import asyncio
 import json
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -33,6 +33,14 @@ PROMPTS = [
     "refine that now: seven eight nine ten",
 ]
 GREEDY = Decoding(temperature=0.0, max_tokens=12)
+
+
+@pytest.fixture(autouse=True)
+def no_deprecated_transformers_api(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """transformers announces most deprecations in log lines, not warnings: -W error misses them, this does not."""
+    yield
+    said = [r.getMessage() for r in caplog.get_records("call") if r.name.startswith("transformers")]
+    assert not [m for m in said if "deprecat" in m.lower()], said
 
 
 def provider(folder: Path, batch_size: int = 8, **local: object) -> HFProvider:

@@ -305,16 +305,17 @@ class HFProvider:
         decoding = batch[0].decoding
         temperatures = [r.decoding.temperature for r in batch]
         generators = [self._generator(r.decoding) for r in batch]
+        # Every generation setting goes in the config: passing one beside it (stop_strings=…) is
+        # deprecated in transformers 5. The tokenizer is an argument of generate(), for stop strings.
         config = GenerationConfig(  # type: ignore[no-untyped-call]
             max_new_tokens=decoding.max_tokens,
             do_sample=False,
             eos_token_id=self.eos_ids,
             pad_token_id=pad,
             bos_token_id=self.tokenizer.bos_token_id,
+            stop_strings=list(decoding.stop) or None,
         )
-        extra: dict[str, Any] = {}
-        if decoding.stop:
-            extra = {"stop_strings": list(decoding.stop), "tokenizer": self.tokenizer}
+        extra: dict[str, Any] = {"tokenizer": self.tokenizer} if decoding.stop else {}
         output = self.model.generate(
             input_ids=input_ids,
             attention_mask=attention,
