@@ -111,22 +111,21 @@ def test_fault_storm_over_thousands_of_calls(tmp_path: Path) -> None:
 class Gate:
     """Holds every reply until the test lets it through: the test, not the clock, decides how far a run gets.
 
-    A killed process's held replies are let go by :meth:`next_run` (their client is gone) without
-    using the next run's permits.
+    Each run's process sends its own API key. A reply for any other key (a killed run's request that
+    reached the server late, or was held when it died) goes out at once and uses no permit.
     """
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._permits = 0
-        self._run = 0
-        self._open = False
-        self.released = 0  # replies let through in the current run
+        self._current = ""
+        self._open = True
+        self.released = 0  # replies of the current run let through
 
-    def wait(self) -> None:
+    def wait(self, key: str) -> None:
         with self._cond:
-            run = self._run
-            self._cond.wait_for(lambda: self._open or self._permits > 0 or self._run != run)
-            if self._run == run and not self._open:
+            self._cond.wait_for(lambda: self._open or key != self._current or self._permits > 0)
+            if not self._open and key == self._current:
                 self._permits -= 1
                 self.released += 1
 
@@ -135,12 +134,11 @@ class Gate:
             self._permits += n
             self._cond.notify_all()
 
-    def next_run(self, *, open_: bool = False) -> None:
+    def start(self, key: str, *, open_: bool) -> None:
+        """A new run, sending ``key``: held (``open_=False``) or let through."""
         with self._cond:
-            self._run += 1
-            self._permits = 0
-            self.released = 0
-            self._open = open_
+            self._current, self._open = key, open_
+            self._permits = self.released = 0
             self._cond.notify_all()
 
 
@@ -174,7 +172,9 @@ def test_kill_minus_9_at_random_moments_loses_nothing(tmp_path: Path) -> None:
     gate = Gate()
 
     def gated_reply(body: dict[str, Any]) -> str:
-        gate.wait()
+        # the server recorded this request (headers and all) just before asking for its reply
+        request = next(r for r in reversed(server.requests) if r.json is body)
+        gate.wait(request.headers.get("authorization", ""))
         return deterministic_reply(body)
 
     crash = tmp_path / "results" / "crash"
@@ -186,35 +186,44 @@ def test_kill_minus_9_at_random_moments_loses_nothing(tmp_path: Path) -> None:
         ]
         kills = 0
         moments: Counter[str] = Counter()
-        for stage, progress in stages:
+        for number, (stage, progress) in enumerate(stages):
             plan = [*rng.sample(MOMENTS, len(MOMENTS)), rng.choice(MOMENTS)]  # every moment, in a random order
             for attempt in range(5):
                 last = attempt == 4
-                gate.next_run(open_=last)
-                requests_before, lines_before = len(server.requests), count_lines(progress)
+                key = f"sk-crash-{number}-{attempt}"
+                auth = f"Bearer {key}"
+                gate.start(auth, open_=last)
+                lines_before = count_lines(progress)
                 proc = subprocess.Popen(
                     [sys.executable, "-m", "judgebench", *stage],
                     cwd=tmp_path,
-                    env=env,
+                    env={**env, "OPENAI_API_KEY": key},
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.PIPE,
                     text=True,
                 )
-                if not last:
-                    moment = plan[attempt]
-                    k = rng.randint(1, 4)
-                    if moment == "in flight":
-                        wait_for(proc, lambda before=requests_before: len(server.requests) > before)
-                    elif moment == "paid":
-                        gate.allow(k)
-                        wait_for(proc, lambda k=k: gate.released == k)
-                    else:
-                        gate.allow(k)
-                        target = lines_before + k
-                        wait_for(proc, lambda path=progress, target=target: count_lines(path) >= target)
-                    proc.kill()  # SIGKILL: no cleanup, no flush, no lock release but the kernel's
-                    moments[moment] += 1
-                _, stderr = proc.communicate()
+                try:
+                    if not last:
+                        moment = plan[attempt]
+                        k = rng.randint(1, 4)
+                        if moment == "in flight":
+                            wait_for(
+                                proc, lambda a=auth: any(r.headers.get("authorization") == a for r in server.requests)
+                            )
+                        elif moment == "paid":
+                            gate.allow(k)
+                            wait_for(proc, lambda k=k: gate.released == k)
+                        else:
+                            gate.allow(k)
+                            target = lines_before + k
+                            wait_for(proc, lambda path=progress, target=target: count_lines(path) >= target)
+                        proc.kill()  # SIGKILL: no cleanup, no flush, no lock release but the kernel's
+                        moments[moment] += 1
+                    _, stderr = proc.communicate()
+                finally:
+                    if proc.poll() is None:  # a failed wait: never leave the child running
+                        proc.kill()
+                        proc.communicate()
                 if not last:
                     assert proc.returncode == -signal.SIGKILL, stderr
                     kills += 1
