@@ -189,7 +189,7 @@ def test_slow_response_times_out_and_is_retried(llm_server: LLMServer) -> None:
     # The first reply would come after 60 s (cut short when the server stops): a success from the
     # second request shows the client gave up at its own timeout, however slow the machine.
     llm_server.script(Behaviour(delay=60.0))
-    result = call(llm_server, options=ProviderOptions(base_url=llm_server.url, timeout=0.3))
+    result = call(llm_server, options=ProviderOptions(base_url=llm_server.url, timeout=1.0))
     assert result.text == "echo: What is 2+2?"
     assert len(llm_server.requests) == 2
 
