@@ -28,6 +28,7 @@ from judgebench.cli.options import (
     Questions,
     ResultsDir,
     Timeout,
+    Verbose,
     provider_options,
     split_ids,
 )
@@ -81,6 +82,7 @@ def _answers(
     max_cost: float | None = None,
     prices: Path | None = None,
     dry_run: bool = False,
+    verbose: bool = False,
 ) -> int:
     """Run gen-answers and print its summary; returns the number of failed answers."""
     from judgebench.pipeline import AnswerJob, gen_answers
@@ -108,7 +110,7 @@ def _answers(
     )
     if not dry_run:
         announce_embedded(model)
-    with RichObserver(f"answers {name or model}"[:40]) as observer:
+    with RichObserver(f"answers {name or model}"[:40], verbose=verbose) as observer:
         try:
             run = gen_answers(job, observer=observer)
         except KeyboardInterrupt:
@@ -170,6 +172,7 @@ def gen_answers_command(
     engine: Engine = "transformers",
     num_workers: NumWorkers = 0,
     num_gpus_per_worker: NumGpusPerWorker = 0.0,
+    verbose: Verbose = False,
 ) -> None:
     """Answer every question of a set with a model; resumable, results appended as they finish.
 
@@ -207,6 +210,7 @@ def gen_answers_command(
         max_cost=max_cost,
         prices=prices,
         dry_run=dry_run,
+        verbose=verbose,
     )
     if failed:
         raise _failed(failed, "answer")
@@ -245,6 +249,7 @@ def _judge(
     batch: bool = False,
     batch_poll: float = 30.0,
     batch_wait: float = 86400.0,
+    verbose: bool = False,
 ) -> int:
     """Run judge and print its summary; returns the number of failed judgments."""
     from judgebench.pipeline.judge import JudgeJob, judge
@@ -278,7 +283,7 @@ def _judge(
     warn_toy_judge(judge_id)
     if not dry_run:
         announce_embedded(judge_id)
-    with RichObserver(f"judging ({mode})") as observer:
+    with RichObserver(f"judging ({mode})", verbose=verbose) as observer:
         try:
             run = judge(job, observer=observer)
         except KeyboardInterrupt:
@@ -333,6 +338,7 @@ def judge_command(
     engine: Engine = "transformers",
     num_workers: NumWorkers = 0,
     num_gpus_per_worker: NumGpusPerWorker = 0.0,
+    verbose: Verbose = False,
 ) -> None:
     """Judge answers: single grades, or pairwise in both orders; math/reasoning/coding against references."""
     options = provider_options(
@@ -371,6 +377,7 @@ def judge_command(
         batch=batch,
         batch_poll=batch_poll,
         batch_wait=batch_wait,
+        verbose=verbose,
     )
     if failed:
         raise _failed(failed, "judgment")
@@ -404,6 +411,7 @@ def run_command(
     max_cost: MaxCost = None,
     prices: Prices = None,
     fmt: FormatOption = "table",
+    verbose: Verbose = False,
 ) -> None:
     """The whole loop: answers for each model → judgments → report."""
     from judgebench.models import resolve_model
@@ -418,7 +426,7 @@ def run_command(
     )
     failed = sum(
         _answers(m, questions, results_dir, parallel=parallel, max_tokens=max_tokens, limit=limit, question_ids=ids,
-                 options=options, max_cost=max_cost, prices=prices)
+                 options=options, max_cost=max_cost, prices=prices, verbose=verbose)
         for m in models
     )  # fmt: skip
     judged = _judge(
@@ -437,6 +445,7 @@ def run_command(
         options=judge_options,
         max_cost=max_cost,
         prices=prices,
+        verbose=verbose,
     )
     run_report(ReportJob(questions=questions, results_dir=results_dir, judges=(judge_id,), baseline=baseline), fmt)
     if failed or judged:

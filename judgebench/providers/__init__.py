@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Any, Literal, Protocol, runtime_checkable
+from urllib.parse import urlsplit
 
 from judgebench.errors import MissingExtraError, ProviderError, UnknownProviderError, UsageError
 from judgebench.records import Message
@@ -34,10 +35,12 @@ __all__ = [
     "Decoding",
     "LocalOptions",
     "MalformedResponseError",
+    "NotAnApiReplyError",
     "Provider",
     "ProviderFactory",
     "ProviderOptions",
     "VerdictScorer",
+    "check_url",
     "create_provider",
     "known_providers",
     "run_stopping_errors",
@@ -70,8 +73,52 @@ def run_stopping_errors(
         raise fatal from exc
 
 
+def check_url(url: str, option: str = "--base-url") -> None:
+    """Reject a server address that cannot work, before any call is made.
+
+    It must be an ``http://`` or ``https://`` URL with a host, and a port, if
+    given, in 1–65535.
+
+    Args:
+        url: the address as given.
+        option: the option it came from, named in the message.
+
+    Raises:
+        UsageError: one line naming the option, the value and the fix.
+
+    >>> check_url("http://localhost:8000/v1")
+    >>> for bad in ("notaurl", "http://localhost:80000/v1", "http://localhost:0"):
+    ...     try:
+    ...         check_url(bad)
+    ...     except UsageError as exc:
+    ...         print(str(exc).split(" — ")[0])
+    --base-url 'notaurl': not an http(s) URL
+    --base-url 'http://localhost:80000/v1': port out of range (1–65535)
+    --base-url 'http://localhost:0': port out of range (1–65535)
+    """
+    parts = urlsplit(url.strip())
+    example = "e.g. http://localhost:8000/v1"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"{option} {url!r}: not an http(s) URL — give the server's address, {example}")
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if (port is not None and not 1 <= port <= 65535) or parts.netloc.endswith(":"):
+        raise UsageError(f"{option} {url!r}: port out of range (1–65535) — fix the port, {example}")
+
+
 class MalformedResponseError(Exception):
     """A success status whose body holds no usable answer (retryable)."""
+
+
+class NotAnApiReplyError(MalformedResponseError):
+    """A success status whose body is not this API's reply at all (an HTML page, plain text).
+
+    Retryable like any malformed body, but counted by the run's circuit
+    breaker: a server that answers only this is not the API (a wrong
+    ``--base-url``), and the run stops after a few such attempts in a row.
+    """
 
 
 @dataclass(frozen=True)
@@ -144,6 +191,17 @@ class ProviderOptions:
     timeout: float = 300.0
     api_key_env: str | None = None
     local: LocalOptions = LocalOptions()
+
+    def check(self) -> None:
+        """Reject settings that cannot work (a ``base_url`` that is not an http(s) URL…).
+
+        Raises:
+            UsageError: one line naming the option and the fix.
+        """
+        if self.base_url is not None:
+            check_url(self.base_url)
+        if self.timeout <= 0:
+            raise UsageError(f"--timeout {self.timeout:g}: must be more than 0 seconds")
 
 
 @runtime_checkable
@@ -305,12 +363,14 @@ def create_provider(model_id: str, options: ProviderOptions | None = None) -> Pr
     """Build the provider for a ``provider/model`` id.
 
     Raises:
+        UsageError: ``options`` cannot work (see :meth:`ProviderOptions.check`).
         UnknownProviderError: the provider part names nothing known.
         MissingExtraError: the provider's optional dependencies are missing.
         MissingApiKeyError: the provider needs a key that is not set.
     """
     provider, model = split_model_id(model_id)
     options = options or ProviderOptions()
+    options.check()
     if provider in _BUILTIN:
         target, extra = _BUILTIN[provider]
     else:
