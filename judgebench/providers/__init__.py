@@ -118,7 +118,15 @@ class NotAnApiReplyError(MalformedResponseError):
     Retryable like any malformed body, but counted by the run's circuit
     breaker: a server that answers only this is not the API (a wrong
     ``--base-url``), and the run stops after a few such attempts in a row.
+
+    Args:
+        message: what came back instead of the reply.
+        url: the server's address, named in the breaker's message.
     """
+
+    def __init__(self, message: str, url: str | None = None) -> None:
+        super().__init__(message)
+        self.url = url
 
 
 @dataclass(frozen=True)

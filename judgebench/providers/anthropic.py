@@ -193,7 +193,7 @@ class AnthropicProvider:
         with run_stopping_errors(anthropic.APIStatusError, self._fatal_batch):
             batch = await self._client.messages.batches.create(requests=cast(Any, items))
         if not isinstance(batch, anthropic.types.messages.MessageBatch):
-            raise NotAnApiReplyError(f"expected a message batch, got {type(batch).__name__}")
+            raise NotAnApiReplyError(f"expected a message batch, got {type(batch).__name__}", self._url)
         return batch.id
 
     async def batch_state(self, batch_id: str) -> BatchState:
@@ -205,7 +205,7 @@ class AnthropicProvider:
         with run_stopping_errors(anthropic.APIStatusError, self._fatal_batch):
             batch = await self._client.messages.batches.retrieve(batch_id)
         if not isinstance(batch, anthropic.types.messages.MessageBatch):
-            raise NotAnApiReplyError(f"expected a message batch, got {type(batch).__name__}")
+            raise NotAnApiReplyError(f"expected a message batch, got {type(batch).__name__}", self._url)
         return BatchState(batch.processing_status, batch.processing_status == "ended")
 
     async def batch_results(self, batch_id: str) -> dict[str, Completion | str]:
@@ -231,7 +231,7 @@ class AnthropicProvider:
         # Without strict validation the SDK hands back whatever the server sent:
         # plain text for a non-JSON content type, an unchecked model otherwise.
         if not isinstance(response, anthropic.types.Message):
-            raise NotAnApiReplyError(f"expected a message, got {type(response).__name__}")
+            raise NotAnApiReplyError(f"expected a message, got {type(response).__name__}", self._url)
         blocks = getattr(response, "content", None)
         if not isinstance(blocks, list):
             raise MalformedResponseError("the response has no content list")

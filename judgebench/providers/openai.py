@@ -60,6 +60,11 @@ def _one_line(text: str, limit: int = 200) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
+def _got(response: object) -> str:
+    """What came back instead of the API's object, for a message: the start of a text, or its type."""
+    return f"text {_one_line(response, 60)!r}" if isinstance(response, str) else type(response).__name__
+
+
 class OpenAIProvider:
     """Chat completions through the official ``openai`` SDK.
 
@@ -230,12 +235,12 @@ class OpenAIProvider:
         with run_stopping_errors(openai.APIStatusError, self._fatal_batch):
             upload = await self._client.files.create(file=("judgebench-batch.jsonl", data), purpose="batch")
             if not isinstance(upload, FileObject):
-                raise NotAnApiReplyError(f"expected an uploaded file, got {type(upload).__name__}")
+                raise NotAnApiReplyError(f"expected an uploaded file, got {_got(upload)}", self._url)
             batch = await self._client.batches.create(
                 input_file_id=upload.id, endpoint="/v1/chat/completions", completion_window="24h"
             )
         if not isinstance(batch, Batch):
-            raise NotAnApiReplyError(f"expected a batch, got {type(batch).__name__}")
+            raise NotAnApiReplyError(f"expected a batch, got {_got(batch)}", self._url)
         return batch.id
 
     async def batch_state(self, batch_id: str) -> BatchState:
@@ -247,7 +252,7 @@ class OpenAIProvider:
         with run_stopping_errors(openai.APIStatusError, self._fatal_batch):
             batch = await self._client.batches.retrieve(batch_id)
         if not isinstance(batch, Batch):
-            raise NotAnApiReplyError(f"expected a batch, got {type(batch).__name__}")
+            raise NotAnApiReplyError(f"expected a batch, got {_got(batch)}", self._url)
         return BatchState(batch.status, batch.status == "completed", batch.status in ("failed", "expired", "cancelled"))
 
     async def batch_results(self, batch_id: str) -> dict[str, Completion | str]:
@@ -259,7 +264,7 @@ class OpenAIProvider:
         with run_stopping_errors(openai.APIStatusError, self._fatal_batch):
             batch = await self._client.batches.retrieve(batch_id)
         if not isinstance(batch, Batch):
-            raise NotAnApiReplyError(f"expected a batch, got {type(batch).__name__}")
+            raise NotAnApiReplyError(f"expected a batch, got {_got(batch)}", self._url)
         results: dict[str, Completion | str] = {}
         for file_id in (batch.output_file_id, batch.error_file_id):
             if not file_id:
@@ -284,8 +289,7 @@ class OpenAIProvider:
         # Without strict validation the SDK hands back whatever the server sent:
         # plain text for a non-JSON content type, an unchecked model otherwise.
         if not isinstance(response, ChatCompletion):
-            got = f"text {_one_line(response, 60)!r}" if isinstance(response, str) else type(response).__name__
-            raise NotAnApiReplyError(f"expected a chat completion, got {got}")
+            raise NotAnApiReplyError(f"expected a chat completion, got {_got(response)}", self._url)
         choices = getattr(response, "choices", None)
         if not choices:
             raise MalformedResponseError("the response has no choices")

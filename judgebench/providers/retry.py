@@ -183,7 +183,7 @@ def _cause_link(exc: BaseException) -> tuple[str, BaseException] | None:
 def _where(exc: BaseException) -> str:
     """The address a failed request went to (``http://host:port/path``), read from the SDK's error."""
     for link in _chain(exc):
-        url = getattr(getattr(link, "request", None), "url", None)
+        url = link.url if isinstance(link, NotAnApiReplyError) else getattr(getattr(link, "request", None), "url", None)
         if url is not None:
             return str(url)
     return "the server"
@@ -274,7 +274,7 @@ class CircuitBreaker:
         self.succeeded = False
         self.cause: str | None = None
         self.count = 0
-        self.tripped: ServerSetupError | None = None
+        self.tripped: JudgebenchError | None = None
 
     def success(self) -> None:
         """A call went through: the server works."""
@@ -299,9 +299,15 @@ class CircuitBreaker:
         self.cause = cause
         threshold = self.streak if self.succeeded else self.first_calls
         if self.count >= threshold:
-            self.tripped = setup_error(exc, self.count, redact=redact)
-            assert self.tripped is not None
-            raise self.tripped from exc
+            tripped = setup_error(exc, self.count, redact=redact)
+            assert tripped is not None
+            self.tripped = tripped
+            raise tripped from exc
+
+    def stop(self, error: JudgebenchError) -> None:
+        """Trip on an error a provider raised to stop the run (a 404, a rejected key, a missing feature)."""
+        if self.tripped is None:
+            self.tripped = error
 
     def check(self) -> None:
         """Raise the breaker's error if it has tripped (no new attempt may start)."""
@@ -458,7 +464,8 @@ async def call_with_retry(
         breaker.check()
         try:
             result = await call()
-        except JudgebenchError:
+        except JudgebenchError as exc:  # stops the run (404, rejected key…): no call of it may start now
+            breaker.stop(exc)
             raise
         except Exception as exc:
             breaker.failure(exc, provider.redact)

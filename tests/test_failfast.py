@@ -1,0 +1,377 @@
+"""A wrong setup fails fast with one line; passing failures keep their retries, quietly (issue #19).
+
+The circuit breaker is driven against the loopback server for each cause it
+knows: a refused port, a name that never resolves (``.invalid``), TLS spoken
+to a plain-HTTP port, a 404 endpoint, and replies that are not the API's.
+Counts of attempts and requests are asserted, never seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from builders import write_questions
+from clirun import assert_one_line_error, judgebench
+from llm_server import Behaviour, FaultMix, LLMServer
+
+from judgebench.errors import ServerSetupError
+from judgebench.pipeline import AnswerJob, gen_answers
+from judgebench.providers import ProviderOptions
+from judgebench.providers.retry import (
+    FIRST_CALLS_THRESHOLD,
+    STREAK_THRESHOLD,
+    CircuitBreaker,
+    RetryEvent,
+    RetryPolicy,
+)
+from judgebench.records import Usage
+
+FAST = RetryPolicy(max_attempts=6, initial=0.001, max_wait=0.002)
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (bound, then closed)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+    return port
+
+
+class Retries:
+    """An observer that keeps the retry events."""
+
+    def __init__(self) -> None:
+        self.events: list[RetryEvent] = []
+        self.notes: list[str] = []
+        self.advanced = 0
+
+    def start(self, total: int, skipped: int) -> None:
+        pass
+
+    def advance(self, *, failed: bool, usage: Usage) -> None:
+        self.advanced += 1
+
+    def note(self, message: str) -> None:
+        self.notes.append(message)
+
+    def retry(self, event: RetryEvent) -> None:
+        self.events.append(event)
+
+
+class CannedServer:
+    """A loopback HTTP server answering every GET and POST with one canned reply (garbage, or a 404)."""
+
+    def __init__(self, status: int, body: bytes, content_type: str) -> None:
+        self.requests: list[str] = []
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                """Stay quiet."""
+
+            def _answer(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                if length:
+                    self.rfile.read(length)
+                owner.requests.append(f"{self.command} {self.path}")
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = _answer
+
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                """Clients hanging up when their run stops are expected."""
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def __enter__(self) -> CannedServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+HTML = (200, b"<html><body>Welcome to nginx!</body></html>", "text/html")
+NOT_FOUND = (404, json.dumps({"error": {"message": "no such route", "type": "not_found"}}).encode(), "application/json")
+
+
+@pytest.fixture
+def garbage() -> Iterator[CannedServer]:
+    with CannedServer(*HTML) as server:
+        yield server
+
+
+def answers_job(tmp_path: Path, base_url: str, *, parallel: int = 1, n: int = 6) -> AnswerJob:
+    qfile = write_questions(tmp_path / "mini.jsonl", n=n)
+    return AnswerJob(
+        model="openai/m",
+        questions=str(qfile),
+        results_dir=tmp_path / "results",
+        parallel=parallel,
+        provider_options=ProviderOptions(base_url=base_url, timeout=10),
+        retry=FAST,
+    )
+
+
+# --- options checked before any call -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("--base-url", "notaurl"), "--base-url 'notaurl': not an http(s) URL"),
+        (("--base-url", "localhost:8000/v1"), "not an http(s) URL"),
+        (("--base-url", "http://localhost:70000/v1"), "port out of range (1–65535)"),
+        (("--base-url", "http://localhost:0/v1"), "port out of range (1–65535)"),
+    ],
+)
+def test_bad_base_url_is_one_line_exit_2_before_anything_runs(
+    tmp_path: Path, args: tuple[str, ...], needle: str
+) -> None:
+    commands = (("gen-answers", "-m", "openai/x"), ("judge", "-j", "openai/x"), ("run", "-m", "fake/a", "-j", "x/y"))
+    for command in commands:
+        proc = judgebench(*command, *args, cwd=tmp_path)
+        assert_one_line_error(proc, 2, needle, "e.g. http://localhost:8000/v1")
+    assert not (tmp_path / "results").exists()
+
+
+def test_missing_local_model_folder_is_one_line_exit_2(tmp_path: Path) -> None:
+    proc = judgebench("gen-answers", "-m", "hf/./no-such-model", "--limit", "1", cwd=tmp_path)
+    assert_one_line_error(proc, 2, "no-such-model does not exist", "pass a folder saved with save_pretrained")
+    assert not (tmp_path / "results" / "jb-80" / "answers").exists()
+
+
+# --- the circuit breaker, cause by cause ---------------------------------------------------------
+
+
+def test_refused_port_stops_the_run_after_the_first_calls(tmp_path: Path) -> None:
+    observer = Retries()
+    with pytest.raises(ServerSetupError) as info:
+        gen_answers(answers_job(tmp_path, f"http://127.0.0.1:{free_port()}/v1"), observer=observer)
+    assert info.value.cause == "connection refused"
+    assert info.value.exit_code == 7
+    assert "is the server running?" in str(info.value)
+    assert f"{FIRST_CALLS_THRESHOLD} attempts in a row" in str(info.value)
+    assert len(observer.events) == FIRST_CALLS_THRESHOLD - 1  # 3 attempts in all, not 6 per question
+    assert observer.advanced == 0
+
+
+def test_unresolvable_name_stops_the_run(tmp_path: Path) -> None:
+    observer = Retries()
+    with pytest.raises(ServerSetupError) as info:
+        gen_answers(answers_job(tmp_path, "http://judgebench-no-such-host.invalid/v1"), observer=observer)
+    assert info.value.cause == "host name not resolved"
+    assert "judgebench-no-such-host.invalid" in str(info.value)
+    assert "check the host name in --base-url" in str(info.value)
+    assert len(observer.events) == FIRST_CALLS_THRESHOLD - 1
+
+
+def test_tls_to_a_plain_http_port_stops_the_run(tmp_path: Path, llm_server: LLMServer) -> None:
+    observer = Retries()
+    https = llm_server.base_url.replace("http://", "https://")
+    with pytest.raises(ServerSetupError) as info:
+        gen_answers(answers_job(tmp_path, https), observer=observer)
+    assert info.value.cause == "TLS failure"
+    assert "use http:// in --base-url" in str(info.value)
+    assert len(observer.events) == FIRST_CALLS_THRESHOLD - 1
+    assert llm_server.requests == []  # no request ever got through
+
+
+def test_404_endpoint_stops_at_the_first_call(tmp_path: Path, llm_server: LLMServer) -> None:
+    llm_server.script(Behaviour(status=404))
+    observer = Retries()
+    with pytest.raises(ServerSetupError) as info:
+        gen_answers(answers_job(tmp_path, llm_server.base_url), observer=observer)
+    assert info.value.cause == "endpoint not found"
+    assert "check --model and --base-url" in str(info.value)
+    assert len(llm_server.requests) == 1
+    assert observer.events == []
+
+
+def test_replies_that_are_not_the_api_stop_the_run(tmp_path: Path, garbage: CannedServer) -> None:
+    observer = Retries()
+    with pytest.raises(ServerSetupError) as info:
+        gen_answers(answers_job(tmp_path, garbage.base_url), observer=observer)
+    assert info.value.cause == "not an API reply"
+    assert "Welcome to nginx" in str(info.value)
+    assert f"not an API reply at {garbage.base_url} (3 attempts in a row" in str(info.value)
+    assert "end in /v1" in str(info.value)
+    assert len(garbage.requests) == FIRST_CALLS_THRESHOLD
+
+
+def test_finished_answers_are_kept_when_the_breaker_trips(tmp_path: Path, llm_server: LLMServer) -> None:
+    # Two questions answered (4 calls), then the server answers only HTML: a streak of
+    # STREAK_THRESHOLD stops the run, with the two answers and one failed record on disk.
+    html = Behaviour(body=b"<html>maintenance</html>", content_type="text/html")
+    llm_server.script(*([Behaviour()] * 4 + [html] * 40))
+    observer = Retries()
+    job = answers_job(tmp_path, llm_server.base_url)
+    with pytest.raises(ServerSetupError, match=f"{STREAK_THRESHOLD} attempts in a row"):
+        gen_answers(job, observer=observer)
+    assert len(llm_server.requests) == 4 + STREAK_THRESHOLD
+    records = [json.loads(x) for x in (tmp_path / "results/mini/answers/openai__m.jsonl").read_text().splitlines()]
+    assert [r["status"] for r in records] == ["ok", "ok", "failed"]  # question 3 used its 6 attempts
+    assert "gave up after 6 attempts" in records[2]["error"]
+
+
+def test_transient_causes_keep_their_retries(tmp_path: Path, llm_server: LLMServer) -> None:
+    llm_server.script(
+        *[Behaviour(status=429, headers={"Retry-After": "0"})] * 3,
+        *[Behaviour(status=503)] * 2,
+    )
+    observer = Retries()
+    run = gen_answers(answers_job(tmp_path, llm_server.base_url, n=1), observer=observer)
+    assert (run.answered, run.failed) == (1, 0)
+    assert len(llm_server.requests) == 5 + 2  # 5 failures retried, then both turns
+    assert Counter(e.status for e in observer.events) == {429: 3, 503: 2}
+    assert [e.retry_after for e in observer.events] == [True] * 3 + [False] * 2
+
+
+def test_breaker_thresholds_and_resets() -> None:
+    refused = ConnectionRefusedError(111, "refused")
+    breaker = CircuitBreaker()
+    breaker.failure(refused)
+    breaker.failure(TimeoutError("slow"))  # a passing cause starts the count again
+    breaker.failure(refused)
+    breaker.failure(refused)
+    with pytest.raises(ServerSetupError):
+        breaker.failure(refused)
+    with pytest.raises(ServerSetupError):
+        breaker.check()  # every later attempt stops too
+
+    later = CircuitBreaker()
+    later.success()
+    for _ in range(STREAK_THRESHOLD - 1):
+        later.failure(refused)
+    later.success()  # a success resets the streak
+    for _ in range(STREAK_THRESHOLD - 1):
+        later.failure(refused)
+    later.check()
+    with pytest.raises(ServerSetupError, match=f"{STREAK_THRESHOLD} attempts in a row"):
+        later.failure(refused)
+
+
+# --- the CLI: one line, exit 7, within a handful of attempts ------------------------------------
+
+
+def answered(tmp_path: Path) -> Path:
+    qfile = write_questions(tmp_path / "mini.jsonl", n=3)
+    proc = judgebench("gen-answers", "-m", "fake/a", "-q", str(qfile), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    return qfile
+
+
+def test_unreachable_base_url_stops_gen_answers_and_judge_in_three_attempts(tmp_path: Path) -> None:
+    qfile = answered(tmp_path)
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    for command in (("gen-answers", "-m", "openai/x"), ("judge", "-j", "openai/x")):
+        proc = judgebench(*command, "-q", str(qfile), "--base-url", url, "-v", cwd=tmp_path)
+        assert_one_line_error(proc, 7, "connection refused at http://127.0.0.1", "is the server running?")
+        assert proc.stderr.count("retrying in") == FIRST_CALLS_THRESHOLD - 1  # -v shows each retry
+    judgments = list((tmp_path / "results" / "mini" / "judgments").rglob("*.jsonl"))
+    assert [p.read_text() for p in judgments] == [""] * len(judgments)  # nothing recorded as failed
+
+
+def _sweep(tmp_path: Path, url: str, qfile: Path) -> dict[str, Any]:
+    return {
+        "gen-answers": judgebench("gen-answers", "-m", "openai/x", "-q", str(qfile), "--base-url", url, cwd=tmp_path),
+        "judge": judgebench("judge", "-j", "openai/x", "-q", str(qfile), "--base-url", url, cwd=tmp_path),
+        "judge --batch": judgebench(
+            "judge", "-j", "openai/x", "-q", str(qfile), "--base-url", url, "--batch", "--limit", "1", cwd=tmp_path
+        ),
+        "run": judgebench("run", "-m", "openai/x", "-j", "openai/y", "-q", str(qfile), "--base-url", url, cwd=tmp_path),
+        "datasets pull": judgebench("datasets", "pull", "mt-bench", "--mirror", url, cwd=tmp_path),
+    }
+
+
+SWEEP_CODES = {"gen-answers": 7, "judge": 7, "judge --batch": 7, "run": 7, "datasets pull": 1}
+"""The documented exit codes: 7 the server cannot do the work; 1 a download that failed."""
+
+
+def test_sweep_every_command_against_an_unreachable_server(tmp_path: Path) -> None:
+    qfile = answered(tmp_path)
+    for command, proc in _sweep(tmp_path, f"http://127.0.0.1:{free_port()}/v1", qfile).items():
+        assert proc.returncode == SWEEP_CODES[command], (command, proc.stderr)
+        assert_one_line_error(proc, SWEEP_CODES[command])
+        assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_sweep_every_command_against_a_server_answering_garbage(tmp_path: Path, garbage: CannedServer) -> None:
+    qfile = answered(tmp_path)
+    for command, proc in _sweep(tmp_path, garbage.base_url, qfile).items():
+        assert proc.returncode == SWEEP_CODES[command], (command, proc.stderr)
+        assert_one_line_error(proc, SWEEP_CODES[command])
+        if SWEEP_CODES[command] == 7:
+            assert "not an API reply" in proc.stderr, command
+
+
+def test_batch_against_a_server_without_batch_endpoints_is_one_line(tmp_path: Path) -> None:
+    qfile = answered(tmp_path)
+    with CannedServer(*NOT_FOUND) as server:
+        proc = judgebench(
+            "judge", "-j", "openai/x", "-q", str(qfile), "--base-url", server.base_url, "--batch", "--limit", "1",
+            cwd=tmp_path,
+        )  # fmt: skip
+    assert_one_line_error(proc, 7, "has no batch API (404 on /v1/files", "drop --batch")
+    assert server.requests == ["POST /v1/files"]
+
+
+# --- offline hub -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("env", "why"),
+    [
+        ({"HF_HUB_OFFLINE": "1"}, "HF_HUB_OFFLINE is set"),
+        ({"HF_ENDPOINT": "http://judgebench-hub.invalid"}, "judgebench-hub.invalid: gaierror"),
+    ],
+)
+def test_offline_hub_fails_at_once_with_how_to_pass_a_folder(tmp_path: Path, env: dict[str, str], why: str) -> None:
+    pytest.importorskip("huggingface_hub")
+    env = {**env, "HF_HOME": str(tmp_path / "hf-home")}  # an empty cache
+    proc = judgebench("gen-answers", "-m", "hf/judgebench-org/no-model", "--limit", "1", cwd=tmp_path, env=env)
+    assert_one_line_error(proc, 1, why, "not in the local cache", "pass a local folder instead (--model hf/./")
+    assert "Retrying" not in proc.stderr
+
+
+# --- quiet retries -------------------------------------------------------------------------------
+
+
+def test_a_run_with_5_percent_429s_shows_a_bar_and_a_summary_not_retry_lines(tmp_path: Path) -> None:
+    qfile = write_questions(tmp_path / "many.jsonl", n=200)
+    faults = FaultMix(rate_limit=0.05, retry_after="0", seed=19)
+    with LLMServer(faults=faults) as server:
+        proc = judgebench(
+            "gen-answers", "-m", "openai/x", "-q", str(qfile), "--base-url", server.base_url, cwd=tmp_path
+        )
+        outcomes = Counter(r.outcome for r in server.requests)
+    assert proc.returncode == 0, proc.stderr
+    assert outcomes["rate_limit"] >= 10  # about 5 % of 400 calls
+    assert outcomes["ok"] == 400
+    assert "retrying" not in proc.stderr
+    assert "200/200" in proc.stderr  # the progress bar
+    n = outcomes["rate_limit"]
+    assert f"retries: {n} (429: {n}); {n} waited as the server asked (Retry-After)" in proc.stderr
+    assert "pass -v to see each one" in proc.stderr
+    assert len(proc.stderr.splitlines()) <= 3
