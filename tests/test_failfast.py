@@ -22,7 +22,7 @@ from builders import write_questions
 from clirun import assert_one_line_error, judgebench
 from llm_server import Behaviour, FaultMix, LLMServer
 
-from judgebench.errors import ServerSetupError
+from judgebench.errors import ProviderError, ServerSetupError
 from judgebench.pipeline import AnswerJob, gen_answers
 from judgebench.providers import ProviderOptions
 from judgebench.providers.retry import (
@@ -31,6 +31,7 @@ from judgebench.providers.retry import (
     CircuitBreaker,
     RetryEvent,
     RetryPolicy,
+    connection_error,
 )
 from judgebench.records import Usage
 
@@ -154,6 +155,23 @@ def test_bad_base_url_is_one_line_exit_2_before_anything_runs(
         proc = judgebench(*command, *args, cwd=tmp_path)
         assert_one_line_error(proc, 2, needle, "e.g. http://localhost:8000/v1")
     assert not (tmp_path / "results").exists()
+
+
+def test_bad_mirror_is_one_line_exit_2(tmp_path: Path) -> None:
+    proc = judgebench("datasets", "pull", "mt-bench", "--mirror", "ftp://example.org/x", cwd=tmp_path)
+    assert_one_line_error(proc, 2, "--mirror 'ftp://example.org/x': not an http(s) URL")
+
+
+def test_connection_errors_that_escape_become_one_line() -> None:
+    try:
+        raise RuntimeError("Connection error.") from ConnectionResetError(104, "Connection reset by peer")
+    except RuntimeError as exc:
+        error = connection_error(exc)
+    assert isinstance(error, ProviderError)
+    assert str(error).startswith("ConnectionResetError: [Errno 104] Connection reset by peer (talking to the server)")
+    refused = connection_error(ConnectionRefusedError(111, "refused"))
+    assert isinstance(refused, ServerSetupError) and refused.cause == "connection refused"
+    assert connection_error(KeyError("a bug")) is None  # bugs keep their traceback
 
 
 def test_missing_local_model_folder_is_one_line_exit_2(tmp_path: Path) -> None:
