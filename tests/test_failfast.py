@@ -13,6 +13,7 @@ import socket
 import threading
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -193,6 +194,30 @@ def test_refused_port_stops_the_run_after_the_first_calls(tmp_path: Path) -> Non
     assert f"{FIRST_CALLS_THRESHOLD} attempts in a row" in str(info.value)
     assert len(observer.events) == FIRST_CALLS_THRESHOLD - 1  # 3 attempts in all, not 6 per question
     assert observer.advanced == 0
+
+
+def test_a_host_that_never_answers_the_connection_stops_the_run(tmp_path: Path) -> None:
+    # A listener whose backlog is full drops further SYNs: the connection times out, as with a firewall.
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        fillers = [socket.socket() for _ in range(3)]
+        for filler in fillers:
+            filler.setblocking(False)
+            filler.connect_ex(("127.0.0.1", port))
+        job = replace(answers_job(tmp_path, f"http://127.0.0.1:{port}/v1"), provider_options=ProviderOptions(
+            base_url=f"http://127.0.0.1:{port}/v1", timeout=0.5))  # fmt: skip
+        observer = Retries()
+        try:
+            with pytest.raises(ServerSetupError) as info:
+                gen_answers(job, observer=observer)
+        finally:
+            for filler in fillers:
+                filler.close()
+    assert info.value.cause == "connection timed out"
+    assert "no firewall dropping it" in str(info.value)
+    assert len(observer.events) == FIRST_CALLS_THRESHOLD - 1
 
 
 def test_unresolvable_name_stops_the_run(tmp_path: Path) -> None:

@@ -28,6 +28,7 @@ from judgebench.errors import MissingExtraError, ProviderError, UnknownProviderE
 from judgebench.records import Message
 
 __all__ = [
+    "CONNECT_TIMEOUT",
     "BatchProvider",
     "BatchRequest",
     "BatchState",
@@ -71,6 +72,12 @@ def run_stopping_errors(
         if fatal is None:
             raise
         raise fatal from exc
+
+
+CONNECT_TIMEOUT = 5.0
+"""Most seconds API providers wait to open a connection (the ``openai`` SDK's own default);
+``--timeout`` bounds the whole request. A host that never answers the connection is then
+known in seconds, and the run's circuit breaker counts it (``"connection timed out"``)."""
 
 
 def check_url(url: str, option: str = "--base-url") -> None:

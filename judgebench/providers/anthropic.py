@@ -30,6 +30,7 @@ from anthropic.types import MessageParam
 
 from judgebench.errors import MissingApiKeyError, ProviderAuthError, ProviderError, ServerSetupError
 from judgebench.providers import (
+    CONNECT_TIMEOUT,
     BatchRequest,
     BatchState,
     Completion,
@@ -113,7 +114,7 @@ class AnthropicProvider:
         self._client = anthropic.AsyncAnthropic(
             api_key=key or _PLACEHOLDER_KEY,
             base_url=options.base_url,
-            timeout=options.timeout,
+            timeout=anthropic.Timeout(options.timeout, connect=min(options.timeout, CONNECT_TIMEOUT)),
             max_retries=0,
         )
         self._url = str(self._client.base_url).rstrip("/")

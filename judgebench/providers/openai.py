@@ -26,6 +26,7 @@ from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 
 from judgebench.errors import MissingApiKeyError, ProviderAuthError, ProviderError, ServerSetupError
 from judgebench.providers import (
+    CONNECT_TIMEOUT,
     BatchRequest,
     BatchState,
     Completion,
@@ -96,7 +97,7 @@ class OpenAIProvider:
         self._client = openai.AsyncOpenAI(
             api_key=key or _PLACEHOLDER_KEY,
             base_url=options.base_url,
-            timeout=options.timeout,
+            timeout=openai.Timeout(options.timeout, connect=min(options.timeout, CONNECT_TIMEOUT)),
             max_retries=0,
         )
         self._url = str(self._client.base_url).rstrip("/")

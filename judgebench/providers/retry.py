@@ -12,8 +12,8 @@ and that concern the whole run (a rejected key) pass through as
 :class:`~judgebench.errors.JudgebenchError` and stop the run.
 
 A run's calls share one :class:`CircuitBreaker`: failures whose cause is not
-passing — connection refused, a host name that does not resolve, a TLS
-failure, replies that are not the API's at all — are counted across calls,
+passing — connection refused or timed out, a host name that does not
+resolve, a TLS failure, replies that are not the API's at all — are counted across calls,
 and once :data:`FIRST_CALLS_THRESHOLD` attempts in a row (before any call of
 the run succeeded) or :data:`STREAK_THRESHOLD` in a row (later) fail with the
 same such cause, the run stops with one
@@ -123,6 +123,7 @@ class RetryEvent:
 
 _CAUSES: dict[str, str] = {
     "connection refused": "is the server running? Start it, or fix the host and port in --base-url",
+    "connection timed out": "is the host up and the port open (no firewall dropping it)? Check --base-url",
     "host name not resolved": "check the host name in --base-url for a typo, and that this machine has network/DNS",
     "TLS failure": "if the server speaks plain HTTP, use http:// in --base-url; else check its certificate",
     "not an API reply": "check --base-url: it should point at the API itself (OpenAI-compatible servers end in /v1)",
@@ -145,12 +146,14 @@ def failure_cause(exc: BaseException) -> str | None:
 
     Read from the exception and its causes, so it works for any SDK built on
     the standard library's sockets and ``ssl``: ``ConnectionRefusedError`` →
-    ``"connection refused"``; ``socket.gaierror`` → ``"host name not
+    ``"connection refused"``; a ``ConnectTimeout`` (httpx, httpcore: no
+    connection within :data:`~judgebench.providers.CONNECT_TIMEOUT`) →
+    ``"connection timed out"``; ``socket.gaierror`` → ``"host name not
     resolved"``; ``ssl.SSLError``/``ssl.CertificateError`` → ``"TLS
     failure"``; a body that is not JSON or not the API's reply
     (``json.JSONDecodeError``, :class:`~judgebench.providers.NotAnApiReplyError`)
-    → ``"not an API reply"``. Timeouts, dropped connections and HTTP statuses
-    give ``None``.
+    → ``"not an API reply"``. Read timeouts, dropped connections and HTTP
+    statuses give ``None``.
 
     >>> failure_cause(ConnectionRefusedError(111, "refused"))
     'connection refused'
@@ -171,6 +174,8 @@ def _cause_link(exc: BaseException) -> tuple[str, BaseException] | None:
     for link in _chain(exc):
         if isinstance(link, ConnectionRefusedError):
             return "connection refused", link
+        if type(link).__name__ == "ConnectTimeout":  # httpx/httpcore: no connection within CONNECT_TIMEOUT
+            return "connection timed out", link
         if isinstance(link, socket.gaierror):
             return "host name not resolved", link
         if isinstance(link, ssl.SSLError | ssl.CertificateError):
