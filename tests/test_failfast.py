@@ -418,3 +418,29 @@ def test_a_run_with_5_percent_429s_shows_a_bar_and_a_summary_not_retry_lines(tmp
     assert f"retries: {n} (429: {n}); {n} waited as the server asked (Retry-After)" in proc.stderr
     assert "pass -v to see each one" in proc.stderr
     assert len(proc.stderr.splitlines()) <= 3
+
+
+def test_retry_tally_counts_kinds_and_live_retry_after_waits() -> None:
+    from judgebench.cli.render import RetryTally
+
+    tally = RetryTally()
+    tally.add(RetryEvent("RateLimitError: slow down", 2.0, status=429, retry_after=True), now=100.0)
+    tally.add(RetryEvent("RateLimitError: slow down", 5.0, status=429, retry_after=True), now=100.5)
+    tally.add(RetryEvent("InternalServerError: boom", 0.5, status=503), now=101.0)
+    tally.add(RetryEvent("APITimeoutError: Request timed out.", 1.0), now=101.0)
+    assert (tally.total, tally.retry_after, tally.waited) == (4, 2, 8.5)
+    assert (tally.waiting(now=101.0), tally.waiting(now=103.0), tally.waiting(now=106.0)) == (2, 1, 0)
+    assert tally.summary() == (
+        "retries: 4 (429: 2, 5xx: 1, other: 1); 2 waited as the server asked (Retry-After); "
+        "8.5 s of waiting in all — pass -v to see each one"
+    )
+
+
+@pytest.mark.parametrize("model", ["openai/m", "anthropic/m"])
+def test_both_sdks_trip_the_breaker_on_a_refused_port(tmp_path: Path, model: str) -> None:
+    job = replace(answers_job(tmp_path, f"http://127.0.0.1:{free_port()}/v1"), model=model)
+    observer = Retries()
+    with pytest.raises(ServerSetupError) as info:
+        gen_answers(job, observer=observer)
+    assert info.value.cause == "connection refused"
+    assert len(observer.events) == FIRST_CALLS_THRESHOLD - 1
