@@ -173,6 +173,11 @@ def _hub_source(model: str, model_id: str) -> str:
     return str(folder)
 
 
+def _is_path(model: str) -> bool:
+    """Whether ``hf/<model>`` names a folder (a path, or something that exists here) rather than a hub id."""
+    return model.startswith(("/", ".", "~")) or Path(model).expanduser().exists()
+
+
 def model_source(model: str, model_id: str) -> str:
     """``model`` as a loadable source: a model folder, or a hub id (anything that is not a path).
 
@@ -184,7 +189,7 @@ def model_source(model: str, model_id: str) -> str:
         ConfigError: ``model`` is a hub id, the hub cannot be reached and it is not cached.
     """
     path = Path(model).expanduser()
-    if model.startswith(("/", ".", "~")) or path.exists():
+    if _is_path(model):
         if not (path / "config.json").is_file():
             what = "does not exist" if not path.exists() else "is not a model folder (no config.json)"
             raise UsageError(
@@ -195,8 +200,18 @@ def model_source(model: str, model_id: str) -> str:
 
 
 def create_hf(model: str, options: ProviderOptions) -> Provider:
-    """Build ``hf/<model>`` with the engine ``options.local`` asks for."""
-    return _build(f"hf/{model}", model_source(model, f"hf/{model}"), options)
+    """Build ``hf/<model>`` with the engine ``options.local`` asks for.
+
+    The engine's dependencies are checked before the hub is (a missing extra
+    is the more useful hint), and a folder that does not exist before either.
+    """
+    model_id = f"hf/{model}"
+    if not _is_path(model):
+        if options.local.engine == "vllm":
+            _module("judgebench.providers.vllm", "vllm")
+        else:
+            _module("judgebench.providers.hf", "local")
+    return _build(model_id, model_source(model, model_id), options)
 
 
 def ensure_embedded(name: str) -> Path:
