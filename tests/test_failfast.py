@@ -263,6 +263,14 @@ def test_replies_that_are_not_the_api_stop_the_run(tmp_path: Path, garbage: Cann
     assert len(garbage.requests) == FIRST_CALLS_THRESHOLD
 
 
+def test_json_of_another_api_stops_the_run(tmp_path: Path) -> None:
+    with CannedServer(200, b'{"detail": "Not Found"}', "application/json") as server:
+        with pytest.raises(ServerSetupError, match="got JSON with fields: detail") as info:
+            gen_answers(answers_job(tmp_path, server.base_url), observer=Retries())
+        assert info.value.cause == "not an API reply"
+        assert len(server.requests) == FIRST_CALLS_THRESHOLD
+
+
 def test_finished_answers_are_kept_when_the_breaker_trips(tmp_path: Path, llm_server: LLMServer) -> None:
     # Two questions answered (4 calls), then the server answers only HTML: a streak of
     # STREAK_THRESHOLD stops the run, with the two answers and one failed record on disk.

@@ -1,7 +1,9 @@
 """The ``judgebench`` command: options in, one pipeline call, rich output.
 
 No logic lives here. Every :class:`~judgebench.errors.JudgebenchError` is
-caught once, in :func:`main`, and printed as one red line with its exit code.
+caught once, in :func:`main`, and printed as one red line with its exit code;
+so is any connection or protocol error that escaped the pipeline (see
+:func:`~judgebench.providers.retry.connection_error`), on every command path.
 Pipeline modules are imported inside each command so that ``--help`` stays fast.
 
 - :mod:`judgebench.cli.loop`: ``gen-answers``, ``judge``, ``run``;

@@ -292,6 +292,9 @@ class OpenAIProvider:
         if not isinstance(response, ChatCompletion):
             raise NotAnApiReplyError(f"expected a chat completion, got {_got(response)}", self._url)
         choices = getattr(response, "choices", None)
+        if not choices and getattr(response, "object", None) != "chat.completion":  # JSON, but another API's
+            fields = ", ".join(sorted(response.model_dump(exclude_unset=True))[:6]) or "none"
+            raise NotAnApiReplyError(f"expected a chat completion, got JSON with fields: {fields}", self._url)
         if not choices:
             raise MalformedResponseError("the response has no choices")
         choice = choices[0]
