@@ -158,6 +158,11 @@ def test_bad_base_url_is_one_line_exit_2_before_anything_runs(
     assert not (tmp_path / "results").exists()
 
 
+def test_missing_chat_template_is_one_line_exit_2_before_the_model_loads(tmp_path: Path) -> None:
+    proc = judgebench("gen-answers", "-m", "hf/./x", "--chat-template", "nope.jinja", cwd=tmp_path)
+    assert_one_line_error(proc, 2, "--chat-template nope.jinja: no such file")
+
+
 def test_bad_mirror_is_one_line_exit_2(tmp_path: Path) -> None:
     proc = judgebench("datasets", "pull", "mt-bench", "--mirror", "ftp://example.org/x", cwd=tmp_path)
     assert_one_line_error(proc, 2, "--mirror 'ftp://example.org/x': not an http(s) URL")

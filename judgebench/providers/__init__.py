@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
@@ -217,6 +218,9 @@ class ProviderOptions:
             check_url(self.base_url)
         if self.timeout <= 0:
             raise UsageError(f"--timeout {self.timeout:g}: must be more than 0 seconds")
+        template = self.local.chat_template
+        if template is not None and not Path(template).expanduser().is_file():
+            raise UsageError(f"--chat-template {template}: no such file — pass a Jinja chat template file")
 
 
 @runtime_checkable
