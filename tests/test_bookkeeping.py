@@ -1,0 +1,108 @@
+"""Pay once, count once: every model keeps its record, every distinct prompt is bought once.
+
+The fixture is the published MT-Bench answers, where alpaca-13b and llama-13b gave the same text
+for question 118 (both turns) and alpaca-13b and vicuna-13b-v1.3 for question 132's first turn.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from clirun import judgebench
+from llm_server import LLMServer
+from test_resilience import deterministic_reply
+
+MTBENCH = Path(__file__).resolve().parents[2] / "shared" / "mtbench"
+ENV = {"OPENAI_API_KEY": "sk-test"}
+THREE = ("alpaca-13b", "llama-13b", "vicuna-13b-v1.3")
+JUDGE = "openai/gpt-4o-mini"
+SLUG = "openai__gpt-4o-mini"
+
+needs_mtbench = pytest.mark.skipif(not (MTBENCH / "question.jsonl").is_file(), reason="no ../shared/mtbench")
+
+
+def lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def judge_calls(server: LLMServer) -> list[str]:
+    """The user messages of every chat request the server got."""
+    return [json.dumps(r.json["messages"]) for r in server.requests if r.path.endswith("/chat/completions")]
+
+
+def import_three(root: Path) -> Path:
+    """Import the three MT-Bench models with FastChat's layout; returns the bench's question file."""
+    src = root / "mtb"
+    (src / "model_answer").mkdir(parents=True)
+    shutil.copy(MTBENCH / "question.jsonl", src / "question.jsonl")
+    for model in THREE:
+        shutil.copy(MTBENCH / "model_answer" / f"{model}.jsonl", src / "model_answer" / f"{model}.jsonl")
+    proc = judgebench("import", "fastchat", str(src), cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    return root / "results" / "mtb" / "question.jsonl"
+
+
+@needs_mtbench
+def test_identical_answers_keep_every_models_grade_and_are_bought_once(tmp_path: Path, llm_server: LLMServer) -> None:
+    llm_server.reply = deterministic_reply
+    qfile = import_three(tmp_path)
+    args = ["judge", "-j", JUDGE, "--base-url", llm_server.base_url, "-q", str(qfile)]
+
+    first = judgebench(*args, "--model", "alpaca-13b", cwd=tmp_path, env=ENV)
+    assert first.returncode == 0, first.stderr
+    assert len(judge_calls(llm_server)) == 160
+    assert len(set(judge_calls(llm_server))) == 160
+    llm_server.clear()
+
+    second = judgebench(*args, cwd=tmp_path, env=ENV)
+    assert second.returncode == 0, second.stderr
+    # llama's q118 (2 turns) and vicuna's q132 turn 1 repeat alpaca's prompts: 320 records, 317 calls.
+    assert len(judge_calls(llm_server)) == 317
+    assert len(set(judge_calls(llm_server))) == 317
+    assert "320 judged now: 320 with a verdict, 0 without a readable verdict, 0 failed; 160 already done" in (
+        second.stdout
+    )
+    assert "317 judge calls bought; 3 reuse the verdict of a call with the same prompt" in second.stdout
+
+    records = lines(tmp_path / "results" / "mtb" / "judgments" / f"{SLUG}_single.jsonl")
+    # (FastChat's vicuna-13b-v1.3 file names its model vicuna-13b-hao-0515 inside; either name will do here.)
+    vicuna = next(r["model"] for r in records if r["model"].startswith("vicuna"))
+    assert Counter(r["model"] for r in records) == {"alpaca-13b": 160, "llama-13b": 160, vicuna: 160}
+    reused = sorted((r["model"], r["question_id"], r["turn"]) for r in records if r.get("reused"))
+    assert reused == [("llama-13b", 118, 1), ("llama-13b", 118, 2), (vicuna, 132, 1)]
+    by = {(r["model"], r["question_id"], r["turn"]): r for r in records}
+    for model, qid, turn in reused:
+        copy, bought = by[(model, qid, turn)], by[("alpaca-13b", qid, turn)]
+        assert (copy["score"], copy["key"], copy["attempts"]) == (bought["score"], bought["key"], 0)
+        assert copy["usage"]["calls"] == 0
+
+    report = judgebench("report", "-q", str(qfile), "--format", "json", "--bootstrap", "0", cwd=tmp_path)
+    assert report.returncode == 0, report.stderr
+    rows = json.loads(report.stdout)["judges"][0]["single"]
+    assert {r["model"]: r["n"] for r in rows} == {"alpaca-13b": 160, "llama-13b": 160, vicuna: 160}
+
+    # A finished run buys nothing.
+    llm_server.clear()
+    third = judgebench(*args, cwd=tmp_path, env=ENV)
+    assert third.returncode == 0, third.stderr
+    assert judge_calls(llm_server) == []
+    assert "0 judged now" in third.stdout
+
+
+@needs_mtbench
+def test_identical_prompts_in_one_run_are_bought_once(tmp_path: Path, llm_server: LLMServer) -> None:
+    llm_server.reply = deterministic_reply
+    qfile = import_three(tmp_path)
+    args = ["judge", "-j", JUDGE, "--base-url", llm_server.base_url, "-q", str(qfile), "--question-ids", "118,132"]
+    proc = judgebench(*args, cwd=tmp_path, env=ENV)
+    assert proc.returncode == 0, proc.stderr
+    assert len(judge_calls(llm_server)) == 12 - 3
+    records = lines(tmp_path / "results" / "mtb" / "judgments" / f"{SLUG}_single.jsonl")
+    assert len(records) == 12
+    assert sum(bool(r.get("reused")) for r in records) == 3
+    assert sum(r["usage"]["calls"] for r in records) == 9
