@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from builders import write_questions
 from clirun import judgebench
 from llm_server import LLMServer
 from test_resilience import deterministic_reply
@@ -106,3 +107,72 @@ def test_identical_prompts_in_one_run_are_bought_once(tmp_path: Path, llm_server
     assert len(records) == 12
     assert sum(bool(r.get("reused")) for r in records) == 3
     assert sum(r["usage"]["calls"] for r in records) == 9
+
+
+def answered(root: Path, models: tuple[str, ...] = ("a", "b", "c"), n: int = 10) -> Path:
+    qfile = write_questions(root / "q.jsonl", n=n)
+    for name in models:
+        proc = judgebench("gen-answers", "-m", f"fake/{name}", "--name", name, "-q", str(qfile), cwd=root)
+        assert proc.returncode == 0, proc.stderr
+    return qfile
+
+
+def pairwise_report(root: Path, qfile: Path, *extra: str) -> dict[str, Any]:
+    proc = judgebench("report", "-q", str(qfile), "-f", "json", "--bootstrap", "0", *extra, cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    (judge,) = json.loads(proc.stdout)["judges"]
+    return dict(judge)
+
+
+@pytest.mark.parametrize("order", ["baseline-first", "all-pairs-first"])
+def test_a_comparison_is_bought_and_counted_once_whatever_the_modes_order(
+    tmp_path: Path, llm_server: LLMServer, order: str
+) -> None:
+    llm_server.reply = deterministic_reply
+    qfile = answered(tmp_path)
+    args = ["judge", "-j", JUDGE, "--base-url", llm_server.base_url, "-q", str(qfile), "--mode", "pairwise"]
+    modes = [["--baseline", "a"], ["--all-pairs"]]
+    if order == "all-pairs-first":
+        modes.reverse()
+    calls = []
+    for mode in modes:
+        llm_server.clear()
+        proc = judgebench(*args, *mode, cwd=tmp_path, env=ENV)
+        assert proc.returncode == 0, proc.stderr
+        calls.append(len(judge_calls(llm_server)))
+    # 10 questions x 2 turns x 2 games = 40 calls a pair: (b, a) and (c, a), then only (b, c) — or all 3, then none.
+    assert calls == ([80, 40] if order == "baseline-first" else [120, 0])
+    games = lines(tmp_path / "results" / "q" / "judgments" / f"{SLUG}_pair.jsonl")
+    assert len(games) == 120
+    assert sum(g["usage"]["calls"] for g in games) == 120
+
+    everything = pairwise_report(tmp_path, qfile, "--bias", "--ratings")
+    assert everything["pairwise"]["comparisons"] == 60
+    assert {m["model"]: m["n"] for m in everything["pairwise"]["models"]} == {"a": 40, "b": 40, "c": 40}
+    assert everything["pairwise"]["consistency"][0]["n"] == 60
+    assert everything["ratings"]["comparisons"] == 60
+    assert everything["bias"]["failures"]["pair_games"]["n"] == 120
+    against_a = pairwise_report(tmp_path, qfile, "--baseline", "a")
+    assert against_a["pairwise"]["comparisons"] == 40
+    assert {m["model"]: m["n"] for m in against_a["pairwise"]["models"]} == {"b": 20, "c": 20}
+
+    # The README's example: one judge's pairwise verdicts against its own single grades, each comparison once.
+    assert judgebench(*args[:-2], cwd=tmp_path, env=ENV).returncode == 0
+    proc = judgebench("agreement", "-a", f"pair:{JUDGE}", "-b", f"single:{JUDGE}", "-q", str(qfile), "-f", "json",
+                      "--bootstrap", "0", cwd=tmp_path)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    rows = {row["turn"]: row for row in json.loads(proc.stdout)["turns"]}
+    assert (rows[1]["n"], rows[2]["n"], rows["all"]["n"]) == (30, 30, 60)
+
+
+def test_a_later_baseline_reuses_the_comparisons_it_shares(tmp_path: Path, llm_server: LLMServer) -> None:
+    llm_server.reply = deterministic_reply
+    qfile = answered(tmp_path, n=3)
+    args = ["judge", "-j", JUDGE, "--base-url", llm_server.base_url, "-q", str(qfile), "--mode", "pairwise"]
+    assert judgebench(*args, "--baseline", "a", cwd=tmp_path, env=ENV).returncode == 0
+    llm_server.clear()
+    later = judgebench(*args, "--baseline", "b", cwd=tmp_path, env=ENV)
+    assert later.returncode == 0, later.stderr
+    assert len(judge_calls(llm_server)) == 12  # (c, b) only: (a, b) was judged as (b, a)
+    assert "12 judged now" in later.stdout
+    assert pairwise_report(tmp_path, qfile)["pairwise"]["comparisons"] == 18  # 3 pairs x 3 questions x 2 turns
