@@ -152,15 +152,15 @@ def _resolve(spec: str, votes: Sequence[HumanVote], bench: _Bench, job: Agreemen
         chosen = votes_from_grades(singles[name], spec, tie_threshold=job.tie_threshold)
         return chosen, f"{len(chosen)} verdicts from {name}'s single grades (tie when |Δ| ≤ {job.tie_threshold:g})"
     have = sorted({v.judge for v in votes})
-    voters = f"{', '.join(have[:12]) or 'none (pass --votes FILE)'}{' …' if len(have) > 12 else ''}"
+    listed = f"{', '.join(have[:12]) or 'none (pass --votes FILE)'}{' …' if len(have) > 12 else ''}"
     judges = sorted(set(singles) | set(pairs))
     if bench.missing is not None:
-        raise UsageError(f"judge {spec!r}: no votes by it (voters: {voters}), and {bench.missing}")
+        raise UsageError(f"judge {spec!r}: no votes by it (voters: {listed}), and {bench.missing}")
     if kind and (singles.get(name) or pairs.get(name)):
         other = "single" if kind == "pair" else "pairwise"
         raise UsageError(f"judge {spec!r}: {name} has only {other} judgments in {job.questions}")
     raise UsageError(
-        f"judge {spec!r}: no votes or judgments by it — voters: {voters}; judges of {job.questions}: "
+        f"judge {spec!r}: no votes or judgments by it — voters: {listed}; judges of {job.questions}: "
         f"{', '.join(judges) or 'none'}"
     )
 
