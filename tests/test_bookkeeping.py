@@ -176,3 +176,34 @@ def test_a_later_baseline_reuses_the_comparisons_it_shares(tmp_path: Path, llm_s
     assert len(judge_calls(llm_server)) == 12  # (c, b) only: (a, b) was judged as (b, a)
     assert "12 judged now" in later.stdout
     assert pairwise_report(tmp_path, qfile)["pairwise"]["comparisons"] == 18  # 3 pairs x 3 questions x 2 turns
+
+
+def test_report_leaves_out_verdicts_of_regenerated_answers_and_says_how_to_refresh(tmp_path: Path) -> None:
+    qfile = answered(tmp_path, models=("a", "b"), n=4)
+    assert judgebench("judge", "-j", "fake/judge", "-q", str(qfile), cwd=tmp_path).returncode == 0
+    pair = ["--mode", "pairwise", "--all-pairs"]
+    assert judgebench("judge", "-j", "fake/judge", "-q", str(qfile), *pair, cwd=tmp_path).returncode == 0
+    # Model a's answer to question 1 is regenerated (second turn only) after judging.
+    path = tmp_path / "results" / "q" / "answers" / "a.jsonl"
+    records = lines(path)
+    regenerated = dict(records[0], choices=[{"index": 0, "turns": [records[0]["choices"][0]["turns"][0], "New."]}])
+    path.write_text("".join(json.dumps(r) + "\n" for r in [*records, regenerated]))
+
+    proc = judgebench("report", "-q", str(qfile), "-f", "json", "--bootstrap", "0", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert {r["model"]: r["n"] for r in data["judges"][0]["single"]} == {"a": 7, "b": 8}
+    assert (data["judges"][0]["pairwise"]["comparisons"], data["judges"][0]["pairwise"]["excluded"]) == (7, 0)
+    assert (
+        "fake/judge: 1 single grades judge answers regenerated since and are left out — refresh them with "
+        f"'judgebench judge -j fake/judge -q {qfile}'" in data["warnings"]
+    )
+    assert any(w.startswith("fake/judge: 2 pair games judge answers regenerated since") for w in data["warnings"])
+
+    again = judgebench("judge", "-j", "fake/judge", "-q", str(qfile), cwd=tmp_path)
+    assert "1 judged now" in again.stdout
+    assert "2 judged now" in judgebench("judge", "-j", "fake/judge", "-q", str(qfile), *pair, cwd=tmp_path).stdout
+    data = json.loads(judgebench("report", "-q", str(qfile), "-f", "json", "--bootstrap", "0", cwd=tmp_path).stdout)
+    assert {r["model"]: r["n"] for r in data["judges"][0]["single"]} == {"a": 8, "b": 8}
+    assert (data["judges"][0]["pairwise"]["comparisons"], data["judges"][0]["pairwise"]["excluded"]) == (8, 0)
+    assert not [w for w in data["warnings"] if "regenerated" in w]
