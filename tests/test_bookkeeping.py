@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from builders import write_questions
-from clirun import judgebench
+from clirun import assert_one_line_error, judgebench
 from llm_server import LLMServer
 from test_resilience import deterministic_reply
 
@@ -207,3 +207,63 @@ def test_report_leaves_out_verdicts_of_regenerated_answers_and_says_how_to_refre
     assert {r["model"]: r["n"] for r in data["judges"][0]["single"]} == {"a": 8, "b": 8}
     assert (data["judges"][0]["pairwise"]["comparisons"], data["judges"][0]["pairwise"]["excluded"]) == (8, 0)
     assert not [w for w in data["warnings"] if "regenerated" in w]
+
+
+def test_run_spends_one_max_cost_across_all_its_steps(tmp_path: Path, llm_server: LLMServer) -> None:
+    llm_server.reply = lambda body: "ok"  # one output token a call
+    prices = tmp_path / "prices.json"
+    dollar_a_call = {"input": 0.0, "output": 1_000_000.0}
+    prices.write_text(json.dumps({m: dollar_a_call for m in ("openai/a", "openai/b", "openai/judge")}))
+    qfile = write_questions(tmp_path / "q.jsonl", n=2)
+    proc = judgebench("run", "-m", "openai/a", "-m", "openai/b", "-j", "openai/judge", "-q", str(qfile),
+                      "--base-url", llm_server.base_url, "--prices", str(prices), "--parallel", "1",
+                      "--max-cost", "5", cwd=tmp_path, env=ENV)  # fmt: skip
+    # a: 4 answer turns ($4); b: $1 left, so one call; the judge step never starts.
+    assert proc.returncode == 5, proc.stderr
+    assert len(llm_server.requests) == 5
+    assert "--max-cost $1.00 reached" in proc.stderr
+    assert not (tmp_path / "results" / "q" / "judgments").exists()
+
+
+def test_options_that_do_nothing_or_are_cut_short_are_refused(tmp_path: Path) -> None:
+    qfile = answered(tmp_path, models=("a",), n=2)
+    assert_one_line_error(
+        judgebench("judge", "-j", "fake/j1", "-j", "fake/j2", "-q", str(qfile), cwd=tmp_path),
+        2,
+        "--judge given 2 times (fake/j1, fake/j2)",
+        "run it once per judge",
+    )
+    assert_one_line_error(
+        judgebench("judge", "-j", "openai/gpt-4o", "--num-workers", "2", "-q", str(qfile), cwd=tmp_path, env=ENV),
+        2,
+        "--num-workers: only for local models",
+        "openai/gpt-4o is served by an API",
+    )
+    assert_one_line_error(
+        judgebench("gen-answers", "-m", "openai/gpt-4o", "--device", "cuda", "-q", str(qfile), cwd=tmp_path, env=ENV),
+        2,
+        "--device: only for local models",
+    )
+    assert_one_line_error(
+        judgebench("run", "-m", "openai/a", "-j", "openai/j", "--dtype", "float16", "-q", str(qfile), cwd=tmp_path),
+        2,
+        "--dtype: only for local models",
+    )
+    assert not (tmp_path / "results" / "q" / "judgments").exists()
+
+
+def test_questions_never_answered_are_counted_apart_from_failed_answers(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        proc = judgebench("gen-answers", "-m", f"fake/{name}", "--name", name, "--limit", "5", cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+    proc = judgebench("judge", "-j", "fake/judge", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "20 judged now" in proc.stdout
+    assert "answer turns not judged" not in proc.stderr
+    # 2 models x 75 unanswered questions x 2 turns: said once, as what they are.
+    assert proc.stderr.count("300 turns not judged: their questions have no answer yet") == 1
+
+
+def test_agreement_names_a_missing_bench(tmp_path: Path) -> None:
+    proc = judgebench("agreement", "-a", "pair:fake/j", "-b", "single:fake/j", "-q", "no-such-bench", cwd=tmp_path)
+    assert_one_line_error(proc, 2, "judge 'pair:fake/j'", "'no-such-bench' not found")

@@ -151,7 +151,10 @@ def print_judge_run(run: JudgeRun, *, dry_run: bool, max_tokens: int) -> None:
     if run.missing_answers:
         err.print(f"[yellow]{run.missing_answers} answer turns not judged: failed, incomplete or stale[/]")
     if run.unanswered:
-        err.print(f"[yellow]{run.unanswered} turns not judged: no answer to their question yet (gen-answers)[/]")
+        err.print(
+            f"[yellow]{run.unanswered} turns not judged: their questions have no answer yet "
+            "(answered with --limit or --question-ids?) — gen-answers adds them[/]"
+        )
     for reason in run.failures:
         err.print(f"[yellow]{escape(reason)}[/]")
 

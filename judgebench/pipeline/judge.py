@@ -65,7 +65,7 @@ from judgebench.pipeline.provenance import RunTally, git_state, new_run_id, ques
 from judgebench.pipeline.selection import effective_parallel, select_questions
 from judgebench.pricing import Budget, load_price_table
 from judgebench.providers import BatchProvider, Decoding, Provider, VerdictScorer, create_provider
-from judgebench.providers.local import local_token_counter
+from judgebench.providers.local import local_token_counter, refuse_local_options
 from judgebench.providers.retry import CallFailed, call_with_retry, complete_with_retry
 from judgebench.records import Judgment, JudgmentStatus, Message, PairGame, RunManifest, Usage, content_hash
 from judgebench.storage import (
@@ -122,6 +122,7 @@ def judge(job: JudgeJob, *, provider: Provider | None = None, observer: Observer
     job.check()
     if provider is None:
         job = replace(job, judge=resolve_model(job.judge))
+        refuse_local_options(job.judge, job.provider_options.local)
     qset = resolve_question_set(job.questions)
     questions = select_questions(qset.questions, job.question_ids, job.limit)
     observer = observer or NullObserver()
@@ -271,11 +272,6 @@ class _JudgeRunner:
             self.observer.note(
                 f"{plan.missing} answer turns are failed or stale (question edited since) and are not judged "
                 "— run gen-answers for them first"
-            )
-        if plan.unanswered:
-            self.observer.note(
-                f"{plan.unanswered} turns of questions without any answer yet are not judged "
-                "(answers were made for fewer questions, e.g. with --limit) — run gen-answers to add them"
             )
         for item in todo:
             self.sharing.setdefault(item.key, []).append(item)
