@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -213,7 +214,7 @@ def test_run_spends_one_max_cost_across_all_its_steps(tmp_path: Path, llm_server
     llm_server.reply = lambda body: "ok"  # one output token a call
     prices = tmp_path / "prices.json"
     dollar_a_call = {"input": 0.0, "output": 1_000_000.0}
-    prices.write_text(json.dumps({m: dollar_a_call for m in ("openai/a", "openai/b", "openai/judge")}))
+    prices.write_text(json.dumps(dict.fromkeys(("openai/a", "openai/b", "openai/judge"), dollar_a_call)))
     qfile = write_questions(tmp_path / "q.jsonl", n=2)
     proc = judgebench("run", "-m", "openai/a", "-m", "openai/b", "-j", "openai/judge", "-q", str(qfile),
                       "--base-url", llm_server.base_url, "--prices", str(prices), "--parallel", "1",
@@ -267,3 +268,36 @@ def test_questions_never_answered_are_counted_apart_from_failed_answers(tmp_path
 def test_agreement_names_a_missing_bench(tmp_path: Path) -> None:
     proc = judgebench("agreement", "-a", "pair:fake/j", "-b", "single:fake/j", "-q", "no-such-bench", cwd=tmp_path)
     assert_one_line_error(proc, 2, "judge 'pair:fake/j'", "'no-such-bench' not found")
+
+
+def test_pair_games_written_with_the_old_keys_are_neither_bought_again_nor_counted_twice(tmp_path: Path) -> None:
+    """Before records had their own identity, a pair game's key also hashed its game number."""
+    from judgebench.judging import judge_decoding
+    from judgebench.pipeline.judge import JudgeJob, judge
+    from judgebench.pipeline.judge_plan import load_prompts, plan_judgments
+    from judgebench.providers.fake import FakeProvider
+    from judgebench.storage import load_answers, resolve_question_set
+
+    qfile = answered(tmp_path, n=3)
+    results = tmp_path / "results"
+    base = JudgeJob(judge="fake/judge", questions=str(qfile), results_dir=results, mode="pairwise", baseline="a")
+    judge(base, provider=FakeProvider("judge"))
+    path = results / "q" / "judgments" / "fake__judge_pair.jsonl"
+    # Rewrite the games as an older judgebench wrote them: legacy keys, no answer_hashes.
+    answers = {m: load_answers(results / "q" / "answers" / f"{m}.jsonl") for m in ("b", "c", "a")}
+    plan = plan_judgments(base, load_prompts("jb-v1"), resolve_question_set(str(qfile)).questions, answers,
+                          judge_decoding(0.0, 2048))  # fmt: skip
+    legacy = {w.identity: w.legacy_keys[w.game - 1] for w in plan.work}
+    old = []
+    for game in lines(path):
+        shown = (game["model_1"], game["model_2"]) if game["game"] == 1 else (game["model_2"], game["model_1"])
+        identity = ("pair", str(game["question_id"]), game["turn"], *shown, *game["judge"])
+        old.append({k: v for k, v in game.items() if k != "answer_hashes"} | {"key": legacy[identity]})
+    path.write_text("".join(json.dumps(g) + "\n" for g in old))
+
+    again = FakeProvider("judge")
+    assert judge(base, provider=again).planned == 0
+    assert again.requests == []
+    everything = judge(replace(base, baseline=None, all_pairs=True), provider=again)
+    assert (everything.planned, everything.calls, len(again.requests)) == (12, 12, 12)  # (b, c) only
+    assert pairwise_report(tmp_path, qfile)["pairwise"]["comparisons"] == 18
