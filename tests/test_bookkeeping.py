@@ -301,3 +301,17 @@ def test_pair_games_written_with_the_old_keys_are_neither_bought_again_nor_count
     everything = judge(replace(base, baseline=None, all_pairs=True), provider=again)
     assert (everything.planned, everything.calls, len(again.requests)) == (12, 12, 12)  # (b, c) only
     assert pairwise_report(tmp_path, qfile)["pairwise"]["comparisons"] == 18
+
+
+def test_errors_name_the_missing_bench_or_judge(tmp_path: Path) -> None:
+    assert_one_line_error(judgebench("report", "-q", "nosuch", cwd=tmp_path), 2, "'nosuch'")
+    assert_one_line_error(
+        judgebench("report", "--judge", "nobody", cwd=tmp_path), 2, "--judge nobody", "bench 'jb-80'"
+    )
+    qfile = answered(tmp_path, models=("a",), n=2)
+    assert judgebench("judge", "-j", "fake/judge", "-q", str(qfile), cwd=tmp_path).returncode == 0
+    assert_one_line_error(
+        judgebench("agreement", "-a", "pair:fake/judge", "-b", "single:fake/judge", "-q", str(qfile), cwd=tmp_path),
+        2,
+        "judge 'pair:fake/judge': fake/judge has only single judgments",
+    )

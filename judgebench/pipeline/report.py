@@ -352,7 +352,8 @@ def report(job: ReportJob) -> Report:
     votes = [v for path in job.votes for v in load_votes(path)]
     judges = sorted(set(singles) | set(pairs))
     if not judges and not votes:
-        raise UsageError(f"no judgments in {folder} — run 'judgebench judge' first")
+        who = f"--judge {', '.join(job.judges)}: " if job.judges else ""
+        raise UsageError(f"{who}no judgments in {folder} (bench {bench!r}) — run 'judgebench judge' first")
     if job.judges:
         missing = [j for j in job.judges if j not in judges]
         if missing:
