@@ -305,9 +305,7 @@ def test_pair_games_written_with_the_old_keys_are_neither_bought_again_nor_count
 
 def test_errors_name_the_missing_bench_or_judge(tmp_path: Path) -> None:
     assert_one_line_error(judgebench("report", "-q", "nosuch", cwd=tmp_path), 2, "'nosuch'")
-    assert_one_line_error(
-        judgebench("report", "--judge", "nobody", cwd=tmp_path), 2, "--judge nobody", "bench 'jb-80'"
-    )
+    assert_one_line_error(judgebench("report", "--judge", "nobody", cwd=tmp_path), 2, "--judge nobody", "bench 'jb-80'")
     qfile = answered(tmp_path, models=("a",), n=2)
     assert judgebench("judge", "-j", "fake/judge", "-q", str(qfile), cwd=tmp_path).returncode == 0
     assert_one_line_error(
