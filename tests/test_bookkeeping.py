@@ -250,6 +250,9 @@ def test_options_that_do_nothing_or_are_cut_short_are_refused(tmp_path: Path) ->
         2,
         "--dtype: only for local models",
     )
+    assert_one_line_error(
+        judgebench("judge", "-j", "fake/j", "--batch-wait", "5", "-q", str(qfile), cwd=tmp_path), 2, "add --batch"
+    )
     assert not (tmp_path / "results" / "q" / "judgments").exists()
 
 
@@ -313,3 +316,16 @@ def test_errors_name_the_missing_bench_or_judge(tmp_path: Path) -> None:
         2,
         "judge 'pair:fake/judge': fake/judge has only single judgments",
     )
+
+
+@needs_mtbench
+def test_every_published_mtbench_prompt_is_counted_once_in_a_dry_run(tmp_path: Path) -> None:
+    # All 31 published models: 4,960 answer turns, of which 91 repeat the text of another model's turn.
+    proc = judgebench("import", "fastchat", str(MTBENCH), "--bench", "mtb", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    qfile = tmp_path / "results" / "mtb" / "question.jsonl"
+    dry = judgebench("judge", "-j", JUDGE, "-q", str(qfile), "--dry-run", cwd=tmp_path)
+    assert dry.returncode == 0, dry.stderr
+    text = " ".join(dry.stdout.split())
+    assert "would make 4869 judge calls" in text
+    assert "for 4960 judgments; 91 reuse the verdict of a call with the same prompt; 0 already judged" in text

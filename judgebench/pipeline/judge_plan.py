@@ -134,6 +134,8 @@ class JudgeJob:
             raise UsageError("--mode pairwise needs exactly one of --baseline MODEL or --all-pairs")
         if self.mode == "single" and (self.baseline is not None or self.all_pairs):
             raise UsageError("--baseline and --all-pairs are for --mode pairwise")
+        if not self.batch and (self.batch_poll != 30.0 or self.batch_wait != 24 * 3600.0):
+            raise UsageError("--batch-poll and --batch-wait are for --batch runs; add --batch or drop them")
 
 
 Verdict = float | Literal["A", "B", "tie"]
