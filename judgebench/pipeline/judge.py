@@ -198,14 +198,17 @@ def _still_needed(
         maps the call key of a ``todo`` item to a finished record of the same call.
     """
     done = {(record_id(r), r.key) for r in finished}
-    by_call = {r.key: r for r in finished}
+    by_call: dict[str, Judgment | PairGame] = {}
+    for r in finished:  # the latest record of a call, a verdict before an unreadable reply
+        if r.status == "ok" or by_call.get(r.key, r).status != "ok":
+            by_call[r.key] = r
     todo: list[JudgeWork] = []
     reuse: dict[str, Judgment | PairGame] = {}
     seen: set[tuple[object, ...]] = set()
     for item in work:
         keys = (item.key, *item.legacy_keys)
         if item.identity in seen or any((item.identity, k) in done for k in keys):
-            continue  # a record planned twice (a pair named both ways round), or already on disk
+            continue  # already on disk for this call (or planned twice)
         seen.add(item.identity)
         todo.append(item)
         source = next((by_call[k] for k in keys if k in by_call), None)
@@ -222,8 +225,13 @@ def _distinct_calls(items: Iterable[JudgeWork]) -> list[JudgeWork]:
     return list(first.values())
 
 
-def _reused_verdict(source: Judgment | PairGame, item: JudgeWork) -> Verdict | None:
-    """The verdict of ``source`` as ``item``'s call gave it (a grade, or the display slot that won)."""
+def _reused_verdict(source: Judgment | PairGame) -> Verdict | None:
+    """The verdict of ``source`` as its call gave it: a grade, or the display slot (A/B) that won.
+
+    >>> g = dict(question_id=1, turn=1, judge="j", prompt="p")
+    >>> _reused_verdict(PairGame(model_1="a", model_2="b", game=2, winner="model_1", **g))  # a was shown as B
+    'B'
+    """
     if isinstance(source, Judgment):
         return source.score
     if source.winner is None:
@@ -319,7 +327,7 @@ class _JudgeRunner:
 
     def _copy(self, item: JudgeWork, source: Judgment | PairGame, out: JsonlAppender) -> None:
         """Write ``item``'s record with the verdict of an earlier call of the same content."""
-        verdict = _reused_verdict(source, item)
+        verdict = _reused_verdict(source)
         self._write(
             item, out, text=source.judgment, verdict=verdict, attempts=0, spent=Usage(), error=None, reused=True
         )
