@@ -51,6 +51,7 @@ from judgebench.pipeline.judge_plan import (
     JudgeJob,
     JudgePlan,
     JudgeWork,
+    RecordId,
     Verdict,
     call_key,
     discover_answers,
@@ -204,7 +205,7 @@ def _still_needed(
             by_call[r.key] = r
     todo: list[JudgeWork] = []
     reuse: dict[str, Judgment | PairGame] = {}
-    seen: set[tuple[object, ...]] = set()
+    seen: set[RecordId] = set()
     for item in work:
         keys = (item.key, *item.legacy_keys)
         if item.identity in seen or any((item.identity, k) in done for k in keys):

@@ -211,11 +211,6 @@ class JudgeWork:
         shown = self.pair if self.game == 1 else (self.pair[1], self.pair[0])
         return ("pair", qid, self.turn, *shown, self.judge, self.prompt.name)
 
-    @property
-    def shown(self) -> tuple[str, str]:
-        """Pairwise: the models shown as A and as B."""
-        return self.pair if self.game == 1 else (self.pair[1], self.pair[0])
-
 
 @dataclass
 class JudgePlan:
