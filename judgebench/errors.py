@@ -100,8 +100,9 @@ class ProviderAuthError(ProviderError):
 class ServerSetupError(ProviderError):
     """The server cannot do this run's work, so every call would fail the same way.
 
-    Nothing about it is passing: nothing listens at the address, its host name
-    does not resolve, TLS fails, the endpoint is a 404, the replies are not
+    Nothing about it is passing: nothing listens at the address (or answers
+    the connection), the host or network is unreachable, its host name does
+    not resolve, TLS fails, the endpoint is a 404, the replies are not
     the API's, or the API lacks a feature the run needs (a batch API,
     logprobs). Retrying would only wait; the run stops at once, keeping what
     is finished. Raised by the circuit breaker of the retry loop
@@ -111,7 +112,7 @@ class ServerSetupError(ProviderError):
 
     Attributes:
         cause: a short name of the cause (``"connection refused"``,
-            ``"host name not resolved"``, ``"TLS failure"``,
+            ``"connection timed out"``, ``"host unreachable"``, ``"host name not resolved"``, ``"TLS failure"``,
             ``"not an API reply"``, ``"endpoint not found"``, ``"feature missing"``).
     """
 

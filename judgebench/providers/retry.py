@@ -12,10 +12,11 @@ and that concern the whole run (a rejected key) pass through as
 :class:`~judgebench.errors.JudgebenchError` and stop the run.
 
 A run's calls share one :class:`CircuitBreaker`: failures whose cause is not
-passing — connection refused or timed out, a host name that does not
-resolve, a TLS failure, replies that are not the API's at all — are counted across calls,
-and once :data:`FIRST_CALLS_THRESHOLD` attempts in a row (before any call of
-the run succeeded) or :data:`STREAK_THRESHOLD` in a row (later) fail with the
+passing — connection refused or timed out, a host or network that is
+unreachable, a host name that does not resolve, a TLS failure, replies that
+are not the API's at all — are counted across calls, and once
+:data:`FIRST_CALLS_THRESHOLD` attempts in a row (before any call of the run
+succeeded) or :data:`STREAK_THRESHOLD` in a row (later) fail with the
 same such cause, the run stops with one
 :class:`~judgebench.errors.ServerSetupError` naming the cause and the fix.
 Passing causes (429, 5xx, timeouts, dropped connections) never count: they
@@ -26,6 +27,7 @@ keep their retries. Each retry is reported to ``on_retry`` as a
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import math
 import socket
@@ -124,6 +126,7 @@ class RetryEvent:
 _CAUSES: dict[str, str] = {
     "connection refused": "is the server running? Start it, or fix the host and port in --base-url",
     "connection timed out": "is the host up and the port open (no firewall dropping it)? Check --base-url",
+    "host unreachable": "check the address in --base-url, and this machine's network or VPN",
     "host name not resolved": "check the host name in --base-url for a typo, and that this machine has network/DNS",
     "TLS failure": "if the server speaks plain HTTP, use http:// in --base-url; else check its certificate",
     "not an API reply": "check --base-url: it should point at the API itself (OpenAI-compatible servers end in /v1)",
@@ -148,7 +151,8 @@ def failure_cause(exc: BaseException) -> str | None:
     the standard library's sockets and ``ssl``: ``ConnectionRefusedError`` →
     ``"connection refused"``; a ``ConnectTimeout`` (httpx, httpcore: no
     connection within :data:`~judgebench.providers.CONNECT_TIMEOUT`) →
-    ``"connection timed out"``; ``socket.gaierror`` → ``"host name not
+    ``"connection timed out"``; ``ENETUNREACH``/``EHOSTUNREACH`` → ``"host
+    unreachable"``; ``socket.gaierror`` → ``"host name not
     resolved"``; ``ssl.SSLError``/``ssl.CertificateError`` → ``"TLS
     failure"``; a body that is not JSON or not the API's reply
     (``json.JSONDecodeError``, :class:`~judgebench.providers.NotAnApiReplyError`)
@@ -162,6 +166,8 @@ def failure_cause(exc: BaseException) -> str | None:
     ... except RuntimeError as exc:
     ...     failure_cause(exc)
     'host name not resolved'
+    >>> failure_cause(OSError(errno.EHOSTUNREACH, "No route to host"))
+    'host unreachable'
     >>> failure_cause(TimeoutError("read timed out")) is None
     True
     """
@@ -176,6 +182,8 @@ def _cause_link(exc: BaseException) -> tuple[str, BaseException] | None:
             return "connection refused", link
         if type(link).__name__ == "ConnectTimeout":  # httpx/httpcore: no connection within CONNECT_TIMEOUT
             return "connection timed out", link
+        if isinstance(link, OSError) and link.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+            return "host unreachable", link
         if isinstance(link, socket.gaierror):
             return "host name not resolved", link
         if isinstance(link, ssl.SSLError | ssl.CertificateError):
