@@ -457,3 +457,19 @@ def test_both_sdks_trip_the_breaker_on_a_refused_port(tmp_path: Path, model: str
         gen_answers(job, observer=observer)
     assert info.value.cause == "connection refused"
     assert len(observer.events) == FIRST_CALLS_THRESHOLD - 1
+
+
+def test_a_failure_that_stops_a_record_is_printed_once_with_its_reason(tmp_path: Path, llm_server: LLMServer) -> None:
+    qfile = write_questions(tmp_path / "mini.jsonl", n=2)
+    llm_server.script(Behaviour(status=500), Behaviour(status=500))  # question 1, turn 1: both attempts
+    proc = judgebench(
+        "gen-answers", "-m", "openai/x", "-q", str(qfile), "--base-url", llm_server.base_url,
+        "--parallel", "1", "--max-attempts", "2", cwd=tmp_path,
+    )  # fmt: skip
+    assert_one_line_error(proc, 1, "1 answer failed")
+    reasons = [line for line in proc.stderr.splitlines() if line.startswith("question ")]
+    assert reasons == [
+        "question 1: turn 1: gave up after 2 attempts: InternalServerError: Error code: 500 - scripted error 500"
+    ]
+    assert "retrying" not in proc.stderr
+    assert "retries: 1 (5xx: 1)" in proc.stderr

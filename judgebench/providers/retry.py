@@ -457,19 +457,23 @@ async def call_with_retry(
     def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         hinted = provider.retry_after(exc) if exc is not None else None
-        seconds = min(max(hinted, 0.0), policy.max_retry_after) if hinted is not None else backoff(state)
-        if on_retry is not None and exc is not None:
-            status = getattr(exc, "status_code", None)
-            on_retry(
-                RetryEvent(
-                    reason=provider.redact(describe(exc)),
-                    wait=seconds,
-                    status=status if isinstance(status, int) else None,
-                    retry_after=hinted is not None,
-                    attempt=state.attempt_number,
-                )
+        return min(max(hinted, 0.0), policy.max_retry_after) if hinted is not None else backoff(state)
+
+    def before_sleep(state: RetryCallState) -> None:
+        """Report a retry that will happen (tenacity calls this only when it is about to wait)."""
+        exc = state.outcome.exception() if state.outcome else None
+        if on_retry is None or exc is None or state.next_action is None:
+            return
+        status = getattr(exc, "status_code", None)
+        on_retry(
+            RetryEvent(
+                reason=provider.redact(describe(exc)),
+                wait=state.next_action.sleep,
+                status=status if isinstance(status, int) else None,
+                retry_after=provider.retry_after(exc) is not None,
+                attempt=state.attempt_number,
             )
-        return seconds
+        )
 
     async def attempt_call() -> T:
         if breaker is None:
@@ -495,6 +499,7 @@ async def call_with_retry(
             stop=stop_after_attempt(policy.max_attempts) | stop_after_delay(policy.budget),
             wait=wait,
             retry=retry_if_exception(retryable),
+            before_sleep=before_sleep,
             sleep=sleep,
             reraise=True,
         ):
