@@ -473,3 +473,18 @@ def test_a_failure_that_stops_a_record_is_printed_once_with_its_reason(tmp_path:
     ]
     assert "retrying" not in proc.stderr
     assert "retries: 1 (5xx: 1)" in proc.stderr
+
+
+def test_hub_reachability_check(monkeypatch: pytest.MonkeyPatch, llm_server: LLMServer) -> None:
+    from judgebench.providers.local import hub_unreachable
+
+    for key in ("HF_HUB_OFFLINE", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("HF_ENDPOINT", llm_server.url)
+    assert hub_unreachable() is None
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{free_port()}")
+    assert "ConnectionRefusedError" in (hub_unreachable() or "")
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")  # behind a proxy: no direct check
+    assert hub_unreachable() is None
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert hub_unreachable() == "HF_HUB_OFFLINE is set"
