@@ -382,15 +382,22 @@ def test_sweep_every_command_against_a_server_answering_garbage(tmp_path: Path, 
             assert "not an API reply" in proc.stderr, command
 
 
-def test_batch_against_a_server_without_batch_endpoints_is_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("judge", "path"), [("openai/x", "/v1/files"), ("anthropic/x", "/v1/v1/messages/batches")])
+def test_batch_against_a_server_without_batch_endpoints_is_one_line(tmp_path: Path, judge: str, path: str) -> None:
     qfile = answered(tmp_path)
     with CannedServer(*NOT_FOUND) as server:
         proc = judgebench(
-            "judge", "-j", "openai/x", "-q", str(qfile), "--base-url", server.base_url, "--batch", "--limit", "1",
+            "judge", "-j", judge, "-q", str(qfile), "--base-url", server.base_url, "--batch", "--limit", "1",
             cwd=tmp_path,
         )  # fmt: skip
-    assert_one_line_error(proc, 7, "has no batch API (404 on /v1/files", "drop --batch")
-    assert server.requests == ["POST /v1/files"]
+    assert_one_line_error(proc, 7, f"has no batch API (404 on {path}", "drop --batch")
+    assert server.requests == [f"POST {path}"]  # tried once: a submit is never retried
+
+
+def test_run_checks_the_judge_base_url_before_answering(tmp_path: Path) -> None:
+    proc = judgebench("run", "-m", "fake/a", "-j", "openai/x", "--judge-base-url", "notaurl", cwd=tmp_path)
+    assert_one_line_error(proc, 2, "--judge-base-url 'notaurl': not an http(s) URL")
+    assert not (tmp_path / "results").exists()
 
 
 # --- offline hub -----------------------------------------------------------------------------------

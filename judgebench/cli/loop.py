@@ -422,6 +422,7 @@ def run_command(
     """The whole loop: answers for each model → judgments → report."""
     from judgebench.models import resolve_model
     from judgebench.pipeline.report import ReportJob
+    from judgebench.providers import check_url
     from judgebench.providers.local import is_local_model, refuse_local_options
 
     models = [resolve_model(m) for m in models]  # answers are filed under the resolved ids
@@ -434,11 +435,11 @@ def run_command(
     def options_for(model: str, url: str | None) -> ProviderOptions:
         """Local-model settings go to the local models only."""
         given = ProviderOptions(base_url=url, api_key_env=api_key_env)
-        given.check()  # a bad --base-url or --judge-base-url stops here, before any call
         return replace(given, local=local) if is_local_model(model) else given
 
-    answer_options = {m: options_for(m, base_url) for m in models}
-    judge_options = options_for(judge, judge_base_url or base_url)
+    for option, url in (("--base-url", base_url), ("--judge-base-url", judge_base_url)):
+        if url is not None:
+            check_url(url, option)  # before any call
 
     from judgebench.pricing import CommandBudget
 
@@ -453,7 +454,7 @@ def run_command(
             max_tokens=max_tokens,
             limit=limit,
             question_ids=ids,
-            options=answer_options[m],
+            options=options_for(m, base_url),
             max_cost=budget.left(f"answers of {m}"),
             prices=prices,
             verbose=verbose,
@@ -473,7 +474,7 @@ def run_command(
         limit=limit,
         question_ids=ids,
         verdict=verdict,
-        options=judge_options,
+        options=options_for(judge, judge_base_url or base_url),
         max_cost=budget.left(f"judging by {judge}"),
         prices=prices,
         verbose=verbose,
