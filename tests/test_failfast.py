@@ -211,8 +211,8 @@ def test_a_host_that_never_answers_the_connection_stops_the_run(tmp_path: Path) 
         for filler in fillers:
             filler.setblocking(False)
             filler.connect_ex(("127.0.0.1", port))
-        job = replace(answers_job(tmp_path, f"http://127.0.0.1:{port}/v1"), provider_options=ProviderOptions(
-            base_url=f"http://127.0.0.1:{port}/v1", timeout=0.5))  # fmt: skip
+        url = f"http://127.0.0.1:{port}/v1"
+        job = replace(answers_job(tmp_path, url), provider_options=ProviderOptions(base_url=url, connect_timeout=0.3))
         observer = Retries()
         try:
             with pytest.raises(ServerSetupError) as info:
@@ -315,6 +315,12 @@ def test_breaker_thresholds_and_resets() -> None:
         breaker.failure(refused)
     with pytest.raises(ServerSetupError):
         breaker.check()  # every later attempt stops too
+
+    slow = CircuitBreaker()
+    slow.success()
+    for _ in range(2 * STREAK_THRESHOLD):  # once the server answered, a slow connection is load, not setup
+        slow.failure(type("ConnectTimeout", (Exception,), {})("timed out"))
+    slow.check()
 
     later = CircuitBreaker()
     later.success()

@@ -76,9 +76,11 @@ def run_stopping_errors(
 
 
 CONNECT_TIMEOUT = 5.0
-"""Most seconds API providers wait to open a connection (the ``openai`` SDK's own default);
-``--timeout`` bounds the whole request. A host that never answers the connection is then
-known in seconds, and the run's circuit breaker counts it (``"connection timed out"``)."""
+"""Seconds API providers wait to open a connection by default (the ``openai`` SDK's own
+default; :attr:`ProviderOptions.connect_timeout`), whatever ``--timeout`` (which bounds
+reading the reply) says. A host that never answers
+the connection is then known in seconds, and the run's circuit breaker counts it
+(``"connection timed out"``) until a call of the run has gone through."""
 
 
 def check_url(url: str, option: str = "--base-url") -> None:
@@ -201,12 +203,14 @@ class ProviderOptions:
         api_key_env: name of the environment variable holding the key;
             ``None`` uses the provider's usual one (``OPENAI_API_KEY``…).
         local: settings of in-process models (``hf/…``, ``local/…``).
+        connect_timeout: seconds to wait for a connection to open (:data:`CONNECT_TIMEOUT`).
     """
 
     base_url: str | None = None
     timeout: float = 300.0
     api_key_env: str | None = None
     local: LocalOptions = LocalOptions()
+    connect_timeout: float = CONNECT_TIMEOUT
 
     def check(self) -> None:
         """Reject settings that cannot work (a ``base_url`` that is not an http(s) URL…).
@@ -218,6 +222,8 @@ class ProviderOptions:
             check_url(self.base_url)
         if self.timeout <= 0:
             raise UsageError(f"--timeout {self.timeout:g}: must be more than 0 seconds")
+        if self.connect_timeout <= 0:
+            raise UsageError(f"connect timeout {self.connect_timeout:g}: must be more than 0 seconds")
         template = self.local.chat_template
         if template is not None and not Path(template).expanduser().is_file():
             raise UsageError(f"--chat-template {template}: no such file — pass a Jinja chat template file")

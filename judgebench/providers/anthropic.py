@@ -30,7 +30,6 @@ from anthropic.types import MessageParam
 
 from judgebench.errors import MissingApiKeyError, ProviderAuthError, ProviderError, ServerSetupError
 from judgebench.providers import (
-    CONNECT_TIMEOUT,
     BatchRequest,
     BatchState,
     Completion,
@@ -114,7 +113,7 @@ class AnthropicProvider:
         self._client = anthropic.AsyncAnthropic(
             api_key=key or _PLACEHOLDER_KEY,
             base_url=options.base_url,
-            timeout=anthropic.Timeout(options.timeout, connect=min(options.timeout, CONNECT_TIMEOUT)),
+            timeout=anthropic.Timeout(options.timeout, connect=options.connect_timeout),
             max_retries=0,
         )
         self._url = str(self._client.base_url).rstrip("/")

@@ -26,7 +26,6 @@ from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 
 from judgebench.errors import MissingApiKeyError, ProviderAuthError, ProviderError, ServerSetupError
 from judgebench.providers import (
-    CONNECT_TIMEOUT,
     BatchRequest,
     BatchState,
     Completion,
@@ -97,7 +96,7 @@ class OpenAIProvider:
         self._client = openai.AsyncOpenAI(
             api_key=key or _PLACEHOLDER_KEY,
             base_url=options.base_url,
-            timeout=openai.Timeout(options.timeout, connect=min(options.timeout, CONNECT_TIMEOUT)),
+            timeout=openai.Timeout(options.timeout, connect=options.connect_timeout),
             max_retries=0,
         )
         self._url = str(self._client.base_url).rstrip("/")

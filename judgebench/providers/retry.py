@@ -134,6 +134,11 @@ _CAUSES: dict[str, str] = {
 """The non-passing causes the breaker counts, with the fix each message gives."""
 
 
+_UNTIL_SUCCESS = frozenset({"connection timed out"})
+"""Causes that count only until a call of the run went through: once the server has
+answered, a slow connection more likely means load (here or there) than a wrong address."""
+
+
 def _chain(exc: BaseException) -> list[BaseException]:
     """``exc`` and what caused it (``__cause__``/``__context__``), outermost first."""
     seen: list[BaseException] = []
@@ -276,6 +281,9 @@ class CircuitBreaker:
     ``first_calls`` while no call of the run has succeeded yet, or ``streak``
     after one has.
 
+    A connection timeout counts only until a call succeeded: after that it is
+    taken for load, and retried like any passing failure.
+
     Args:
         first_calls: the threshold before any success (default :data:`FIRST_CALLS_THRESHOLD`).
         streak: the threshold after a success (default :data:`STREAK_THRESHOLD`).
@@ -305,7 +313,7 @@ class CircuitBreaker:
             ServerSetupError: the threshold was reached.
         """
         cause = failure_cause(exc)
-        if cause is None:
+        if cause is None or (cause in _UNTIL_SUCCESS and self.succeeded):
             self.cause, self.count = None, 0
             return
         self.count = self.count + 1 if cause == self.cause else 1
