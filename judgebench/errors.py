@@ -122,6 +122,10 @@ class ServerSetupError(ProviderError):
         super().__init__(message)
         self.cause = cause
 
+    def __reduce__(self) -> tuple[type[ServerSetupError], tuple[str, str]]:
+        """Pickle with its cause (errors cross process boundaries, e.g. from Ray workers)."""
+        return (type(self), (str(self), self.cause))
+
 
 class DownloadError(JudgebenchError):
     """A dataset could not be downloaded or failed its checksum."""

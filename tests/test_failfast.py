@@ -304,6 +304,15 @@ def test_transient_causes_keep_their_retries(tmp_path: Path, llm_server: LLMServ
     assert [e.retry_after for e in observer.events] == [True] * 3 + [False] * 2
 
 
+def test_setup_error_keeps_its_cause_across_processes() -> None:
+    import pickle
+
+    error = pickle.loads(pickle.dumps(ServerSetupError("no logprobs here — use --verdict text", "feature missing")))
+    assert (str(error), error.cause, error.exit_code) == ("no logprobs here — use --verdict text", "feature missing", 7)
+    refused = pickle.loads(pickle.dumps(ServerSetupError("x", "connection refused")))
+    assert refused.cause == "connection refused"
+
+
 def test_breaker_thresholds_and_resets() -> None:
     refused = ConnectionRefusedError(111, "refused")
     breaker = CircuitBreaker()
