@@ -29,6 +29,7 @@ from judgebench.cli.options import (
     Questions,
     ResultsDir,
     Timeout,
+    Verbose,
     provider_options,
     split_ids,
     the_judge,
@@ -86,6 +87,7 @@ def _answers(
     max_cost: float | None = None,
     prices: Path | None = None,
     dry_run: bool = False,
+    verbose: bool = False,
 ) -> AnswerRun:
     """Run gen-answers and print its summary."""
     from judgebench.pipeline import AnswerJob, gen_answers
@@ -113,7 +115,7 @@ def _answers(
     )
     if not dry_run:
         announce_embedded(model)
-    with RichObserver(f"answers {name or model}"[:40]) as observer:
+    with RichObserver(f"answers {name or model}"[:40], verbose=verbose) as observer:
         try:
             run = gen_answers(job, observer=observer)
         except KeyboardInterrupt:
@@ -175,6 +177,7 @@ def gen_answers_command(
     engine: Engine = "transformers",
     num_workers: NumWorkers = 0,
     num_gpus_per_worker: NumGpusPerWorker = 0.0,
+    verbose: Verbose = False,
 ) -> None:
     """Answer every question of a set with a model; resumable, results appended as they finish.
 
@@ -212,6 +215,7 @@ def gen_answers_command(
         max_cost=max_cost,
         prices=prices,
         dry_run=dry_run,
+        verbose=verbose,
     ).failed
     if failed:
         raise _failed(failed, "answer")
@@ -250,6 +254,7 @@ def _judge(
     batch: bool = False,
     batch_poll: float = 30.0,
     batch_wait: float = 86400.0,
+    verbose: bool = False,
 ) -> int:
     """Run judge and print its summary; returns the number of failed judgments."""
     from judgebench.pipeline.judge import JudgeJob, judge
@@ -283,7 +288,7 @@ def _judge(
     warn_toy_judge(judge_id)
     if not dry_run:
         announce_embedded(judge_id)
-    with RichObserver(f"judging ({mode})") as observer:
+    with RichObserver(f"judging ({mode})", verbose=verbose) as observer:
         try:
             run = judge(job, observer=observer)
         except KeyboardInterrupt:
@@ -338,6 +343,7 @@ def judge_command(
     engine: Engine = "transformers",
     num_workers: NumWorkers = 0,
     num_gpus_per_worker: NumGpusPerWorker = 0.0,
+    verbose: Verbose = False,
 ) -> None:
     """Judge answers: single grades, or pairwise in both orders; math/reasoning/coding against references."""
     judge = the_judge(judge_id)
@@ -377,6 +383,7 @@ def judge_command(
         batch=batch,
         batch_poll=batch_poll,
         batch_wait=batch_wait,
+        verbose=verbose,
     )
     if failed:
         raise _failed(failed, "judgment")
@@ -410,10 +417,12 @@ def run_command(
     max_cost: MaxCost = None,
     prices: Prices = None,
     fmt: FormatOption = "table",
+    verbose: Verbose = False,
 ) -> None:
     """The whole loop: answers for each model → judgments → report."""
     from judgebench.models import resolve_model
     from judgebench.pipeline.report import ReportJob
+    from judgebench.providers import check_url
     from judgebench.providers.local import is_local_model, refuse_local_options
 
     models = [resolve_model(m) for m in models]  # answers are filed under the resolved ids
@@ -427,6 +436,10 @@ def run_command(
         """Local-model settings go to the local models only."""
         given = ProviderOptions(base_url=url, api_key_env=api_key_env)
         return replace(given, local=local) if is_local_model(model) else given
+
+    for option, url in (("--base-url", base_url), ("--judge-base-url", judge_base_url)):
+        if url is not None:
+            check_url(url, option)  # before any call
 
     from judgebench.pricing import CommandBudget
 
@@ -444,6 +457,7 @@ def run_command(
             options=options_for(m, base_url),
             max_cost=budget.left(f"answers of {m}"),
             prices=prices,
+            verbose=verbose,
         )
         failed += answered.failed
         budget.spend(answered.cost_usd)
@@ -463,6 +477,7 @@ def run_command(
         options=options_for(judge, judge_base_url or base_url),
         max_cost=budget.left(f"judging by {judge}"),
         prices=prices,
+        verbose=verbose,
     )
     run_report(ReportJob(questions=questions, results_dir=results_dir, judges=(judge,), baseline=baseline), fmt)
     if failed or judged:
