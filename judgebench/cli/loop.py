@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
@@ -28,19 +29,25 @@ from judgebench.cli.options import (
     Questions,
     ResultsDir,
     Timeout,
+    Verbose,
     provider_options,
     split_ids,
+    the_judge,
 )
 from judgebench.cli.render import (
     RichObserver,
     announce_embedded,
     print_answer_run,
     print_judge_run,
+    share_verbose,
     warn_toy_judge,
 )
 from judgebench.cli.reporting import Baseline, FormatOption, run_report
 from judgebench.errors import JudgebenchError
 from judgebench.providers import ProviderOptions
+
+if TYPE_CHECKING:
+    from judgebench.pipeline import AnswerRun
 
 __all__ = ["Interrupted", "register"]
 
@@ -81,8 +88,9 @@ def _answers(
     max_cost: float | None = None,
     prices: Path | None = None,
     dry_run: bool = False,
-) -> int:
-    """Run gen-answers and print its summary; returns the number of failed answers."""
+    verbose: bool = False,
+) -> AnswerRun:
+    """Run gen-answers and print its summary."""
     from judgebench.pipeline import AnswerJob, gen_answers
     from judgebench.providers.retry import RetryPolicy
 
@@ -106,15 +114,16 @@ def _answers(
         prices=prices,
         dry_run=dry_run,
     )
+    verbose = share_verbose(verbose)
     if not dry_run:
         announce_embedded(model)
-    with RichObserver(f"answers {name or model}"[:40]) as observer:
+    with RichObserver(f"answers {name or model}"[:40], verbose=verbose) as observer:
         try:
             run = gen_answers(job, observer=observer)
         except KeyboardInterrupt:
             raise Interrupted("interrupted — finished answers are saved; rerun the same command to resume") from None
     print_answer_run(run)
-    return run.failed
+    return run
 
 
 def _failed(count: int, what: str) -> JudgebenchError:
@@ -170,6 +179,7 @@ def gen_answers_command(
     engine: Engine = "transformers",
     num_workers: NumWorkers = 0,
     num_gpus_per_worker: NumGpusPerWorker = 0.0,
+    verbose: Verbose = False,
 ) -> None:
     """Answer every question of a set with a model; resumable, results appended as they finish.
 
@@ -207,7 +217,8 @@ def gen_answers_command(
         max_cost=max_cost,
         prices=prices,
         dry_run=dry_run,
-    )
+        verbose=verbose,
+    ).failed
     if failed:
         raise _failed(failed, "answer")
 
@@ -245,6 +256,7 @@ def _judge(
     batch: bool = False,
     batch_poll: float = 30.0,
     batch_wait: float = 86400.0,
+    verbose: bool = False,
 ) -> int:
     """Run judge and print its summary; returns the number of failed judgments."""
     from judgebench.pipeline.judge import JudgeJob, judge
@@ -276,9 +288,10 @@ def _judge(
         batch_wait=batch_wait,
     )
     warn_toy_judge(judge_id)
+    verbose = share_verbose(verbose)
     if not dry_run:
         announce_embedded(judge_id)
-    with RichObserver(f"judging ({mode})") as observer:
+    with RichObserver(f"judging ({mode})", verbose=verbose) as observer:
         try:
             run = judge(job, observer=observer)
         except KeyboardInterrupt:
@@ -333,8 +346,10 @@ def judge_command(
     engine: Engine = "transformers",
     num_workers: NumWorkers = 0,
     num_gpus_per_worker: NumGpusPerWorker = 0.0,
+    verbose: Verbose = False,
 ) -> None:
     """Judge answers: single grades, or pairwise in both orders; math/reasoning/coding against references."""
+    judge = the_judge(judge_id)
     options = provider_options(
         base_url,
         api_key_env,
@@ -348,7 +363,7 @@ def judge_command(
         num_gpus_per_worker=num_gpus_per_worker,
     )
     failed = _judge(
-        judge_id,
+        judge,
         mode,
         questions,
         results_dir,
@@ -371,6 +386,7 @@ def judge_command(
         batch=batch,
         batch_poll=batch_poll,
         batch_wait=batch_wait,
+        verbose=verbose,
     )
     if failed:
         raise _failed(failed, "judgment")
@@ -407,25 +423,53 @@ def run_command(
     max_cost: MaxCost = None,
     prices: Prices = None,
     fmt: FormatOption = "table",
+    verbose: Verbose = False,
 ) -> None:
     """The whole loop: answers for each model → judgments → report."""
     from judgebench.models import resolve_model
     from judgebench.pipeline.report import ReportJob
+    from judgebench.providers import check_url
+    from judgebench.providers.local import is_local_model, refuse_local_options
 
     models = [resolve_model(m) for m in models]  # answers are filed under the resolved ids
-    judge_id = resolve_model(judge_id)
+    judge = resolve_model(the_judge(judge_id))
     ids = split_ids(question_ids)
-    options = provider_options(base_url, api_key_env, device=device, dtype=dtype, batch=batch_size_)
-    judge_options = provider_options(
-        judge_base_url or base_url, api_key_env, device=device, dtype=dtype, batch=batch_size_
-    )
-    failed = sum(
-        _answers(m, questions, results_dir, parallel=parallel, max_tokens=max_tokens, seed=seed, limit=limit,
-                 question_ids=ids, options=options, max_cost=max_cost, prices=prices)
-        for m in models
-    )  # fmt: skip
+    local = provider_options(device=device, dtype=dtype, batch=batch_size_).local
+    if not any(is_local_model(m) for m in [*models, judge]):
+        refuse_local_options(models[0] if models else judge, local)  # they would do nothing
+
+    def options_for(model: str, url: str | None) -> ProviderOptions:
+        """Local-model settings go to the local models only."""
+        given = ProviderOptions(base_url=url, api_key_env=api_key_env)
+        return replace(given, local=local) if is_local_model(model) else given
+
+    for option, url in (("--base-url", base_url), ("--judge-base-url", judge_base_url)):
+        if url is not None:
+            check_url(url, option)  # before any call
+
+    from judgebench.pricing import CommandBudget
+
+    budget = CommandBudget(max_cost)  # one --max-cost for every step
+    failed = 0
+    for m in models:
+        answered = _answers(
+            m,
+            questions,
+            results_dir,
+            parallel=parallel,
+            max_tokens=max_tokens,
+            seed=seed,
+            limit=limit,
+            question_ids=ids,
+            options=options_for(m, base_url),
+            max_cost=budget.left(f"answers of {m}"),
+            prices=prices,
+            verbose=verbose,
+        )
+        failed += answered.failed
+        budget.spend(answered.cost_usd)
     judged = _judge(
-        judge_id,
+        judge,
         mode,
         questions,
         results_dir,
@@ -437,10 +481,11 @@ def run_command(
         limit=limit,
         question_ids=ids,
         verdict=verdict,
-        options=judge_options,
-        max_cost=max_cost,
+        options=options_for(judge, judge_base_url or base_url),
+        max_cost=budget.left(f"judging by {judge}"),
         prices=prices,
+        verbose=verbose,
     )
-    run_report(ReportJob(questions=questions, results_dir=results_dir, judges=(judge_id,), baseline=baseline), fmt)
+    run_report(ReportJob(questions=questions, results_dir=results_dir, judges=(judge,), baseline=baseline), fmt)
     if failed or judged:
         raise _failed(failed + judged, "answer or judgment")

@@ -26,8 +26,8 @@ from judgebench.pipeline.provenance import RunTally, git_state, new_run_id, ques
 from judgebench.pipeline.selection import effective_parallel, select_questions, temperature_for
 from judgebench.pricing import Budget, load_price_table
 from judgebench.providers import Decoding, Provider, ProviderOptions, create_provider
-from judgebench.providers.local import local_token_counter
-from judgebench.providers.retry import CallFailed, RetryPolicy, complete_with_retry
+from judgebench.providers.local import local_token_counter, refuse_local_options
+from judgebench.providers.retry import CallFailed, CircuitBreaker, RetryPolicy, complete_with_retry
 from judgebench.records import Answer, Choice, Message, Question, RunManifest, Usage, content_hash
 from judgebench.storage import (
     DEFAULT_QUESTION_SET,
@@ -214,6 +214,7 @@ def gen_answers(job: AnswerJob, *, provider: Provider | None = None, observer: O
     job.check()
     if provider is None:
         job = replace(job, model=resolve_model(job.model))
+        refuse_local_options(job.model, job.provider_options.local)
     observer = observer or NullObserver()
     qset = resolve_question_set(job.questions)
     selected = select_questions(qset.questions, job.question_ids, job.limit)
@@ -326,6 +327,7 @@ class _Runner:
         self.budget = budget
         self.tally = tally
         self.slots = asyncio.Semaphore(effective_parallel(job.parallel, provider))
+        self.breaker = CircuitBreaker()
         self.usage = Usage()
         self.answered = 0
         self.journal_hits = 0
@@ -352,11 +354,9 @@ class _Runner:
             return cached["text"], Usage()
         if self.budget.exhausted:
             raise _BudgetStop
-
-        def on_retry(reason: str, wait: float) -> None:
-            self.observer.note(f"retrying in {wait:.1f}s: {reason}")
-
-        completion = await complete_with_retry(self.provider, messages, decoding, self.job.retry, on_retry=on_retry)
+        completion = await complete_with_retry(
+            self.provider, messages, decoding, self.job.retry, on_retry=self.observer.retry, breaker=self.breaker
+        )
         self.journal.put(
             key,
             {
