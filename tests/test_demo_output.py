@@ -11,7 +11,7 @@ import pytest
 from builders import write_questions
 from clirun import judgebench
 
-from judgebench.cli.render import configure_logging
+from judgebench.cli.render import configure_logging, share_verbose
 from judgebench.pipeline import AnswerJob, gen_answers
 from judgebench.pipeline.judge import JudgeJob, judge
 from judgebench.providers.fake import FakeProvider
@@ -63,3 +63,12 @@ def test_library_warnings_show_only_with_verbose(capsys: pytest.CaptureFixture[s
     assert ("a library's note" in err) is shown
     assert ("WARNING transformers.modeling_utils: a transformers note" in err) is shown
     assert logging.getLogger("judgebench").isEnabledFor(logging.INFO) is shown
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_a_commands_verbose_flag_and_the_global_one_agree() -> None:
+    configure_logging(0)
+    assert share_verbose(False) is False
+    assert share_verbose(True) is True  # gen-answers -v: also lets library notes through
+    assert logging.getLogger("judgebench").isEnabledFor(logging.INFO)
+    assert share_verbose(False) is True  # judgebench -v gen-answers: every retry printed too
