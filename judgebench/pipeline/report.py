@@ -7,7 +7,6 @@ the tables as JSON, CSV or Markdown text. The CLI draws the same rows with rich.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -94,7 +93,8 @@ class Report:
         judges: each judge's tables.
         bootstrap: how the intervals were drawn (``replicates``, ``seed``,
             ``level``, ``unit``), or ``None`` without intervals.
-        vote_ratings: Bradley–Terry ratings from human votes, one per voter group.
+        vote_ratings: Bradley–Terry ratings pooling every voter's votes (one entry), with each
+            voter's count and agreement with the others (``voter_agreement``).
         injection_flags: answers with verdict-like text aimed at the judge (with ``bias``).
         notes: what could not be computed, and why.
     """
@@ -209,15 +209,6 @@ def _load_answers(folder: Path) -> _Answers:
     return _Answers(lengths, texts)
 
 
-def _voter_group(judge: str) -> str:
-    """``author_3`` → ``author``; ``expert_12`` → ``expert``; other names stay as they are.
-
-    >>> _voter_group("author_3"), _voter_group("gpt4_pair")
-    ('author', 'gpt4_pair')
-    """
-    return re.sub(r"_\d+$", "", judge)
-
-
 def _ratings_dict(result: Any) -> dict[str, Any]:
     from judgebench import stats
 
@@ -306,24 +297,42 @@ def _judge_report(
 
 
 def _vote_ratings(job: ReportJob, votes: list[HumanVote], boot: Any, notes: list[str]) -> list[dict[str, Any]]:
-    """Bradley–Terry ratings from human votes, one per voter group (``author_3`` → ``author``)."""
+    """One Bradley–Terry table pooling every voter's votes, with each voter's count and agreement with the rest.
+
+    Returns a one-element list (``[]`` without ``--ratings``): the ratings
+    dict plus ``voters`` (``"all"``), ``n_voters``, ``votes`` and
+    ``voter_agreement`` (rows of :func:`judgebench.stats.voters.voter_agreement`).
+    """
     from judgebench import stats
+    from judgebench.stats.voters import voter_agreement
 
     if not job.ratings:
         notes.append("--votes are used by --ratings; add --ratings to rate models by them")
         return []
     wanted = set(job.models)
-    groups: dict[str, list[HumanVote]] = defaultdict(list)
-    for v in votes:
-        if not wanted or {v.model_a, v.model_b} <= wanted:
-            groups[_voter_group(v.judge)].append(v)
-    out = []
-    for group, group_votes in sorted(groups.items()):
-        outcomes = stats.outcomes_from_votes(group_votes)
-        anchor = job.anchor if job.anchor in outcomes.models else job.baseline
-        result = _rate(outcomes, anchor if anchor in outcomes.models else None, boot, f"votes of {group}")
-        out.append({"voters": group, "votes": len(group_votes), **_ratings_dict(result)})
-    return out
+    pooled = [v for v in votes if not wanted or {v.model_a, v.model_b} <= wanted]
+    if not pooled:
+        notes.append(f"--votes: no votes between the models asked for ({', '.join(job.models)})")
+        return []
+    outcomes = stats.outcomes_from_votes(pooled)
+    anchor = job.anchor if job.anchor in outcomes.models else job.baseline
+    result = _rate(outcomes, anchor if anchor in outcomes.models else None, boot, "the pooled votes")
+    agreement = voter_agreement(pooled, bootstrap=boot)
+    chance = [row["voter"] for row in agreement if row["at_chance"]]
+    if chance:
+        notes.append(
+            f"{len(chance)} of {len(agreement)} voters agree with the others' ratings no better than chance "
+            f"(or have too few votes to tell): {', '.join(chance[:10])}{' …' if len(chance) > 10 else ''}"
+        )
+    return [
+        {
+            "voters": "all",
+            "n_voters": len(agreement),
+            "votes": len(pooled),
+            **_ratings_dict(result),
+            "voter_agreement": agreement,
+        }
+    ]
 
 
 def report(job: ReportJob) -> Report:

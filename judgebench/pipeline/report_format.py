@@ -30,7 +30,7 @@ def render_json(result: Report) -> str:
     return json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
-_THREE_DECIMALS = ("rate", "kappa", "spearman", "coef", "value")
+_THREE_DECIMALS = ("rate", "kappa", "spearman", "coef", "value", "p_chance")
 _WHOLE = ("rating", "mean_length_diff")
 
 
@@ -186,12 +186,18 @@ def report_sections(result: Report) -> list[Section]:
                 sections.append(Section(f"grades given by {j.judge} (bin k: k ≤ grade < k+1)", [histogram]))
     for v in result.vote_ratings:
         notes = (
-            f"{v['votes']} votes; {v['anchor']} anchored at {v['anchor_rating']:.0f}",
+            f"{v['votes']} votes by {v['n_voters']} voters pooled; {v['anchor']} anchored at "
+            f"{v['anchor_rating']:.0f}; {interval}",
             *([v["note"]] if v["note"] else []),
         )
-        sections.append(
-            Section(f"{result.bench} — ratings (Elo scale) from votes of {v['voters']}", v["models"], notes)
+        sections.append(Section(f"{result.bench} — pooled ratings from all votes", v["models"], notes))
+        voter_notes = (
+            "rate: share of a voter's decided votes (not ties) that pick the model the other voters' pooled "
+            "ratings rate higher (leave-one-voter-out); chance is 0.5",
+            "at_chance: one-sided exact binomial test against 0.5 gives p_chance ≥ 0.05 (includes too few votes)",
         )
+        title = "voters: votes and agreement with the others' ratings"
+        sections.append(Section(title, v["voter_agreement"], voter_notes))
     if result.injection_flags is not None:
         flags = list(result.injection_flags)
         note = f"{len(flags)} answer turns hold verdict-like text or notes aimed at the judge"
