@@ -82,6 +82,8 @@ class JudgeReport:
     ratings: dict[str, Any] | None = None
     length_control: dict[str, Any] | None = None
     bias: dict[str, Any] | None = None
+    pairwise_breakdown: list[dict[str, Any]] = field(default_factory=list)
+    """Adjusted win rate per turn and per category, per model (``stats.breakdown.pairwise_breakdown``)."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,7 @@ class Report:
                     "excluded": j.pair_excluded,
                     "models": j.pairwise,
                     "consistency": j.consistency,
+                    "breakdown": j.pairwise_breakdown,
                 },
             }
             for key in ("ratings", "length_control", "bias"):
@@ -271,6 +274,7 @@ def _judge_report(
     baseline, comparisons, excluded = None, 0, 0
     ratings: dict[str, Any] | None = None
     length: dict[str, Any] | None = None
+    breakdown: list[dict[str, Any]] = []
     games = [g for g in pairs if not wanted or {g.model_1, g.model_2} <= wanted | {job.baseline}]
     if games:
         baseline = job.baseline or _auto_baseline(games)
@@ -279,6 +283,9 @@ def _judge_report(
         model_iv, judge_iv = stats.pairwise_intervals(comp, baseline, boot)
         pair_rows = _with_intervals(stats.to_records(table), model_iv, "model")
         consistency = _with_intervals(stats.to_records(table.consistency), judge_iv, "judge")
+        from judgebench.stats.breakdown import pairwise_breakdown
+
+        breakdown = stats.to_records(pairwise_breakdown(comp, categories, baseline=baseline, bootstrap=boot))
         comparisons, excluded = table.n_comparisons, table.n_excluded
         if job.ratings:
             ratings = _ratings_dict(_rate(comp, job.anchor or baseline, boot, f"judge {judge}"))
@@ -292,7 +299,7 @@ def _judge_report(
             length |= {"models": stats.to_records(lc.table)}
     bias = _bias(judge, rows, games, answers, boot) if job.bias else None
     return JudgeReport(
-        judge, single_rows, pair_rows, consistency, baseline, comparisons, excluded, ratings, length, bias
+        judge, single_rows, pair_rows, consistency, baseline, comparisons, excluded, ratings, length, bias, breakdown
     )
 
 

@@ -52,6 +52,11 @@ def format_cell(key: str, value: Any) -> str:
     return str(value)
 
 
+def _columns(row: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """``model`` and the keys starting with ``prefix``."""
+    return {k: v for k, v in row.items() if k == "model" or k.startswith(prefix)}
+
+
 @dataclass(frozen=True)
 class Section:
     """One titled table of a rendered report, with lines of notes under it."""
@@ -160,6 +165,12 @@ def report_sections(result: Report) -> list[Section]:
             sections.append(Section(f"{result.bench} — pairwise, {against}, judged by {j.judge}", j.pairwise, notes))
             if j.consistency:
                 sections.append(Section("position consistency (both games agree)", j.consistency))
+            note = "adjusted win rate (wins + ties/2) / comparisons; both games of a comparison reconciled"
+            for what, prefix in (("turn", "turn"), ("category", "category:")):
+                part = [_columns(r, prefix) for r in j.pairwise_breakdown]
+                if part and len(part[0]) > 1:
+                    title = f"{result.bench} — pairwise win rate per {what}, {against} ({j.judge})"
+                    sections.append(Section(title, part, (note, interval)))
         if j.ratings is not None:
             r = j.ratings
             notes = (
@@ -252,6 +263,9 @@ def render_csv(result: Report) -> str:
     for j in result.judges:
         rows += [{"judge": j.judge, "mode": "single", **r} for r in j.single]
         rows += [{"judge": j.judge, "mode": "pairwise", "baseline": j.baseline, **r} for r in j.pairwise]
+        rows += [
+            {"judge": j.judge, "mode": "pairwise_breakdown", "baseline": j.baseline, **r} for r in j.pairwise_breakdown
+        ]
         if j.ratings is not None:
             rows += [{"judge": j.judge, "mode": "ratings", **r} for r in j.ratings["models"]]
         if j.length_control is not None:
