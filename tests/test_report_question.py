@@ -57,3 +57,20 @@ def test_unknown_question_is_one_line(judged: Path) -> None:
         judgebench("report", "-q", "q.jsonl", "--question", "99", cwd=judged), 2, "--question 99", "questions are 1…3"
     )
     assert_one_line_error(judgebench("report", "-q", "q.jsonl", "--question", "1", "-f", "csv", cwd=judged), 2, "-f")
+
+
+def test_spend_is_summed_over_every_run(tmp_path: Path) -> None:
+    """Two answer runs of one model (the second finishes the first's --limit) count once each in its row."""
+    write_questions(tmp_path / "q.jsonl", n=3)
+    for extra in (("--limit", "1"), ()):
+        assert judgebench("gen-answers", "-m", "fake/a", "-q", "q.jsonl", *extra, cwd=tmp_path).returncode == 0
+    assert judgebench("judge", "-j", "fake/judge", "-q", "q.jsonl", cwd=tmp_path).returncode == 0
+    data = json.loads(judgebench("report", "-q", "q.jsonl", "-f", "json", cwd=tmp_path).stdout)
+    answers, judge = data["spend"]
+    assert (answers["who"], answers["runs"], answers["calls"]) == ("fake/a", 2, 6)  # 3 questions × 2 turns, once
+    assert (answers["cost_usd"], answers["unpriced_runs"]) == (0.0, 0)  # fake models are free
+    (latest,) = [r for r in data["runs"] if r["kind"] == "answers"]
+    assert latest["usage"]["calls"] == 4  # the latest run alone: the 2 questions left
+    assert (judge["who"], judge["runs"], judge["calls"]) == ("fake/judge (single)", 1, 6)
+    table = judgebench("report", "-q", "q.jsonl", cwd=tmp_path).stdout
+    assert "spend per model and judge, summed over every run" in table and "total over all 3 runs: $0.0000" in table

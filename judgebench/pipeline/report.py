@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from judgebench.errors import UnknownQuestionSetError, UsageError
-from judgebench.pipeline.provenance import comparability_warnings, latest_runs
+from judgebench.pipeline.provenance import comparability_warnings, latest_runs, spend_totals
 from judgebench.pipeline.staleness import current_answers, drop_stale
 from judgebench.records import HumanVote, Judgment, PairGame, RunManifest
 from judgebench.storage import (
@@ -110,6 +110,8 @@ class Report:
     vote_ratings: tuple[dict[str, Any], ...] = ()
     injection_flags: tuple[dict[str, Any], ...] | None = None
     notes: tuple[str, ...] = ()
+    spend: tuple[dict[str, Any], ...] = ()
+    """Calls, tokens and dollars per answering model and per judge, summed over every run (``spend_totals``)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form."""
@@ -135,6 +137,7 @@ class Report:
             "bench": self.bench,
             "warnings": list(self.warnings),
             "runs": [m.to_dict() for m in self.runs],
+            "spend": list(self.spend),
             "bootstrap": self.bootstrap,
             "judges": judges,
         }
@@ -394,7 +397,8 @@ def report(job: ReportJob) -> Report:
     info = None
     if boot.replicates:
         info = {"replicates": boot.replicates, "seed": boot.seed, "level": boot.level, "unit": "question"}
-    runs = latest_runs(load_manifests(job.results_dir, bench))
+    manifests = load_manifests(job.results_dir, bench)
+    runs = latest_runs(manifests)
     warnings += [f"not comparable: {w}" for w in comparability_warnings(runs)]
     return Report(
         bench=bench,
@@ -405,6 +409,7 @@ def report(job: ReportJob) -> Report:
         vote_ratings=tuple(vote_ratings),
         injection_flags=flags,
         notes=tuple(notes),
+        spend=tuple(spend_totals(manifests)),
     )
 
 

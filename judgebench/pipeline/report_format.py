@@ -141,6 +141,41 @@ def _models_of(rows: Sequence[dict[str, Any]]) -> list[str]:
     return [str(r[k]) for r in rows for k in ("model", "model_1", "model_2") if k in r]
 
 
+def _vote_sections(result: Report, interval: str) -> list[Section]:
+    """The pooled ratings from votes, then the voters' table."""
+    sections: list[Section] = []
+    for v in result.vote_ratings:
+        notes = (
+            f"{v['votes']} votes by {v['n_voters']} voters pooled; {v['anchor']} anchored at "
+            f"{v['anchor_rating']:.0f}; {interval}",
+            *([v["note"]] if v["note"] else []),
+        )
+        sections.append(Section(f"{result.bench} — pooled ratings from all votes", v["models"], notes))
+        voter_notes = (
+            "rate: share of a voter's decided votes (not ties) that pick the model the other voters' pooled "
+            "ratings rate higher (leave-one-voter-out); chance is 0.5",
+            "at_chance: one-sided exact binomial test against 0.5 gives p_chance ≥ 0.05 (includes too few votes)",
+        )
+        title = "voters: votes and agreement with the others' ratings"
+        sections.append(Section(title, v["voter_agreement"], voter_notes))
+    return sections
+
+
+def _spend_sections(result: Report) -> list[Section]:
+    """Spend per model and judge over every run."""
+    sections: list[Section] = []
+    if result.spend:
+        runs = sum(r["runs"] for r in result.spend)
+        known = [r["cost_usd"] for r in result.spend if r["cost_usd"] is not None]
+        total = f"${sum(known):.4f}" if known else "unknown"
+        unpriced = sum(r["unpriced_runs"] for r in result.spend)
+        notes = (
+            f"total over all {runs} runs: {total}" + (f" ({unpriced} runs without a known price)" if unpriced else ""),
+        )
+        sections.append(Section("spend per model and judge, summed over every run", list(result.spend), notes))
+    return sections
+
+
 def report_sections(result: Report) -> list[Section]:
     """The report as titled tables, in reading order (the Markdown and rich renderings draw these)."""
     sections: list[Section] = []
@@ -195,26 +230,14 @@ def report_sections(result: Report) -> list[Section]:
             histogram = j.bias.get("score_histogram")
             if histogram and any(histogram.values()):
                 sections.append(Section(f"grades given by {j.judge} (bin k: k ≤ grade < k+1)", [histogram]))
-    for v in result.vote_ratings:
-        notes = (
-            f"{v['votes']} votes by {v['n_voters']} voters pooled; {v['anchor']} anchored at "
-            f"{v['anchor_rating']:.0f}; {interval}",
-            *([v["note"]] if v["note"] else []),
-        )
-        sections.append(Section(f"{result.bench} — pooled ratings from all votes", v["models"], notes))
-        voter_notes = (
-            "rate: share of a voter's decided votes (not ties) that pick the model the other voters' pooled "
-            "ratings rate higher (leave-one-voter-out); chance is 0.5",
-            "at_chance: one-sided exact binomial test against 0.5 gives p_chance ≥ 0.05 (includes too few votes)",
-        )
-        title = "voters: votes and agreement with the others' ratings"
-        sections.append(Section(title, v["voter_agreement"], voter_notes))
+    sections += _vote_sections(result, interval)
     if result.injection_flags is not None:
         flags = list(result.injection_flags)
         note = f"{len(flags)} answer turns hold verdict-like text or notes aimed at the judge"
         sections.append(Section("answers that talk to the judge", flags, (note,)))
     if result.runs:
         sections.append(Section("runs behind these numbers (latest of each)", run_rows(result.runs)))
+    sections += _spend_sections(result)
     if result.notes:
         sections.append(Section("notes", [], result.notes))
     return sections
