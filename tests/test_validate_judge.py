@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from judgebench.errors import UsageError
-from judgebench.pipeline.validation import ValidateJob, validate_judge
+from judgebench.pipeline.validation import ValidateJob, validate_judge, validation_sections
 from judgebench.records import HumanVote, Judgment, PairGame
 
 QUESTIONS = range(81, 91)
@@ -70,6 +70,16 @@ def test_agreement_beside_gpt4_and_the_experts(release: ValidateJob) -> None:
     strict = validate_judge(ValidateJob(**{**release.__dict__, "margin": 0.01}))
     assert strict.verdict["verdict"] == "no"
     assert result.spend is None  # no run manifests: the games were written by hand
+    sections = validation_sections(result)
+    assert [s.title for s in sections] == ["mt-bench-human — agreement with the human votes", "the judge", "verdict"]
+    assert [(r["who"], r["turn"]) for r in sections[0].rows] == [
+        ("openai/judge", 1), ("openai/judge", "all"), ("gpt4_pair (release)", 1), ("gpt4_pair (release)", "all"),
+        ("humans with each other", 1), ("humans with each other", "all"),
+    ]  # fmt: skip
+    assert sections[1].rows == [
+        {"judge": "openai/judge", "tie_rate": 0.2, "position_consistency_rate": 0.8, "comparisons": 10}
+    ]
+    assert sections[2].notes == (result.verdict_line,)
 
 
 def test_single_grades_become_pair_verdicts(release: ValidateJob) -> None:

@@ -28,10 +28,11 @@ from typing import Any, Literal
 
 from judgebench.errors import UsageError
 from judgebench.pipeline.provenance import spend_totals
+from judgebench.pipeline.report_format import Section
 from judgebench.records import HumanVote
 from judgebench.storage import data_dir, judgments_path, load_judgments, load_manifests, load_pair_games, load_votes
 
-__all__ = ["HUMAN_BENCH", "ValidateJob", "Validation", "human_votes_path", "validate_judge"]
+__all__ = ["HUMAN_BENCH", "ValidateJob", "Validation", "human_votes_path", "validate_judge", "validation_sections"]
 
 HUMAN_BENCH = "mt-bench-human"
 """The bench ``datasets pull mt-bench-human`` files the voted answers under."""
@@ -219,3 +220,39 @@ def validate_judge(job: ValidateJob) -> Validation:
         verdict=as_good_as(mine, reference, humans, bootstrap=boot, margin=job.margin),
         tie_threshold=job.tie_threshold if job.mode == "single" else None,
     )
+
+
+_SHOWN = ("turn", "n", "rate", "kappa", "n_no_tie", "rate_no_tie", "kappa_no_tie")
+
+
+def validation_sections(result: Validation) -> list[Section]:
+    """The comparison as titled tables for the terminal and Markdown, the verdict last."""
+    label = {"judge": result.judge, "reference": f"{result.reference} (release)", "humans": "humans with each other"}
+    rows = []
+    for row in result.agreement:
+        shown = {k: row.get(k) for k in _SHOWN}
+        for k in ("rate", "kappa", "rate_no_tie", "kappa_no_tie"):
+            shown[f"{k}_lo"], shown[f"{k}_hi"] = row.get(f"{k}_lo"), row.get(f"{k}_hi")
+        rows.append({"who": label[row["who"]], **shown})
+    how = (
+        f"single grades as pair verdicts: a tie when the grades differ by ≤ {result.tie_threshold:g}"
+        if result.mode == "single"
+        else "pairwise, both orders; games that disagree count as a tie (FastChat)"
+    )
+    notes = (
+        f"on the {result.items} voted items (question, model pair, turn) the judge has verdicts on, "
+        f"{result.questions} questions; rate: share of (verdict, human vote) pairs that agree; κ: Cohen's",
+        how,
+        "[lo, hi]: 95% question-clustered bootstrap",
+    )
+    own: dict[str, Any] = {"judge": result.judge, "tie_rate": result.tie_rate}
+    if result.consistency is not None:
+        own["position_consistency_rate"] = result.consistency["rate"]
+        own["comparisons"] = result.consistency["n"]
+    if result.spend is not None:
+        own |= {"runs": result.spend["runs"], "calls": result.spend["calls"], "cost_usd": result.spend["cost_usd"]}
+    return [
+        Section(f"{result.bench} — agreement with the human votes", rows, notes),
+        Section("the judge", [own]),
+        Section("verdict", [], (result.verdict_line,)),
+    ]
