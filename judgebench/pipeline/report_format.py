@@ -203,7 +203,8 @@ def report_sections(result: Report) -> list[Section]:
             note = "adjusted win rate (wins + ties/2) / comparisons; both games of a comparison reconciled"
             for what, prefix in (("turn", "turn"), ("category", "category:")):
                 part = [_columns(r, prefix) for r in j.pairwise_breakdown]
-                if part and len(part[0]) > 1:
+                scopes = sum(not k.endswith(("_lo", "_hi")) for k in part[0]) - 1 if part else 0
+                if scopes > 1 or (scopes == 1 and what == "category"):  # one turn: the table above says it
                     title = f"{result.bench} — pairwise win rate per {what}, {against} ({j.judge})"
                     sections.append(Section(title, part, (note, interval)))
         if j.ratings is not None:
