@@ -105,3 +105,15 @@ def test_no_verdicts_is_one_clear_error(release: ValidateJob) -> None:
     with pytest.raises(UsageError, match="--voters 'author_\\*': no human vote"):
         validate_judge(ValidateJob(**{**release.__dict__, "voters": "author_*"}))
     assert validate_judge(release).items == 1
+
+
+def test_agreement_figures(release: ValidateJob, tmp_path: Path) -> None:
+    from judgebench.pipeline.plots import draw_agreement
+    from judgebench.pipeline.validation import validation_rows
+
+    write(release.results_dir / "mt-bench-human" / "judgments" / "openai__judge_pair.jsonl", judge_games())
+    rows = validation_rows(validate_judge(release), "all")
+    assert [r["who"] for r in rows] == ["openai/judge", "gpt4_pair (release)", "humans with each other"]
+    paths = draw_agreement(rows, "test", tmp_path / "figures")
+    assert [p.name for p in paths] == ["agreement.png", "agreement-no-tie.png"]
+    assert all(p.read_bytes().startswith(b"\x89PNG") for p in paths)

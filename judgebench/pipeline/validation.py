@@ -32,7 +32,15 @@ from judgebench.pipeline.report_format import Section
 from judgebench.records import HumanVote
 from judgebench.storage import data_dir, judgments_path, load_judgments, load_manifests, load_pair_games, load_votes
 
-__all__ = ["HUMAN_BENCH", "ValidateJob", "Validation", "human_votes_path", "validate_judge", "validation_sections"]
+__all__ = [
+    "HUMAN_BENCH",
+    "ValidateJob",
+    "Validation",
+    "human_votes_path",
+    "validate_judge",
+    "validation_rows",
+    "validation_sections",
+]
 
 HUMAN_BENCH = "mt-bench-human"
 """The bench ``datasets pull mt-bench-human`` files the voted answers under."""
@@ -225,15 +233,28 @@ def validate_judge(job: ValidateJob) -> Validation:
 _SHOWN = ("turn", "n", "rate", "kappa", "n_no_tie", "rate_no_tie", "kappa_no_tie")
 
 
-def validation_sections(result: Validation) -> list[Section]:
-    """The comparison as titled tables for the terminal and Markdown, the verdict last."""
+def validation_rows(result: Validation, turn: int | str | None = None) -> list[dict[str, Any]]:
+    """The agreement rows labelled for people (``who``: the judge, ``gpt4_pair (release)``, humans…).
+
+    Args:
+        result: the comparison.
+        turn: only this scope (``1``, ``2``, ``"all"``); default every scope.
+    """
     label = {"judge": result.judge, "reference": f"{result.reference} (release)", "humans": "humans with each other"}
     rows = []
     for row in result.agreement:
+        if turn is not None and row["turn"] != turn:
+            continue
         shown = {k: row.get(k) for k in _SHOWN}
         for k in ("rate", "kappa", "rate_no_tie", "kappa_no_tie"):
             shown[f"{k}_lo"], shown[f"{k}_hi"] = row.get(f"{k}_lo"), row.get(f"{k}_hi")
         rows.append({"who": label[row["who"]], **shown})
+    return rows
+
+
+def validation_sections(result: Validation) -> list[Section]:
+    """The comparison as titled tables for the terminal and Markdown, the verdict last."""
+    rows = validation_rows(result)
     how = (
         f"single grades as pair verdicts: a tie when the grades differ by ≤ {result.tie_threshold:g}"
         if result.mode == "single"
