@@ -58,6 +58,8 @@ from judgebench.verdicts import (
 )
 
 __all__ = [
+    "FASTCHAT_PROMPT_NAMES",
+    "FASTCHAT_REFERENCE_CATEGORIES",
     "PROMPT_NAMES",
     "REASK_MESSAGE_PAIR",
     "REASK_MESSAGE_SINGLE",
@@ -68,7 +70,10 @@ __all__ = [
     "WINNER_VALUES",
     "JudgeKind",
     "Verdict",
+    "has_reference",
+    "is_fastchat_set",
     "judge_decoding",
+    "missing_references",
     "neutralise",
     "parse_score",
     "parse_winner",
@@ -99,6 +104,26 @@ PROMPT_NAMES: Mapping[tuple[JudgeKind, bool, bool], str] = MappingProxyType(
     }
 )
 """Prompt name by ``(kind, reference, multi_turn)``."""
+
+FASTCHAT_PROMPT_NAMES: Mapping[tuple[JudgeKind, bool, bool], str] = MappingProxyType(
+    {
+        ("single", False, False): "single-v1",
+        ("single", True, False): "single-math-v1",
+        ("single", False, True): "single-v1-multi-turn",
+        ("single", True, True): "single-math-v1-multi-turn",
+        ("pairwise", False, False): "pair-v2",
+        ("pairwise", True, False): "pair-math-v1",
+        ("pairwise", False, True): "pair-v2-multi-turn",
+        ("pairwise", True, True): "pair-math-v1-multi-turn",
+    }
+)
+"""The names FastChat's ``gen_judgment.py`` picks from its ``judge_prompts.jsonl``, by
+``(kind, reference, multi_turn)``: the ``math`` prompts for the reference-guided
+categories, the ``multi-turn`` ones for turn 2 (``make_judge_single`` /
+``make_judge_pairwise``). Used when the prompt set is FastChat's (``style`` ``fastchat``)."""
+
+FASTCHAT_REFERENCE_CATEGORIES: frozenset[str] = frozenset({"math", "reasoning", "coding", "arena-hard-200"})
+"""FastChat's ``NEED_REF_CATS``: categories it judges with the reference-guided prompts."""
 
 REASK_MESSAGE_SINGLE = (
     "I could not find your grade. Reply with the grade only: one line, nothing else, in exactly this "
@@ -135,6 +160,40 @@ def neutralise(text: str) -> str:
     return _MARKER_RUN.sub(lambda m: ("‹" if m.group()[0] == "<" else "›") * len(m.group()), text)
 
 
+def has_reference(question: Question, turn: int) -> bool:
+    """Whether the question has a non-empty reference answer for every turn up to ``turn``.
+
+    >>> q = Question(1, "math", ("a", "b"), ("391", ""))
+    >>> has_reference(q, 1), has_reference(q, 2), has_reference(Question(2, "math", ("a",)), 1)
+    (True, False, False)
+    """
+    refs = question.reference
+    return refs is not None and len(refs) >= turn and all(r.strip() for r in refs[:turn])
+
+
+def missing_references(
+    questions: Sequence[Question], reference_categories: frozenset[str] = REFERENCE_CATEGORIES
+) -> list[tuple[Question, int]]:
+    """Turns of reference-guided questions that lack a reference answer, as ``(question, turn)``.
+
+    >>> qs = [Question(101, "math", ("a", "b"), ("391",)), Question(102, "writing", ("c",))]
+    >>> [(q.question_id, t) for q, t in missing_references(qs)]
+    [(101, 2)]
+    """
+    return [
+        (q, turn)
+        for q in questions
+        if q.category in reference_categories
+        for turn in range(1, len(q.turns) + 1)
+        if not has_reference(q, turn)
+    ]
+
+
+def is_fastchat_set(prompts: Mapping[str, JudgePrompt]) -> bool:
+    """Whether a prompt set is FastChat's (its prompts are picked by :data:`FASTCHAT_PROMPT_NAMES`)."""
+    return bool(prompts) and all(p.style == "fastchat" for p in prompts.values())
+
+
 def select_prompt(
     prompts: Mapping[str, JudgePrompt],
     kind: JudgeKind,
@@ -142,21 +201,22 @@ def select_prompt(
     turn: int,
     reference_categories: frozenset[str] = REFERENCE_CATEGORIES,
 ) -> JudgePrompt:
-    """Pick the judge prompt for one judgment, by name (see :data:`PROMPT_NAMES`).
+    """Pick the judge prompt for one judgment, by name.
 
     The reference variant is used when the question's category is in
     ``reference_categories`` and the question has a reference for every turn
-    up to ``turn``; the multi-turn variant when ``turn`` > 1.
+    up to ``turn`` (:func:`has_reference`); the multi-turn variant when
+    ``turn`` > 1. Names come from :data:`PROMPT_NAMES`, or from
+    :data:`FASTCHAT_PROMPT_NAMES` for FastChat's own prompt file.
 
     Raises:
         UsageError: the prompt is not defined, or its flags do not fit its name.
         ValueError: ``turn`` is not a turn of the question.
     """
     _check_turn(question, turn)
-    refs = question.reference
-    ref = question.category in reference_categories and refs is not None and len(refs) >= turn
+    ref = question.category in reference_categories and has_reference(question, turn)
     multi = turn > 1
-    name = PROMPT_NAMES[(kind, ref, multi)]
+    name = (FASTCHAT_PROMPT_NAMES if is_fastchat_set(prompts) else PROMPT_NAMES)[(kind, ref, multi)]
     what = f"{kind} judging of turn {turn}{' with a reference' if ref else ''}"
     if name not in prompts:
         raise UsageError(
@@ -184,6 +244,12 @@ def render_single(prompt: JudgePrompt, question: Question, answer_turns: Sequenc
         ValueError: ``turn`` is not a turn of the question, or the answer lacks it.
     """
     _check(prompt, question, turn, [answer_turns])
+    if prompt.style == "fastchat":
+        if prompt.multi_turn:
+            fields = {"answer_1": answer_turns[0], "answer_2": answer_turns[1]}
+        else:
+            fields = {"answer": answer_turns[0]}
+        return _render_fastchat(prompt, question, turn, fields)
 
     def blocks(nonce: str) -> dict[str, str]:
         if prompt.multi_turn:
@@ -207,6 +273,17 @@ def render_pair(
         ValueError: ``turn`` is not a turn of the question, or an answer lacks it.
     """
     _check(prompt, question, turn, [turns_a, turns_b])
+    if prompt.style == "fastchat":
+        if prompt.multi_turn:
+            fields = {
+                "answer_a_1": turns_a[0],
+                "answer_b_1": turns_b[0],
+                "answer_a_2": turns_a[1],
+                "answer_b_2": turns_b[1],
+            }
+        else:
+            fields = {"answer_a": turns_a[0], "answer_b": turns_b[0]}
+        return _render_fastchat(prompt, question, turn, fields)
 
     def blocks(nonce: str) -> dict[str, str]:
         if prompt.multi_turn:
@@ -266,6 +343,36 @@ def _render(
     # the prompt, question, references or answers changes it, and no answer can know it.
     nonce = content_hash([prompt.system_prompt, fill("")])[:8]
     return [Message("system", prompt.system_prompt), Message("user", fill(nonce))]
+
+
+def _render_fastchat(prompt: JudgePrompt, question: Question, turn: int, answers: Mapping[str, str]) -> list[Message]:
+    """FastChat's messages for one judgment, as its ``run_judge_single``/``run_judge_pair`` build them.
+
+    The template is filled verbatim (no markers, nothing neutralised) with
+    FastChat's field names: ``question`` and the turn-1 answers, or for its
+    multi-turn prompts (turn 2 of a two-turn question) ``question_1``,
+    ``question_2`` and both turns of each answer; ``ref_answer_1`` (and
+    ``ref_answer_2`` for turn 2) when the prompt is reference-guided. The
+    messages are the system prompt (left out when empty, as FastChat's
+    conversation template does) and the user message.
+    """
+    if turn > 2 or (turn == 2 and len(question.turns) != 2):
+        raise UsageError(
+            f"FastChat's judge prompts judge turn 2 of two-turn questions only; question "
+            f"{question.question_id!r} turn {turn} cannot be judged with {prompt.name!r} — use judgebench's prompts"
+        )
+    fields: dict[str, object] = dict(answers)
+    if prompt.multi_turn:
+        fields.update(question_1=question.turns[0], question_2=question.turns[1])
+    else:
+        fields["question"] = question.turns[0]
+    if prompt.reference and question.reference is not None:
+        fields["ref_answer_1"] = question.reference[0]
+        if prompt.multi_turn:
+            fields["ref_answer_2"] = question.reference[1]
+    user = _format(prompt, fields)
+    system = [Message("system", prompt.system_prompt)] if prompt.system_prompt else []
+    return [*system, Message("user", user)]
 
 
 def _format(prompt: JudgePrompt, fields: Mapping[str, object]) -> str:

@@ -245,6 +245,9 @@ def _judge(
     batch: bool = False,
     batch_poll: float = 30.0,
     batch_wait: float = 86400.0,
+    references: str | None = None,
+    require_references: bool = False,
+    preset: str | None = None,
 ) -> int:
     """Run judge and print its summary; returns the number of failed judgments."""
     from judgebench.pipeline.judge import JudgeJob, judge
@@ -274,9 +277,13 @@ def _judge(
         batch=batch,
         batch_poll=batch_poll,
         batch_wait=batch_wait,
+        references=references,
+        require_references=require_references,
+        preset=preset,
     )
-    warn_toy_judge(judge_id)
-    if not dry_run:
+    if judge_id:
+        warn_toy_judge(judge_id)
+    if judge_id and not dry_run:
         announce_embedded(judge_id)
     with RichObserver(f"judging ({mode})") as observer:
         try:
@@ -288,7 +295,10 @@ def _judge(
 
 
 def judge_command(
-    judge_id: JudgeId,
+    judge_id: Annotated[
+        str,
+        typer.Option("--judge", "-j", help="The judge model, provider/model (e.g. openai/gpt-4o); --preset sets one."),
+    ] = "",
     mode: Annotated[Mode, typer.Option("--mode", help="single: grade 1–10; pairwise: compare in both orders.")] = (
         "single"
     ),
@@ -333,6 +343,29 @@ def judge_command(
     engine: Engine = "transformers",
     num_workers: NumWorkers = 0,
     num_gpus_per_worker: NumGpusPerWorker = 0.0,
+    references: Annotated[
+        str | None,
+        typer.Option(
+            "--references",
+            help="Reference set: a file of the bench's reference_answer/ (e.g. gpt-4) or a JSONL path "
+            "(default: gpt-4 or the only one, else the questions' inline 'reference').",
+        ),
+    ] = None,
+    require_references: Annotated[
+        bool,
+        typer.Option(
+            "--require-references",
+            help="Refuse to judge if a math/reasoning/coding question lacks a reference answer for a turn.",
+        ),
+    ] = False,
+    preset: Annotated[
+        str | None,
+        typer.Option(
+            "--preset",
+            help="mt-bench: FastChat's official MT-Bench setup — its questions (unless -q), GPT-4 references, "
+            "its judge prompts (from 'datasets pull mt-bench') and judge openai/gpt-4 (unless -j).",
+        ),
+    ] = None,
 ) -> None:
     """Judge answers: single grades, or pairwise in both orders; math/reasoning/coding against references."""
     options = provider_options(
@@ -371,6 +404,9 @@ def judge_command(
         batch=batch,
         batch_poll=batch_poll,
         batch_wait=batch_wait,
+        references=references,
+        require_references=require_references,
+        preset=preset,
     )
     if failed:
         raise _failed(failed, "judgment")

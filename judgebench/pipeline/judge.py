@@ -35,6 +35,7 @@ from judgebench.judging import (
     VERDICT_OPENER,
     WINNER_VALUES,
     judge_decoding,
+    missing_references,
     parse_score,
     parse_winner,
     score_from_logprobs,
@@ -55,13 +56,23 @@ from judgebench.pipeline.judge_plan import (
     plan_judgments,
 )
 from judgebench.pipeline.observer import NullObserver, Observer
+from judgebench.pipeline.presets import apply_preset
 from judgebench.pipeline.provenance import RunTally, git_state, new_run_id, question_set_info, recorded_run
 from judgebench.pipeline.selection import effective_parallel, select_questions
 from judgebench.pricing import Budget, load_price_table
 from judgebench.providers import BatchProvider, Decoding, Provider, VerdictScorer, create_provider
 from judgebench.providers.local import local_token_counter
 from judgebench.providers.retry import CallFailed, call_with_retry, complete_with_retry
-from judgebench.records import Judgment, JudgmentStatus, Message, PairGame, RunManifest, Usage, content_hash
+from judgebench.records import (
+    Judgment,
+    JudgmentStatus,
+    Message,
+    PairGame,
+    Question,
+    RunManifest,
+    Usage,
+    content_hash,
+)
 from judgebench.storage import (
     JsonlAppender,
     Warn,
@@ -107,12 +118,14 @@ def judge(job: JudgeJob, *, provider: Provider | None = None, observer: Observer
             that stops the run (a rejected key); finished work stays saved.
         BudgetReached: ``max_cost`` was reached; finished work stays saved.
     """
+    job = apply_preset(job)
     job.check()
     if provider is None:
         job = replace(job, judge=resolve_model(job.judge))
-    qset = resolve_question_set(job.questions)
+    qset = resolve_question_set(job.questions, job.results_dir, reference_set=job.references)
     questions = select_questions(qset.questions, job.question_ids, job.limit)
     observer = observer or NullObserver()
+    _check_references(job, qset.name, qset.references, qset.notes, questions, observer)
     budget = Budget(job.judge, load_price_table(job.prices), job.max_cost, batch=job.batch)
     available = discover_answers(job.results_dir, qset.name, observer.note)
     answers = {m: load_answers(available[m]) for m in judged_models(job, available)}
@@ -162,6 +175,36 @@ def judge(job: JudgeJob, *, provider: Provider | None = None, observer: Observer
         tally.planned = len(todo)
         runner = _JudgeRunner(job, provider, decoding, observer, budget, tally)
         return asyncio.run(runner.run(path, todo, len(work) - len(todo), missing, qset.name, estimate))
+
+
+def _check_references(
+    job: JudgeJob,
+    bench: str,
+    source: str,
+    notes: Sequence[str],
+    questions: Sequence[Question],
+    observer: Observer,
+) -> None:
+    """Say which reference set is used; name every reference-guided turn without a reference.
+
+    Raises:
+        UsageError: with ``require_references``, when any such turn lacks one.
+    """
+    observer.note(f"references of {bench}: {source}")
+    for note in notes:
+        observer.note(note)
+    lacking = missing_references(questions, job.reference_categories)
+    if not lacking:
+        return
+    listed = "; ".join(f"question {q.question_id} turn {turn} ({q.category})" for q, turn in lacking)
+    if job.require_references:
+        raise UsageError(
+            f"--require-references: no reference answer for {listed} — add them to the reference set "
+            "(reference_answer/<name>.jsonl or the questions' 'reference' field) or leave out these questions"
+        )
+    observer.note(
+        f"no reference answer for {listed}: judged without a reference (--require-references refuses instead)"
+    )
 
 
 def _finished_keys(path: Path, mode: Literal["single", "pair"], warn: Warn) -> set[str]:

@@ -68,6 +68,13 @@ class JudgeJob:
         batch: use the vendor's batch API (half price; no re-asks).
         batch_poll: seconds between looks at a running batch.
         batch_wait: seconds to wait for a batch before leaving it to a later run.
+        references: the reference set to use: a file of the bench's
+            ``reference_answer/`` (``gpt-4``) or a path; default: ``gpt-4`` or
+            the only one, else the questions' inline ``reference`` fields.
+        require_references: refuse to judge when a reference-guided question
+            lacks a reference answer for a turn.
+        preset: ``mt-bench``: FastChat's official setup (see
+            :mod:`judgebench.pipeline.presets`).
     """
 
     judge: str
@@ -94,6 +101,9 @@ class JudgeJob:
     batch: bool = False
     batch_poll: float = 30.0
     batch_wait: float = 24 * 3600.0
+    references: str | None = None
+    require_references: bool = False
+    preset: str | None = None
 
     @property
     def verdict_mode(self) -> Literal["text", "logprobs"]:
@@ -104,6 +114,8 @@ class JudgeJob:
 
     def check(self) -> None:
         """Reject option combinations that cannot work."""
+        if not self.judge:
+            raise UsageError("--judge is required (e.g. --judge openai/gpt-4o), unless --preset names one")
         if self.max_cost is not None and self.max_cost <= 0:
             raise UsageError(f"--max-cost {self.max_cost}: must be more than 0 dollars")
         if self.parallel is not None and self.parallel < 1:
