@@ -30,6 +30,10 @@ Mapping choices:
   ``_``), as in :func:`judgebench.storage.model_slug`; the answers' ``model_id``
   field is the imported inner id where there was one, else the name. Repeated
   records of one key (retries) export once, the last one.
+- FastChat's scripts write ``json.dumps`` defaults (``\\uXXXX`` escapes), but
+  some published files hold raw UTF-8; import lists those in
+  ``results/<bench>/fastchat.json`` (:data:`STYLE_FILE`) and export writes
+  them the same way, so the round trip is byte-identical.
 
 Both directions read and check everything first (a bad line raises
 :class:`~judgebench.errors.DataError` citing ``file:line``), then write each
@@ -64,7 +68,14 @@ from judgebench.storage import (
     read_jsonl,
 )
 
-__all__ = ["FASTCHAT_CALL_ERROR", "ExportSummary", "ImportSummary", "export_fastchat", "import_fastchat"]
+__all__ = [
+    "FASTCHAT_CALL_ERROR",
+    "STYLE_FILE",
+    "ExportSummary",
+    "ImportSummary",
+    "export_fastchat",
+    "import_fastchat",
+]
 
 FASTCHAT_CALL_ERROR = "$ERROR$"
 """The judge reply FastChat stores when the API call failed after its retries."""

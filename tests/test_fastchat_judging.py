@@ -322,5 +322,10 @@ def test_imported_bench_is_found_by_name(tmp_path: Path) -> None:
     assert "would make 6 judge calls" in dry.stdout
     report = judgebench("report", "-q", "mtb", "-f", "json", "--bootstrap", "0", cwd=tmp_path)
     assert report.returncode == 0, report.stderr
+    exported = judgebench("export", "fastchat", "out", "-q", "mtb", cwd=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    assert (tmp_path / "out" / "model_answer" / "phi-3.jsonl").read_bytes() == (
+        src / "model_answer" / "phi-3.jsonl"
+    ).read_bytes()
     missing = judgebench("judge", "-j", "fake/judge", "-q", "nope", cwd=tmp_path)
     assert_one_line_error(missing, 2, "--questions 'nope'", "benches in results: mtb")

@@ -66,9 +66,10 @@ class JudgePrompt:
         style: ``judgebench`` (our templates: marked, neutralised blocks) or
             ``fastchat`` (a record of FastChat's ``judge_prompts.jsonl``: its
             own field names, text filled in verbatim, selected by FastChat's
-            prompt names). A record without ``multi_turn`` and ``reference``
-            is FastChat's; those two flags are then read off its template
-            (``{question_2}``, ``{ref_answer_1}``).
+            prompt names). A record with FastChat's ``category`` field and
+            without ``multi_turn`` and ``reference`` is FastChat's; those two
+            flags are then read off its template (``{question_2}``,
+            ``{ref_answer_1}``).
     """
 
     name: str
@@ -105,7 +106,8 @@ class JudgePrompt:
         if kind not in ("single", "pairwise"):
             raise RecordError(f"field 'type' must be 'single' or 'pairwise', got {kind!r}")
         template = _require(d, "prompt_template", str, "the user message template")
-        style = d.get("style", "fastchat" if "multi_turn" not in d and "reference" not in d else "judgebench")
+        fastchat_record = "category" in d and "multi_turn" not in d and "reference" not in d
+        style = d.get("style", "fastchat" if fastchat_record else "judgebench")
         if style not in ("judgebench", "fastchat"):
             raise RecordError(f"field 'style' must be 'judgebench' or 'fastchat', got {style!r}")
         fastchat = style == "fastchat"
