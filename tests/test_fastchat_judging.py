@@ -329,3 +329,30 @@ def test_imported_bench_is_found_by_name(tmp_path: Path) -> None:
     ).read_bytes()
     missing = judgebench("judge", "-j", "fake/judge", "-q", "nope", cwd=tmp_path)
     assert_one_line_error(missing, 2, "--questions 'nope'", "benches in results: mtb")
+
+
+@needs_shared
+def test_judge_preset_pairwise_sends_fastchat_exact_messages(tmp_path: Path, llm_server: LLMServer) -> None:
+    """Both games of every comparison FastChat recorded for phi-3 vs phi-3-dpo, byte for byte."""
+    llm_server.reply = lambda body: "Both are similar. [[C]]"
+    _pulled(tmp_path)
+    src = _fastchat_bench(tmp_path)
+    assert judgebench("import", "fastchat", str(src), "--bench", "mtb", cwd=tmp_path).returncode == 0
+    recorded = rows(src / "model_judgment" / "gpt-4_pair.jsonl")  # 75 turn-1 comparisons, model_1 = phi-3
+    ids = ",".join(str(r["question_id"]) for r in recorded)
+    args = ["-q", "mtb", "--preset", "mt-bench", "--base-url", llm_server.base_url, "--mode", "pairwise"]
+    proc = judgebench(
+        "judge", *args, "--baseline", "phi-3-dpo", "-m", "phi-3", "--question-ids", ids,
+        cwd=tmp_path, env={"OPENAI_API_KEY": "sk-test"},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    sent = Counter(json.dumps(r.json["messages"]) for r in llm_server.requests)
+    assert sum(sent.values()) == 75 * 2 * 2  # 75 questions x 2 turns x 2 games
+    system = {p.name: p.system_prompt for p in load_judge_prompts(PROMPTS).values()}
+    for r in recorded:
+        for game in ("g1", "g2"):
+            message = [
+                {"role": "system", "content": system[r["judge"][1]]},
+                {"role": "user", "content": r[f"{game}_user_prompt"]},
+            ]
+            assert sent[json.dumps(message)] == 1, (r["question_id"], game)
