@@ -16,7 +16,7 @@ from clirun import judgebench
 
 from judgebench.datasets import DATASETS, FASTCHAT_COMMIT, MT_BENCH_HUMAN_REVISION, pull
 from judgebench.errors import DownloadError, UnknownQuestionSetError
-from judgebench.storage import load_answers, load_votes, resolve_question_set
+from judgebench.storage import load_answers, load_pair_games, load_votes, resolve_question_set
 
 MTBENCH = Path(__file__).resolve().parents[2] / "shared" / "mtbench"
 
@@ -239,6 +239,28 @@ def test_pull_mt_bench_human_files_votes_and_answers(
     }
     qset = resolve_question_set("mt-bench-human")
     assert (len(qset.questions), qset.references) == (80, "reference_answer/gpt-4.jsonl (30 questions)")
+
+    # any judge can be run on exactly the voted items: 3 (question, turn, pair) items x 2 games
+    env = {"JUDGEBENCH_DATA_DIR": str(data_dir)}
+    votes_file = str(folder / "votes" / "human.jsonl")
+    dry = judgebench(
+        "judge", "-j", "fake/judge", "-q", "mt-bench-human", "--mode", "pairwise", "--pairs-from", votes_file,
+        "--dry-run", cwd=tmp_path, env=env,
+    )  # fmt: skip
+    assert dry.returncode == 0, dry.stderr
+    assert "would make 6 judge calls" in dry.stdout
+    run = judgebench(
+        "judge", "-j", "fake/judge", "-q", "mt-bench-human", "--mode", "pairwise", "--pairs-from", votes_file,
+        cwd=tmp_path, env=env,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    games = load_pair_games(tmp_path / "results" / "mt-bench-human" / "judgments" / "fake__judge_pair.jsonl")
+    assert sorted({(g.question_id, g.turn, g.model_1, g.model_2) for g in games}) == [
+        (81, 1, "gpt-4", "llama-13b"),
+        (81, 2, "gpt-4", "llama-13b"),
+        (82, 1, "claude-v1", "gpt-4"),
+    ]
+    assert len(games) == 6
 
     # agreement reads the release's labels unchanged: GPT-4 vs the humans on the shared items
     agree = judgebench(

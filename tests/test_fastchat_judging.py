@@ -269,6 +269,12 @@ def test_preset_needs_the_pulled_prompts(tmp_path: Path) -> None:
     assert_one_line_error(proc, 2, "--preset mt-bench", "judgebench datasets pull mt-bench")
     proc = judgebench("judge", cwd=tmp_path)
     assert_one_line_error(proc, 2, "--judge is required")
+    proc = judgebench("judge", "-j", "fake/j", "--pairs-from", "v.jsonl", cwd=tmp_path)
+    assert_one_line_error(proc, 2, "--pairs-from are for --mode pairwise")
+    proc = judgebench(
+        "judge", "-j", "fake/j", "--mode", "pairwise", "--all-pairs", "--pairs-from", "v.jsonl", cwd=tmp_path
+    )
+    assert_one_line_error(proc, 2, "exactly one of --baseline MODEL or --all-pairs (or --pairs-from VOTES)")
 
 
 def test_reference_turn_missing_is_named_and_can_be_refused(tmp_path: Path, llm_server: LLMServer) -> None:

@@ -66,7 +66,8 @@ def datasets_pull_command(
         out.print(f"votes: {result.folder / f}")
     if votes:
         out.print(
-            f"judge the voted answers: judgebench judge -q {name} --mode pairwise --all-pairs -j …; then "
+            f"judge the voted items: judgebench judge -q {name} --mode pairwise --pairs-from "
+            f"{result.folder / votes[0]} -j …; then "
             f"judgebench agreement -q {name} --votes {result.folder / votes[0]} -a 'expert_*' -b <judge>"
         )
     else:

@@ -248,6 +248,7 @@ def _judge(
     references: str | None = None,
     require_references: bool = False,
     preset: str | None = None,
+    pairs_from: Path | None = None,
 ) -> int:
     """Run judge and print its summary; returns the number of failed judgments."""
     from judgebench.pipeline.judge import JudgeJob, judge
@@ -280,6 +281,7 @@ def _judge(
         references=references,
         require_references=require_references,
         preset=preset,
+        pairs_from=pairs_from,
     )
     if judge_id:
         warn_toy_judge(judge_id)
@@ -366,6 +368,14 @@ def judge_command(
             "its judge prompts (from 'datasets pull mt-bench') and judge openai/gpt-4 (unless -j).",
         ),
     ] = None,
+    pairs_from: Annotated[
+        Path | None,
+        typer.Option(
+            "--pairs-from",
+            help="Pairwise: judge exactly the question/turn/model pairs of this votes file "
+            "(e.g. mt-bench-human's votes/human.jsonl).",
+        ),
+    ] = None,
 ) -> None:
     """Judge answers: single grades, or pairwise in both orders; math/reasoning/coding against references."""
     options = provider_options(
@@ -407,6 +417,7 @@ def judge_command(
         references=references,
         require_references=require_references,
         preset=preset,
+        pairs_from=pairs_from,
     )
     if failed:
         raise _failed(failed, "judgment")

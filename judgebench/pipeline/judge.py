@@ -54,6 +54,7 @@ from judgebench.pipeline.judge_plan import (
     judgment_key,
     load_prompts,
     plan_judgments,
+    voted_items,
 )
 from judgebench.pipeline.observer import NullObserver, Observer
 from judgebench.pipeline.presets import apply_preset
@@ -80,6 +81,7 @@ from judgebench.storage import (
     load_answers,
     load_judgments,
     load_pair_games,
+    load_votes,
     resolve_question_set,
 )
 
@@ -128,10 +130,11 @@ def judge(job: JudgeJob, *, provider: Provider | None = None, observer: Observer
     _check_references(job, qset.name, qset.references, qset.notes, questions, observer)
     budget = Budget(job.judge, load_price_table(job.prices), job.max_cost, batch=job.batch)
     available = discover_answers(job.results_dir, qset.name, observer.note)
-    answers = {m: load_answers(available[m]) for m in judged_models(job, available)}
+    voted = voted_items(load_votes(job.pairs_from)) if job.pairs_from is not None else None
+    answers = {m: load_answers(available[m]) for m in judged_models(job, available, voted or ())}
     decoding = judge_decoding(job.temperature, job.max_tokens)
     prompts = load_prompts(job.prompts)
-    work, missing = plan_judgments(job, prompts, questions, answers, decoding)
+    work, missing = plan_judgments(job, prompts, questions, answers, decoding, voted)
     mode: Literal["single", "pair"] = "single" if job.mode == "single" else "pair"
     path = judgments_path(job.results_dir, qset.name, job.judge, mode)
     done = _finished_keys(path, mode, observer.note)
@@ -168,6 +171,7 @@ def judge(job: JudgeJob, *, provider: Provider | None = None, observer: Observer
             "all_pairs": job.all_pairs,
             "max_cost": job.max_cost,
             "batch": job.batch,
+            "pairs_from": str(job.pairs_from) if job.pairs_from is not None else None,
         },
         git=git_state(),
     )
