@@ -326,6 +326,14 @@ def test_imported_bench_is_found_by_name(tmp_path: Path) -> None:
     dry = judgebench("judge", "-j", "fake/judge", "-q", "mtb", "-m", "phi-3", "-n", "3", "--dry-run", cwd=tmp_path)
     assert dry.returncode == 0, dry.stderr
     assert "would make 6 judge calls" in dry.stdout
+    assert "references of mtb: reference_answer/gpt-4.jsonl (30 questions)" in dry.stdout + dry.stderr
+    other = judgebench(
+        "judge", "-j", "fake/judge", "-q", "mtb", "-m", "phi-3", "-n", "3", "--dry-run",
+        "--references", "gpt-4-0125-preview", cwd=tmp_path,
+    )  # fmt: skip
+    assert "references of mtb: reference_answer/gpt-4-0125-preview.jsonl (30 questions)" in other.stdout + other.stderr
+    wrong = judgebench("judge", "-j", "fake/judge", "-q", "mtb", "--references", "claude", "--dry-run", cwd=tmp_path)
+    assert_one_line_error(wrong, 2, "--references 'claude': no such file or reference set", "gpt-4-0125-preview")
     report = judgebench("report", "-q", "mtb", "-f", "json", "--bootstrap", "0", cwd=tmp_path)
     assert report.returncode == 0, report.stderr
     exported = judgebench("export", "fastchat", "out", "-q", "mtb", cwd=tmp_path)
@@ -362,3 +370,16 @@ def test_judge_preset_pairwise_sends_fastchat_exact_messages(tmp_path: Path, llm
                 {"role": "user", "content": r[f"{game}_user_prompt"]},
             ]
             assert sent[json.dumps(message)] == 1, (r["question_id"], game)
+
+
+def test_many_reference_less_turns_are_named_then_counted(tmp_path: Path) -> None:
+    qfile = tmp_path / "m.jsonl"
+    qfile.write_text(
+        "".join(json.dumps({"question_id": i, "category": "math", "turns": [f"{i}+1?"]}) + "\n" for i in range(25))
+    )
+    assert judgebench("gen-answers", "-m", "fake/a", "-q", str(qfile), cwd=tmp_path).returncode == 0
+    dry = judgebench("judge", "-j", "fake/judge", "-q", str(qfile), "--dry-run", cwd=tmp_path)
+    said = dry.stdout + dry.stderr
+    assert "references of m: none" in said
+    assert "question 19 turn 1 (math); … 25 turns in all: judged without a" in said
+    assert "question 20 turn 1" not in said

@@ -181,6 +181,10 @@ def judge(job: JudgeJob, *, provider: Provider | None = None, observer: Observer
         return asyncio.run(runner.run(path, todo, len(work) - len(todo), missing, qset.name, estimate))
 
 
+_LISTED = 20
+"""Reference-less turns named in a note before the rest are only counted."""
+
+
 def _check_references(
     job: JudgeJob,
     bench: str,
@@ -200,15 +204,15 @@ def _check_references(
     lacking = missing_references(questions, job.reference_categories)
     if not lacking:
         return
-    listed = "; ".join(f"question {q.question_id} turn {turn} ({q.category})" for q, turn in lacking)
+    named = [f"question {q.question_id} turn {turn} ({q.category})" for q, turn in lacking]
+    listed = "; ".join(named)
     if job.require_references:
         raise UsageError(
             f"--require-references: no reference answer for {listed} — add them to the reference set "
             "(reference_answer/<name>.jsonl or the questions' 'reference' field) or leave out these questions"
         )
-    observer.note(
-        f"no reference answer for {listed}: judged without a reference (--require-references refuses instead)"
-    )
+    shown = "; ".join(named[:_LISTED]) + (f"; … {len(named)} turns in all" if len(named) > _LISTED else "")
+    observer.note(f"no reference answer for {shown}: judged without a reference (--require-references refuses instead)")
 
 
 def _finished_keys(path: Path, mode: Literal["single", "pair"], warn: Warn) -> set[str]:
