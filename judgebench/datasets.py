@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from judgebench.errors import DownloadError, UsageError
-from judgebench.storage import data_dir
+from judgebench.storage import data_dir, read_jsonl
 
 if TYPE_CHECKING:
     import httpx
@@ -58,14 +58,14 @@ class Dataset:
     """A downloadable question set.
 
     ``build``, when set, derives further files from the verified downloads
-    (in the dataset's folder) and returns their paths relative to it.
+    (in the dataset's folder) and returns their paths relative to it, and notes.
     """
 
     name: str
     description: str
     base_url: str
     files: tuple[DatasetFile, ...]
-    build: Callable[[Path], list[str]] | None = None
+    build: Callable[[Path], tuple[list[str], list[str]]] | None = None
 
 
 FASTCHAT_COMMIT = "0e6d3e4beaab66f4d3f93db72541a4abab8af28d"
@@ -96,8 +96,8 @@ HUMAN_SPLITS: dict[str, str] = {"human": "votes/human.jsonl", "gpt4_pair": "vote
 """The release's parquet splits and the vote files made from them."""
 
 
-def build_mt_bench_human(folder: Path) -> list[str]:
-    """Turn the release's parquet splits into vote files and the six models' answers.
+def build_mt_bench_human(folder: Path) -> tuple[list[str], list[str]]:
+    """Turn the release's parquet splits into vote files, the six models' answers and the questions.
 
     Reads ``human.parquet`` (3,355 expert and author votes) and
     ``gpt4_pair.parquet`` (2,400 GPT-4 verdicts) with pandas (pyarrow) and writes
@@ -109,12 +109,20 @@ def build_mt_bench_human(folder: Path) -> list[str]:
     - ``model_answer/<model>.jsonl``: each model's answers in FastChat's
       layout, taken from the ``assistant`` messages of the conversations the
       voters saw (the longest one seen for each model and question), so a
-      judge can be run on exactly the answers that were voted on.
+      judge can be run on exactly the answers that were voted on;
+    - ``question.jsonl``: MT-Bench's questions (``mt_bench/question.jsonl``,
+      for categories) with the ``user`` messages the voters saw as turns.
+
+    Where two rows show one model's answer (or one question) differently the
+    first row's wins (the ``human`` split is read first) and a note says how
+    often that happened.
+
+    Returns:
+        The files written (relative to ``folder``) and the notes.
 
     Raises:
         DataError: a split lacks a column, or a conversation is not a list of
-            ``{role, content}`` messages, or one model's answer to a question
-            differs between two rows (citing the file and row).
+            ``{role, content}`` messages (citing the file and row).
     """
     import pandas as pd
 
@@ -122,6 +130,17 @@ def build_mt_bench_human(folder: Path) -> list[str]:
 
     written: list[str] = []
     answers: dict[str, dict[int, tuple[str, ...]]] = {}
+    asked: dict[int, tuple[str, ...]] = {}
+    conflicts = {"answers": 0, "questions": 0}
+
+    def keep(store: dict[int, tuple[str, ...]], qid: int, turns: tuple[str, ...], what: str) -> None:
+        known = store.get(qid, ())
+        shorter, longer = sorted((known, turns), key=len)
+        if longer[: len(shorter)] != shorter:
+            conflicts[what] += 1
+            return
+        store[qid] = longer
+
     for split, target in HUMAN_SPLITS.items():
         path = folder / f"{split}.parquet"
         frame = pd.read_parquet(path)
@@ -132,29 +151,20 @@ def build_mt_bench_human(folder: Path) -> list[str]:
         records: list[dict[str, Any]] = frame.to_dict(orient="records")  # type: ignore[assignment]
         for row_number, row in enumerate(records, start=1):
             qid, turn = int(row["question_id"]), int(row["turn"])
-            lines.append(
-                json.dumps(
-                    {
-                        "question_id": qid,
-                        "model_a": str(row["model_a"]),
-                        "model_b": str(row["model_b"]),
-                        "winner": str(row["winner"]),
-                        "judge": str(row["judge"]),
-                        "turn": turn,
-                    },
-                    ensure_ascii=False,
-                )
-            )
+            vote = {
+                "question_id": qid,
+                "model_a": str(row["model_a"]),
+                "model_b": str(row["model_b"]),
+                "winner": str(row["winner"]),
+                "judge": str(row["judge"]),
+                "turn": turn,
+            }
+            lines.append(json.dumps(vote, ensure_ascii=False))
             for side in ("a", "b"):
+                messages = _messages(row.get(f"conversation_{side}"), path, row_number)
                 model = str(row[f"model_{side}"])
-                replies = _replies(row.get(f"conversation_{side}"), path, row_number)
-                known = answers.setdefault(model, {}).get(qid, ())
-                shorter, longer = sorted((known, replies), key=len)
-                if longer[: len(shorter)] != shorter:
-                    raise DataError(
-                        path, row_number, f"{model}'s answer to question {qid} differs from an earlier row", "report it"
-                    )
-                answers[model][qid] = longer
+                keep(answers.setdefault(model, {}), qid, _said(messages, "assistant"), "answers")
+                keep(asked, qid, _said(messages, "user"), "questions")
         _write(folder / target, "".join(line + "\n" for line in lines))
         written.append(target)
     for model, by_question in sorted(answers.items()):
@@ -175,22 +185,36 @@ def build_mt_bench_human(folder: Path) -> list[str]:
         target = f"model_answer/{model}.jsonl"
         _write(folder / target, "".join(line + "\n" for line in rows))
         written.append(target)
-    return written
+    questions = []
+    for _, obj in read_jsonl(folder / "mt_bench" / "question.jsonl"):
+        seen = asked.get(int(obj["question_id"]), ())
+        questions.append({**obj, "turns": list(seen) + obj["turns"][len(seen) :]})
+    _write(folder / "question.jsonl", "".join(json.dumps(q, ensure_ascii=False) + "\n" for q in questions))
+    written.append("question.jsonl")
+    notes = [
+        f"{n} row(s) showed {what} differently from an earlier row; the first row's version was kept"
+        for what, n in conflicts.items()
+        if n
+    ]
+    return written, notes
 
 
-def _replies(conversation: object, path: Path, row: int) -> tuple[str, ...]:
-    """The assistant messages of one conversation (a list or array of ``{role, content}``)."""
+def _messages(conversation: object, path: Path, row: int) -> list[dict[str, str]]:
+    """A conversation of the release: a list (or array) of ``{role, content}`` messages."""
     from judgebench.errors import DataError
 
     if conversation is None:
-        return ()
-    replies = []
+        return []
+    out = []
     for message in list(conversation):  # type: ignore[call-overload]
         if not isinstance(message, dict) or not isinstance(message.get("content"), str):
             raise DataError(path, row, "a conversation message is not {role, content}", "pull it again with --force")
-        if message.get("role") == "assistant":
-            replies.append(message["content"])
-    return tuple(replies)
+        out.append({"role": str(message.get("role")), "content": message["content"]})
+    return out
+
+
+def _said(messages: list[dict[str, str]], role: str) -> tuple[str, ...]:
+    return tuple(m["content"] for m in messages if m["role"] == role)
 
 
 def _write(path: Path, text: str) -> None:
@@ -243,7 +267,7 @@ DATASETS: dict[str, Dataset] = {
                 "gpt4_pair.parquet",
                 "57068327ffb5f8fddb15fedbbfe40b26fe862da2326331e5cf64a42320a00e71",
             ),
-            replace(_MT_BENCH_QUESTIONS, base_url=_FASTCHAT_DATA),
+            replace(_MT_BENCH_QUESTIONS, target="mt_bench/question.jsonl", base_url=_FASTCHAT_DATA),
             replace(_MT_BENCH_REFERENCES, base_url=_FASTCHAT_DATA),
             replace(_JUDGE_PROMPTS, base_url=_FASTCHAT_DATA),
         ),
@@ -261,6 +285,8 @@ class PullResult:
     already_present: tuple[str, ...]
     built: tuple[str, ...] = ()
     """Files derived from the downloads (the dataset's ``build``)."""
+    notes: tuple[str, ...] = ()
+    """What the build wants the user to know."""
 
 
 def _sha256(path: Path) -> str:
@@ -318,9 +344,9 @@ def pull(
         "files": {f.target: f.sha256 for f in dataset.files},
         "pulled_at": time.time(),
     }
-    built = dataset.build(folder) if dataset.build is not None else []
+    built, notes = dataset.build(folder) if dataset.build is not None else ([], [])
     (folder / "SOURCE.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    return PullResult(folder, tuple(downloaded), tuple(present), tuple(built))
+    return PullResult(folder, tuple(downloaded), tuple(present), tuple(built), tuple(notes))
 
 
 def _download(client: httpx.Client, url: str, target: Path, sha256: str) -> None:

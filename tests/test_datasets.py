@@ -170,7 +170,7 @@ def _human_release(root: Path) -> dict[str, bytes]:
     """Small parquet files with the release's columns and labels (built here with pandas/pyarrow)."""
     import pandas as pd
 
-    def row(qid: int, a: str, b: str, winner: str, judge: str, turn: int) -> dict[str, object]:
+    def row(qid: int, a: str, b: str, winner: str, judge: str, turn: int, b_says: str = "on") -> dict[str, object]:
         return {
             "question_id": qid,
             "model_a": a,
@@ -178,7 +178,7 @@ def _human_release(root: Path) -> dict[str, bytes]:
             "winner": winner,
             "judge": judge,
             "conversation_a": _conversation(f"Q{qid}", f"{a} on {qid}", f"Q{qid}b", f"{a} again on {qid}"),
-            "conversation_b": _conversation(f"Q{qid}", f"{b} on {qid}", f"Q{qid}b", f"{b} again on {qid}"),
+            "conversation_b": _conversation(f"Q{qid}", f"{b} {b_says} {qid}", f"Q{qid}b", f"{b} again on {qid}"),
             "turn": turn,
         }
 
@@ -190,7 +190,7 @@ def _human_release(root: Path) -> dict[str, bytes]:
     gpt4 = [
         row(81, "gpt-4", "llama-13b", "model_a", "gpt4_pair", 1),
         row(81, "gpt-4", "llama-13b", "tie (inconsistent)", "gpt4_pair", 2),
-        row(82, "claude-v1", "gpt-4", "model_b", "gpt4_pair", 1),
+        row(82, "claude-v1", "gpt-4", "model_b", "gpt4_pair", 1, b_says="differently on"),
     ]
     (root / "data").mkdir(parents=True)
     out = {}
@@ -224,6 +224,7 @@ def test_pull_mt_bench_human_files_votes_and_answers(
     assert proc.returncode == 0, proc.stderr
     folder = data_dir / "datasets" / "mt-bench-human"
     assert "answers filed in results/mt-bench-human/answers: claude-v1 (1), gpt-4 (2), llama-13b (1)" in proc.stdout
+    assert "1 row(s) showed answers differently from an earlier row; the first row's version was kept" in proc.stderr
 
     votes = load_votes(folder / "votes" / "gpt4_pair.jsonl")
     assert [(v.question_id, v.turn, v.winner) for v in votes] == [
@@ -239,6 +240,10 @@ def test_pull_mt_bench_human_files_votes_and_answers(
     }
     qset = resolve_question_set("mt-bench-human")
     assert (len(qset.questions), qset.references) == (80, "reference_answer/gpt-4.jsonl (30 questions)")
+    by_id = {q.question_id: q for q in qset.questions}
+    assert by_id[81].turns == ("Q81", "Q81b")  # what the voters saw
+    assert by_id[81].category == "writing"  # MT-Bench's category
+    assert by_id[83].turns[0].startswith("Imagine you are writing a blog post")  # not voted on: MT-Bench's text
 
     # any judge can be run on exactly the voted items: 3 (question, turn, pair) items x 2 games
     env = {"JUDGEBENCH_DATA_DIR": str(data_dir)}

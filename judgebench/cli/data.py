@@ -55,6 +55,8 @@ def datasets_pull_command(
     for f in result.already_present:
         out.print(f"{f}: already present, sha256 verified")
     out.print(f"{name}: {len(result.downloaded)} files downloaded and verified into {result.folder}")
+    for note in result.notes:
+        err.print(f"[yellow]{escape(note)}[/]")
     votes = [f for f in result.built if f.startswith("votes/")]
     if any(f.startswith("model_answer/") for f in result.built):
         from judgebench.fastchat import import_fastchat
