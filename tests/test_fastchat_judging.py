@@ -319,6 +319,8 @@ def test_imported_bench_is_found_by_name(tmp_path: Path) -> None:
     assert judgebench("import", "fastchat", str(src), "--bench", "mtb", cwd=tmp_path).returncode == 0
     qset = resolve_question_set("mtb", tmp_path / "results")
     assert (qset.name, len(qset.questions)) == ("mtb", 80)
+    by_folder = resolve_question_set(str(tmp_path / "results" / "mtb"))
+    assert (by_folder.name, by_folder.references) == ("mtb", qset.references)
     assert qset.references == "reference_answer/gpt-4.jsonl (30 questions)"
     gen = judgebench("gen-answers", "-m", "fake/x", "-q", "mtb", "-n", "2", cwd=tmp_path)
     assert gen.returncode == 0, gen.stderr

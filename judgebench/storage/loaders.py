@@ -175,7 +175,8 @@ def resolve_question_set(
 ) -> QuestionSet:
     """Find a question set by path, bundled name, pulled dataset name, or bench of the results tree.
 
-    In that order: a JSONL file; a bundled set (``jb-80``); a dataset pulled
+    In that order: a JSONL file, or a folder path (with a ``/``) holding
+    ``question.jsonl`` (FastChat's layout; the bench is the folder's name); a bundled set (``jb-80``); a dataset pulled
     with ``judgebench datasets pull`` (``mt-bench``); a bench folder of
     ``results_dir`` holding its own ``question.jsonl`` (one made by ``import
     fastchat``). References are found as :func:`load_questions` says.
@@ -187,6 +188,8 @@ def resolve_question_set(
     path = Path(spec).expanduser()
     if path.is_file():
         return load_questions(path, reference_set=reference_set)
+    if ("/" in spec or spec in (".", "..")) and (path / "question.jsonl").is_file():
+        return load_questions(path / "question.jsonl", reference_set=reference_set)  # a FastChat bench folder
     bundled = bundled_dir("questions") / f"{spec}.jsonl"
     if bundled.is_file():
         return load_questions(bundled, spec, reference_set=reference_set)
