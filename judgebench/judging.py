@@ -43,6 +43,12 @@ from types import MappingProxyType
 from typing import Literal
 
 from judgebench.errors import UsageError
+from judgebench.fastchat_prompts import (
+    FASTCHAT_PROMPT_NAMES,
+    FASTCHAT_REFERENCE_CATEGORIES,
+    is_fastchat_set,
+    render_fastchat,
+)
 from judgebench.providers import Decoding
 from judgebench.records import JudgePrompt, Message, Question, Winner, content_hash
 from judgebench.verdicts import (
@@ -104,26 +110,6 @@ PROMPT_NAMES: Mapping[tuple[JudgeKind, bool, bool], str] = MappingProxyType(
     }
 )
 """Prompt name by ``(kind, reference, multi_turn)``."""
-
-FASTCHAT_PROMPT_NAMES: Mapping[tuple[JudgeKind, bool, bool], str] = MappingProxyType(
-    {
-        ("single", False, False): "single-v1",
-        ("single", True, False): "single-math-v1",
-        ("single", False, True): "single-v1-multi-turn",
-        ("single", True, True): "single-math-v1-multi-turn",
-        ("pairwise", False, False): "pair-v2",
-        ("pairwise", True, False): "pair-math-v1",
-        ("pairwise", False, True): "pair-v2-multi-turn",
-        ("pairwise", True, True): "pair-math-v1-multi-turn",
-    }
-)
-"""The names FastChat's ``gen_judgment.py`` picks from its ``judge_prompts.jsonl``, by
-``(kind, reference, multi_turn)``: the ``math`` prompts for the reference-guided
-categories, the ``multi-turn`` ones for turn 2 (``make_judge_single`` /
-``make_judge_pairwise``). Used when the prompt set is FastChat's (``style`` ``fastchat``)."""
-
-FASTCHAT_REFERENCE_CATEGORIES: frozenset[str] = frozenset({"math", "reasoning", "coding", "arena-hard-200"})
-"""FastChat's ``NEED_REF_CATS``: categories it judges with the reference-guided prompts."""
 
 REASK_MESSAGE_SINGLE = (
     "I could not find your grade. Reply with the grade only: one line, nothing else, in exactly this "
@@ -189,11 +175,6 @@ def missing_references(
     ]
 
 
-def is_fastchat_set(prompts: Mapping[str, JudgePrompt]) -> bool:
-    """Whether a prompt set is FastChat's (its prompts are picked by :data:`FASTCHAT_PROMPT_NAMES`)."""
-    return bool(prompts) and all(p.style == "fastchat" for p in prompts.values())
-
-
 def select_prompt(
     prompts: Mapping[str, JudgePrompt],
     kind: JudgeKind,
@@ -249,7 +230,7 @@ def render_single(prompt: JudgePrompt, question: Question, answer_turns: Sequenc
             fields = {"answer_1": answer_turns[0], "answer_2": answer_turns[1]}
         else:
             fields = {"answer": answer_turns[0]}
-        return _render_fastchat(prompt, question, turn, fields)
+        return render_fastchat(prompt, question, turn, fields)
 
     def blocks(nonce: str) -> dict[str, str]:
         if prompt.multi_turn:
@@ -283,7 +264,7 @@ def render_pair(
             }
         else:
             fields = {"answer_a": turns_a[0], "answer_b": turns_b[0]}
-        return _render_fastchat(prompt, question, turn, fields)
+        return render_fastchat(prompt, question, turn, fields)
 
     def blocks(nonce: str) -> dict[str, str]:
         if prompt.multi_turn:
@@ -343,36 +324,6 @@ def _render(
     # the prompt, question, references or answers changes it, and no answer can know it.
     nonce = content_hash([prompt.system_prompt, fill("")])[:8]
     return [Message("system", prompt.system_prompt), Message("user", fill(nonce))]
-
-
-def _render_fastchat(prompt: JudgePrompt, question: Question, turn: int, answers: Mapping[str, str]) -> list[Message]:
-    """FastChat's messages for one judgment, as its ``run_judge_single``/``run_judge_pair`` build them.
-
-    The template is filled verbatim (no markers, nothing neutralised) with
-    FastChat's field names: ``question`` and the turn-1 answers, or for its
-    multi-turn prompts (turn 2 of a two-turn question) ``question_1``,
-    ``question_2`` and both turns of each answer; ``ref_answer_1`` (and
-    ``ref_answer_2`` for turn 2) when the prompt is reference-guided. The
-    messages are the system prompt (left out when empty, as FastChat's
-    conversation template does) and the user message.
-    """
-    if turn > 2 or (turn == 2 and len(question.turns) != 2):
-        raise UsageError(
-            f"FastChat's judge prompts judge turn 2 of two-turn questions only; question "
-            f"{question.question_id!r} turn {turn} cannot be judged with {prompt.name!r} — use judgebench's prompts"
-        )
-    fields: dict[str, object] = dict(answers)
-    if prompt.multi_turn:
-        fields.update(question_1=question.turns[0], question_2=question.turns[1])
-    else:
-        fields["question"] = question.turns[0]
-    if prompt.reference and question.reference is not None:
-        fields["ref_answer_1"] = question.reference[0]
-        if prompt.multi_turn:
-            fields["ref_answer_2"] = question.reference[1]
-    user = _format(prompt, fields)
-    system = [Message("system", prompt.system_prompt)] if prompt.system_prompt else []
-    return [*system, Message("user", user)]
 
 
 def _format(prompt: JudgePrompt, fields: Mapping[str, object]) -> str:
