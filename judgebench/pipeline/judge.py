@@ -70,7 +70,7 @@ from judgebench.pipeline.selection import effective_parallel, select_questions
 from judgebench.pricing import Budget, load_price_table
 from judgebench.providers import BatchProvider, Decoding, Provider, VerdictScorer, create_provider
 from judgebench.providers.local import local_token_counter, refuse_local_options
-from judgebench.providers.retry import CallFailed, call_with_retry, complete_with_retry
+from judgebench.providers.retry import CallFailed, CircuitBreaker, call_with_retry, complete_with_retry
 from judgebench.records import (
     Judgment,
     JudgmentStatus,
@@ -309,6 +309,7 @@ class _JudgeRunner:
         self.tally = tally
         self.stopped = False
         self.slots = asyncio.Semaphore(effective_parallel(job.parallel, provider))
+        self.breaker = CircuitBreaker()
         self.usage = Usage()
         self.counts = {"ok": 0, "unparsed": 0, "failed": 0}
         self.failures: list[str] = []
@@ -393,7 +394,8 @@ class _JudgeRunner:
             self.provider,
             lambda: scorer.verdict_distribution(item.messages, VERDICT_OPENER, values, VERDICT_CLOSER),
             self.job.retry,
-            on_retry=lambda reason, wait: self.observer.note(f"retrying in {wait:.1f}s: {reason}"),
+            on_retry=self.observer.retry,
+            breaker=self.breaker,
         )
         verdict: Verdict | None = None
         summary = "no probability on any verdict"
@@ -426,7 +428,8 @@ class _JudgeRunner:
                 messages,
                 self.decoding,
                 self.job.retry,
-                on_retry=lambda reason, wait: self.observer.note(f"retrying in {wait:.1f}s: {reason}"),
+                on_retry=self.observer.retry,
+                breaker=self.breaker,
             )
             spent += Usage(1, completion.input_tokens or 0, completion.output_tokens or 0)
             text = completion.text
