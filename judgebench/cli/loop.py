@@ -40,6 +40,7 @@ from judgebench.cli.render import (
     announce_embedded,
     print_answer_run,
     print_judge_run,
+    share_verbose,
     warn_toy_judge,
 )
 from judgebench.cli.reporting import Baseline, FormatOption, run_report
@@ -114,6 +115,7 @@ def _answers(
         prices=prices,
         dry_run=dry_run,
     )
+    verbose = share_verbose(verbose)
     if not dry_run:
         announce_embedded(model)
     with RichObserver(f"answers {name or model}"[:40], verbose=verbose) as observer:
@@ -296,6 +298,7 @@ def _judge(
     )
     if judge_id:
         warn_toy_judge(judge_id)
+    verbose = share_verbose(verbose)
     if judge_id and not dry_run:
         announce_embedded(judge_id)
     with RichObserver(f"judging ({mode})", verbose=verbose) as observer:
@@ -452,6 +455,9 @@ def run_command(
     limit: Limit = None,
     question_ids: QuestionIds = None,
     max_tokens: Annotated[int, typer.Option("--max-tokens", help="New-token limit per answer turn.")] = 1024,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Sampling seed of the answers, where the model honours one.")
+    ] = None,
     verdict: Annotated[
         VerdictMode, typer.Option("--verdict", help="Judge verdicts: auto, text or logprobs (see judge --help).")
     ] = "auto",
@@ -502,6 +508,7 @@ def run_command(
             results_dir,
             parallel=parallel,
             max_tokens=max_tokens,
+            seed=seed,
             limit=limit,
             question_ids=ids,
             options=options_for(m, base_url),
