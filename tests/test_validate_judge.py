@@ -114,6 +114,10 @@ def test_agreement_figures(release: ValidateJob, tmp_path: Path) -> None:
     write(release.results_dir / "mt-bench-human" / "judgments" / "openai__judge_pair.jsonl", judge_games())
     rows = validation_rows(validate_judge(release), "all")
     assert [r["who"] for r in rows] == ["openai/judge", "gpt4_pair (release)", "humans with each other"]
-    paths = draw_agreement(rows, "test", tmp_path / "figures")
+    figures = draw_agreement(rows, "test", tmp_path / "figures")
+    paths = [f.png for f in figures if f.png is not None]
     assert [p.name for p in paths] == ["agreement.png", "agreement-no-tie.png"]
     assert all(p.read_bytes().startswith(b"\x89PNG") for p in paths)
+    assert [f.title for f in figures] == ["test (with ties)", "test (without ties)"]
+    assert all(f.svg.startswith("<svg") for f in figures)
+    assert draw_agreement(rows, "no files")[0].png is None

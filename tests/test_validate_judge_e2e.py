@@ -144,11 +144,14 @@ def test_single_grade_judge(pulled: Path, llm_server: LLMServer) -> None:
     data = json.loads(proc.stdout)
     assert (data["tie_threshold"], data["tie_rate"], data["consistency"]) == (0.0, 0.5, None)
     assert data["verdict"]["verdict"] == "can't tell"  # no bootstrap, no verdict
-    shown = judgebench(*args, "-f", "markdown", "--plots", "figures", cwd=pulled, env=ENV)
+    shown = judgebench(*args, "-f", "markdown", "--plots", "figures", "--html", "v.html", cwd=pulled, env=ENV)
     assert shown.returncode == 0 and len(llm_server.requests) == 18  # resumed: no new call
     assert shown.stdout.startswith(f"# validate-judge: {JUDGE}\n")
     assert "a tie when the grades differ by ≤ 0" in shown.stdout and "| gpt4_pair (release) | all |" in shown.stdout
     assert sorted(p.name for p in (pulled / "figures").iterdir()) == ["agreement-no-tie.png", "agreement.png"]
+    page = (pulled / "v.html").read_text()
+    assert page.count("data:image/svg+xml;base64,") == 2 and "agrees with experts as often as GPT-4 did:" in page
+    assert "http://" not in page and "https://" not in page  # nothing to fetch: figures are embedded
 
 
 def test_without_the_release_it_says_what_to_pull(tmp_path: Path) -> None:

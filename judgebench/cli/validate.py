@@ -76,6 +76,10 @@ def validate_judge_command(
         Path | None,
         typer.Option("--plots", file_okay=False, help="Also save the agreement figures (PNG) in this folder."),
     ] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", dir_okay=False, help="Also write a self-contained HTML page: figures, tables, verdict."),
+    ] = None,
     parallel: Parallel = None,
     base_url: BaseUrl = None,
     api_key_env: ApiKeyEnv = None,
@@ -145,11 +149,17 @@ def validate_judge_command(
         sys.stdout.write("\n".join(lines) + "\n")
     else:
         print_sections(validation_sections(result))
-    if plots is not None:
+    if plots is not None or html is not None:
         from judgebench.pipeline.plots import draw_agreement
+        from judgebench.pipeline.validation import validation_html
 
         title = f"{judge}, GPT-4 and the humans on {result.items} voted items"
-        for path in draw_agreement(validation_rows(result, "all"), title, plots):
-            err.print(f"wrote figure: {escape(str(path))}")
+        figures = draw_agreement(validation_rows(result, "all"), title, plots)
+        for figure in figures:
+            if figure.png is not None:
+                err.print(f"wrote figure: {escape(str(figure.png))}")
+        if html is not None:
+            html.write_text(validation_html(result, figures), encoding="utf-8")
+            err.print(f"wrote page: {escape(str(html))}")
     if failed:
         raise _failed(failed, "judgment")

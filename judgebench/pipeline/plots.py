@@ -196,22 +196,21 @@ def draw(result: Report, matrices: Sequence[WinMatrix] = (), png_dir: Path | Non
     return plots
 
 
-def draw_agreement(rows: Sequence[Mapping[str, Any]], title: str, png_dir: Path) -> list[Path]:
-    """``validate-judge --plots``: agreement with the humans, with and without ties, with intervals.
+def draw_agreement(rows: Sequence[Mapping[str, Any]], title: str, png_dir: Path | None = None) -> list[Plot]:
+    """``validate-judge``'s figures: agreement with the humans, with and without ties, with intervals.
 
     Args:
         rows: one per judge compared (``who`` as its label, then ``n``, ``rate``,
             ``n_no_tie``, ``rate_no_tie`` and their ``_lo``/``_hi``), e.g. the
             judge, GPT-4 and the humans with each other.
         title: the figures' title.
-        png_dir: where ``agreement.png`` and ``agreement-no-tie.png`` are written.
+        png_dir: also write ``agreement.png`` and ``agreement-no-tie.png`` there.
 
     Returns:
-        the two paths written.
+        the two figures (SVG text, and the PNG path when written).
     """
     style = {"svg.hashsalt": "judgebench", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
-    png_dir.mkdir(parents=True, exist_ok=True)
-    written = []
+    plots = []
     with plt.rc_context(style):  # type: ignore[arg-type]  # the stubs want literal keys
         for name, suffix, what in (("agreement", "", "with ties"), ("agreement-no-tie", "_no_tie", "without ties")):
             bars = [
@@ -219,11 +218,15 @@ def draw_agreement(rows: Sequence[Mapping[str, Any]], title: str, png_dir: Path)
                  "rate_lo": r[f"rate{suffix}_lo"], "rate_hi": r[f"rate{suffix}_hi"]}
                 for r in rows
             ]  # fmt: skip
-            fig = _bars(f"{title} ({what})", bars, "rate", "agreement with the human votes", (0.0, 1.0))
+            caption = f"{title} ({what})"
+            fig = _bars(caption, bars, "rate", "agreement with the human votes", (0.0, 1.0))
             try:
-                path = png_dir / f"{name}.png"
-                fig.savefig(path, format="png", dpi=150, metadata={"Software": None})
-                written.append(path)
+                png = None
+                if png_dir is not None:
+                    png_dir.mkdir(parents=True, exist_ok=True)
+                    png = png_dir / f"{name}.png"
+                    fig.savefig(png, format="png", dpi=150, metadata={"Software": None})
+                plots.append(Plot(name, caption, _svg(fig), png))
             finally:
                 plt.close(fig)
-    return written
+    return plots

@@ -22,6 +22,7 @@ experts are compared like for like:
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -277,3 +278,34 @@ def validation_sections(result: Validation) -> list[Section]:
         Section("the judge", [own]),
         Section("verdict", [], (result.verdict_line,)),
     ]
+
+
+def validation_html(result: Validation, plots: Sequence[Any]) -> str:
+    """One self-contained page: the agreement figures (SVG, embedded), the tables and the verdict."""
+    import base64
+    import html
+
+    from judgebench.pipeline.html_report import _asset, _table
+
+    title = f"validate-judge: {result.judge}"
+    body = [
+        f'<section id="verdict"><h2>Verdict</h2><p><strong>{html.escape(result.verdict_line)}</strong></p></section>'
+    ]
+    body.append('<section id="figures"><h2>Figures</h2><div class="figures">')
+    for p in plots:
+        data = base64.b64encode(p.svg.encode("utf-8")).decode("ascii")
+        body.append(
+            f'<figure><img alt="{html.escape(p.title)}" src="data:image/svg+xml;base64,{data}">'
+            f"<figcaption>{html.escape(p.title)}</figcaption></figure>"
+        )
+    body.append("</div></section>")
+    for section in validation_sections(result)[:-1]:
+        body.append(f'<section class="table"><h2>{html.escape(section.title)}</h2>{_table(section)}</section>')
+    policy = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
+        f"<title>{html.escape(title)}</title><style>{_asset('report.css')}</style></head><body>"
+        f"<header><h1>{html.escape(title)}</h1></header><main>{''.join(body)}</main></body></html>\n"
+    )
