@@ -81,6 +81,7 @@ def _answers(
     max_cost: float | None = None,
     prices: Path | None = None,
     dry_run: bool = False,
+    keep_reasoning: bool = False,
 ) -> int:
     """Run gen-answers and print its summary; returns the number of failed answers."""
     from judgebench.pipeline import AnswerJob, gen_answers
@@ -105,6 +106,7 @@ def _answers(
         max_cost=max_cost,
         prices=prices,
         dry_run=dry_run,
+        keep_reasoning=keep_reasoning,
     )
     if not dry_run:
         announce_embedded(model)
@@ -158,6 +160,14 @@ def gen_answers_command(
     question_ids: QuestionIds = None,
     system: Annotated[str | None, typer.Option("--system", help="System prompt sent before each question.")] = None,
     stop: Annotated[list[str] | None, typer.Option("--stop", help="A string that ends each reply; repeat.")] = None,
+    keep_reasoning: Annotated[
+        bool,
+        typer.Option(
+            "--keep-reasoning",
+            help="Keep a reasoning model's <think>…</think> block in its answers, so the judge sees it and the "
+            "model gets it back in later turns. Default: only the final answer; the reasoning is stored beside it.",
+        ),
+    ] = False,
     timeout: Timeout = 300.0,
     max_attempts: MaxAttempts = 6,
     max_cost: MaxCost = None,
@@ -207,6 +217,7 @@ def gen_answers_command(
         max_cost=max_cost,
         prices=prices,
         dry_run=dry_run,
+        keep_reasoning=keep_reasoning,
     )
     if failed:
         raise _failed(failed, "answer")

@@ -28,15 +28,12 @@ from typing import Literal
 
 from judgebench.errors import BudgetReached, JudgebenchError, UsageError
 from judgebench.judging import (
-    REASK_MESSAGE_PAIR,
-    REASK_MESSAGE_SINGLE,
-    SCORE_VALUES,
+    TRUNCATED_PREFIX,
     VERDICT_CLOSER,
     VERDICT_OPENER,
-    WINNER_VALUES,
+    Reading,
     judge_decoding,
-    parse_score,
-    parse_winner,
+    prompt_format,
     score_from_logprobs,
     to_pair_winner,
     winner_from_logprobs,
@@ -47,7 +44,6 @@ from judgebench.pipeline.judge_plan import (
     DEFAULT_PROMPTS,
     JudgeJob,
     JudgeWork,
-    Verdict,
     discover_answers,
     judged_models,
     judgment_key,
@@ -61,7 +57,7 @@ from judgebench.pricing import Budget, load_price_table
 from judgebench.providers import BatchProvider, Decoding, Provider, VerdictScorer, create_provider
 from judgebench.providers.local import local_token_counter
 from judgebench.providers.retry import CallFailed, call_with_retry, complete_with_retry
-from judgebench.records import Judgment, JudgmentStatus, Message, PairGame, RunManifest, Usage, content_hash
+from judgebench.records import Judgment, JudgmentStatus, Message, PairGame, Reask, RunManifest, Usage, content_hash
 from judgebench.storage import (
     JsonlAppender,
     Warn,
@@ -92,6 +88,21 @@ class JudgeRun:
     failures: tuple[str, ...] = ()
     cost_usd: float | None = None
     """Dollars spent, or for a dry run an upper bound; ``None`` if the judge's price is unknown."""
+    truncated: int = 0
+    """Judgments whose last reply stopped at its token limit even after re-asking (counted like ``unparsed``)."""
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """What asking the judge for one verdict came to."""
+
+    text: str
+    reading: Reading
+    attempts: int
+    spent: Usage
+    reasks: tuple[Reask, ...] = ()
+    finish_reason: str | None = None
+    truncated: bool = False
 
 
 def judge(job: JudgeJob, *, provider: Provider | None = None, observer: Observer | None = None) -> JudgeRun:
@@ -188,7 +199,7 @@ class _JudgeRunner:
         self.stopped = False
         self.slots = asyncio.Semaphore(effective_parallel(job.parallel, provider))
         self.usage = Usage()
-        self.counts = {"ok": 0, "unparsed": 0, "failed": 0}
+        self.counts = {"ok": 0, "unparsed": 0, "truncated": 0, "failed": 0}
         self.failures: list[str] = []
 
     async def run(
@@ -206,9 +217,15 @@ class _JudgeRunner:
                     journal = batches_path(path, self.job.judge, "single" if self.job.mode == "single" else "pair")
                     await judge_in_batches(self, self.provider, self.decoding, todo, out, journal)
                 else:
+                    rest = todo
+                    if self.job.verdict_mode == "logprobs" and todo:
+                        # The first call alone shows whether the judge reports probabilities at all;
+                        # a server that sends none stops the run there, before any other request.
+                        await self._one(todo[0], out)
+                        rest = todo[1:]
                     try:
                         async with asyncio.TaskGroup() as group:
-                            for item in todo:
+                            for item in rest:
                                 group.create_task(self._one(item, out))
                     except* JudgebenchError as eg:
                         raise eg.exceptions[0] from None
@@ -227,6 +244,7 @@ class _JudgeRunner:
             skipped=skipped,
             judged=self.counts["ok"],
             unparsed=self.counts["unparsed"],
+            truncated=self.counts["truncated"],
             failed=self.counts["failed"],
             missing_answers=missing,
             usage=self.usage,
@@ -235,71 +253,96 @@ class _JudgeRunner:
             cost_usd=self.budget.cost(self.usage),
         )
 
-    async def _ask_probabilities(self, item: JudgeWork) -> tuple[str, Verdict | None, int, Usage]:
+    async def _ask_probabilities(self, item: JudgeWork) -> _Asked:
         """Read the verdict from the judge's token probabilities after ``[[``."""
         scorer = self.provider
         assert isinstance(scorer, VerdictScorer)
-        values = SCORE_VALUES if item.game == 0 else WINNER_VALUES
+        values = prompt_format(item.prompt).probability_values
         logprobs = await call_with_retry(
             self.provider,
             lambda: scorer.verdict_distribution(item.messages, VERDICT_OPENER, values, VERDICT_CLOSER),
             self.job.retry,
             on_retry=lambda reason, wait: self.observer.note(f"retrying in {wait:.1f}s: {reason}"),
         )
-        verdict: Verdict | None = None
-        summary = "no probability on any verdict"
+        reading = Reading.none("no probability on any verdict")
+        summary = reading.problem
         if item.game == 0:
             graded = score_from_logprobs(logprobs)
             if graded is not None:
-                verdict, p = round(graded[0], 4), graded[1]
-                summary = f"expected grade {verdict:.2f}"
+                reading, p = Reading(round(graded[0], 4)), graded[1]
+                summary = f"expected grade {reading.value:.2f}"
         else:
             won = winner_from_logprobs(logprobs)
             if won is not None:
-                verdict, p = won
-                summary = f"most probable verdict [[{'C' if verdict == 'tie' else verdict}]]"
-        if verdict is not None:
+                reading, p = Reading(won[0], "C" if won[0] == "tie" else won[0]), won[1]
+                summary = f"most probable verdict [[{reading.token}]]"
+        if reading.value is not None:
             shown = " ".join(f"P({v})={q:.3f}" for v, q in p.items())
             summary = f"{summary} — read from token probabilities after {VERDICT_OPENER!r}: {shown}"
-        return summary, verdict, 1, Usage(1)
+        return _Asked(summary, reading, 1, Usage(1))
 
-    async def _ask(self, item: JudgeWork) -> tuple[str, Verdict | None, int, Usage]:
-        """Call the judge, re-asking while the verdict cannot be parsed."""
+    async def _ask(self, item: JudgeWork) -> _Asked:
+        """Call the judge, re-asking while the reply holds no readable final verdict.
+
+        A reply cut off by its token limit is no verdict whatever it holds; it is
+        re-asked with twice the limit. Each re-asked reply is kept with its reason.
+        """
         if self.job.verdict_mode == "logprobs":
             return await self._ask_probabilities(item)
+        fmt = prompt_format(item.prompt)
+        decoding = replace(self.decoding, schema=fmt.schema)
         messages = list(item.messages)
         spent = Usage()
-        text = ""
-        verdict: Verdict | None = None
+        reasks: list[Reask] = []
         for attempt in range(1, self.job.reasks + 2):
             completion = await complete_with_retry(
                 self.provider,
                 messages,
-                self.decoding,
+                decoding,
                 self.job.retry,
                 on_retry=lambda reason, wait: self.observer.note(f"retrying in {wait:.1f}s: {reason}"),
             )
-            spent += Usage(1, completion.input_tokens or 0, completion.output_tokens or 0)
+            spent += completion.usage
             text = completion.text
-            verdict = parse_score(text) if item.game == 0 else parse_winner(text)
-            if verdict is not None:
-                return text, verdict, attempt, spent
-            reask = REASK_MESSAGE_SINGLE if item.game == 0 else REASK_MESSAGE_PAIR
+            if completion.truncated:
+                reading = Reading.none(
+                    f"cut off at {decoding.max_tokens} tokens (finish_reason {completion.finish_reason!r})"
+                )
+            else:
+                reading = fmt.read(text)
+            asked = _Asked(text, reading, attempt, spent, tuple(reasks), completion.finish_reason, completion.truncated)
+            if reading.value is not None or attempt > self.job.reasks:
+                return asked
+            reasks.append(Reask(text, reading.problem, completion.finish_reason))
+            reask = fmt.reask
+            if completion.truncated:
+                reask = TRUNCATED_PREFIX + reask
+                decoding = replace(decoding, max_tokens=decoding.max_tokens * 2)
             messages += [Message("assistant", text), Message("user", reask)]
-        return text, None, self.job.reasks + 1, spent
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _one(self, item: JudgeWork, out: JsonlAppender) -> None:
         async with self.slots:
             if self.budget.exhausted:  # checked before an item's first call; its re-asks may follow
                 self.stopped = True
                 return
-            error: str | None = None
-            text, verdict, attempts, spent = "", None, 1, Usage()
             try:
-                text, verdict, attempts, spent = await self._ask(item)
+                asked = await self._ask(item)
             except CallFailed as exc:
-                error, attempts = exc.reason, exc.attempts
-            self.record(item, out, text=text, verdict=verdict, attempts=attempts, spent=spent, error=error)
+                self.record(item, out, text="", verdict=None, attempts=exc.attempts, spent=Usage(), error=exc.reason)
+                return
+            self.record(
+                item,
+                out,
+                text=asked.text,
+                verdict=asked.reading,
+                attempts=asked.attempts,
+                spent=asked.spent,
+                error=None,
+                reasks=asked.reasks,
+                finish_reason=asked.finish_reason,
+                truncated=asked.truncated,
+            )
 
     def record(
         self,
@@ -307,14 +350,24 @@ class _JudgeRunner:
         out: JsonlAppender,
         *,
         text: str,
-        verdict: Verdict | None,
+        verdict: Reading | None,
         attempts: int,
         spent: Usage,
         error: str | None,
+        reasks: tuple[Reask, ...] = (),
+        finish_reason: str | None = None,
+        truncated: bool = False,
     ) -> None:
-        """Append the judgment of ``item`` and count it (also used by the batch path)."""
+        """Append the judgment of ``item`` and count it (also used by the batch path).
+
+        ``verdict`` is the reading of the last reply (``None`` or a reading without a
+        value: no verdict); ``truncated`` says that reply stopped at its token limit.
+        """
         self.budget.add(spent)
-        status: JudgmentStatus = "failed" if error else "unparsed" if verdict is None else "ok"
+        value = None if verdict is None else verdict.value
+        status: JudgmentStatus = (
+            "failed" if error else "ok" if value is not None else "truncated" if truncated else "unparsed"
+        )
         q = item.question
         record: Judgment | PairGame
         if item.game == 0:
@@ -324,13 +377,15 @@ class _JudgeRunner:
                 turn=item.turn,
                 judge=self.job.judge,
                 prompt=item.prompt.name,
-                score=verdict if isinstance(verdict, float) else None,
+                score=value if isinstance(value, float) else None,
                 status=status,
                 judgment=text,
                 user_prompt=item.messages[-1].content,
                 key=item.key,
                 error=error,
                 attempts=attempts,
+                reasks=reasks,
+                finish_reason=finish_reason,
                 category=q.category,
                 usage=spent,
                 tstamp=time.time(),
@@ -344,13 +399,17 @@ class _JudgeRunner:
                 judge=self.job.judge,
                 prompt=item.prompt.name,
                 game=item.game,
-                winner=to_pair_winner(verdict, item.game) if isinstance(verdict, str) else None,
+                winner=to_pair_winner(value, item.game) if isinstance(value, str) else None,
                 status=status,
                 judgment=text,
                 user_prompt=item.messages[-1].content,
+                verdict=verdict.token if verdict is not None and isinstance(value, str) else None,
+                strong=verdict is not None and verdict.strong and isinstance(value, str),
                 key=item.key,
                 error=error,
                 attempts=attempts,
+                reasks=reasks,
+                finish_reason=finish_reason,
                 category=q.category,
                 usage=spent,
                 tstamp=time.time(),

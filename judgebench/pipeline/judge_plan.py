@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Literal
 
 from judgebench.errors import UsageError
-from judgebench.judging import REFERENCE_CATEGORIES, render_pair, render_single, select_prompt, verdict_only
+from judgebench.judging import (
+    REFERENCE_CATEGORIES,
+    prompt_format,
+    render_pair,
+    render_single,
+    select_prompt,
+    verdict_only,
+)
 from judgebench.providers import Decoding, ProviderOptions
 from judgebench.providers.local import is_local_model
 from judgebench.providers.retry import RetryPolicy
@@ -26,7 +33,6 @@ __all__ = [
     "DEFAULT_PROMPTS",
     "JudgeJob",
     "JudgeWork",
-    "Verdict",
     "discover_answers",
     "judged_models",
     "judgment_key",
@@ -97,10 +103,18 @@ class JudgeJob:
 
     @property
     def verdict_mode(self) -> Literal["text", "logprobs"]:
-        """``verdict`` with ``auto`` decided by the judge id."""
+        """``verdict`` with ``auto`` decided by the judge: probabilities where the engine computes them.
+
+        In-process judges on the transformers engine read verdicts from their logits;
+        the vLLM engine has no probability-verdict path, so ``auto`` reads its text.
+        """
         if self.verdict == "auto":
-            return "logprobs" if is_local_model(self.judge) else "text"
+            return "logprobs" if is_local_model(self.judge) and not self._vllm else "text"
         return self.verdict
+
+    @property
+    def _vllm(self) -> bool:
+        return is_local_model(self.judge) and self.provider_options.local.engine == "vllm"
 
     def check(self) -> None:
         """Reject option combinations that cannot work."""
@@ -110,14 +124,17 @@ class JudgeJob:
             raise UsageError(f"--parallel {self.parallel}: must be at least 1")
         if self.reasks < 0:
             raise UsageError(f"--reasks {self.reasks}: must be 0 or more")
+        if self.verdict == "logprobs" and self._vllm:
+            raise UsageError(
+                "--verdict logprobs: the vLLM engine has no probability verdicts — use --verdict text "
+                "(or auto), or --engine transformers"
+            )
+        if self.verdict == "logprobs" and self.batch:
+            raise UsageError("--verdict logprobs cannot be used with --batch — use --verdict text")
         if self.mode == "pairwise" and (self.baseline is None) == (not self.all_pairs):
             raise UsageError("--mode pairwise needs exactly one of --baseline MODEL or --all-pairs")
         if self.mode == "single" and (self.baseline is not None or self.all_pairs):
             raise UsageError("--baseline and --all-pairs are for --mode pairwise")
-
-
-Verdict = float | Literal["A", "B", "tie"]
-"""A parsed verdict: a score, or the display slot that won."""
 
 
 @dataclass(frozen=True)
@@ -196,6 +213,16 @@ def _turns(answer: Answer | None, question: Question, turn: int) -> tuple[str, .
     return answer.choices[0].turns
 
 
+def _check_format(job: JudgeJob, prompt: JudgePrompt) -> None:
+    """Refuse, before any call, a prompt whose verdict format is unknown or cannot be read as the job asks."""
+    fmt = prompt_format(prompt)
+    if job.verdict_mode == "logprobs" and not fmt.probability_values:
+        raise UsageError(
+            f"--verdict {job.verdict}: judge prompt {prompt.name!r} uses the {fmt.name} verdict format, "
+            "which has no probability reading — use --verdict text"
+        )
+
+
 def plan_judgments(
     job: JudgeJob,
     prompts: Mapping[str, JudgePrompt],
@@ -215,6 +242,7 @@ def plan_judgments(
                     missing += 1
                     continue
                 prompt = select_prompt(prompts, "single", q, turn, job.reference_categories)
+                _check_format(job, prompt)
                 messages = tuple(render_single(prompt, q, turns, turn))
                 if job.verdict_mode == "logprobs":
                     messages = tuple(verdict_only(messages, "single"))
@@ -233,6 +261,7 @@ def plan_judgments(
                 missing += 1
                 continue
             prompt = select_prompt(prompts, "pairwise", q, turn, job.reference_categories)
+            _check_format(job, prompt)
             games: tuple[tuple[Literal[1, 2], tuple[str, ...], tuple[str, ...]], ...] = ((1, t1, t2), (2, t2, t1))
             for game, shown_a, shown_b in games:
                 messages = tuple(render_pair(prompt, q, shown_a, shown_b, turn))

@@ -13,6 +13,9 @@ A judgment's ``status`` is a value, never a sentinel score:
 - ``unparsed``: the judge answered but no verdict could be read, even after
   re-asking; the raw text is kept, the row is excluded from statistics and
   counted in reports; a rerun does not pay for it again;
+- ``truncated``: the judge's last reply stopped at its token limit
+  (``finish_reason`` ``length``, ``stop_reason`` ``max_tokens``) even after
+  re-asking with a larger limit; kept, excluded and counted like ``unparsed``;
 - ``failed``: the call itself failed (reason in ``error``); a rerun retries it.
 """
 
@@ -33,6 +36,7 @@ __all__ = [
     "Judgment",
     "JudgmentStatus",
     "PairGame",
+    "Reask",
     "Winner",
 ]
 
@@ -40,11 +44,11 @@ JUDGE_PROMPT_SCHEMA = "judgebench.judge_prompt/1"
 JUDGMENT_SCHEMA = "judgebench.judgment/1"
 PAIR_GAME_SCHEMA = "judgebench.pair_game/1"
 
-JudgmentStatus = Literal["ok", "unparsed", "failed"]
+JudgmentStatus = Literal["ok", "unparsed", "truncated", "failed"]
 Winner = Literal["model_1", "model_2", "tie"]
 """Who won, named by position in the pair (never by display slot A/B)."""
 
-_STATUSES = ("ok", "unparsed", "failed")
+_STATUSES = ("ok", "unparsed", "truncated", "failed")
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,34 @@ def _turn(d: Mapping[str, Any]) -> int:
     return int(turn)
 
 
+@dataclass(frozen=True)
+class Reask:
+    """A judge reply that held no readable verdict, and why the judge was asked again.
+
+    Attributes:
+        reply: the judge's reply, verbatim.
+        reason: why it was no verdict (``"'Rating: 4 out of 5' is a grade out of 5, not 1–10"``,
+            ``"cut off at 2048 tokens (finish_reason 'length')"``).
+        finish_reason: the API's finish reason for that reply, if it gave one.
+    """
+
+    reply: str
+    reason: str
+    finish_reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The wire dict."""
+        return {"reply": self.reply, "reason": self.reason, "finish_reason": self.finish_reason}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Reask:
+        """Read one re-ask entry."""
+        if not isinstance(d, Mapping):
+            raise RecordError("field 'reasks' must hold objects with 'reply' and 'reason'")
+        reason = d.get("finish_reason")
+        return cls(str(d.get("reply", "")), str(d.get("reason", "")), None if reason is None else str(reason))
+
+
 @dataclass(frozen=True, kw_only=True)
 class _Provenance:
     """Fields every judge-call record carries besides its verdict."""
@@ -138,6 +170,10 @@ class _Provenance:
     error: str | None = None
     attempts: int = 1
     """Judge calls made for this verdict (1 + re-asks after unparsable replies)."""
+    reasks: tuple[Reask, ...] = ()
+    """The replies that were re-asked, oldest first, each with the reason (written only when any)."""
+    finish_reason: str | None = None
+    """The API's finish reason for the last reply (written only when known)."""
     category: str = ""
     usage: Usage = field(default_factory=Usage)
     tstamp: float = 0.0
@@ -145,10 +181,16 @@ class _Provenance:
 
 
 def _provenance(d: Mapping[str, Any]) -> dict[str, Any]:
+    reasks = d.get("reasks") or []
+    if not isinstance(reasks, list):
+        raise RecordError("field 'reasks' must be a list of {reply, reason}")
+    finish = d.get("finish_reason")
     return {
         "key": str(d.get("key", "")),
         "error": d.get("error"),
         "attempts": int(d.get("attempts", 1)),
+        "reasks": tuple(Reask.from_dict(r) for r in reasks),
+        "finish_reason": None if finish is None else str(finish),
         "category": str(d.get("category", "")),
         "usage": Usage.from_dict(d.get("usage") or {}),
         "tstamp": float(d.get("tstamp", 0.0)),
@@ -157,7 +199,7 @@ def _provenance(d: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _provenance_dict(p: _Provenance) -> dict[str, Any]:
-    return {
+    d: dict[str, Any] = {
         "key": p.key,
         "error": p.error,
         "attempts": p.attempts,
@@ -165,6 +207,11 @@ def _provenance_dict(p: _Provenance) -> dict[str, Any]:
         "usage": p.usage.to_dict(),
         "judgebench_version": p.judgebench_version,
     }
+    if p.reasks:
+        d["reasks"] = [r.to_dict() for r in p.reasks]
+    if p.finish_reason is not None:
+        d["finish_reason"] = p.finish_reason
+    return d
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -178,7 +225,7 @@ class Judgment(_Provenance):
         judge: the judge's model id.
         prompt: the judge prompt's name.
         score: the grade, ``None`` unless ``status`` is ``ok``.
-        status: ``ok``, ``unparsed`` or ``failed`` (see module docs).
+        status: ``ok``, ``unparsed``, ``truncated`` or ``failed`` (see module docs).
         judgment: the judge's full reply (the last one, if re-asked).
         user_prompt: the rendered message the judge saw.
     """
@@ -247,7 +294,11 @@ class PairGame(_Provenance):
         prompt: the judge prompt's name.
         game: 1 (``model_1`` as A) or 2 (``model_2`` as A).
         winner: the verdict mapped back to the pair, ``None`` unless ``ok``.
-        status: ``ok``, ``unparsed`` or ``failed``.
+        status: ``ok``, ``unparsed``, ``truncated`` or ``failed``.
+        verdict: the verdict as the judge wrote it, by display slot (``"A"``, ``"A>>B"``);
+            written only when set.
+        strong: a strong verdict (``[[A>>B]]``, ``[[B>>A]]``), which reports may weight
+            (``--strong-weight``); written only when true.
         judgment: the judge's full reply.
         user_prompt: the rendered message the judge saw.
     """
@@ -263,9 +314,16 @@ class PairGame(_Provenance):
     status: JudgmentStatus = "ok"
     judgment: str = ""
     user_prompt: str = ""
+    verdict: str | None = None
+    strong: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Our pair-game wire dict."""
+        extra: dict[str, Any] = {}
+        if self.verdict is not None:
+            extra["verdict"] = self.verdict
+        if self.strong:
+            extra["strong"] = True
         return {
             "question_id": self.question_id,
             "model_1": self.model_1,
@@ -279,6 +337,7 @@ class PairGame(_Provenance):
             "tstamp": self.tstamp,
             "schema": PAIR_GAME_SCHEMA,
             "status": self.status,
+            **extra,
             **_provenance_dict(self),
         }
 
@@ -307,5 +366,7 @@ class PairGame(_Provenance):
             status=status,
             judgment=str(d.get("judgment") or ""),
             user_prompt=str(d.get("user_prompt") or ""),
+            verdict=None if d.get("verdict") is None else str(d["verdict"]),
+            strong=bool(d.get("strong", False)) and status == "ok",
             **_provenance(d),
         )
