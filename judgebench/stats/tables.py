@@ -213,8 +213,9 @@ def single_table(judgments: Sequence[Judgment], categories: Mapping[str, str] | 
     by_model = graded.groupby("model")["score"]
     scores["overall"] = by_model.mean()
     scores["total"] = by_model.sum().reindex(models, fill_value=0.0)
-    for column, status in (("n", "ok"), ("n_unparsed", "unparsed"), ("n_failed", "failed")):
-        sizes = frame[frame["status"] == status].groupby("model").size()
+    # A reply still cut off at its token limit after re-asking ("truncated") has no verdict: counted as unparsed.
+    for column, statuses in (("n", ("ok",)), ("n_unparsed", ("unparsed", "truncated")), ("n_failed", ("failed",))):
+        sizes = frame[frame["status"].isin(statuses)].groupby("model").size()
         scores[column] = sizes.reindex(models, fill_value=0).astype("int64")
     scores = _sorted(scores, "overall")
 

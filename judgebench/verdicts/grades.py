@@ -62,17 +62,24 @@ def read_grade(text: str, low: float = 1.0, high: float = 10.0) -> Reading:
     if restated:
         shown = answer[tokens[0].start : tokens[-1].end]
         return Reading.none(f"{quote(shown)} restates the format; no grade of its own", shown)
+    offset = max(0, len(answer) - TAIL)
+    near = [m for pattern in _NEAR for m in pattern.finditer(answer, offset)]
+    last = max(near, key=lambda m: m.end()) if near else None
     if tokens:
         inner = tokens[-1].inner
         match = _INNER.fullmatch(inner)
         if match is None:
             return Reading.none(f"{quote('[[' + inner + ']]')} is not a grade", f"[[{inner}]]")
-        return _on_scale(match.group(1), match.group(2), f"[[{inner}]]", low, high)
-    tail = answer[-TAIL:]
-    near = [m for pattern in _NEAR for m in pattern.finditer(tail)]
-    if not near:
+        reading = _on_scale(match.group(1), match.group(2), f"[[{inner}]]", low, high)
+        if last is not None and last.start() >= tokens[-1].end:
+            # A grade after the last [[N]] that is off the scale is the judge's real final verdict:
+            # the [[N]] before it may be quoted, so it is not taken instead.
+            after = _on_scale(last.group(1), last.group(2), last.group(0), low, high)
+            if after.value is None:
+                return after
+        return reading
+    if last is None:
         return Reading.none("no grade found")
-    last = max(near, key=lambda m: m.end())
     return _on_scale(last.group(1), last.group(2), last.group(0), low, high)
 
 
@@ -96,6 +103,8 @@ def parse_score(text: str, low: float = 1.0, high: float = 10.0) -> float | None
     A malformed final verdict is never replaced by an earlier one:
 
     >>> parse_score("Earlier I thought [[8]]. Final: [[8 out of 5]]") is None
+    True
+    >>> parse_score("The reply claims [[9]].\\nRating: 4 out of 5") is None
     True
 
     Only without any ``[[N]]``, near-misses in the last 200 characters (the last one wins):
