@@ -417,3 +417,28 @@ def test_a_format_without_probabilities_is_refused_before_any_call(tmp_path: Pat
             )
         )  # fmt: skip
     assert llm_server.requests == []
+
+
+def test_reasoning_effort_reaches_the_judge_and_its_key(tmp_path: Path, llm_server: LLMServer) -> None:
+    qfile = questions(tmp_path, ONE_TURN)
+    llm_server.reply = lambda body: "Fine.\n[[7]]" if model_of(body) == "judge" else "One."
+    answer(llm_server, tmp_path, qfile, "m1")
+    run = judge(judge_job(llm_server, tmp_path, qfile, reasoning_effort="high"))
+    assert [r["reasoning_effort"] for r in judge_requests(llm_server)] == ["high"]
+    # Another effort is another judgment (its key differs); the same one is not paid twice.
+    again = judge(judge_job(llm_server, tmp_path, qfile, reasoning_effort="high"))
+    other = judge(judge_job(llm_server, tmp_path, qfile, reasoning_effort="low"))
+    assert (run.judged, again.planned, other.judged) == (1, 0, 1)
+
+
+def test_reasoning_effort_is_refused_up_front_where_the_api_has_none(tmp_path: Path, llm_server: LLMServer) -> None:
+    from judgebench.providers.fake import FakeProvider
+
+    qfile = questions(tmp_path, ONE_TURN)
+    llm_server.reply = lambda body: "One."
+    answer(llm_server, tmp_path, qfile, "m1")
+    provider = FakeProvider("judge", reply=lambda messages: "[[7]]")
+    with pytest.raises(UsageError, match="has no reasoning effort setting"):
+        judge(JudgeJob(judge="fake/judge", questions=str(qfile), results_dir=tmp_path / "results",
+                       reasoning_effort="high"), provider=provider)  # fmt: skip
+    assert provider.requests == []

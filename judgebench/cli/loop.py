@@ -46,6 +46,7 @@ __all__ = ["Interrupted", "register"]
 
 Mode = Literal["single", "pairwise"]
 VerdictMode = Literal["auto", "text", "logprobs"]
+ReasoningEffort = Literal["minimal", "low", "medium", "high"]
 
 
 def register(app: typer.Typer) -> None:
@@ -256,6 +257,7 @@ def _judge(
     batch: bool = False,
     batch_poll: float = 30.0,
     batch_wait: float = 86400.0,
+    reasoning_effort: str | None = None,
 ) -> int:
     """Run judge and print its summary; returns the number of failed judgments."""
     from judgebench.pipeline.judge import JudgeJob, judge
@@ -285,6 +287,7 @@ def _judge(
         batch=batch,
         batch_poll=batch_poll,
         batch_wait=batch_wait,
+        reasoning_effort=reasoning_effort,
     )
     warn_toy_judge(judge_id)
     if not dry_run:
@@ -324,6 +327,14 @@ def judge_command(
             "(local judges, or APIs that return logprobs); auto: logprobs for local judges.",
         ),
     ] = "auto",
+    reasoning_effort: Annotated[
+        ReasoningEffort | None,
+        typer.Option(
+            "--reasoning-effort",
+            help="Reasoning judges' effort, passed through as OpenAI's reasoning_effort (openai/ models and "
+            "compatible servers that take it); other providers refuse it.",
+        ),
+    ] = None,
     base_url: BaseUrl = None,
     api_key_env: ApiKeyEnv = None,
     timeout: Timeout = 300.0,
@@ -382,6 +393,7 @@ def judge_command(
         batch=batch,
         batch_poll=batch_poll,
         batch_wait=batch_wait,
+        reasoning_effort=reasoning_effort,
     )
     if failed:
         raise _failed(failed, "judgment")

@@ -127,7 +127,7 @@ def judge(job: JudgeJob, *, provider: Provider | None = None, observer: Observer
     budget = Budget(job.judge, load_price_table(job.prices), job.max_cost, batch=job.batch)
     available = discover_answers(job.results_dir, qset.name, observer.note)
     answers = {m: load_answers(available[m]) for m in judged_models(job, available)}
-    decoding = judge_decoding(job.temperature, job.max_tokens)
+    decoding = replace(judge_decoding(job.temperature, job.max_tokens), reasoning_effort=job.reasoning_effort)
     prompts = load_prompts(job.prompts)
     work, missing = plan_judgments(job, prompts, questions, answers, decoding)
     mode: Literal["single", "pair"] = "single" if job.mode == "single" else "pair"
@@ -145,6 +145,11 @@ def judge(job: JudgeJob, *, provider: Provider | None = None, observer: Observer
     provider = provider or create_provider(job.judge, job.provider_options)
     if job.batch and not isinstance(provider, BatchProvider):
         raise UsageError(f"--batch: {job.judge} has no batch API here (openai/ and anthropic/ models have one)")
+    if job.reasoning_effort is not None and not getattr(provider, "accepts_reasoning_effort", False):
+        raise UsageError(
+            f"--reasoning-effort: judge {job.judge}'s API has no reasoning effort setting "
+            "(openai/ models take it) — leave the option out"
+        )
     if job.verdict_mode == "logprobs" and not isinstance(provider, VerdictScorer):
         raise UsageError(
             f"--verdict logprobs: judge {job.judge} cannot report token probabilities — use --verdict text"
@@ -159,7 +164,12 @@ def judge(job: JudgeJob, *, provider: Provider | None = None, observer: Observer
         mode=job.mode,
         baseline=job.baseline,
         prompts={name: content_hash(p.to_dict()) for name, p in sorted(prompts.items())},
-        decoding={"temperature": decoding.temperature, "max_tokens": decoding.max_tokens, "reasks": job.reasks},
+        decoding={
+            "temperature": decoding.temperature,
+            "max_tokens": decoding.max_tokens,
+            "reasks": job.reasks,
+            **({"reasoning_effort": job.reasoning_effort} if job.reasoning_effort else {}),
+        },
         options={
             "parallel": job.parallel,
             "limit": job.limit,

@@ -74,6 +74,7 @@ class JudgeJob:
         batch: use the vendor's batch API (half price; no re-asks).
         batch_poll: seconds between looks at a running batch.
         batch_wait: seconds to wait for a batch before leaving it to a later run.
+        reasoning_effort: a reasoning judge's effort (OpenAI's ``reasoning_effort``), if set.
     """
 
     judge: str
@@ -100,6 +101,7 @@ class JudgeJob:
     batch: bool = False
     batch_poll: float = 30.0
     batch_wait: float = 24 * 3600.0
+    reasoning_effort: str | None = None
 
     @property
     def verdict_mode(self) -> Literal["text", "logprobs"]:
@@ -167,6 +169,8 @@ def judgment_key(judge: str, messages: Sequence[Message], decoding: Decoding, ga
             "messages": [msg.to_dict() for msg in messages],
             "decoding": [decoding.temperature, decoding.max_tokens, decoding.seed, list(decoding.stop)],
             "game": game,
+            # Only when set, so that keys made before the option existed stay valid.
+            **({"reasoning_effort": decoding.reasoning_effort} if decoding.reasoning_effort else {}),
         }
     )
 

@@ -79,6 +79,9 @@ class OpenAIProvider:
         MissingApiKeyError: no key is set and no base URL is given.
     """
 
+    accepts_reasoning_effort = True
+    """``reasoning_effort`` is passed through (OpenAI's reasoning models; compatible servers that take it)."""
+
     def __init__(self, model: str, options: ProviderOptions | None = None) -> None:
         options = options or ProviderOptions()
         self._key_env = options.api_key_env or DEFAULT_KEY_ENV
