@@ -10,6 +10,7 @@ verdicts against a server without logprobs stop at the first request.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -301,6 +302,11 @@ def test_five_level_verdicts_judge_end_to_end_and_feed_the_report(tmp_path: Path
     assert all("[[A>>B]], [[A>B]], [[A=B]], [[B>A]] or [[B>>A]]" in g.user_prompt for g in games)
     rows = {r["model"]: r for r in judges(tmp_path, qfile)["openai/judge"]["pairwise"]["models"]}
     assert (rows["openai/strong"]["win"], rows["openai/strong"]["loss"], rows["openai/strong"]["tie"]) == (3, 0, 0)
+    # Arena-Hard's weighting counts each strong win three times; consistency is not weighted.
+    job = ReportJob(questions=str(qfile), results_dir=tmp_path / "results", bootstrap=50, strong_weight=3)
+    (weighted,) = report(replace(job, baseline="openai/weak")).to_dict()["judges"]
+    assert [(r["model"], r["win"], r["n"]) for r in weighted["pairwise"]["models"]] == [("openai/strong", 9, 9)]
+    assert [(c["consistent"], c["n"]) for c in weighted["pairwise"]["consistency"]] == [(3, 3)]
 
 
 def test_structured_verdicts_use_a_json_schema_over_openai(tmp_path: Path, llm_server: LLMServer) -> None:
