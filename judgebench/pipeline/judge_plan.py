@@ -190,7 +190,8 @@ def load_prompts(spec: str) -> dict[str, JudgePrompt]:
     if not path.is_file():
         bundled = bundled_dir("judge_prompts") / f"{spec}.jsonl"
         if not bundled.is_file():
-            raise UsageError(f"--prompts {spec!r}: no such file or bundled prompt set (bundled: {DEFAULT_PROMPTS})")
+            sets = ", ".join(sorted(p.stem for p in bundled_dir("judge_prompts").glob("*.jsonl")))
+            raise UsageError(f"--prompts {spec!r}: no such file or bundled prompt set (bundled: {sets})")
         path = bundled
     return load_judge_prompts(path)
 
