@@ -448,3 +448,30 @@ def test_reasoning_effort_is_refused_up_front_where_the_api_has_none(tmp_path: P
         judge(JudgeJob(judge="fake/judge", questions=str(qfile), results_dir=tmp_path / "results",
                        reasoning_effort="high"), provider=provider)  # fmt: skip
     assert provider.requests == []
+
+
+def test_think_blocks_left_in_older_or_imported_answers_are_not_shown_to_the_judge(
+    tmp_path: Path, llm_server: LLMServer
+) -> None:
+    from judgebench.records import Answer, Choice
+    from judgebench.storage import answers_path
+
+    qfile = questions(tmp_path, ONE_TURN)
+    llm_server.reply = lambda body: "Fine. [[8]]"
+    old = Answer(
+        question_id=1,
+        model_id="r1",
+        model="openai/r1",
+        choices=(Choice(0, ("<think>\nsecret plan\n</think>\n\nSnow falls.",)),),
+        status="ok",
+        question_hash="",
+        answer_id="a1",
+        tstamp=0.0,
+    )
+    path = answers_path(tmp_path / "results", "q", "r1")
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(old.to_dict()) + "\n")
+    judge(judge_job(llm_server, tmp_path, qfile))
+    (request,) = judge_requests(llm_server)
+    assert "Snow falls." in request["messages"][-1]["content"]
+    assert "secret plan" not in request["messages"][-1]["content"]

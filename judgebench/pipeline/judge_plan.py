@@ -26,6 +26,7 @@ from judgebench.judging import (
 from judgebench.providers import Decoding, ProviderOptions
 from judgebench.providers.local import is_local_model
 from judgebench.providers.retry import RetryPolicy
+from judgebench.reasoning import split_reasoning
 from judgebench.records import Answer, JudgePrompt, Message, Question, content_hash
 from judgebench.storage import DEFAULT_QUESTION_SET, Warn, bundled_dir, load_answers, load_judge_prompts
 
@@ -210,12 +211,20 @@ def judged_models(job: JudgeJob, available: Mapping[str, Path]) -> list[str]:
 
 
 def _turns(answer: Answer | None, question: Question, turn: int) -> tuple[str, ...] | None:
-    """The answer's turns, or ``None`` if it is missing, failed, short, or made for an edited question."""
+    """The answer's turns as the judge sees them, or ``None`` if missing, failed, short, or stale.
+
+    A reasoning block left in a turn (answers made before reasoning was split off, or imported)
+    is not shown: the judge sees the final answer, unless the answers were made with
+    ``--keep-reasoning``.
+    """
     if answer is None or answer.status != "ok" or not answer.choices or len(answer.choices[0].turns) < turn:
         return None
     if answer.question_hash and answer.question_hash != question.content_hash:
         return None  # stale: the question changed after it was answered
-    return answer.choices[0].turns
+    turns = answer.choices[0].turns
+    if answer.generation.get("keep_reasoning"):
+        return turns
+    return tuple(split_reasoning(t).answer for t in turns)
 
 
 def _check_format(job: JudgeJob, prompt: JudgePrompt) -> None:
