@@ -327,7 +327,7 @@ def judge_decoding(temperature: float = 0.0, max_tokens: int = 2048) -> Decoding
     """Decoding settings for judge calls: greedy by default, so verdicts are reproducible.
 
     >>> judge_decoding()
-    Decoding(temperature=0.0, max_tokens=2048, seed=None, stop=())
+    Decoding(temperature=0.0, max_tokens=2048, seed=None, stop=(), schema=None, reasoning_effort=None)
     """
     if temperature < 0 or max_tokens < 1:
         raise ValueError(f"judge decoding needs temperature ≥ 0 and max_tokens ≥ 1, got {temperature}, {max_tokens}")

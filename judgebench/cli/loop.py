@@ -324,7 +324,8 @@ def judge_command(
         typer.Option(
             "--verdict",
             help="text: parse the judge's reply; logprobs: read the verdict's token probabilities "
-            "(local judges, or APIs that return logprobs); auto: logprobs for local judges.",
+            "(local judges on the transformers engine, or APIs that return logprobs); auto: logprobs for those "
+            "local judges, text otherwise (the vLLM engine included).",
         ),
     ] = "auto",
     reasoning_effort: Annotated[

@@ -5,16 +5,23 @@ judge id, decoding settings and game number, into the judgment's resume key
 (:func:`judgment_key`). Keys already on disk with a verdict — or with a reply
 no parser could read, which re-asking would only buy again — are skipped, so a
 finished run makes zero calls and editing one prompt or one answer re-judges
-exactly what it touches. A judge reply without a readable verdict is re-asked
-up to ``reasks`` times in the same conversation; after that it is stored as
-``unparsed`` with its raw text. A call that fails is stored as ``failed`` and
-retried by the next run.
+exactly what it touches. Each prompt's ``output_format`` names its
+:class:`~judgebench.verdicts.VerdictFormat`, whose reader takes the final
+verdict of the reply's final answer. A judge reply without a readable verdict
+is re-asked up to ``reasks`` times in the same conversation — a reply cut off
+at its token limit counts as none, and its re-ask gets twice the budget; each
+re-asked reply is kept on the record with its reason. After that the judgment
+is stored as ``unparsed`` (``truncated`` when the last reply was cut off) with
+its raw text. A call that fails is stored as ``failed`` and retried by the
+next run.
 
-With ``verdict="logprobs"`` (the default for in-process judges) the judge is
-asked for the verdict alone and the verdict is read from its token
-probabilities right after ``[[`` (:class:`~judgebench.providers.VerdictScorer`):
-the expected grade over 1–10, or the most probable of A, B and tie, with the
-distribution kept in the judgment's text. Such a verdict never fails to parse.
+With ``verdict="logprobs"`` (the default for in-process judges on the
+transformers engine) the judge is asked for the verdict alone and the verdict
+is read from its token probabilities right after ``[[``
+(:class:`~judgebench.providers.VerdictScorer`): the expected grade over 1–10,
+or the most probable of A, B and tie, with the distribution kept in the
+judgment's text. Such a verdict never fails to parse. The first such call is
+made alone: a server that sends no probabilities stops the run there.
 """
 
 from __future__ import annotations
