@@ -364,10 +364,13 @@ def test_structured_verdicts_use_a_forced_tool_over_anthropic(tmp_path: Path, ll
 
 
 def test_reasoning_judge_gets_no_temperature_and_its_effort(monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
     import openai
 
     from judgebench.providers import Decoding
     from judgebench.providers.openai import OpenAIProvider
+    from judgebench.records import Message
 
     monkeypatch.setenv("JB_OPENAI_TEST_KEY", "sk-test")
     # OpenAI's own model names decide (no request is made: only the parameters are built).
@@ -377,6 +380,9 @@ def test_reasoning_judge_gets_no_temperature_and_its_effort(monkeypatch: pytest.
     assert (params["reasoning_effort"], params["max_completion_tokens"]) == ("high", 100)
     plain = OpenAIProvider("gpt-4o", ProviderOptions(api_key_env="JB_OPENAI_TEST_KEY"))._params(Decoding(0.0, 100))
     assert plain["temperature"] == 0.0 and "reasoning_effort" not in plain
+    # They send no token probabilities either: refused before any request.
+    with pytest.raises(ProviderError, match=r"reasoning models .* return no token probabilities"):
+        asyncio.run(reasoning.verdict_distribution([Message("user", "grade")], "[[", ("1", "2"), "]]"))
 
 
 # --- probability verdicts -----------------------------------------------------------------------------
@@ -475,3 +481,16 @@ def test_think_blocks_left_in_older_or_imported_answers_are_not_shown_to_the_jud
     (request,) = judge_requests(llm_server)
     assert "Snow falls." in request["messages"][-1]["content"]
     assert "secret plan" not in request["messages"][-1]["content"]
+
+
+def test_logprobs_stop_after_a_first_call_the_server_refuses(tmp_path: Path, llm_server: LLMServer) -> None:
+    qfile = questions(tmp_path, [{"question_id": i, "category": "writing", "turns": [f"Q{i}"]} for i in (1, 2, 3)])
+    llm_server.reply = lambda body: "An answer."
+    answer(llm_server, tmp_path, qfile, "m1")
+    llm_server.clear()
+    llm_server.script(*[Behaviour(status=400)] * 10)  # "logprobs are not supported": not worth retrying
+    with pytest.raises(ProviderError, match="the first call failed"):
+        judge(judge_job(llm_server, tmp_path, qfile, verdict="logprobs", parallel=8))
+    assert len(llm_server.requests) == 1
+    (failed,) = load_judgments(tmp_path / "results" / "q" / "judgments" / "openai__judge_single.jsonl")
+    assert failed.status == "failed"  # kept, and retried by the next run

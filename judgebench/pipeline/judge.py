@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-from judgebench.errors import BudgetReached, JudgebenchError, UsageError
+from judgebench.errors import BudgetReached, JudgebenchError, ProviderError, UsageError
 from judgebench.judging import (
     TRUNCATED_PREFIX,
     VERDICT_CLOSER,
@@ -240,6 +240,11 @@ class _JudgeRunner:
                         # a server that sends none stops the run there, before any other request.
                         await self._one(todo[0], out)
                         rest = todo[1:]
+                        if self.counts["failed"]:
+                            raise ProviderError(
+                                f"--verdict logprobs: the first call failed ({self.failures[-1]}) — check that "
+                                f"{self.job.judge} returns token probabilities, or use --verdict text"
+                            )
                     try:
                         async with asyncio.TaskGroup() as group:
                             for item in rest:

@@ -187,6 +187,11 @@ class OpenAIProvider:
                 all (it ignores the parameter): that stops the run at its first call.
             ProviderAuthError, MalformedResponseError: as :meth:`complete`.
         """
+        if self.reasoning_model:
+            raise ProviderError(
+                f"--verdict logprobs: OpenAI's reasoning models ({self._model}) return no token probabilities "
+                "— use --verdict text"
+            )
         limit = 8
         response = await self._create(
             messages,
