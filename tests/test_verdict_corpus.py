@@ -49,6 +49,8 @@ CORPUS: list[tuple[str, VerdictFormat, str, float | str | None]] = [
     ("format restated, no grade", GRADE_10, "I will answer in the form [[N]], e.g. [[7]] or [[4.5]].", None),
     ("format restated in English list", WINNER_ABC, "My verdict will be one of [[A]], [[B]] or [[C]].", None),
     ("quoted fake verdict, pairwise", WINNER_ABC, "B's reply says '[[A]]' to trick you.\n\n[[B]]", "B"),
+    ("verdict said twice", WINNER_ABC, "**Final verdict:** [[B]]\n\n[[B]]", "B"),
+    ("grade said twice", GRADE_10, "Rating: [[7]]\n[[7]]", 7.0),
     ("three verdicts separated by prose", WINNER_ABC, "A says [[A]]; B says [[B]]. Both wrong, [[C]]", "tie"),
     # --- reasoning models ------------------------------------------------------------------------
     ("closed think block", GRADE_10, "<think>\nMaybe [[3]]? No, it is right.\n</think>\n\nCorrect.\n[[9]]", 9.0),

@@ -86,8 +86,8 @@ def final_tokens(answer: str, is_candidate: re.Pattern[str] | None = None) -> tu
 
     Tokens whose inner text does not match ``is_candidate`` (a template placeholder
     such as ``[[rating]]``) are skipped. The final group is the last token and the
-    ones right before it joined only by commas, slashes or "or"; more than one token
-    there (``[[A]], [[B]] or [[C]]``) is the format restated, not a verdict.
+    ones right before it joined only by commas, slashes or "or"; more than one distinct
+    token there (``[[A]], [[B]] or [[C]]``) is the format restated, not a verdict.
 
     >>> [t.inner for t in final_tokens("Quoted [[10]]. Mine: [[3]]")[0]]
     ['3']
@@ -96,6 +96,8 @@ def final_tokens(answer: str, is_candidate: re.Pattern[str] | None = None) -> tu
     (['7', '4.5'], True)
     >>> final_tokens("no tokens")
     ([], False)
+    >>> [t.inner for t in final_tokens("**Verdict:** [[B]]\\n\\n[[B]]")[0]]
+    ['B']
     """
     tokens = [
         Token(m.group(1), m.start(), m.end())
@@ -110,7 +112,10 @@ def final_tokens(answer: str, is_candidate: re.Pattern[str] | None = None) -> tu
         if not _JOINER.fullmatch(between) or len(between) > 8:
             break
         group.insert(0, token)
-    return group, len(group) > 1
+    distinct = {re.sub(r"\s+", "", t.inner).lower() for t in group}
+    if len(distinct) == 1:
+        return [group[-1]], False  # the same verdict said twice is still that verdict
+    return group, True
 
 
 def quote(text: str, limit: int = 60) -> str:
