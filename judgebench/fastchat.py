@@ -344,7 +344,13 @@ def export_fastchat(
     for path in sorted((root / "answers").glob("*.jsonl")):
         loaded = list(load_answers(path).values())
         rows = [
-            {k: a.to_dict()[k] for k in ("question_id", "answer_id", "model_id", "choices", "tstamp")}
+            {
+                "question_id": a.question_id,
+                "answer_id": a.answer_id,
+                "model_id": a.model_id,
+                "choices": [{"index": c.index, "turns": list(c.turns)} for c in a.choices],  # FastChat's fields only
+                "tstamp": a.tstamp,
+            }
             for a in loaded
             if a.status == "ok"
         ]

@@ -18,6 +18,7 @@ import pytest
 from llm_server import Behaviour, LLMServer, last_user_text
 
 from judgebench.errors import ProviderError, UsageError
+from judgebench.fastchat import export_fastchat
 from judgebench.pipeline import AnswerJob, gen_answers
 from judgebench.pipeline.judge import JudgeJob, judge
 from judgebench.pipeline.report import ReportJob, report
@@ -219,6 +220,12 @@ def test_think_blocks_stay_out_of_the_judge_and_the_models_own_history(tmp_path:
     judged = judge_requests(llm_server)
     assert len(judged) == 2
     assert sum("<think>" in m["content"] for r in judged for m in r["messages"]) == 0
+    # FastChat's answer files get FastChat's fields only: the final answers.
+    export_fastchat(tmp_path / "results", "q", tmp_path / "fastchat")
+    (exported,) = map(
+        json.loads, (tmp_path / "fastchat" / "model_answer" / "openai__qwen3.jsonl").read_text().splitlines()
+    )
+    assert exported["choices"] == [{"index": 0, "turns": ["17 × 23 = 391.", "400"]}]
 
 
 def test_keep_reasoning_shows_the_think_block_to_the_judge(tmp_path: Path, llm_server: LLMServer) -> None:
