@@ -501,3 +501,27 @@ def test_logprobs_stop_after_a_first_call_the_server_refuses(tmp_path: Path, llm
     assert len(llm_server.requests) == 1
     (failed,) = load_judgments(tmp_path / "results" / "q" / "judgments" / "openai__judge_single.jsonl")
     assert failed.status == "failed"  # kept, and retried by the next run
+
+
+def test_a_judge_cut_off_with_its_reasoning_sent_apart_is_reasked(tmp_path: Path, llm_server: LLMServer) -> None:
+    qfile = questions(tmp_path, ONE_TURN)
+    llm_server.reply = lambda body: "One." if model_of(body) == "m1" else "[[6]]"
+    answer(llm_server, tmp_path, qfile, "m1")
+    cut = {
+        "id": "c1",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "judge",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": None, "reasoning_content": "Format [[N]], e.g. [[7]]."},
+                "finish_reason": "length",
+            }
+        ],
+    }
+    llm_server.script(Behaviour(body=cut))
+    run = judge(judge_job(llm_server, tmp_path, qfile, max_tokens=64))
+    (record,) = load_judgments(run.path)
+    assert (record.score, record.attempts, [r.finish_reason for r in record.reasks]) == (6.0, 2, ["length"])
+    assert [r["max_tokens"] for r in judge_requests(llm_server)] == [64, 128]

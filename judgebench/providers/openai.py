@@ -307,6 +307,13 @@ class OpenAIProvider:
         choice = choices[0]
         message = getattr(choice, "message", None)
         text = getattr(message, "content", None)
+        # vLLM, DeepSeek and SGLang send the reasoning apart as ``reasoning_content``
+        # (newer vLLM and OpenRouter as ``reasoning``): fields the SDK keeps as extras.
+        extra = getattr(message, "model_extra", None) or {}
+        reasoning = extra.get("reasoning_content") or extra.get("reasoning")
+        finish_reason = getattr(choice, "finish_reason", None)
+        if text is None and (isinstance(reasoning, str) or finish_reason == "length"):
+            text = ""  # a reasoning model cut off (or done) before writing any answer: an empty reply, not a fault
         if not isinstance(text, str):
             refusal = getattr(message, "refusal", None)
             detail = f" (refusal: {_one_line(refusal)})" if isinstance(refusal, str) else ""
@@ -315,11 +322,6 @@ class OpenAIProvider:
         prompt_tokens = getattr(usage, "prompt_tokens", None)
         completion_tokens = getattr(usage, "completion_tokens", None)
         reasoning_tokens = getattr(getattr(usage, "completion_tokens_details", None), "reasoning_tokens", None)
-        finish_reason = getattr(choice, "finish_reason", None)
-        # vLLM, DeepSeek and SGLang send the reasoning apart as ``reasoning_content``
-        # (newer vLLM and OpenRouter as ``reasoning``): fields the SDK keeps as extras.
-        extra = getattr(message, "model_extra", None) or {}
-        reasoning = extra.get("reasoning_content") or extra.get("reasoning")
         return Completion(
             text=text,
             input_tokens=prompt_tokens if isinstance(prompt_tokens, int) else None,
