@@ -525,3 +525,27 @@ def test_a_judge_cut_off_with_its_reasoning_sent_apart_is_reasked(tmp_path: Path
     (record,) = load_judgments(run.path)
     assert (record.score, record.attempts, [r.finish_reason for r in record.reasks]) == (6.0, 2, ["length"])
     assert [r["max_tokens"] for r in judge_requests(llm_server)] == [64, 128]
+
+
+# --- the command line ---------------------------------------------------------------------------------
+
+
+def test_the_new_options_through_the_real_command(tmp_path: Path, llm_server: LLMServer) -> None:
+    from clirun import assert_one_line_error, judgebench
+
+    qfile = questions(tmp_path, TWO_TURNS)
+    llm_server.reply = qwen_reply
+    base = ("--base-url", llm_server.base_url, "-q", str(qfile))
+    assert judgebench("gen-answers", "-m", "openai/qwen3", *base, "--keep-reasoning", cwd=tmp_path).returncode == 0
+    (line,) = (tmp_path / "results" / "q" / "answers").glob("*.jsonl")
+    assert json.loads(line.read_text())["choices"][0]["turns"][0].startswith("<think>")
+    judged = judgebench("judge", "-j", "openai/judge", *base, "--reasoning-effort", "low", cwd=tmp_path)
+    assert judged.returncode == 0, judged.stderr
+    assert {r["reasoning_effort"] for r in judge_requests(llm_server)} == {"low"}
+    refused = judgebench("judge", "-j", "fake/judge", "-q", str(qfile), "--reasoning-effort", "low", cwd=tmp_path)
+    assert_one_line_error(refused, 2, "--reasoning-effort", "no reasoning effort setting")
+    shown = judgebench(
+        "report", "-q", str(qfile), "--strong-weight", "3", "-f", "json", "--bootstrap", "0", cwd=tmp_path
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["judges"][0]["single"][0]["overall"] == 9.0
