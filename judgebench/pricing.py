@@ -18,10 +18,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from judgebench.errors import DataError, UsageError
+from judgebench.errors import BudgetReached, DataError, UsageError
 from judgebench.records import Usage
 
-__all__ = ["DEFAULT_PRICES", "Budget", "Price", "PriceTable", "load_price_table"]
+__all__ = ["DEFAULT_PRICES", "Budget", "CommandBudget", "Price", "PriceTable", "load_price_table"]
 
 
 @dataclass(frozen=True)
@@ -169,3 +169,45 @@ class Budget:
     def cost(self, usage: Usage) -> float | None:
         """Dollars for ``usage``, ``None`` if the price is unknown."""
         return None if self.price is None else self.price.cost(usage, batch=self.batch)
+
+
+class CommandBudget:
+    """One ``--max-cost`` shared by every step of a command (``run``: each model's answers, then judging).
+
+    Each step gets what the steps before it left (:meth:`left`) as its own
+    ceiling and reports what it spent (:meth:`spend`).
+
+    >>> b = CommandBudget(5.0)
+    >>> b.left("answers of a")
+    5.0
+    >>> b.spend(3.5); b.left("answers of b")
+    1.5
+    >>> b.spend(1.5); b.left("judging")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    judgebench.errors.BudgetReached: --max-cost $5.00 reached (spent $5.0000) before judging — rerun ...
+    """
+
+    def __init__(self, limit: float | None) -> None:
+        self.limit = limit
+        self.spent = 0.0
+
+    def left(self, step: str) -> float | None:
+        """The ceiling of the next step, ``None`` without a limit.
+
+        Raises:
+            BudgetReached: nothing is left for ``step``.
+        """
+        if self.limit is None:
+            return None
+        room = self.limit - self.spent
+        if room <= 0:
+            raise BudgetReached(
+                f"--max-cost ${self.limit:.2f} reached (spent ${self.spent:.4f}) before {step} — rerun with a "
+                "higher --max-cost to resume"
+            )
+        return room
+
+    def spend(self, dollars: float | None) -> None:
+        """Count what a finished step spent (``None``: a free or unpriced model)."""
+        self.spent += dollars or 0.0

@@ -549,3 +549,20 @@ def test_the_new_options_through_the_real_command(tmp_path: Path, llm_server: LL
     )
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout)["judges"][0]["single"][0]["overall"] == 9.0
+
+
+def test_strong_weight_counts_a_comparison_named_either_way_once_with_its_weight() -> None:
+    from judgebench import stats
+    from judgebench.records import PairGame
+
+    g = dict(question_id=1, turn=1, judge="j", prompt="p")
+    games = [
+        PairGame(model_1="a", model_2="b", game=1, winner="model_1", strong=True, verdict="A>>B", **g),
+        PairGame(model_1="b", model_2="a", game=1, winner="model_2", verdict="B>A", **g),  # game 2 of (a, b)
+        PairGame(model_1="c", model_2="b", game=1, winner="model_1", strong=True, **(g | {"question_id": 2})),
+        PairGame(model_1="c", model_2="b", game=2, winner="tie", **(g | {"question_id": 2})),
+    ]
+    table = stats.to_records(stats.pairwise_table(games, "b", strong_weight=3))
+    assert [(r["model"], r["win"], r["tie"], r["n"]) for r in table] == [("a", 3, 0, 3), ("c", 0, 1, 1)]
+    comp = stats.comparisons(games, "b")
+    assert (comp.strong.tolist(), len(comp.weighted(3))) == ([True, False], 4)

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 import typer
 
+from judgebench.cli.options import one_judge
 from judgebench.cli.render import print_comparison
 
 __all__ = ["register"]
@@ -30,7 +31,7 @@ def compare_command(
     questions: Annotated[
         str | None, typer.Option("--questions", "-q", help="The bench (default: the one both dirs have).")
     ] = None,
-    judge_id: Annotated[str | None, typer.Option("--judge", "-j", help="Judge whose verdicts count.")] = None,
+    judge_id: Annotated[list[str] | None, typer.Option("--judge", "-j", help="Judge whose verdicts count.")] = None,
     models: Annotated[list[str] | None, typer.Option("--model", "-m", help="Only this model; repeat.")] = None,
     fail_below: Annotated[
         float,
@@ -54,7 +55,7 @@ def compare_command(
             base=base,
             candidate=candidate,
             questions=questions,
-            judge=judge_id,
+            judge=one_judge(judge_id),
             models=tuple(models or ()),
             fail_below=fail_below,
             confidence=confidence,

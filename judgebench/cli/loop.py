@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
@@ -30,6 +31,7 @@ from judgebench.cli.options import (
     Timeout,
     provider_options,
     split_ids,
+    the_judge,
 )
 from judgebench.cli.render import (
     RichObserver,
@@ -41,6 +43,9 @@ from judgebench.cli.render import (
 from judgebench.cli.reporting import Baseline, FormatOption, run_report
 from judgebench.errors import JudgebenchError
 from judgebench.providers import ProviderOptions
+
+if TYPE_CHECKING:
+    from judgebench.pipeline import AnswerRun
 
 __all__ = ["Interrupted", "register"]
 
@@ -83,8 +88,8 @@ def _answers(
     prices: Path | None = None,
     dry_run: bool = False,
     keep_reasoning: bool = False,
-) -> int:
-    """Run gen-answers and print its summary; returns the number of failed answers."""
+) -> AnswerRun:
+    """Run gen-answers and print its summary."""
     from judgebench.pipeline import AnswerJob, gen_answers
     from judgebench.providers.retry import RetryPolicy
 
@@ -117,7 +122,7 @@ def _answers(
         except KeyboardInterrupt:
             raise Interrupted("interrupted — finished answers are saved; rerun the same command to resume") from None
     print_answer_run(run)
-    return run.failed
+    return run
 
 
 def _failed(count: int, what: str) -> JudgebenchError:
@@ -219,7 +224,7 @@ def gen_answers_command(
         prices=prices,
         dry_run=dry_run,
         keep_reasoning=keep_reasoning,
-    )
+    ).failed
     if failed:
         raise _failed(failed, "answer")
 
@@ -358,6 +363,7 @@ def judge_command(
     num_gpus_per_worker: NumGpusPerWorker = 0.0,
 ) -> None:
     """Judge answers: single grades, or pairwise in both orders; math/reasoning/coding against references."""
+    judge = the_judge(judge_id)
     options = provider_options(
         base_url,
         api_key_env,
@@ -371,7 +377,7 @@ def judge_command(
         num_gpus_per_worker=num_gpus_per_worker,
     )
     failed = _judge(
-        judge_id,
+        judge,
         mode,
         questions,
         results_dir,
@@ -432,21 +438,41 @@ def run_command(
     """The whole loop: answers for each model → judgments → report."""
     from judgebench.models import resolve_model
     from judgebench.pipeline.report import ReportJob
+    from judgebench.providers.local import is_local_model, refuse_local_options
 
     models = [resolve_model(m) for m in models]  # answers are filed under the resolved ids
-    judge_id = resolve_model(judge_id)
+    judge = resolve_model(the_judge(judge_id))
     ids = split_ids(question_ids)
-    options = provider_options(base_url, api_key_env, device=device, dtype=dtype, batch=batch_size_)
-    judge_options = provider_options(
-        judge_base_url or base_url, api_key_env, device=device, dtype=dtype, batch=batch_size_
-    )
-    failed = sum(
-        _answers(m, questions, results_dir, parallel=parallel, max_tokens=max_tokens, limit=limit, question_ids=ids,
-                 options=options, max_cost=max_cost, prices=prices)
-        for m in models
-    )  # fmt: skip
+    local = provider_options(device=device, dtype=dtype, batch=batch_size_).local
+    if not any(is_local_model(m) for m in [*models, judge]):
+        refuse_local_options(models[0] if models else judge, local)  # they would do nothing
+
+    def options_for(model: str, url: str | None) -> ProviderOptions:
+        """Local-model settings go to the local models only."""
+        given = ProviderOptions(base_url=url, api_key_env=api_key_env)
+        return replace(given, local=local) if is_local_model(model) else given
+
+    from judgebench.pricing import CommandBudget
+
+    budget = CommandBudget(max_cost)  # one --max-cost for every step
+    failed = 0
+    for m in models:
+        answered = _answers(
+            m,
+            questions,
+            results_dir,
+            parallel=parallel,
+            max_tokens=max_tokens,
+            limit=limit,
+            question_ids=ids,
+            options=options_for(m, base_url),
+            max_cost=budget.left(f"answers of {m}"),
+            prices=prices,
+        )
+        failed += answered.failed
+        budget.spend(answered.cost_usd)
     judged = _judge(
-        judge_id,
+        judge,
         mode,
         questions,
         results_dir,
@@ -458,10 +484,10 @@ def run_command(
         limit=limit,
         question_ids=ids,
         verdict=verdict,
-        options=judge_options,
-        max_cost=max_cost,
+        options=options_for(judge, judge_base_url or base_url),
+        max_cost=budget.left(f"judging by {judge}"),
         prices=prices,
     )
-    run_report(ReportJob(questions=questions, results_dir=results_dir, judges=(judge_id,), baseline=baseline), fmt)
+    run_report(ReportJob(questions=questions, results_dir=results_dir, judges=(judge,), baseline=baseline), fmt)
     if failed or judged:
         raise _failed(failed + judged, "answer or judgment")

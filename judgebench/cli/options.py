@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 import typer
 
+from judgebench.errors import UsageError
 from judgebench.providers import LocalOptions, ProviderOptions
 
 __all__ = [
@@ -31,8 +32,10 @@ __all__ = [
     "ResultsDir",
     "Timeout",
     "batch_size",
+    "one_judge",
     "provider_options",
     "split_ids",
+    "the_judge",
 ]
 
 Questions = Annotated[
@@ -62,13 +65,20 @@ Limit = Annotated[int | None, typer.Option("--limit", "-n", help="Only the first
 QuestionIds = Annotated[str | None, typer.Option("--question-ids", help="Comma-separated question ids, e.g. 1,5,12.")]
 Timeout = Annotated[float, typer.Option("--timeout", help="Seconds before a request is abandoned (and retried).")]
 MaxAttempts = Annotated[int, typer.Option("--max-attempts", help="Tries per call before it is recorded as failed.")]
-JudgeId = Annotated[str, typer.Option("--judge", "-j", help="The judge model, provider/model (e.g. openai/gpt-4o).")]
+JudgeId = Annotated[
+    list[str], typer.Option("--judge", "-j", help="The judge model, provider/model (e.g. openai/gpt-4o); give one.")
+]
+"""Collected as a list so that a repeated ``--judge`` is refused (:func:`one_judge`), not silently cut to the last."""
 DryRun = Annotated[
     bool, typer.Option("--dry-run", help="Print the calls, tokens and dollars it would spend, at most; spend nothing.")
 ]
 MaxCost = Annotated[
     float | None,
-    typer.Option("--max-cost", help="Stop cleanly once this many US dollars are spent (exit 5; rerun to resume)."),
+    typer.Option(
+        "--max-cost",
+        help="Stop cleanly once the command has spent this many US dollars, all its steps together "
+        "(exit 5; rerun to resume).",
+    ),
 ]
 Prices = Annotated[
     Path | None,
@@ -78,6 +88,34 @@ Prices = Annotated[
         help='Price file: {"provider/model": {"input": $, "output": $}} per 1M tokens.',
     ),
 ]
+
+
+def one_judge(values: list[str] | None) -> str | None:
+    """The one ``--judge`` given, ``None`` if none.
+
+    >>> one_judge(["openai/gpt-4o"]), one_judge(None)
+    ('openai/gpt-4o', None)
+    >>> one_judge(["a/x", "b/y"])
+    Traceback (most recent call last):
+    ...
+    judgebench.errors.UsageError: --judge given 2 times (a/x, b/y): this command takes one judge — run it once per judge
+    """
+    if not values:
+        return None
+    if len(values) > 1:
+        raise UsageError(
+            f"--judge given {len(values)} times ({', '.join(values)}): this command takes one judge — "
+            "run it once per judge"
+        )
+    return values[0]
+
+
+def the_judge(values: list[str]) -> str:
+    """The one ``--judge`` of a command that needs one (see :func:`one_judge`)."""
+    judge = one_judge(values)
+    if judge is None:
+        raise UsageError("--judge: name the judge model, e.g. --judge openai/gpt-4o")
+    return judge
 
 
 def split_ids(value: str | None) -> tuple[str, ...]:

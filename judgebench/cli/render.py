@@ -133,11 +133,13 @@ def print_answer_run(run: AnswerRun) -> None:
 
 def print_judge_run(run: JudgeRun, *, dry_run: bool, max_tokens: int) -> None:
     """Summary of a judge run, or of what it would do."""
+    reused = f"; {run.reused} reuse the verdict of a call with the same prompt" if run.reused else ""
     if dry_run:
         cost = "" if run.cost_usd is None else f", at most ${run.cost_usd:.4f}"
         out.print(
-            f"dry run: would make {run.planned} judge calls (~{run.estimated_input_tokens:,} input tokens, "
-            f"up to {max_tokens:,} output tokens each, plus re-asks{cost}); {run.skipped} already judged"
+            f"dry run: would make {run.calls} judge calls (~{run.estimated_input_tokens:,} input tokens, "
+            f"up to {max_tokens:,} output tokens each, plus re-asks{cost}) for {run.planned} judgments"
+            f"{reused}; {run.skipped} already judged"
         )
     else:
         out.print(f"judgments: {run.path}")
@@ -146,9 +148,15 @@ def print_judge_run(run: JudgeRun, *, dry_run: bool, max_tokens: int) -> None:
             f"readable verdict{f' ({run.truncated} cut off at the token limit)' if run.truncated else ''}, "
             f"{run.failed} failed; {run.skipped} already done"
         )
+        out.print(f"{run.calls} judge calls bought{reused}")
         out.print(_usage(run.usage, run.cost_usd))
     if run.missing_answers:
-        err.print(f"[yellow]{run.missing_answers} answer turns not judged: missing, failed or stale[/]")
+        err.print(f"[yellow]{run.missing_answers} answer turns not judged: failed, incomplete or stale[/]")
+    if run.unanswered:
+        err.print(
+            f"[yellow]{run.unanswered} turns not judged: their questions have no answer yet "
+            "(answered with --limit or --question-ids?) — gen-answers adds them[/]"
+        )
     for reason in run.failures:
         err.print(f"[yellow]{escape(reason)}[/]")
 

@@ -102,6 +102,8 @@ class _Bench:
     def __init__(self, job: AgreementJob) -> None:
         self.job = job
         self._loaded: tuple[dict[str, list[Judgment]], dict[str, list[PairGame]]] | None = None
+        self.missing: str | None = None
+        """Why the bench could not be found, when it could not."""
 
     def load(self) -> tuple[dict[str, list[Judgment]], dict[str, list[PairGame]]]:
         if self._loaded is None:
@@ -111,10 +113,13 @@ class _Bench:
             pairs: dict[str, list[PairGame]] = defaultdict(list)
             try:
                 bench, _ = resolve_bench(self.job.questions, self.job.results_dir)
-            except UsageError:
+            except UsageError as exc:
+                self.missing = f"bench {self.job.questions!r} not found ({exc})"
                 self._loaded = (singles, pairs)
                 return self._loaded
             folder = self.job.results_dir / bench / "judgments"
+            if not folder.is_dir():
+                self.missing = f"bench {bench!r} has no judgments in {folder} — run 'judgebench judge' first"
             for path in sorted(folder.glob("*_single.jsonl")):
                 for j in load_judgments(path):
                     singles[j.judge].append(j)
@@ -137,19 +142,26 @@ def _resolve(spec: str, votes: Sequence[HumanVote], bench: _Bench, job: Agreemen
             voters = sorted({v.judge for v in chosen})
             return chosen, f"{len(chosen)} votes by {len(voters)} voter(s) matching {spec!r}"
     singles, pairs = bench.load()
+    # Votes carry the spec as their voter, so one judge's pairwise and single verdicts are two voters.
     if kind in ("", "pair") and pairs.get(name):
         comp = stats.comparisons(pairs[name])
-        chosen = votes_from_comparisons(comp, name, inconsistent=job.inconsistent)
+        chosen = votes_from_comparisons(comp, spec, inconsistent=job.inconsistent)
         how = "counted as ties" if job.inconsistent == "tie" else "left out"
         return chosen, f"{len(chosen)} pairwise verdicts of {name} (games that disagree {how})"
     if kind in ("", "single") and singles.get(name):
-        chosen = votes_from_grades(singles[name], name, tie_threshold=job.tie_threshold)
+        chosen = votes_from_grades(singles[name], spec, tie_threshold=job.tie_threshold)
         return chosen, f"{len(chosen)} verdicts from {name}'s single grades (tie when |Δ| ≤ {job.tie_threshold:g})"
     have = sorted({v.judge for v in votes})
+    listed = f"{', '.join(have[:12]) or 'none (pass --votes FILE)'}{' …' if len(have) > 12 else ''}"
     judges = sorted(set(singles) | set(pairs))
+    if bench.missing is not None:
+        raise UsageError(f"judge {spec!r}: no votes by it (voters: {listed}), and {bench.missing}")
+    if kind and (singles.get(name) or pairs.get(name)):
+        other = "single" if kind == "pair" else "pairwise"
+        raise UsageError(f"judge {spec!r}: {name} has only {other} judgments in {job.questions}")
     raise UsageError(
-        f"judge {spec!r}: no votes or judgments by it — voters: {', '.join(have[:12]) or 'none (pass --votes FILE)'}"
-        f"{' …' if len(have) > 12 else ''}; judges of {job.questions}: {', '.join(judges) or 'none'}"
+        f"judge {spec!r}: no votes or judgments by it — voters: {listed}; judges of {job.questions}: "
+        f"{', '.join(judges) or 'none'}"
     )
 
 

@@ -26,7 +26,7 @@ from judgebench.pipeline.provenance import RunTally, git_state, new_run_id, ques
 from judgebench.pipeline.selection import effective_parallel, select_questions, temperature_for
 from judgebench.pricing import Budget, load_price_table
 from judgebench.providers import Decoding, Provider, ProviderOptions, create_provider
-from judgebench.providers.local import local_token_counter
+from judgebench.providers.local import local_token_counter, refuse_local_options
 from judgebench.providers.retry import CallFailed, RetryPolicy, complete_with_retry
 from judgebench.reasoning import split_reasoning
 from judgebench.records import Answer, Choice, Message, Question, RunManifest, Usage, content_hash
@@ -222,6 +222,7 @@ def gen_answers(job: AnswerJob, *, provider: Provider | None = None, observer: O
     job.check()
     if provider is None:
         job = replace(job, model=resolve_model(job.model))
+        refuse_local_options(job.model, job.provider_options.local)
     observer = observer or NullObserver()
     qset = resolve_question_set(job.questions)
     selected = select_questions(qset.questions, job.question_ids, job.limit)

@@ -149,9 +149,13 @@ def _load(root: Path, bench: str) -> tuple[list[Judgment], list[PairGame]]:
     folder = root / bench / "judgments"
     if not folder.is_dir():
         raise UsageError(f"{folder}: no judgments — run 'judgebench judge' with --results-dir {root} first")
+    from judgebench.pipeline.staleness import current_answers, drop_stale
+    from judgebench.stats import latest_games, latest_judgments
+
     singles = [j for p in sorted(folder.glob("*_single.jsonl")) for j in load_judgments(p)]
     games = [g for p in sorted(folder.glob("*_pair.jsonl")) for g in load_pair_games(p)]
-    return singles, games
+    current = current_answers(root / bench / "answers")  # verdicts of answers regenerated since do not count
+    return drop_stale(latest_judgments(singles), current)[0], drop_stale(latest_games(games), current)[0]
 
 
 def _pick_judge(job: CompareJob, base: Sequence[Judgment | PairGame], cand: Sequence[Judgment | PairGame]) -> str:

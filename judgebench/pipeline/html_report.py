@@ -72,7 +72,8 @@ class HtmlJob:
 
 def load_evidence(job: ReportJob) -> Evidence:
     """Read the bench's questions, answers and judgments (of the judges and models the job asks for)."""
-    from judgebench.stats import latest_judgments
+    from judgebench.pipeline.staleness import current_answers, drop_stale
+    from judgebench.stats import latest_games, latest_judgments
 
     bench, qset = resolve_bench(job.questions, job.results_dir)
     root = job.results_dir / bench
@@ -80,14 +81,17 @@ def load_evidence(job: ReportJob) -> Evidence:
     singles = [j for path in sorted((root / "judgments").glob("*_single.jsonl")) for j in load_judgments(path)]
     games = [g for path in sorted((root / "judgments").glob("*_pair.jsonl")) for g in load_pair_games(path)]
     judges, models = set(job.judges), set(job.models)
-    singles = [j for j in latest_judgments(singles) if (not judges or j.judge in judges)]
-    singles = [j for j in singles if not models or j.model in models]
-    latest: dict[tuple[Any, ...], PairGame] = {}
-    for g in games:
-        if (not judges or g.judge in judges) and (not models or {g.model_1, g.model_2} <= models | {job.baseline}):
-            latest[(str(g.question_id), g.turn, g.model_1, g.model_2, g.judge, g.prompt, g.game)] = g
+    current = current_answers(root / "answers")  # verdicts of answers regenerated since are left out
+    singles, _ = drop_stale(latest_judgments(singles), current)
+    singles = [j for j in singles if (not judges or j.judge in judges) and (not models or j.model in models)]
+    games, _ = drop_stale(latest_games(games), current)
+    games = [
+        g
+        for g in games
+        if (not judges or g.judge in judges) and (not models or {g.model_1, g.model_2} <= models | {job.baseline})
+    ]
     answers = [a for a in answers if not models or a.model_id in models | {job.baseline}]
-    return Evidence(qset.questions if qset else (), tuple(answers), tuple(singles), tuple(latest.values()))
+    return Evidence(qset.questions if qset else (), tuple(answers), tuple(singles), tuple(games))
 
 
 def _outcome(g1: PairGame | None, g2: PairGame | None) -> str | None:

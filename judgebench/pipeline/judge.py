@@ -1,19 +1,22 @@
 """``judge``: grade answers (single) or compare them in both orders (pairwise).
 
-Planning renders every judge message the run needs and hashes it, with the
-judge id, decoding settings and game number, into the judgment's resume key
-(:func:`judgment_key`). Keys already on disk with a verdict — or with a reply
-no parser could read, which re-asking would only buy again — are skipped, so a
-finished run makes zero calls and editing one prompt or one answer re-judges
-exactly what it touches. Each prompt's ``output_format`` names its
-:class:`~judgebench.verdicts.VerdictFormat`, whose reader takes the final
-verdict of the reply's final answer. A judge reply without a readable verdict
-is re-asked up to ``reasks`` times in the same conversation — a reply cut off
-at its token limit counts as none, and its re-ask gets twice the budget; each
-re-asked reply is kept on the record with its reason. After that the judgment
-is stored as ``unparsed`` (``truncated`` when the last reply was cut off) with
-its raw text. A call that fails is stored as ``failed`` and retried by the
-next run.
+Planning renders every judge message the run needs; each record is keyed by
+what it is about and each call by its content (the identity model is described
+in :mod:`judgebench.pipeline.judge_plan`). A record already on disk for the
+same call with a verdict — or with a reply no parser could read, which
+re-asking would only buy again — is skipped, so a finished run makes zero
+calls and editing one prompt or one answer re-judges exactly what it touches.
+A record whose call was already made (for another model whose answer has the
+same text, or for the same pair game named the other way round) copies that
+verdict and is marked ``reused``; within a run each distinct call is made once.
+Each prompt's ``output_format`` names its :class:`~judgebench.verdicts.VerdictFormat`,
+whose reader takes the final verdict of the reply's final answer. A judge reply
+without a readable verdict is re-asked up to ``reasks`` times in the same
+conversation — a reply cut off at its token limit counts as none, and its re-ask
+gets twice the budget; each re-asked reply is kept on the record with its reason.
+After that the judgment is stored as ``unparsed`` (``truncated`` when the last
+reply was cut off) with its raw text. A call that fails is stored as ``failed``
+and retried by the next run.
 
 With ``verdict="logprobs"`` (the default for in-process judges on the
 transformers engine) the judge is asked for the verdict alone and the verdict
@@ -28,10 +31,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from judgebench.errors import BudgetReached, JudgebenchError, ProviderError, UsageError
 from judgebench.judging import (
@@ -50,19 +53,23 @@ from judgebench.pipeline.judge_batch import batches_path, judge_in_batches
 from judgebench.pipeline.judge_plan import (
     DEFAULT_PROMPTS,
     JudgeJob,
+    JudgePlan,
     JudgeWork,
+    RecordId,
+    call_key,
     discover_answers,
     judged_models,
     judgment_key,
     load_prompts,
     plan_judgments,
+    record_id,
 )
 from judgebench.pipeline.observer import NullObserver, Observer
 from judgebench.pipeline.provenance import RunTally, git_state, new_run_id, question_set_info, recorded_run
 from judgebench.pipeline.selection import effective_parallel, select_questions
 from judgebench.pricing import Budget, load_price_table
 from judgebench.providers import BatchProvider, Decoding, Provider, VerdictScorer, create_provider
-from judgebench.providers.local import local_token_counter
+from judgebench.providers.local import local_token_counter, refuse_local_options
 from judgebench.providers.retry import CallFailed, call_with_retry, complete_with_retry
 from judgebench.records import Judgment, JudgmentStatus, Message, PairGame, Reask, RunManifest, Usage, content_hash
 from judgebench.storage import (
@@ -75,7 +82,7 @@ from judgebench.storage import (
     resolve_question_set,
 )
 
-__all__ = ["DEFAULT_PROMPTS", "JudgeJob", "JudgeRun", "discover_answers", "judge", "judgment_key"]
+__all__ = ["DEFAULT_PROMPTS", "JudgeJob", "JudgeRun", "call_key", "discover_answers", "judge", "judgment_key"]
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,12 @@ class JudgeRun:
     failures: tuple[str, ...] = ()
     cost_usd: float | None = None
     """Dollars spent, or for a dry run an upper bound; ``None`` if the judge's price is unknown."""
+    reused: int = 0
+    """Records of ``planned`` whose verdict was copied from a call with the same content, not bought."""
+    calls: int = 0
+    """Distinct judge calls bought (or, for a dry run, to buy); re-asks not counted."""
+    unanswered: int = 0
+    """Answer turns not judged because the model has no answer to the question at all."""
     truncated: int = 0
     """Judgments whose last reply stopped at its token limit even after re-asking (counted like ``unparsed``)."""
 
@@ -128,6 +141,7 @@ def judge(job: JudgeJob, *, provider: Provider | None = None, observer: Observer
     job.check()
     if provider is None:
         job = replace(job, judge=resolve_model(job.judge))
+        refuse_local_options(job.judge, job.provider_options.local)
     qset = resolve_question_set(job.questions)
     questions = select_questions(qset.questions, job.question_ids, job.limit)
     observer = observer or NullObserver()
@@ -136,18 +150,19 @@ def judge(job: JudgeJob, *, provider: Provider | None = None, observer: Observer
     answers = {m: load_answers(available[m]) for m in judged_models(job, available)}
     decoding = replace(judge_decoding(job.temperature, job.max_tokens), reasoning_effort=job.reasoning_effort)
     prompts = load_prompts(job.prompts)
-    work, missing = plan_judgments(job, prompts, questions, answers, decoding)
+    plan = plan_judgments(job, prompts, questions, answers, decoding)
+    work, missing = plan.work, plan.missing
     mode: Literal["single", "pair"] = "single" if job.mode == "single" else "pair"
     path = judgments_path(job.results_dir, qset.name, job.judge, mode)
-    done = _finished_keys(path, mode, observer.note)
-    todo = [w for w in work if w.key not in done]
+    todo, reuse = _still_needed(work, _finished(path, mode, observer.note))
+    buy = _distinct_calls(w for w in todo if w.key not in reuse)
     count = local_token_counter(job.judge) if job.dry_run else None  # the judge's tokenizer, if local
-    estimate = sum(count(m.content) if count else len(m.content) // 4 for w in todo for m in w.messages)
+    estimate = sum(count(m.content) if count else len(m.content) // 4 for w in buy for m in w.messages)
     if job.dry_run:
-        bound = Usage(len(todo), estimate, len(todo) * job.max_tokens)
+        bound = Usage(len(buy), estimate, len(buy) * job.max_tokens)
         return JudgeRun(
             path, qset.name, len(todo), len(work) - len(todo), 0, 0, 0, missing, bound, estimate,
-            cost_usd=budget.cost(bound),
+            cost_usd=budget.cost(bound), reused=len(todo) - len(buy), calls=len(buy), unanswered=plan.unanswered,
         )  # fmt: skip
     provider = provider or create_provider(job.judge, job.provider_options)
     if job.batch and not isinstance(provider, BatchProvider):
@@ -189,16 +204,73 @@ def judge(job: JudgeJob, *, provider: Provider | None = None, observer: Observer
     with recorded_run(job.results_dir, manifest) as tally:
         tally.planned = len(todo)
         runner = _JudgeRunner(job, provider, decoding, observer, budget, tally)
-        return asyncio.run(runner.run(path, todo, len(work) - len(todo), missing, qset.name, estimate))
+        return asyncio.run(runner.run(path, todo, reuse, len(work) - len(todo), plan, qset.name, estimate))
 
 
-def _finished_keys(path: Path, mode: Literal["single", "pair"], warn: Warn) -> set[str]:
+def _finished(path: Path, mode: Literal["single", "pair"], warn: Warn) -> list[Judgment | PairGame]:
+    """The records on disk that need no new call: those with a verdict or an unreadable reply."""
     if not path.exists():
-        return set()
+        return []
     records: Sequence[Judgment | PairGame] = (
         load_judgments(path, warn=warn) if mode == "single" else load_pair_games(path, warn=warn)
     )
-    return {r.key for r in records if r.key and r.status != "failed"}
+    return [r for r in records if r.key and r.status != "failed"]
+
+
+def _still_needed(
+    work: Sequence[JudgeWork], finished: Sequence[Judgment | PairGame]
+) -> tuple[list[JudgeWork], dict[str, Judgment | PairGame]]:
+    """The records not yet on disk for their current call, and the finished calls they can copy.
+
+    Returns:
+        ``(todo, reuse)``: ``todo`` in plan order, each record once; ``reuse``
+        maps the call key of a ``todo`` item to a finished record of the same call.
+    """
+    done = {(record_id(r), r.key) for r in finished}
+    by_call: dict[str, Judgment | PairGame] = {}
+    for r in finished:  # the latest record of a call, a verdict before an unreadable reply
+        if r.status == "ok" or by_call.get(r.key, r).status != "ok":
+            by_call[r.key] = r
+    todo: list[JudgeWork] = []
+    reuse: dict[str, Judgment | PairGame] = {}
+    seen: set[RecordId] = set()
+    for item in work:
+        keys = (item.key, *item.legacy_keys)
+        if item.identity in seen or any((item.identity, k) in done for k in keys):
+            continue  # already on disk for this call (or planned twice)
+        seen.add(item.identity)
+        todo.append(item)
+        source = next((by_call[k] for k in keys if k in by_call), None)
+        if source is not None:
+            reuse[item.key] = source
+    return todo, reuse
+
+
+def _distinct_calls(items: Iterable[JudgeWork]) -> list[JudgeWork]:
+    """One item per call key, the first of each, in order."""
+    first: dict[str, JudgeWork] = {}
+    for item in items:
+        first.setdefault(item.key, item)
+    return list(first.values())
+
+
+def _reused_verdict(source: Judgment | PairGame) -> Reading | None:
+    """The verdict of ``source`` as its call gave it: a grade, or the display slot (A/B) that won.
+
+    >>> g = dict(question_id=1, turn=1, judge="j", prompt="p")
+    >>> _reused_verdict(PairGame(model_1="a", model_2="b", game=2, winner="model_1", **g)).value  # a was shown as B
+    'B'
+    """
+    if isinstance(source, Judgment):
+        return None if source.score is None else Reading(source.score)
+    if source.winner is None:
+        return None
+    if source.winner == "tie":
+        return Reading("tie", source.verdict or "C")
+    won = source.model_1 if source.winner == "model_1" else source.model_2
+    shown_a = source.model_1 if source.game == 1 else source.model_2
+    slot: Literal["A", "B"] = "A" if won == shown_a else "B"
+    return Reading(slot, source.verdict or slot, source.strong)
 
 
 class _JudgeRunner:
@@ -218,28 +290,45 @@ class _JudgeRunner:
         self.usage = Usage()
         self.counts = {"ok": 0, "unparsed": 0, "truncated": 0, "failed": 0}
         self.failures: list[str] = []
+        self.sharing: dict[str, list[JudgeWork]] = {}
+        """Call key → the records it gives, in plan order (the first one buys it)."""
+        self.reused = 0
+        self.calls = 0
 
     async def run(
-        self, path: Path, todo: list[JudgeWork], skipped: int, missing: int, bench: str, est: int
+        self,
+        path: Path,
+        todo: list[JudgeWork],
+        reuse: dict[str, Judgment | PairGame],
+        skipped: int,
+        plan: JudgePlan,
+        bench: str,
+        est: int,
     ) -> JudgeRun:
         self.observer.start(len(todo), skipped)
-        if missing:
+        if plan.missing:
             self.observer.note(
-                f"{missing} answer turns are missing, failed or stale (question edited since) and are not judged "
+                f"{plan.missing} answer turns are failed or stale (question edited since) and are not judged "
                 "— run gen-answers for them first"
             )
+        for item in todo:
+            self.sharing.setdefault(item.key, []).append(item)
+        buy = _distinct_calls(w for w in todo if w.key not in reuse)
         try:
             with JsonlAppender(path, warn=self.observer.note) as out:
+                for key, source in reuse.items():
+                    for item in self.sharing[key]:
+                        self._copy(item, source, out)
                 if self.job.batch and isinstance(self.provider, BatchProvider):
                     journal = batches_path(path, self.job.judge, "single" if self.job.mode == "single" else "pair")
-                    await judge_in_batches(self, self.provider, self.decoding, todo, out, journal)
+                    await judge_in_batches(self, self.provider, self.decoding, buy, out, journal)
                 else:
-                    rest = todo
-                    if self.job.verdict_mode == "logprobs" and todo:
+                    rest = buy
+                    if self.job.verdict_mode == "logprobs" and buy:
                         # The first call alone shows whether the judge reports probabilities at all;
                         # a server that sends none stops the run there, before any other request.
-                        await self._one(todo[0], out)
-                        rest = todo[1:]
+                        await self._one(buy[0], out)
+                        rest = buy[1:]
                         if self.counts["failed"]:
                             raise ProviderError(
                                 f"--verdict logprobs: the first call failed ({self.failures[-1]}) — check that "
@@ -268,12 +357,23 @@ class _JudgeRunner:
             unparsed=self.counts["unparsed"],
             truncated=self.counts["truncated"],
             failed=self.counts["failed"],
-            missing_answers=missing,
+            missing_answers=plan.missing,
             usage=self.usage,
             estimated_input_tokens=est,
             failures=tuple(self.failures),
             cost_usd=self.budget.cost(self.usage),
+            reused=self.reused,
+            calls=self.calls,
+            unanswered=plan.unanswered,
         )
+
+    def _copy(self, item: JudgeWork, source: Judgment | PairGame, out: JsonlAppender) -> None:
+        """Write ``item``'s record with the verdict of an earlier call of the same content."""
+        verdict = _reused_verdict(source)
+        self._write(
+            item, out, text=source.judgment, verdict=verdict, attempts=0, spent=Usage(), error=None, reused=True,
+            finish_reason=source.finish_reason, truncated=source.status == "truncated",
+        )  # fmt: skip
 
     async def _ask_probabilities(self, item: JudgeWork) -> _Asked:
         """Read the verdict from the judge's token probabilities after ``[[``."""
@@ -380,18 +480,56 @@ class _JudgeRunner:
         finish_reason: str | None = None,
         truncated: bool = False,
     ) -> None:
-        """Append the judgment of ``item`` and count it (also used by the batch path).
+        """Append the records of ``item``'s call — its own, bought, and any sharing the call, reused.
 
-        ``verdict`` is the reading of the last reply (``None`` or a reading without a
-        value: no verdict); ``truncated`` says that reply stopped at its token limit.
+        Also used by the batch path. ``verdict`` is the reading of the call's last
+        reply (a grade, or the display slot that won; ``None`` or no value: no
+        verdict), so every record maps it to its own pair; ``truncated`` says that
+        reply stopped at its token limit.
         """
         self.budget.add(spent)
+        self.calls += 1
+        for n, each in enumerate(self.sharing.get(item.key) or [item]):
+            reused = n > 0
+            self._write(
+                each, out, text=text, verdict=verdict, attempts=0 if reused else attempts,
+                spent=Usage() if reused else spent, error=error, reused=reused,
+                reasks=() if reused else reasks, finish_reason=finish_reason, truncated=truncated,
+            )  # fmt: skip
+
+    def _write(
+        self,
+        item: JudgeWork,
+        out: JsonlAppender,
+        *,
+        text: str,
+        verdict: Reading | None,
+        attempts: int,
+        spent: Usage,
+        error: str | None,
+        reused: bool,
+        reasks: tuple[Reask, ...] = (),
+        finish_reason: str | None = None,
+        truncated: bool = False,
+    ) -> None:
         value = None if verdict is None else verdict.value
         status: JudgmentStatus = (
             "failed" if error else "ok" if value is not None else "truncated" if truncated else "unparsed"
         )
         q = item.question
         record: Judgment | PairGame
+        provenance: dict[str, Any] = {
+            "key": item.key,
+            "error": error,
+            "attempts": attempts,
+            "category": q.category,
+            "usage": spent,
+            "tstamp": time.time(),
+            "reused": reused,
+            "answer_hashes": dict(item.answer_hashes),
+            "reasks": reasks,
+            "finish_reason": finish_reason,
+        }
         if item.game == 0:
             record = Judgment(
                 question_id=q.question_id,
@@ -403,14 +541,7 @@ class _JudgeRunner:
                 status=status,
                 judgment=text,
                 user_prompt=item.messages[-1].content,
-                key=item.key,
-                error=error,
-                attempts=attempts,
-                reasks=reasks,
-                finish_reason=finish_reason,
-                category=q.category,
-                usage=spent,
-                tstamp=time.time(),
+                **provenance,
             )
         else:
             record = PairGame(
@@ -427,18 +558,12 @@ class _JudgeRunner:
                 user_prompt=item.messages[-1].content,
                 verdict=verdict.token if verdict is not None and isinstance(value, str) else None,
                 strong=verdict is not None and verdict.strong and isinstance(value, str),
-                key=item.key,
-                error=error,
-                attempts=attempts,
-                reasks=reasks,
-                finish_reason=finish_reason,
-                category=q.category,
-                usage=spent,
-                tstamp=time.time(),
+                **provenance,
             )
         out.append(record.to_dict())
         self.usage += spent
         self.counts[status] += 1
+        self.reused += reused
         self.tally.done += 1
         self.tally.failed += status == "failed"
         self.tally.usage += spent

@@ -82,7 +82,7 @@ async def _collect(
         await asyncio.sleep(job.batch_poll)
     results = {} if state.failed else await provider.batch_results(batch_id)
     for item in items:
-        result = results.get(item.key)
+        result = next((results[k] for k in (item.key, *item.legacy_keys) if k in results), None)
         if result is None:
             reason = f"batch {batch_id} ended as {state.status}" if state.failed else "missing from the batch's results"
             runner.record(item, out, text="", verdict=None, attempts=1, spent=Usage(), error=reason)
@@ -131,14 +131,15 @@ async def judge_in_batches(
     path: Path,
 ) -> None:
     """Collect pending batches, submit one batch for what is left, collect it."""
-    by_key = {w.key: w for w in todo}
+    by_key = {k: w for w in todo for k in (*w.legacy_keys, w.key)}  # batches of older versions used legacy keys
     with JsonlAppender(path, warn=runner.observer.note) as journal:
         covered: set[str] = set()
         for batch_id, keys in _pending(path):
             covered.update(keys)
             runner.observer.note(f"collecting batch {batch_id} submitted by an earlier run ({len(keys)} requests)")
-            await _collect(runner, provider, batch_id, [by_key[k] for k in keys if k in by_key], out, journal)
-        remaining = [w for w in todo if w.key not in covered]
+            items = list({id(by_key[k]): by_key[k] for k in keys if k in by_key}.values())
+            await _collect(runner, provider, batch_id, items, out, journal)
+        remaining = [w for w in todo if not covered.intersection((w.key, *w.legacy_keys))]
         if not remaining:
             return
         remaining = _within_budget(runner, remaining, decoding)

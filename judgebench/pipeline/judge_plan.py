@@ -1,9 +1,24 @@
-"""Planning a judge run: which calls it needs, each rendered and keyed for resume.
+"""Planning a judge run: which records it needs, each rendered and keyed for resume.
 
-Planning renders every judge message the run needs and hashes it, with the
-judge id, decoding settings and game number, into the judgment's resume key
-(:func:`judgment_key`); the runner in :mod:`judgebench.pipeline.judge` makes
-the calls whose keys are not on disk yet.
+**Identity model.** Two keys, for two different things:
+
+- A **call** is keyed by its content (:func:`call_key`): the judge id, the
+  rendered messages (so prompt, question, answers and references) and the
+  decoding settings. Equal keys are the same purchase: a run buys each
+  distinct call once however many records need it, and never buys a call
+  whose verdict is already on disk — the verdict is copied into the new record,
+  which is marked ``reused`` (with ``attempts`` 0 and no usage).
+- A **record** is keyed by what it is about (:func:`record_id`): the bench
+  (its folder), question, turn, judge, prompt, and the judged model — or, for
+  a pair game, the model shown as assistant A and the one shown as B (which
+  fixes both the unordered pair and the game order). Every model gets its own
+  record even when its answer's text equals another model's; one pair game
+  serves every mode that needs it (``--baseline``, ``--all-pairs``, a later
+  baseline), whichever way round that mode names the pair.
+
+A record is finished when a record with its identity and its current call key
+is on disk (a failed call is not finished: the next run retries it). When an
+answer is regenerated, the call key changes, so its records are judged again.
 """
 
 from __future__ import annotations
@@ -27,18 +42,25 @@ from judgebench.providers import Decoding, ProviderOptions
 from judgebench.providers.local import is_local_model
 from judgebench.providers.retry import RetryPolicy
 from judgebench.reasoning import split_reasoning
-from judgebench.records import Answer, JudgePrompt, Message, Question, content_hash
+from judgebench.records import Answer, JudgePrompt, Judgment, Message, PairGame, Question, content_hash
 from judgebench.storage import DEFAULT_QUESTION_SET, Warn, bundled_dir, load_answers, load_judge_prompts
 
 __all__ = [
     "DEFAULT_PROMPTS",
     "JudgeJob",
+    "JudgePlan",
     "JudgeWork",
+    "RecordId",
+    "Verdict",
+    "answer_hash",
+    "call_key",
     "discover_answers",
     "judged_models",
     "judgment_key",
     "load_prompts",
     "plan_judgments",
+    "record_id",
+    "shown_turns",
 ]
 
 DEFAULT_PROMPTS = "jb-v1"
@@ -138,11 +160,61 @@ class JudgeJob:
             raise UsageError("--mode pairwise needs exactly one of --baseline MODEL or --all-pairs")
         if self.mode == "single" and (self.baseline is not None or self.all_pairs):
             raise UsageError("--baseline and --all-pairs are for --mode pairwise")
+        if not self.batch and (self.batch_poll != 30.0 or self.batch_wait != 24 * 3600.0):
+            raise UsageError("--batch-poll and --batch-wait are for --batch runs; add --batch or drop them")
+
+
+Verdict = float | Literal["A", "B", "tie"]
+"""A parsed verdict: a score, or the display slot that won."""
+
+
+RecordId = tuple[str | int, ...]
+"""What a record is about: ``("single", question_id, turn, model, judge, prompt)`` or
+``("pair", question_id, turn, model shown as A, model shown as B, judge, prompt)``."""
+
+
+def record_id(record: Judgment | PairGame) -> RecordId:
+    """The identity of a judgment record on disk (see the module docs).
+
+    A pair game is named by who was shown where, so game 1 of (a, b) and game 2
+    of (b, a) are the same record:
+
+    >>> g = dict(question_id=1, turn=1, judge="j", prompt="p")
+    >>> record_id(PairGame(model_1="a", model_2="b", game=1, **g)) == record_id(
+    ...     PairGame(model_1="b", model_2="a", game=2, **g))
+    True
+    >>> record_id(Judgment(model="a", **g))
+    ('single', '1', 1, 'a', 'j', 'p')
+    """
+    if isinstance(record, Judgment):
+        return ("single", str(record.question_id), record.turn, record.model, record.judge, record.prompt)
+    shown = (record.model_1, record.model_2) if record.game == 1 else (record.model_2, record.model_1)
+    return ("pair", str(record.question_id), record.turn, *shown, record.judge, record.prompt)
+
+
+def answer_hash(turns: Sequence[str]) -> str:
+    """Hash of an answer's turns up to the judged one (what a judgment's ``answer_hashes`` holds)."""
+    return content_hash(list(turns))
 
 
 @dataclass(frozen=True)
 class JudgeWork:
-    """One judge call to make, with what its record needs."""
+    """One record to write, with the call that gives its verdict.
+
+    Attributes:
+        key: the call key (:func:`call_key`); records sharing it share one call.
+        messages: what the judge is sent.
+        prompt: the judge prompt used.
+        question: the question judged.
+        turn: 1-based turn judged.
+        model: single: the judged model.
+        pair: pairwise: ``(model_1, model_2)``.
+        game: 0 (single), 1 (``model_1`` shown as A) or 2 (``model_2`` as A).
+        judge: the judge's id.
+        answer_hashes: judged model → :func:`answer_hash` of the turns the judge saw.
+        legacy_keys: keys older records may carry for the same call (pair games
+            were keyed with their game number).
+    """
 
     key: str
     messages: tuple[Message, ...]
@@ -152,10 +224,58 @@ class JudgeWork:
     model: str = ""
     pair: tuple[str, str] = ("", "")
     game: Literal[0, 1, 2] = 0
+    judge: str = ""
+    answer_hashes: Mapping[str, str] = field(default_factory=dict, hash=False)
+    legacy_keys: tuple[str, ...] = ()
+
+    @property
+    def identity(self) -> RecordId:
+        """What the record is about (:func:`record_id` of the record it becomes)."""
+        qid = str(self.question.question_id)
+        if self.game == 0:
+            return ("single", qid, self.turn, self.model, self.judge, self.prompt.name)
+        shown = self.pair if self.game == 1 else (self.pair[1], self.pair[0])
+        return ("pair", qid, self.turn, *shown, self.judge, self.prompt.name)
+
+
+@dataclass
+class JudgePlan:
+    """The records a judge job needs, and the answer turns it cannot judge.
+
+    Attributes:
+        work: every record the job needs (finished or not), rendered and keyed.
+        missing: answer turns that exist but cannot be judged: failed, too
+            short, or made for a question edited since (stale).
+        unanswered: answer turns of questions a model has no answer for at all
+            (e.g. after ``gen-answers --limit``).
+    """
+
+    work: list[JudgeWork]
+    missing: int = 0
+    unanswered: int = 0
+
+
+def call_key(judge: str, messages: Sequence[Message], decoding: Decoding) -> str:
+    """Key of one judge call: its content — judge id, rendered messages, decoding settings.
+
+    The hash keeps the ``game: 0`` member every key had before records got
+    their own identity, so single-grade records already on disk keep their key.
+
+    >>> m = [Message("user", "grade this")]
+    >>> d = Decoding(temperature=0.0, max_tokens=10)
+    >>> call_key("openai/x", m, d) == judgment_key("openai/x", m, d, 0)
+    True
+    >>> call_key("openai/x", m, d) == call_key("openai/y", m, d)
+    False
+    """
+    return judgment_key(judge, messages, decoding, 0)
 
 
 def judgment_key(judge: str, messages: Sequence[Message], decoding: Decoding, game: int) -> str:
-    """Resume key of one judge call: everything that decides its output.
+    """The key records were given before :func:`call_key`: the call's content and the game number.
+
+    Pair games written by earlier versions carry ``judgment_key(…, game)``;
+    :class:`JudgeWork` lists those forms in ``legacy_keys`` so they still count.
 
     >>> m = [Message("user", "grade this")]
     >>> d = Decoding(temperature=0.0, max_tokens=10)
@@ -221,9 +341,18 @@ def _turns(answer: Answer | None, question: Question, turn: int) -> tuple[str, .
         return None
     if answer.question_hash and answer.question_hash != question.content_hash:
         return None  # stale: the question changed after it was answered
-    turns = answer.choices[0].turns
+    return shown_turns(answer)
+
+
+def shown_turns(answer: Answer) -> tuple[str, ...]:
+    """The first choice's turns as a judge is shown them (what ``answer_hashes`` hash).
+
+    A reasoning block left in a turn (answers made before reasoning was split off, or
+    imported) is cut off, unless the answers were made with ``--keep-reasoning``.
+    """
+    turns = answer.choices[0].turns if answer.choices else ()
     if answer.generation.get("keep_reasoning"):
-        return turns
+        return tuple(turns)
     return tuple(split_reasoning(t).answer for t in turns)
 
 
@@ -243,44 +372,65 @@ def plan_judgments(
     questions: Sequence[Question],
     answers: Mapping[str, Mapping[str, Answer]],
     decoding: Decoding,
-) -> tuple[list[JudgeWork], int]:
-    """Every judge call the job needs, rendered and keyed, and how many answer turns could not be judged."""
-    work: list[JudgeWork] = []
-    missing = 0
+) -> JudgePlan:
+    """Every record the job needs, rendered and keyed, and the answer turns it cannot judge."""
+    plan = JudgePlan([])
     models = list(answers)
+
+    def turns_of(model: str, q: Question, turn: int) -> tuple[str, ...] | None:
+        answer = answers[model].get(str(q.question_id))
+        if answer is None:
+            plan.unanswered += 1
+            return None
+        turns = _turns(answer, q, turn)
+        if turns is None:
+            plan.missing += 1
+        return turns
+
     if job.mode == "single":
         for model, q in itertools.product(models, questions):
             for turn in range(1, len(q.turns) + 1):
-                turns = _turns(answers[model].get(str(q.question_id)), q, turn)
+                turns = turns_of(model, q, turn)
                 if turns is None:
-                    missing += 1
                     continue
                 prompt = select_prompt(prompts, "single", q, turn, job.reference_categories)
                 _check_format(job, prompt)
                 messages = tuple(render_single(prompt, q, turns, turn))
                 if job.verdict_mode == "logprobs":
                     messages = tuple(verdict_only(messages, "single"))
-                key = judgment_key(job.judge, messages, decoding, 0)
-                work.append(JudgeWork(key, messages, prompt, q, turn, model=model))
-        return work, missing
+                key = call_key(job.judge, messages, decoding)
+                hashes = {model: answer_hash(turns[:turn])}
+                plan.work.append(
+                    JudgeWork(key, messages, prompt, q, turn, model=model, judge=job.judge, answer_hashes=hashes)
+                )
+        return plan
     if job.baseline is not None:
         pairs = [(m, job.baseline) for m in models if m != job.baseline]
     else:
         pairs = list(itertools.combinations(models, 2))
     for (m1, m2), q in itertools.product(pairs, questions):
         for turn in range(1, len(q.turns) + 1):
+            unanswered = [m for m in (m1, m2) if str(q.question_id) not in answers[m]]
+            if unanswered:
+                plan.unanswered += 1
+                continue
             t1 = _turns(answers[m1].get(str(q.question_id)), q, turn)
             t2 = _turns(answers[m2].get(str(q.question_id)), q, turn)
             if t1 is None or t2 is None:
-                missing += 1
+                plan.missing += 1
                 continue
             prompt = select_prompt(prompts, "pairwise", q, turn, job.reference_categories)
             _check_format(job, prompt)
+            hashes = {m1: answer_hash(t1[:turn]), m2: answer_hash(t2[:turn])}
             games: tuple[tuple[Literal[1, 2], tuple[str, ...], tuple[str, ...]], ...] = ((1, t1, t2), (2, t2, t1))
             for game, shown_a, shown_b in games:
                 messages = tuple(render_pair(prompt, q, shown_a, shown_b, turn))
                 if job.verdict_mode == "logprobs":
                     messages = tuple(verdict_only(messages, "pairwise"))
-                key = judgment_key(job.judge, messages, decoding, game)
-                work.append(JudgeWork(key, messages, prompt, q, turn, pair=(m1, m2), game=game))
-    return work, missing
+                key = call_key(job.judge, messages, decoding)
+                legacy = tuple(judgment_key(job.judge, messages, decoding, g) for g in (1, 2))
+                plan.work.append(
+                    JudgeWork(key, messages, prompt, q, turn, pair=(m1, m2), game=game, judge=job.judge,
+                              answer_hashes=hashes, legacy_keys=legacy)
+                )  # fmt: skip
+    return plan

@@ -16,6 +16,7 @@ from typing import Any
 
 from judgebench.errors import UnknownQuestionSetError, UsageError
 from judgebench.pipeline.provenance import comparability_warnings, latest_runs
+from judgebench.pipeline.staleness import current_answers, drop_stale
 from judgebench.records import HumanVote, Judgment, PairGame, RunManifest
 from judgebench.storage import (
     DEFAULT_QUESTION_SET,
@@ -354,10 +355,12 @@ def report(job: ReportJob) -> Report:
     for path in sorted(folder.glob("*_pair.jsonl")):
         for g in load_pair_games(path, warn=warnings.append):
             pairs[g.judge].append(g)
+    _drop_stale(job, bench, singles, pairs, warnings)
     votes = [v for path in job.votes for v in load_votes(path)]
     judges = sorted(set(singles) | set(pairs))
     if not judges and not votes:
-        raise UsageError(f"no judgments in {folder} — run 'judgebench judge' first")
+        who = f"--judge {', '.join(job.judges)}: " if job.judges else ""
+        raise UsageError(f"{who}no judgments in {folder} (bench {bench!r}) — run 'judgebench judge' first")
     if job.judges:
         missing = [j for j in job.judges if j not in judges]
         if missing:
@@ -394,6 +397,32 @@ def report(job: ReportJob) -> Report:
         injection_flags=flags,
         notes=tuple(notes),
     )
+
+
+def _drop_stale(
+    job: ReportJob,
+    bench: str,
+    singles: dict[str, list[Judgment]],
+    pairs: dict[str, list[PairGame]],
+    warnings: list[str],
+) -> None:
+    """Keep each record's latest verdict, and of those only verdicts of the current answers; warn of the rest."""
+    from judgebench import stats
+
+    current = current_answers(job.results_dir / bench / "answers", warnings.append)
+    for judge in sorted(set(singles) | set(pairs)):
+        singles[judge], stale_single = drop_stale(stats.latest_judgments(singles[judge]), current)
+        pairs[judge], stale_pair = drop_stale(stats.latest_games(pairs[judge]), current)
+        refresh = f"judgebench judge -j {judge} -q {job.questions}"
+        for count, what, how in (
+            (stale_single, "single grades", f"'{refresh}'"),
+            (stale_pair, "pair games", f"'{refresh} --mode pairwise' with the same --baseline or --all-pairs"),
+        ):
+            if count:
+                warnings.append(
+                    f"{judge}: {count} {what} judge answers regenerated since and are left out — refresh them "
+                    f"with {how}"
+                )
 
 
 def _rate(outcomes: Any, anchor: str | None, boot: Any, what: str) -> Any:

@@ -25,7 +25,7 @@ from types import ModuleType
 from platformdirs import user_cache_dir
 
 from judgebench.errors import JudgebenchError, MissingExtraError, UsageError
-from judgebench.providers import Provider, ProviderOptions
+from judgebench.providers import LocalOptions, Provider, ProviderOptions
 
 __all__ = [
     "EMBEDDED",
@@ -37,6 +37,7 @@ __all__ = [
     "ensure_embedded",
     "is_local_model",
     "model_source",
+    "refuse_local_options",
 ]
 
 EMBEDDED: dict[str, str] = {
@@ -54,6 +55,40 @@ def is_local_model(model_id: str) -> bool:
     (True, True, False)
     """
     return model_id.startswith(("hf/", "local/"))
+
+
+_LOCAL_FLAGS = (
+    ("--device", "device"),
+    ("--dtype", "dtype"),
+    ("--batch-size", "batch_size"),
+    ("--chat-template", "chat_template"),
+    ("--engine", "engine"),
+    ("--num-workers", "num_workers"),
+    ("--num-gpus-per-worker", "num_gpus_per_worker"),
+)
+
+
+def refuse_local_options(model_id: str, local: LocalOptions) -> None:
+    """Refuse local-model options given for a model served by an API, where they would do nothing.
+
+    >>> refuse_local_options("hf/./ckpt", LocalOptions(num_workers=2))
+    >>> refuse_local_options("openai/gpt-4o", LocalOptions(num_workers=2, device="cuda"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    judgebench.errors.UsageError: --device, --num-workers: only for local models (hf/…, local/…); openai/gpt-4o ...
+
+    Raises:
+        UsageError: naming the options and why.
+    """
+    if is_local_model(model_id):
+        return
+    default = LocalOptions()
+    given = [flag for flag, name in _LOCAL_FLAGS if getattr(local, name) != getattr(default, name)]
+    if given:
+        them = "they do nothing — drop them" if len(given) > 1 else "it does nothing — drop it"
+        raise UsageError(
+            f"{', '.join(given)}: only for local models (hf/…, local/…); {model_id} is served by an API, where {them}"
+        )
 
 
 def cache_dir() -> Path:

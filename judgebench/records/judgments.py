@@ -166,14 +166,22 @@ class _Provenance:
     """Fields every judge-call record carries besides its verdict."""
 
     key: str = ""
-    """Resume key: hash of judge id, rendered messages, decoding and game order."""
+    """Call key: hash of what the judge was sent — judge id, rendered messages, decoding.
+
+    Pair games written before the identity model keyed them by these *and* the
+    game number; both forms are read (see :func:`judgebench.pipeline.judge_plan.call_key`)."""
     error: str | None = None
     attempts: int = 1
-    """Judge calls made for this verdict (1 + re-asks after unparsable replies)."""
+    """Judge calls made for this verdict (1 + re-asks after unparsable replies; 0 when ``reused``)."""
     reasks: tuple[Reask, ...] = ()
     """The replies that were re-asked, oldest first, each with the reason (written only when any)."""
     finish_reason: str | None = None
     """The API's finish reason for the last reply (written only when known)."""
+    reused: bool = False
+    """The verdict was copied from an earlier call with the same ``key`` (same prompt, same judge), not bought."""
+    answer_hashes: Mapping[str, str] = field(default_factory=dict, hash=False)
+    """Judged model → hash of its answer's turns up to the judged one, as the judge saw them;
+    a report leaves out a verdict whose answer has changed since (stale). Empty in older records."""
     category: str = ""
     usage: Usage = field(default_factory=Usage)
     tstamp: float = 0.0
@@ -191,6 +199,8 @@ def _provenance(d: Mapping[str, Any]) -> dict[str, Any]:
         "attempts": int(d.get("attempts", 1)),
         "reasks": tuple(Reask.from_dict(r) for r in reasks),
         "finish_reason": None if finish is None else str(finish),
+        "reused": bool(d.get("reused", False)),
+        "answer_hashes": _answer_hashes(d.get("answer_hashes")),
         "category": str(d.get("category", "")),
         "usage": Usage.from_dict(d.get("usage") or {}),
         "tstamp": float(d.get("tstamp", 0.0)),
@@ -198,9 +208,21 @@ def _provenance(d: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _answer_hashes(raw: object) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in raw.items()):
+        raise RecordError("field 'answer_hashes' must map model names to answer hashes")
+    return dict(raw)
+
+
 def _provenance_dict(p: _Provenance) -> dict[str, Any]:
+    extra: dict[str, Any] = {"reused": True} if p.reused else {}
+    if p.answer_hashes:
+        extra["answer_hashes"] = dict(p.answer_hashes)
     d: dict[str, Any] = {
         "key": p.key,
+        **extra,
         "error": p.error,
         "attempts": p.attempts,
         "category": p.category,

@@ -44,7 +44,7 @@ from judgebench.stats.bootstrap import (
     ratio_interval,
 )
 from judgebench.stats.length import LengthKey
-from judgebench.stats.tables import latest_judgments
+from judgebench.stats.tables import latest_games, latest_judgments
 
 __all__ = [
     "FAMILIES",
@@ -117,10 +117,7 @@ def position_bias(
         comp: the same games reconciled (:func:`~judgebench.stats.comparisons`, no baseline filter).
         bootstrap: interval settings.
     """
-    latest: dict[tuple[str, int, str, str, str, int], PairGame] = {}
-    for g in games:
-        latest[(str(g.question_id), g.turn, g.model_1, g.model_2, g.prompt, g.game)] = g
-    ok = [g for g in latest.values() if g.status == "ok" and g.winner is not None]
+    ok = [g for g in latest_games(games) if g.status == "ok" and g.winner is not None]
     codes, questions = question_codes(list(comp.questions) + [str(g.question_id) for g in ok])
     comp_codes, game_codes = codes[: len(comp.questions)][comp.question], codes[len(comp.questions) :]
     n_q = len(questions)
@@ -160,13 +157,10 @@ def failure_rates(judgments: Sequence[Judgment], games: Sequence[PairGame]) -> d
     >>> failure_rates([j], [])["single"]
     {'n': 1, 'unparsed': 1, 'failed': 0, 'unparsed_rate': 1.0, 'failed_rate': 0.0, 'truncated': 0}
     """
-    latest_games: dict[tuple[str, int, str, str, str, int], PairGame] = {}
-    for g in games:
-        latest_games[(str(g.question_id), g.turn, g.model_1, g.model_2, g.prompt, g.game)] = g
     out: dict[str, Any] = {}
     for kind, statuses in (
         ("single", [j.status for j in latest_judgments(judgments)]),
-        ("pair_games", [g.status for g in latest_games.values()]),
+        ("pair_games", [g.status for g in latest_games(games)]),
     ):
         counts = Counter(statuses)
         n = len(statuses)

@@ -36,7 +36,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from judgebench.records import Judgment, PairGame
-from judgebench.stats.tables import FASTCHAT_ERROR, latest_judgments
+from judgebench.stats.tables import FASTCHAT_ERROR, latest_games, latest_judgments
 
 __all__ = [
     "DEFAULT_BOOTSTRAP",
@@ -305,7 +305,7 @@ def comparisons(games: Sequence[PairGame], baseline: str | None = None) -> Compa
     winners: dict[tuple[str, int, str, str, str, str], list[str]] = {}
     strong: dict[tuple[str, int, str, str, str, str], list[bool]] = {}
     first_id: dict[tuple[str, int, str, str, str, str], object] = {}
-    for g in games:
+    for g in latest_games(games):
         key = (str(g.question_id), g.turn, g.model_1, g.model_2, g.judge, g.prompt)
         pair = winners.get(key)
         if pair is None:

@@ -18,8 +18,12 @@ of FastChat's ``show_result.py``:
   count and its own line is dropped.
 
 Judgment files are append-only, so a retried call leaves two lines: the last
-record of each key wins (see :func:`latest_judgments`). FastChat's files hold
-no such repeats, so this never changes FastChat's numbers.
+record of each key wins (see :func:`latest_judgments`). A comparison is one
+(question, turn, *unordered* pair, judge, prompt): a game recorded with the
+pair named the other way round (``--baseline`` names it (model, baseline),
+``--all-pairs`` in sorted order) is the same game and is counted once
+(:func:`latest_games`). FastChat's files hold no such repeats, so this never
+changes FastChat's numbers.
 
 Pass one judge's records: the tables do not separate judges (FastChat's files
 are one per judge); :attr:`SingleTable.judges` says which were mixed in.
@@ -29,7 +33,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -42,6 +46,7 @@ __all__ = [
     "PairKey",
     "PairwiseTable",
     "SingleTable",
+    "latest_games",
     "latest_judgments",
     "pair_key",
     "pair_rows_from_games",
@@ -74,6 +79,43 @@ def latest_judgments(judgments: Iterable[Judgment]) -> list[Judgment]:
     return list(latest.values())
 
 
+def _flipped(game: PairGame) -> PairGame:
+    """The same game with the pair named the other way round."""
+    winner = {"model_1": "model_2", "model_2": "model_1"}.get(game.winner or "", game.winner)
+    return replace(
+        game,
+        model_1=game.model_2,
+        model_2=game.model_1,
+        game=2 if game.game == 1 else 1,
+        winner=winner,  # type: ignore[arg-type]
+    )
+
+
+def latest_games(games: Iterable[PairGame]) -> list[PairGame]:
+    """Each game once: the pair named as its comparison was first seen, the last record of each game winning.
+
+    A game is who was shown as A and who as B, so game 1 of (a, b) and game 2
+    of (b, a) are one game; the later record is turned to the first-seen
+    naming. Order: first-seen.
+
+    >>> g = dict(question_id=1, turn=1, judge="j", prompt="p")
+    >>> games = [PairGame(model_1="a", model_2="b", game=1, winner="model_1", **g),
+    ...          PairGame(model_1="a", model_2="b", game=2, winner="model_1", **g),
+    ...          PairGame(model_1="b", model_2="a", game=1, winner="model_2", **g),
+    ...          PairGame(model_1="b", model_2="a", game=2, winner="tie", **g)]
+    >>> [(x.model_1, x.game, x.winner) for x in latest_games(games)]
+    [('a', 1, 'tie'), ('a', 2, 'model_1')]
+    """
+    naming: dict[tuple[str, int, frozenset[str], str, str], tuple[str, str]] = {}
+    latest: dict[tuple[PairKey, int], PairGame] = {}
+    for record in games:
+        pair = (record.model_1, record.model_2)
+        comparison = (str(record.question_id), record.turn, frozenset(pair), record.judge, record.prompt)
+        game = record if naming.setdefault(comparison, pair) == pair else _flipped(record)
+        latest[(pair_key(game), game.game)] = game
+    return list(latest.values())
+
+
 def pair_key(game: PairGame) -> PairKey:
     """The comparison a game belongs to (both of its games share it)."""
     return (str(game.question_id), game.turn, game.model_1, game.model_2, game.judge, game.prompt)
@@ -89,7 +131,8 @@ def pair_rows_from_games(games: Iterable[PairGame]) -> list[dict[str, Any]]:
     """Join the two games of each comparison into FastChat's one-row pairwise layout.
 
     Rows come in the order their comparison first appears; a game repeated
-    (a retried call) is replaced by its last record. A game missing or not
+    (a retried call, or the pair named the other way round) counts once, its
+    last record winning (:func:`latest_games`). A game missing or not
     ``ok`` has winner ``"error"`` (with empty texts when missing), as FastChat
     writes it. ``tstamp`` is the later of the two games'.
 
@@ -101,7 +144,7 @@ def pair_rows_from_games(games: Iterable[PairGame]) -> list[dict[str, Any]]:
     'error'
     """
     groups: dict[PairKey, dict[int, PairGame]] = {}
-    for game in games:
+    for game in latest_games(games):
         groups.setdefault(pair_key(game), {})[game.game] = game
     rows: list[dict[str, Any]] = []
     for (_, turn, model_1, model_2, judge, prompt), pair in groups.items():
@@ -257,9 +300,8 @@ def pairwise_table(games: Sequence[PairGame], baseline: str | None = None, stron
     if strong_weight < 1:
         raise ValueError(f"strong_weight must be at least 1, got {strong_weight}")
     strong: dict[PairKey, bool] = {}
-    last = {(pair_key(g), g.game): g for g in games}  # the last record of each game counts
-    for (key, _), g in last.items():
-        strong[key] = strong.get(key, False) or (g.status == "ok" and g.strong)
+    for g in latest_games(games):  # named as the rows are, the last record of each game counting
+        strong[pair_key(g)] = strong.get(pair_key(g), False) or (g.status == "ok" and g.strong)
     frame = pd.DataFrame(
         {
             "model_1": pd.Series([r["model_1"] for r in rows], dtype=object),
