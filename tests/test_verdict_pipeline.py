@@ -555,7 +555,7 @@ def test_strong_weight_counts_a_comparison_named_either_way_once_with_its_weight
     from judgebench import stats
     from judgebench.records import PairGame
 
-    g = dict(question_id=1, turn=1, judge="j", prompt="p")
+    g: dict[str, Any] = {"question_id": 1, "turn": 1, "judge": "j", "prompt": "p"}
     games = [
         PairGame(model_1="a", model_2="b", game=1, winner="model_1", strong=True, verdict="A>>B", **g),
         PairGame(model_1="b", model_2="a", game=1, winner="model_2", verdict="B>A", **g),  # game 2 of (a, b)
