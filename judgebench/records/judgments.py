@@ -65,7 +65,9 @@ class JudgePrompt:
         template: the user message, a ``str.format`` template (fields:
             ``question``, ``answer``, ``answer_a``, ``answer_b``, ``reference``,
             ``conversation`` … see :mod:`judgebench.judging`).
-        output_format: the verdict form the parser expects, e.g. ``[[rating]]``.
+        output_format: the verdict format, looked up by
+            :func:`judgebench.verdicts.verdict_format`: ``[[rating]]`` (1–10 grades),
+            ``[[A]]`` (A/B/C), ``[[A>>B]]`` (five levels) or ``json`` (structured).
         description: what it is for.
     """
 
