@@ -566,3 +566,31 @@ def test_strong_weight_counts_a_comparison_named_either_way_once_with_its_weight
     assert [(r["model"], r["win"], r["tie"], r["n"]) for r in table] == [("a", 3, 0, 3), ("c", 0, 1, 1)]
     comp = stats.comparisons(games, "b")
     assert (comp.strong.tolist(), len(comp.weighted(3))) == ([True, False], 4)
+
+
+def test_an_anthropic_judge_stopped_at_max_tokens_is_reasked(tmp_path: Path, llm_server: LLMServer) -> None:
+    qfile = questions(tmp_path, ONE_TURN)
+
+    def reply(body: dict[str, Any]) -> str:
+        if model_of(body) == "m1":
+            return "One."
+        if "I could not find your grade" in last_user_text(body):
+            return "[[5]]"
+        return "Thinking it over carefully. " * 30 + "[[9]]"  # the grade comes after the cut
+
+    llm_server.reply = reply
+    answer(llm_server, tmp_path, qfile, "m1")
+    run = judge(
+        JudgeJob(
+            judge="anthropic/claude-test",
+            questions=str(qfile),
+            results_dir=tmp_path / "results",
+            max_tokens=30,
+            provider_options=ProviderOptions(base_url=llm_server.url, timeout=10, api_key_env="JB_TEST_KEY"),
+            retry=FAST_RETRY,
+        )
+    )
+    (record,) = load_judgments(run.path)
+    assert (record.score, record.attempts, [r.finish_reason for r in record.reasks]) == (5.0, 2, ["max_tokens"])
+    sent = [r.json for r in llm_server.requests if r.path.endswith("/messages")]
+    assert [b["max_tokens"] for b in sent] == [30, 60]
