@@ -525,6 +525,10 @@ def test_a_judge_cut_off_with_its_reasoning_sent_apart_is_reasked(tmp_path: Path
     (record,) = load_judgments(run.path)
     assert (record.score, record.attempts, [r.finish_reason for r in record.reasks]) == (6.0, 2, ["length"])
     assert [r["max_tokens"] for r in judge_requests(llm_server)] == [64, 128]
+    # Its reply was empty, so no empty assistant turn is sent back: the re-ask joins the question.
+    reask = judge_requests(llm_server)[1]["messages"]
+    assert [m["role"] for m in reask] == ["system", "user"]
+    assert reask[-1]["content"].endswith("e.g. [[7]] or [[6.5]]).")
 
 
 # --- the command line ---------------------------------------------------------------------------------

@@ -440,7 +440,10 @@ class _JudgeRunner:
             if completion.truncated:
                 reask = TRUNCATED_PREFIX + reask
                 decoding = replace(decoding, max_tokens=decoding.max_tokens * 2)
-            messages += [Message("assistant", text), Message("user", reask)]
+            if text.strip():
+                messages += [Message("assistant", text), Message("user", reask)]
+            else:  # nothing to show back (APIs refuse an empty assistant turn): ask again in the same turn
+                messages[-1] = Message("user", f"{messages[-1].content}\n\n{reask}")
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _one(self, item: JudgeWork, out: JsonlAppender) -> None:
