@@ -31,6 +31,9 @@ CORPUS: list[tuple[str, VerdictFormat, str, float | str | None]] = [
     ("bold near-miss", GRADE_10, "Mostly right.\n\n**Rating:** 6", 6.0),
     ("single brackets", GRADE_10, "Decent overall. [7]", 7.0),
     ("final x/10", GRADE_10, "All told I would give it 8/10.", 8.0),
+    ("French, out of ten", GRADE_10, "Réponse exacte et claire. Je donne 8 sur 10.", 8.0),
+    ("German, decimal comma out of ten", GRADE_10, "Gute Antwort: 7,5 von 10", 7.5),
+    ("Spanish, five-point scale", GRADE_10, "Buena respuesta. Puntuación: 4 de 5", None),
     ("json-ish in text", GRADE_10, 'My assessment: {"score": 6}', 6.0),
     # --- other scales and malformed final verdicts are no verdict --------------------------------
     ("five-point scale", GRADE_10, "Vivid and correct, with one awkward phrase.\nRating: 4 out of 5", None),

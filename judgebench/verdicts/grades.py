@@ -16,7 +16,7 @@ from judgebench.verdicts.reading import TAIL, Reading, final_answer, final_token
 __all__ = ["parse_score", "read_grade"]
 
 _NUM = r"[-+]?\d+(?:[.,]\d+)?"
-_SCALE = rf"(?:\s*(?:/|\bout\s+of\b|\bof\b|\bsur\b|\bvon\b|\bde\b|分?满分)\s*({_NUM}))?"
+_SCALE = rf"(?:\s*(?:/|\bout\s+of\b|\bof\b|\bsur\b|\bvon\b|\bde\b)\s*({_NUM}))?"
 _DIGIT = re.compile(r"\d")
 _INNER = re.compile(rf"\s*(?:\*\*)?({_NUM}){_SCALE}(?:\*\*)?\s*")
 _KEYWORDS = (
@@ -26,7 +26,7 @@ _KEYWORDS = (
 _NEAR = (
     re.compile(rf"(?<!\[)\[\s*({_NUM}){_SCALE}\s*\](?!\])"),  # [8]
     re.compile(rf"(?i)(?:{_KEYWORDS})[\s*:=_\"'：]*(?:is\s+|of\s+)?({_NUM}){_SCALE}"),  # Rating: 8, "score": 7.5
-    re.compile(rf"({_NUM})\s*(?:/|\bout\s+of\b)\s*({_NUM})[\s.!*)`]*$"),  # … 8/10 at the very end
+    re.compile(rf"({_NUM})\s*(?:/|\bout\s+of\b|\bsur\b|\bvon\b|\bde\b)\s*({_NUM})[\s.!*)`]*$"),  # … 8/10 at the end
 )
 
 
