@@ -598,3 +598,16 @@ def test_an_anthropic_judge_stopped_at_max_tokens_is_reasked(tmp_path: Path, llm
     assert (record.score, record.attempts, [r.finish_reason for r in record.reasks]) == (5.0, 2, ["max_tokens"])
     sent = [r.json for r in llm_server.requests if r.path.endswith("/messages")]
     assert [b["max_tokens"] for b in sent] == [30, 60]
+
+
+def test_an_unknown_output_format_is_refused_before_any_call(tmp_path: Path, llm_server: LLMServer) -> None:
+    qfile = questions(tmp_path, ONE_TURN)
+    llm_server.reply = lambda body: "One."
+    answer(llm_server, tmp_path, qfile, "m1")
+    llm_server.clear()
+    prompts = tmp_path / "prompts.jsonl"
+    record = {"name": "single-v1", "type": "single", "system_prompt": "Grade.", "prompt_template": "{answer}"}
+    prompts.write_text(json.dumps(record | {"output_format": "[[1-5]]"}) + "\n")
+    with pytest.raises(UsageError, match=r"judge prompt 'single-v1': output_format '\[\[1-5\]\]' is not a single"):
+        judge(judge_job(llm_server, tmp_path, qfile, prompts=str(prompts)))
+    assert llm_server.requests == []
