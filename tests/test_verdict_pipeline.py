@@ -608,6 +608,6 @@ def test_an_unknown_output_format_is_refused_before_any_call(tmp_path: Path, llm
     prompts = tmp_path / "prompts.jsonl"
     record = {"name": "single-v1", "type": "single", "system_prompt": "Grade.", "prompt_template": "{answer}"}
     prompts.write_text(json.dumps(record | {"output_format": "[[1-5]]"}) + "\n")
-    with pytest.raises(UsageError, match=r"judge prompt 'single-v1': output_format '\[\[1-5\]\]' is not a single"):
+    with pytest.raises(UsageError, match=r"prompts.jsonl: judge prompt 'single-v1': output_format '\[\[1-5\]\]'"):
         judge(judge_job(llm_server, tmp_path, qfile, prompts=str(prompts)))
     assert llm_server.requests == []

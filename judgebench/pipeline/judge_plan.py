@@ -307,6 +307,13 @@ def discover_answers(results_dir: Path, bench: str, warn: Warn | None = None) ->
 
 
 def load_prompts(spec: str) -> dict[str, JudgePrompt]:
+    """The judge prompts of a file or bundled set, each with a verdict format judgebench can read.
+
+    Raises:
+        UsageError: no such file or set, or a prompt's ``output_format`` names no format
+            (the message names the file and the prompt).
+        DataError: a bad record (``file:line``).
+    """
     path = Path(spec).expanduser()
     if not path.is_file():
         bundled = bundled_dir("judge_prompts") / f"{spec}.jsonl"
@@ -314,7 +321,13 @@ def load_prompts(spec: str) -> dict[str, JudgePrompt]:
             sets = ", ".join(sorted(p.stem for p in bundled_dir("judge_prompts").glob("*.jsonl")))
             raise UsageError(f"--prompts {spec!r}: no such file or bundled prompt set (bundled: {sets})")
         path = bundled
-    return load_judge_prompts(path)
+    prompts = load_judge_prompts(path)
+    for prompt in prompts.values():
+        try:
+            prompt_format(prompt)
+        except UsageError as exc:
+            raise UsageError(f"{path}: {exc}") from None
+    return prompts
 
 
 def judged_models(job: JudgeJob, available: Mapping[str, Path]) -> list[str]:
