@@ -14,7 +14,7 @@ from judgebench.errors import DataError, ResultsError, UnknownProviderError, Usa
 from judgebench.pipeline import AnswerJob, gen_answers
 from judgebench.providers import Completion, Decoding
 from judgebench.providers.fake import FakeProvider, TransientFakeError
-from judgebench.providers.retry import RetryPolicy
+from judgebench.providers.retry import RetryEvent, RetryPolicy
 from judgebench.records import Message, Usage
 from judgebench.storage import JsonlAppender, answers_path, load_answers
 
@@ -36,6 +36,9 @@ class Recorder:
 
     def note(self, message: str) -> None:
         self.notes.append(message)
+
+    def retry(self, event: RetryEvent) -> None:
+        self.notes.append(event.line())
 
 
 @pytest.fixture

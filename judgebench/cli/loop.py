@@ -29,6 +29,7 @@ from judgebench.cli.options import (
     Questions,
     ResultsDir,
     Timeout,
+    Verbose,
     provider_options,
     split_ids,
     the_judge,
@@ -88,6 +89,7 @@ def _answers(
     prices: Path | None = None,
     dry_run: bool = False,
     keep_reasoning: bool = False,
+    verbose: bool = False,
 ) -> AnswerRun:
     """Run gen-answers and print its summary."""
     from judgebench.pipeline import AnswerJob, gen_answers
@@ -116,7 +118,7 @@ def _answers(
     )
     if not dry_run:
         announce_embedded(model)
-    with RichObserver(f"answers {name or model}"[:40]) as observer:
+    with RichObserver(f"answers {name or model}"[:40], verbose=verbose) as observer:
         try:
             run = gen_answers(job, observer=observer)
         except KeyboardInterrupt:
@@ -186,6 +188,7 @@ def gen_answers_command(
     engine: Engine = "transformers",
     num_workers: NumWorkers = 0,
     num_gpus_per_worker: NumGpusPerWorker = 0.0,
+    verbose: Verbose = False,
 ) -> None:
     """Answer every question of a set with a model; resumable, results appended as they finish.
 
@@ -224,6 +227,7 @@ def gen_answers_command(
         prices=prices,
         dry_run=dry_run,
         keep_reasoning=keep_reasoning,
+        verbose=verbose,
     ).failed
     if failed:
         raise _failed(failed, "answer")
@@ -263,6 +267,7 @@ def _judge(
     batch_poll: float = 30.0,
     batch_wait: float = 86400.0,
     reasoning_effort: str | None = None,
+    verbose: bool = False,
 ) -> int:
     """Run judge and print its summary; returns the number of failed judgments."""
     from judgebench.pipeline.judge import JudgeJob, judge
@@ -297,7 +302,7 @@ def _judge(
     warn_toy_judge(judge_id)
     if not dry_run:
         announce_embedded(judge_id)
-    with RichObserver(f"judging ({mode})") as observer:
+    with RichObserver(f"judging ({mode})", verbose=verbose) as observer:
         try:
             run = judge(job, observer=observer)
         except KeyboardInterrupt:
@@ -361,6 +366,7 @@ def judge_command(
     engine: Engine = "transformers",
     num_workers: NumWorkers = 0,
     num_gpus_per_worker: NumGpusPerWorker = 0.0,
+    verbose: Verbose = False,
 ) -> None:
     """Judge answers: single grades, or pairwise in both orders; math/reasoning/coding against references."""
     judge = the_judge(judge_id)
@@ -401,6 +407,7 @@ def judge_command(
         batch_poll=batch_poll,
         batch_wait=batch_wait,
         reasoning_effort=reasoning_effort,
+        verbose=verbose,
     )
     if failed:
         raise _failed(failed, "judgment")
@@ -434,10 +441,12 @@ def run_command(
     max_cost: MaxCost = None,
     prices: Prices = None,
     fmt: FormatOption = "table",
+    verbose: Verbose = False,
 ) -> None:
     """The whole loop: answers for each model → judgments → report."""
     from judgebench.models import resolve_model
     from judgebench.pipeline.report import ReportJob
+    from judgebench.providers import check_url
     from judgebench.providers.local import is_local_model, refuse_local_options
 
     models = [resolve_model(m) for m in models]  # answers are filed under the resolved ids
@@ -451,6 +460,10 @@ def run_command(
         """Local-model settings go to the local models only."""
         given = ProviderOptions(base_url=url, api_key_env=api_key_env)
         return replace(given, local=local) if is_local_model(model) else given
+
+    for option, url in (("--base-url", base_url), ("--judge-base-url", judge_base_url)):
+        if url is not None:
+            check_url(url, option)  # before any call
 
     from judgebench.pricing import CommandBudget
 
@@ -468,6 +481,7 @@ def run_command(
             options=options_for(m, base_url),
             max_cost=budget.left(f"answers of {m}"),
             prices=prices,
+            verbose=verbose,
         )
         failed += answered.failed
         budget.spend(answered.cost_usd)
@@ -487,6 +501,7 @@ def run_command(
         options=options_for(judge, judge_base_url or base_url),
         max_cost=budget.left(f"judging by {judge}"),
         prices=prices,
+        verbose=verbose,
     )
     run_report(ReportJob(questions=questions, results_dir=results_dir, judges=(judge,), baseline=baseline), fmt)
     if failed or judged:

@@ -70,7 +70,7 @@ from judgebench.pipeline.selection import effective_parallel, select_questions
 from judgebench.pricing import Budget, load_price_table
 from judgebench.providers import BatchProvider, Decoding, Provider, VerdictScorer, create_provider
 from judgebench.providers.local import local_token_counter, refuse_local_options
-from judgebench.providers.retry import CallFailed, call_with_retry, complete_with_retry
+from judgebench.providers.retry import CallFailed, CircuitBreaker, call_with_retry, complete_with_retry
 from judgebench.records import Judgment, JudgmentStatus, Message, PairGame, Reask, RunManifest, Usage, content_hash
 from judgebench.storage import (
     JsonlAppender,
@@ -287,6 +287,7 @@ class _JudgeRunner:
         self.tally = tally
         self.stopped = False
         self.slots = asyncio.Semaphore(effective_parallel(job.parallel, provider))
+        self.breaker = CircuitBreaker()
         self.usage = Usage()
         self.counts = {"ok": 0, "unparsed": 0, "truncated": 0, "failed": 0}
         self.failures: list[str] = []
@@ -384,7 +385,8 @@ class _JudgeRunner:
             self.provider,
             lambda: scorer.verdict_distribution(item.messages, VERDICT_OPENER, values, VERDICT_CLOSER),
             self.job.retry,
-            on_retry=lambda reason, wait: self.observer.note(f"retrying in {wait:.1f}s: {reason}"),
+            on_retry=self.observer.retry,
+            breaker=self.breaker,
         )
         reading = Reading.none("no probability on any verdict")
         summary = reading.problem
@@ -422,7 +424,8 @@ class _JudgeRunner:
                 messages,
                 decoding,
                 self.job.retry,
-                on_retry=lambda reason, wait: self.observer.note(f"retrying in {wait:.1f}s: {reason}"),
+                on_retry=self.observer.retry,
+                breaker=self.breaker,
             )
             spent += completion.usage
             text = completion.text

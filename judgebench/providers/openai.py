@@ -22,15 +22,17 @@ from collections.abc import Sequence
 from typing import Any
 
 import openai
+from openai.types import Batch, FileObject
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 
-from judgebench.errors import MissingApiKeyError, ProviderAuthError, ProviderError
+from judgebench.errors import MissingApiKeyError, ProviderAuthError, ProviderError, ServerSetupError
 from judgebench.providers import (
     BatchRequest,
     BatchState,
     Completion,
     Decoding,
     MalformedResponseError,
+    NotAnApiReplyError,
     ProviderOptions,
     run_stopping_errors,
 )
@@ -58,6 +60,11 @@ def _message_param(message: Message) -> ChatCompletionMessageParam:
 def _one_line(text: str, limit: int = 200) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _got(response: object) -> str:
+    """What came back instead of the API's object, for a message: the start of a text, or its type."""
+    return f"text {_one_line(response, 60)!r}" if isinstance(response, str) else type(response).__name__
 
 
 class OpenAIProvider:
@@ -97,7 +104,7 @@ class OpenAIProvider:
         self._client = openai.AsyncOpenAI(
             api_key=key or _PLACEHOLDER_KEY,
             base_url=options.base_url,
-            timeout=options.timeout,
+            timeout=openai.Timeout(options.timeout, connect=options.connect_timeout),
             max_retries=0,
         )
         self._url = str(self._client.base_url).rstrip("/")
@@ -229,11 +236,22 @@ class OpenAIProvider:
         if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
             return ProviderAuthError(self._auth_message(exc))
         if isinstance(exc, openai.NotFoundError):
-            return ProviderError(
+            return ServerSetupError(
                 f"model {self._model!r} not found at {self._url} "
-                f"(404: {self._server_says(exc)}) — check --model and --base-url"
+                f"(404: {self._server_says(exc)}) — check --model and --base-url",
+                "endpoint not found",
             )
         return None
+
+    def _fatal_batch(self, exc: openai.APIStatusError) -> ProviderError | None:
+        """As :meth:`_fatal`, but a 404 or 405 means the server has no batch API."""
+        if isinstance(exc, openai.NotFoundError) or exc.status_code == 405:
+            return ServerSetupError(
+                f"the server at {self._url} has no batch API ({exc.status_code} on {exc.request.url.path}: "
+                f"{self._server_says(exc)}) — drop --batch to judge with direct calls",
+                "feature missing",
+            )
+        return self._fatal(exc)
 
     def _request_body(self, messages: Sequence[Message], decoding: Decoding) -> dict[str, object]:
         """The JSON body of one chat completion, as a batch line carries it."""
@@ -253,11 +271,15 @@ class OpenAIProvider:
             for r in requests
         ]  # fmt: skip
         data = "".join(json.dumps(line) + "\n" for line in lines).encode("utf-8")
-        with run_stopping_errors(openai.APIStatusError, self._fatal):
+        with run_stopping_errors(openai.APIStatusError, self._fatal_batch):
             upload = await self._client.files.create(file=("judgebench-batch.jsonl", data), purpose="batch")
+            if not isinstance(upload, FileObject):
+                raise NotAnApiReplyError(f"expected an uploaded file, got {_got(upload)}", self._url)
             batch = await self._client.batches.create(
                 input_file_id=upload.id, endpoint="/v1/chat/completions", completion_window="24h"
             )
+        if not isinstance(batch, Batch):
+            raise NotAnApiReplyError(f"expected a batch, got {_got(batch)}", self._url)
         return batch.id
 
     async def batch_state(self, batch_id: str) -> BatchState:
@@ -266,7 +288,10 @@ class OpenAIProvider:
         Args:
             batch_id: as :meth:`submit_batch` returned it.
         """
-        batch = await self._client.batches.retrieve(batch_id)
+        with run_stopping_errors(openai.APIStatusError, self._fatal_batch):
+            batch = await self._client.batches.retrieve(batch_id)
+        if not isinstance(batch, Batch):
+            raise NotAnApiReplyError(f"expected a batch, got {_got(batch)}", self._url)
         return BatchState(batch.status, batch.status == "completed", batch.status in ("failed", "expired", "cancelled"))
 
     async def batch_results(self, batch_id: str) -> dict[str, Completion | str]:
@@ -275,7 +300,10 @@ class OpenAIProvider:
         Args:
             batch_id: a completed job's id.
         """
-        batch = await self._client.batches.retrieve(batch_id)
+        with run_stopping_errors(openai.APIStatusError, self._fatal_batch):
+            batch = await self._client.batches.retrieve(batch_id)
+        if not isinstance(batch, Batch):
+            raise NotAnApiReplyError(f"expected a batch, got {_got(batch)}", self._url)
         results: dict[str, Completion | str] = {}
         for file_id in (batch.output_file_id, batch.error_file_id):
             if not file_id:
@@ -300,8 +328,11 @@ class OpenAIProvider:
         # Without strict validation the SDK hands back whatever the server sent:
         # plain text for a non-JSON content type, an unchecked model otherwise.
         if not isinstance(response, ChatCompletion):
-            raise MalformedResponseError(f"expected a chat completion, got {type(response).__name__}")
+            raise NotAnApiReplyError(f"expected a chat completion, got {_got(response)}", self._url)
         choices = getattr(response, "choices", None)
+        if not choices and getattr(response, "object", None) != "chat.completion":  # JSON, but another API's
+            fields = ", ".join(sorted(response.model_dump(exclude_unset=True))[:6]) or "none"
+            raise NotAnApiReplyError(f"expected a chat completion, got JSON with fields: {fields}", self._url)
         if not choices:
             raise MalformedResponseError("the response has no choices")
         choice = choices[0]
