@@ -25,7 +25,7 @@ from judgebench import __version__
 from judgebench.cli import arena, gate, loop, reporting
 from judgebench.cli.data import datasets_app, export_app, import_app
 from judgebench.cli.models import models_app
-from judgebench.cli.render import err, out
+from judgebench.cli.render import configure_logging, err, out
 from judgebench.errors import JudgebenchError
 
 __all__ = ["app", "main"]
@@ -58,8 +58,18 @@ def _root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
+    verbose: Annotated[
+        int,
+        typer.Option(
+            "--verbose",
+            "-v",
+            count=True,
+            help="Show what libraries say (warnings, transformers' notes, model-loading progress); -vv: debug.",
+        ),
+    ] = 0,
 ) -> None:
     """Judge chat models the MT-Bench way."""
+    configure_logging(verbose)
 
 
 def _fail(exc: JudgebenchError) -> None:

@@ -39,6 +39,7 @@ from judgebench.cli.render import (
     announce_embedded,
     print_answer_run,
     print_judge_run,
+    share_verbose,
     warn_toy_judge,
 )
 from judgebench.cli.reporting import Baseline, FormatOption, run_report
@@ -116,6 +117,7 @@ def _answers(
         dry_run=dry_run,
         keep_reasoning=keep_reasoning,
     )
+    verbose = share_verbose(verbose)
     if not dry_run:
         announce_embedded(model)
     with RichObserver(f"answers {name or model}"[:40], verbose=verbose) as observer:
@@ -300,6 +302,7 @@ def _judge(
         reasoning_effort=reasoning_effort,
     )
     warn_toy_judge(judge_id)
+    verbose = share_verbose(verbose)
     if not dry_run:
         announce_embedded(judge_id)
     with RichObserver(f"judging ({mode})", verbose=verbose) as observer:
@@ -426,6 +429,9 @@ def run_command(
     limit: Limit = None,
     question_ids: QuestionIds = None,
     max_tokens: Annotated[int, typer.Option("--max-tokens", help="New-token limit per answer turn.")] = 1024,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Sampling seed of the answers, where the model honours one.")
+    ] = None,
     verdict: Annotated[
         VerdictMode, typer.Option("--verdict", help="Judge verdicts: auto, text or logprobs (see judge --help).")
     ] = "auto",
@@ -476,6 +482,7 @@ def run_command(
             results_dir,
             parallel=parallel,
             max_tokens=max_tokens,
+            seed=seed,
             limit=limit,
             question_ids=ids,
             options=options_for(m, base_url),

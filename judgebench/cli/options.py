@@ -69,7 +69,10 @@ MaxAttempts = Annotated[int, typer.Option("--max-attempts", help="Tries per call
 Verbose = Annotated[
     bool,
     typer.Option(
-        "--verbose", "-v", help="Print a line for every retry (default: counts on the progress bar, totals at the end)."
+        "--verbose",
+        "-v",
+        help="Print a line for every retry (default: counts on the progress bar, totals at the end), and what "
+        "libraries say (as judgebench -v).",
     ),
 ]
 JudgeId = Annotated[

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections import Counter
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "RichObserver",
     "announce_embedded",
+    "configure_logging",
     "err",
     "out",
     "print_answer_run",
@@ -45,6 +47,7 @@ __all__ = [
     "print_judge_run",
     "print_report",
     "print_sections",
+    "share_verbose",
     "warn_toy_judge",
 ]
 
@@ -62,6 +65,48 @@ def _console(*, stderr: bool) -> Console:
 
 out = _console(stderr=False)
 err = _console(stderr=True)
+
+
+class _ErrHandler(logging.Handler):
+    """Log records as plain lines on :data:`err` (whatever ``sys.stderr`` is when they come)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            err.print(escape(self.format(record)), highlight=False, soft_wrap=True)
+        except Exception:
+            self.handleError(record)
+
+
+def configure_logging(verbose: int) -> None:
+    """Where library chatter goes: Python warnings and log lines (transformers routes its own here,
+    see :func:`judgebench.providers.hf.route_library_output`) reach stderr only with ``-v``.
+
+    Args:
+        verbose: 0: errors only; 1 (``-v``): warnings and judgebench's notes, progress bars of
+            model loading; 2 (``-vv``): debug.
+    """
+    logging.captureWarnings(True)  # warnings.warn(...) becomes a "py.warnings" log record
+    level = {0: logging.ERROR, 1: logging.INFO}.get(verbose, logging.DEBUG)
+    root = logging.getLogger()
+    handler = next((h for h in root.handlers if isinstance(h, _ErrHandler)), None)
+    if handler is None:
+        handler = _ErrHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    handler.setLevel(level)
+    root.setLevel(min(level, logging.WARNING))
+    logging.getLogger("judgebench").setLevel(logging.INFO if verbose else logging.WARNING)
+
+
+def share_verbose(command_flag: bool) -> bool:
+    """A command's ``-v`` and ``judgebench -v`` mean the same: every retry printed, library notes shown.
+
+    Returns:
+        Whether this command runs verbose.
+    """
+    if command_flag and not logging.getLogger("judgebench").isEnabledFor(logging.INFO):
+        configure_logging(1)
+    return command_flag or logging.getLogger("judgebench").isEnabledFor(logging.INFO)
 
 
 class RetryTally:

@@ -68,7 +68,7 @@ from judgebench.pipeline.observer import NullObserver, Observer
 from judgebench.pipeline.provenance import RunTally, git_state, new_run_id, question_set_info, recorded_run
 from judgebench.pipeline.selection import effective_parallel, select_questions
 from judgebench.pricing import Budget, load_price_table
-from judgebench.providers import BatchProvider, Decoding, Provider, VerdictScorer, create_provider
+from judgebench.providers import BatchProvider, Decoding, Provider, VerdictLogprobs, VerdictScorer, create_provider
 from judgebench.providers.local import local_token_counter, refuse_local_options
 from judgebench.providers.retry import CallFailed, CircuitBreaker, call_with_retry, complete_with_retry
 from judgebench.records import Judgment, JudgmentStatus, Message, PairGame, Reask, RunManifest, Usage, content_hash
@@ -403,6 +403,8 @@ class _JudgeRunner:
         if reading.value is not None:
             shown = " ".join(f"P({v})={q:.3f}" for v, q in p.items())
             summary = f"{summary} — read from token probabilities after {VERDICT_OPENER!r}: {shown}"
+        if isinstance(logprobs, VerdictLogprobs):  # a scorer that counts what it read
+            return _Asked(summary, reading, 1, Usage(1, logprobs.input_tokens or 0, logprobs.output_tokens or 0))
         return _Asked(summary, reading, 1, Usage(1))
 
     async def _ask(self, item: JudgeWork) -> _Asked:

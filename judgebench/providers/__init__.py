@@ -44,6 +44,7 @@ __all__ = [
     "ProviderFactory",
     "ProviderOptions",
     "ResponseSchema",
+    "VerdictLogprobs",
     "VerdictScorer",
     "check_url",
     "create_provider",
@@ -231,6 +232,30 @@ class Completion:
         return Usage(1, self.input_tokens or 0, self.output_tokens or 0, self.reasoning_tokens or 0)
 
 
+class VerdictLogprobs(dict[str, float]):
+    """What :meth:`VerdictScorer.verdict_distribution` returns: log-probability by verdict value,
+    with the tokens the call used.
+
+    A plain ``dict`` subclass, so it compares and pickles (Ray workers) like the mapping it is.
+
+    Attributes:
+        input_tokens: tokens the model read (prompt, and for a local model each verdict's
+            extra tokens fed to score it); ``None`` when the server did not report them.
+        output_tokens: tokens generated (a local model reads probabilities and generates none).
+
+    >>> v = VerdictLogprobs({"7": -0.1}, input_tokens=812, output_tokens=0)
+    >>> v == {"7": -0.1}, v.input_tokens, v.output_tokens
+    (True, 812, 0)
+    """
+
+    def __init__(
+        self, logprobs: dict[str, float] | None = None, *, input_tokens: int | None, output_tokens: int | None
+    ) -> None:
+        super().__init__(logprobs or {})
+        self.input_tokens = input_tokens
+        self.output_tokens = output_tokens
+
+
 Engine = Literal["transformers", "vllm"]
 
 
@@ -384,7 +409,10 @@ class VerdictScorer(Protocol):
     async def verdict_distribution(
         self, messages: Sequence[Message], opener: str, values: Sequence[str], closer: str
     ) -> dict[str, float]:
-        """Log-probability of each verdict value (natural log), by value."""
+        """Log-probability of each verdict value (natural log), by value.
+
+        Implementations return a :class:`VerdictLogprobs` so that the tokens read are counted.
+        """
         ...
 
 

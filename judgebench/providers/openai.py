@@ -34,6 +34,7 @@ from judgebench.providers import (
     MalformedResponseError,
     NotAnApiReplyError,
     ProviderOptions,
+    VerdictLogprobs,
     run_stopping_errors,
 )
 from judgebench.providers.retry import retry_after_from_headers
@@ -181,7 +182,8 @@ class OpenAIProvider:
         alternatives per token, finds the token right after ``opener`` and
         returns the alternatives there that are verdict values (API tokenizers
         spell 1–10, A, B and C as single tokens; ``closer`` is not needed).
-        An empty mapping means the reply held no ``opener``.
+        An empty mapping means the reply held no ``opener``. The result is a
+        :class:`~judgebench.providers.VerdictLogprobs` carrying the server's token counts.
 
         Args:
             messages: the judge conversation, asking for the verdict alone.
@@ -217,11 +219,15 @@ class OpenAIProvider:
                 f"--verdict logprobs: {self._where()} sent no token probabilities for {self._model!r} "
                 "(it ignores 'logprobs') — use --verdict text"
             )
+        usage = response.usage
+        found = VerdictLogprobs(
+            input_tokens=usage.prompt_tokens if usage else None,
+            output_tokens=usage.completion_tokens if usage else None,
+        )
         wanted = set(values)
         seen = ""
         for token in logprobs.content:
             if seen.rstrip().endswith(opener):
-                found: dict[str, float] = {}
                 alternatives = [(t.token, t.logprob) for t in token.top_logprobs] or [(token.token, token.logprob)]
                 for text, logprob in alternatives:
                     value = text.strip()
@@ -229,7 +235,7 @@ class OpenAIProvider:
                         found[value] = float(logprob)
                 return found
             seen += token.token
-        return {}
+        return found
 
     def _fatal(self, exc: openai.APIStatusError) -> ProviderError | None:
         """The run-stopping error a 401/403/404 stands for, else ``None``."""
