@@ -52,6 +52,9 @@ class ReportJob:
         length_control: add the length-controlled win rate against the baseline.
         anchor: the model rated 1000 (default: the baseline, else the most compared).
         votes: files of human votes (MT-Bench human-judgment format) to rate models by.
+        strong_weight: count a win with a strong verdict (``[[A>>B]]``) this many times
+            in win rates, their intervals and ratings (Arena-Hard uses 3); consistency
+            is never weighted.
     """
 
     questions: str = DEFAULT_QUESTION_SET
@@ -66,6 +69,7 @@ class ReportJob:
     length_control: bool = False
     anchor: str | None = None
     votes: tuple[Path, ...] = ()
+    strong_weight: int = 1
 
 
 @dataclass(frozen=True)
@@ -281,9 +285,12 @@ def _judge_report(
     games = [g for g in pairs if not wanted or {g.model_1, g.model_2} <= wanted | {job.baseline}]
     if games:
         baseline = job.baseline or _auto_baseline(games)
-        table = stats.pairwise_table(games, baseline)
-        comp = stats.comparisons(games, baseline)
+        table = stats.pairwise_table(games, baseline, job.strong_weight)
+        plain = stats.comparisons(games, baseline)
+        comp = plain.weighted(job.strong_weight)
         model_iv, judge_iv = stats.pairwise_intervals(comp, baseline, boot)
+        if comp is not plain:  # consistency is never weighted
+            judge_iv = stats.pairwise_intervals(plain, baseline, boot)[1]
         pair_rows = _with_intervals(stats.to_records(table), model_iv, "model")
         consistency = _with_intervals(stats.to_records(table.consistency), judge_iv, "judge")
         from judgebench.stats.breakdown import pairwise_breakdown
