@@ -35,8 +35,9 @@ def test_one_questions_record_in_json(judged: Path) -> None:
         ("fake/a", 1), ("fake/b", 1), ("fake/a", 2), ("fake/b", 2)
     ]  # fmt: skip
     assert all(g["judge"] == "fake/judge" and "[[" in g["rationale"] for g in view["grades"])
+    # the baseline fake/a is shown first in game 1 (Arena-Hard's order)
     assert [(g["turn"], g["game"], g["model_a"], g["model_b"]) for g in view["games"]] == [
-        (1, 1, "fake/b", "fake/a"), (1, 2, "fake/a", "fake/b"), (2, 1, "fake/b", "fake/a"), (2, 2, "fake/a", "fake/b")
+        (1, 1, "fake/a", "fake/b"), (1, 2, "fake/b", "fake/a"), (2, 1, "fake/a", "fake/b"), (2, 2, "fake/b", "fake/a")
     ]  # fmt: skip
     assert all(g["winner"] in ("fake/a", "fake/b", "tie") for g in view["games"])
 
