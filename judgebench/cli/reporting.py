@@ -83,6 +83,15 @@ def report_command(
         list[Path] | None,
         typer.Option("--votes", help="Human votes (MT-Bench human-judgment JSON/JSONL/CSV) to rate models by; repeat."),
     ] = None,
+    relative_to: Annotated[
+        str | None,
+        typer.Option(
+            "--relative-to",
+            metavar="MODEL",
+            help="Add each model's total single grade as a percentage of MODEL's (same question/turn items), "
+            "with an interval.",
+        ),
+    ] = None,
     html: Annotated[
         Path | None,
         typer.Option(
@@ -114,6 +123,7 @@ def report_command(
         length_control=length_control,
         anchor=anchor,
         votes=tuple(votes or ()),
+        relative_to=relative_to,
     )
     run_report(job, fmt, html, plots)
 

@@ -53,6 +53,8 @@ class ReportJob:
         length_control: add the length-controlled win rate against the baseline.
         anchor: the model rated 1000 (default: the baseline, else the most compared).
         votes: files of human votes (MT-Bench human-judgment format) to rate models by.
+        relative_to: add each model's total single grade as a percentage of
+            this model's total over the same (question, turn) items, with an interval.
     """
 
     questions: str = DEFAULT_QUESTION_SET
@@ -67,6 +69,7 @@ class ReportJob:
     length_control: bool = False
     anchor: str | None = None
     votes: tuple[Path, ...] = ()
+    relative_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,8 @@ class JudgeReport:
     ratings: dict[str, Any] | None = None
     length_control: dict[str, Any] | None = None
     bias: dict[str, Any] | None = None
+    relative_to: str | None = None
+    """The model the single table's ``relative_pct`` is a percentage of (``report --relative-to``)."""
 
 
 @dataclass(frozen=True)
@@ -124,7 +129,7 @@ class Report:
                     "consistency": j.consistency,
                 },
             }
-            for key in ("ratings", "length_control", "bias"):
+            for key in ("relative_to", "ratings", "length_control", "bias"):
                 if getattr(j, key) is not None:
                     entry[key] = getattr(j, key)
             judges.append(entry)
@@ -275,6 +280,8 @@ def _judge_report(
     if rows:
         single_rows = stats.to_records(stats.single_table(rows, categories))
         single_rows = _with_intervals(single_rows, stats.single_intervals(rows, categories, boot), "model")
+        if job.relative_to is not None:
+            single_rows = _with_relative(single_rows, rows, job.relative_to, judge, boot)
     pair_rows: list[dict[str, Any]] = []
     consistency: list[dict[str, Any]] = []
     baseline, comparisons, excluded = None, 0, 0
@@ -301,8 +308,45 @@ def _judge_report(
             length |= {"models": stats.to_records(lc.table)}
     bias = _bias(judge, rows, games, answers, boot) if job.bias else None
     return JudgeReport(
-        judge, single_rows, pair_rows, consistency, baseline, comparisons, excluded, ratings, length, bias
+        judge,
+        single_rows,
+        pair_rows,
+        consistency,
+        baseline,
+        comparisons,
+        excluded,
+        ratings,
+        length,
+        bias,
+        job.relative_to if single_rows and job.relative_to is not None else None,
     )
+
+
+def _with_relative(
+    rows: list[dict[str, Any]], grades: list[Judgment], reference: str, judge: str, boot: Any
+) -> list[dict[str, Any]]:
+    """Add ``total``, ``reference_total``, ``relative_pct`` (with ``_lo``/``_hi``) and ``relative_n`` to each row.
+
+    Raises:
+        UsageError: ``reference`` has no single grade by ``judge``.
+    """
+    from judgebench.stats.relative import relative_totals
+
+    totals = relative_totals(grades, reference, boot)
+    if not totals:
+        have = ", ".join(sorted({j.model for j in grades if j.status == "ok" and j.score is not None}))
+        raise UsageError(f"--relative-to {reference}: no single grades of it by {judge}; graded: {have}")
+    out = []
+    for row in rows:
+        r = totals.get(row["model"])
+        extra: dict[str, Any] = {"total": None, "reference_total": None, "relative_pct": None}
+        if r is not None:
+            extra = {"total": r.total, "reference_total": r.reference_total, "relative_pct": r.pct}
+        if boot.replicates:
+            extra |= {"relative_pct_lo": r.pct_lo if r else None, "relative_pct_hi": r.pct_hi if r else None}
+        extra["relative_n"] = r.n if r else 0
+        out.append(row | extra)
+    return out
 
 
 def _vote_ratings(job: ReportJob, votes: list[HumanVote], boot: Any, notes: list[str]) -> list[dict[str, Any]]:

@@ -144,7 +144,14 @@ def report_sections(result: Report) -> list[Section]:
         caveat = tiny_model_caveat([j.judge, *_models_of(j.single), *_models_of(j.pairwise)])
         if j.single:
             plain = [{k: v for k, v in r.items() if not k.startswith("category:")} for r in j.single]
-            sections.append(Section(f"{result.bench} — single grades by {j.judge}", plain, (interval, *caveat)))
+            relative: tuple[str, ...] = ()
+            if j.relative_to is not None:
+                relative = (
+                    f"relative_pct: total as a percentage of {j.relative_to}'s total over the relative_n "
+                    "(question, turn) items both were graded on",
+                )
+            title = f"{result.bench} — single grades by {j.judge}"
+            sections.append(Section(title, plain, (interval, *relative, *caveat)))
             per_category = [{k: v for k, v in r.items() if k == "model" or k.startswith("category:")} for r in j.single]
             if len(per_category[0]) > 1:
                 title = f"{result.bench} — mean grade per category ({j.judge})"
