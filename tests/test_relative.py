@@ -88,3 +88,13 @@ def test_report_relative_to_in_every_format(graded: Path) -> None:
 def test_relative_to_an_ungraded_model_is_one_line(graded: Path) -> None:
     proc = judgebench("report", "-q", "q.jsonl", "--relative-to", "nobody", cwd=graded)
     assert_one_line_error(proc, 2, "--relative-to nobody", "graded: a, b, ref")
+
+
+def test_relative_quality_figure_in_html_and_png(graded: Path) -> None:
+    args = ("report", "-q", "q.jsonl", "--relative-to", "ref", "--html", "out/r.html", "--plots", "out/png")
+    proc = judgebench(*args, cwd=graded)
+    assert proc.returncode == 0, proc.stderr
+    assert (graded / "out" / "png" / "j-relative.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "relative quality: total as % of ref&#x27;s, judged by j" in (graded / "out" / "r.html").read_text()
+    without = judgebench("report", "-q", "q.jsonl", "--plots", "out/png2", cwd=graded)
+    assert without.returncode == 0 and not (graded / "out" / "png2" / "j-relative.png").exists()

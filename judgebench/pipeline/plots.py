@@ -87,6 +87,19 @@ def _bars(title: str, rows: Sequence[Mapping[str, Any]], key: str, label: str, x
     return fig
 
 
+def _relative_chart(judge: JudgeReport) -> tuple[str, Figure]:
+    """Each model's total as a percentage of the reference's (``report --relative-to``), with intervals.
+
+    Bars are labelled with the (question, turn) items both models were graded on; a dotted line marks 100 %.
+    """
+    rows = [r | {"n": r.get("relative_n", 0)} for r in judge.single if r.get("relative_pct") is not None]
+    top = max([100.0, *(float(r.get("relative_pct_hi") or r["relative_pct"]) for r in rows)])
+    title = f"relative quality: total as % of {judge.relative_to}'s, judged by {judge.judge}"
+    fig = _bars(title, rows, "relative_pct", f"% of {judge.relative_to}'s total score", (0, top * 1.1))
+    fig.axes[0].axvline(100.0, color="#888888", linestyle=":", linewidth=1)
+    return title, fig
+
+
 def _category_chart(judge: JudgeReport) -> Figure | None:
     """Mean grade per category per model: a radar with 3+ categories, grouped bars otherwise."""
     categories = sorted(
@@ -150,6 +163,8 @@ def _figures(result: Report, matrices: Sequence[WinMatrix]) -> list[tuple[str, s
         if j.single:
             title = f"mean grade (both turns) by {j.judge}"
             out.append((f"{slug}-scores", title, _bars(title, j.single, "overall", "mean grade (1–10)", (0, 10))))
+            if j.relative_to is not None:
+                out.append((f"{slug}-relative", *_relative_chart(j)))
             chart = _category_chart(j)
             if chart is not None:
                 out.append((f"{slug}-categories", f"mean grade per category by {j.judge}", chart))
