@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from builders import write_questions
@@ -13,6 +14,7 @@ from clirun import assert_one_line_error, judgebench
 
 from judgebench.records import Judgment
 from judgebench.stats import Bootstrap
+from judgebench.stats.paired import ScoredGame, paired_table
 from judgebench.stats.relative import relative_totals
 
 # (model, question, turn) → grade. "a" lacks q2 turn 2; "b" was graded on q1 turn 1 only.
@@ -98,3 +100,41 @@ def test_relative_quality_figure_in_html_and_png(graded: Path) -> None:
     assert "relative quality: total as % of ref&#x27;s, judged by j" in (graded / "out" / "r.html").read_text()
     without = judgebench("report", "-q", "q.jsonl", "--plots", "out/png2", cwd=graded)
     assert without.returncode == 0 and not (graded / "out" / "png2" / "j-relative.png").exists()
+
+
+def scored(q: int, game: Literal[1, 2], v: float | None, gpt: float | None) -> ScoredGame:
+    return ScoredGame(question_id=q, turn=1, baseline="gpt", model="v", game=game, model_score=v, baseline_score=gpt)
+
+
+# The Vicuna table by hand. Game 1 shows v as A, game 2 shows gpt as A; each answer's two scores are averaged.
+#   q1: v 8 | 7 → 7.5, gpt 6 | 7 → 6.5   (v +1: win)
+#   q2: v 5 | 6 → 5.5, gpt 9 | 9 → 9.0   (v −3.5: loss)
+#   q3: v 7 | 7 → 7.0, gpt 7 | 8 → 7.5   (v −0.5: loss, or a tie with a threshold of 0.5)
+#   q4: game 2 has no verdict → excluded
+# Totals: v 20, gpt 23 → 86.96 %. Shown first minus shown second: v +1, −1, 0; gpt +1, 0, +1 → bonus 2/6, shift 4/6.
+VICUNA_GAMES = [
+    scored(1, 1, 8, 6), scored(1, 2, 7, 7), scored(2, 1, 5, 9), scored(2, 2, 6, 9),
+    scored(3, 1, 7, 7), scored(3, 2, 7, 8), scored(4, 1, 9, 1), scored(4, 2, None, 3),
+]  # fmt: skip
+
+
+def test_vicuna_table_by_hand() -> None:
+    (row,) = paired_table(VICUNA_GAMES, bootstrap=Bootstrap(0))
+    assert row == {
+        "baseline": "gpt", "model": "v", "n": 3, "excluded": 1, "model_total": 20.0, "baseline_total": 23.0,
+        "relative_pct": pytest.approx(100 * 20 / 23), "wins": 1, "ties": 0, "losses": 2,
+        "win_rate": pytest.approx(1 / 3), "tie_rate": 0.0, "loss_rate": pytest.approx(2 / 3),
+        "first_position_bonus": pytest.approx(2 / 6), "order_shift": pytest.approx(4 / 6),
+    }  # fmt: skip
+    (tied,) = paired_table(VICUNA_GAMES, tie_threshold=0.5, bootstrap=Bootstrap(0))
+    assert (tied["wins"], tied["ties"], tied["losses"]) == (1, 1, 1)
+    with pytest.raises(ValueError, match="tie_threshold"):
+        paired_table(VICUNA_GAMES, tie_threshold=-1)
+
+
+def test_vicuna_table_intervals_resample_questions() -> None:
+    (row,) = paired_table(VICUNA_GAMES, bootstrap=Bootstrap(400, seed=1))
+    # Per-question ratios 7.5/6.5, 5.5/9 and 7/7.5 bound every replicate's percentage.
+    assert 100 * 5.5 / 9 <= row["relative_pct_lo"] < 100 * 20 / 23 < row["relative_pct_hi"] <= 100 * 7.5 / 6.5
+    assert 0.0 <= row["win_rate_lo"] < 1 / 3 < row["win_rate_hi"] <= 1.0
+    assert 0.0 <= row["loss_rate_lo"] < 2 / 3 < row["loss_rate_hi"] <= 1.0
