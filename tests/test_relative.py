@@ -12,6 +12,7 @@ import pytest
 from builders import write_questions
 from clirun import assert_one_line_error, judgebench
 
+from judgebench.pipeline.report import ReportJob, report
 from judgebench.records import Judgment
 from judgebench.stats import Bootstrap
 from judgebench.stats.paired import ScoredGame, paired_table
@@ -75,6 +76,7 @@ def test_report_relative_to_in_every_format(graded: Path) -> None:
     assert "relative_pct_lo" not in rows["a"]
     with_iv = json.loads(judgebench(*args, "-f", "json", cwd=graded).stdout)
     b = {r["model"]: r for r in with_iv["judges"][0]["single"]}["b"]
+    r_lo = {r["model"]: r for r in with_iv["judges"][0]["single"]}["a"]["relative_pct_lo"]
     assert (b["relative_pct_lo"], b["relative_pct_hi"]) == (50.0, 50.0)
     table = judgebench(*args, cwd=graded)
     assert table.returncode == 0, table.stderr
@@ -83,6 +85,11 @@ def test_report_relative_to_in_every_format(graded: Path) -> None:
     assert "| 92.86 |" in markdown and "relative_pct" in markdown
     rows_csv = list(csv.DictReader(io.StringIO(judgebench(*args, "-f", "csv", "--bootstrap", "0", cwd=graded).stdout)))
     assert {r["model"]: r["relative_pct"] for r in rows_csv} == {"a": str(100 * 26 / 28), "b": "50.0", "ref": "100.0"}
+    job = ReportJob(questions=str(graded / "q.jsonl"), results_dir=graded / "results", models=("a",), relative_to="ref")
+    (only_a,) = report(job).judges  # the reference counts even when the table leaves it out
+    assert [(r["model"], r["relative_n"], r["relative_pct_lo"]) for r in only_a.single] == [
+        ("a", 4, pytest.approx(r_lo))
+    ]
     plain = json.loads(judgebench("report", "-q", "q.jsonl", "-f", "json", "--bootstrap", "0", cwd=graded).stdout)
     assert "relative_to" not in plain["judges"][0] and "relative_pct" not in plain["judges"][0]["single"][0]
 

@@ -281,7 +281,7 @@ def _judge_report(
         single_rows = stats.to_records(stats.single_table(rows, categories))
         single_rows = _with_intervals(single_rows, stats.single_intervals(rows, categories, boot), "model")
         if job.relative_to is not None:
-            single_rows = _with_relative(single_rows, rows, job.relative_to, judge, boot)
+            single_rows = _with_relative(single_rows, singles, job.relative_to, judge, boot)  # even if not in --models
     pair_rows: list[dict[str, Any]] = []
     consistency: list[dict[str, Any]] = []
     baseline, comparisons, excluded = None, 0, 0
