@@ -27,6 +27,7 @@ from judgebench.storage.layout import (
     model_slug,
 )
 from judgebench.storage.loaders import (
+    DEFAULT_REFERENCE_SET,
     QuestionSet,
     load_answers,
     load_judge_prompts,
@@ -34,12 +35,14 @@ from judgebench.storage.loaders import (
     load_pair_games,
     load_questions,
     load_votes,
+    reference_file,
     resolve_question_set,
 )
 from judgebench.storage.manifests import load_manifests, runs_dir, write_manifest
 
 __all__ = [
     "DEFAULT_QUESTION_SET",
+    "DEFAULT_REFERENCE_SET",
     "CallJournal",
     "FilePlan",
     "JsonlAppender",
@@ -60,6 +63,7 @@ __all__ = [
     "load_votes",
     "model_slug",
     "read_jsonl",
+    "reference_file",
     "replace_file",
     "resolve_question_set",
     "runs_dir",
