@@ -13,7 +13,7 @@ from builders import write_questions
 from clirun import assert_one_line_error, judgebench
 
 from judgebench.pipeline.report import ReportJob, report
-from judgebench.records import Judgment
+from judgebench.records import Judgment, PairScore
 from judgebench.stats import Bootstrap
 from judgebench.stats.paired import ScoredGame, paired_table
 from judgebench.stats.relative import relative_totals
@@ -145,3 +145,74 @@ def test_vicuna_table_intervals_resample_questions() -> None:
     assert 100 * 5.5 / 9 <= row["relative_pct_lo"] < 100 * 20 / 23 < row["relative_pct_hi"] <= 100 * 7.5 / 6.5
     assert 0.0 <= row["win_rate_lo"] < 1 / 3 < row["win_rate_hi"] <= 1.0
     assert 0.0 <= row["loss_rate_lo"] < 2 / 3 < row["loss_rate_hi"] <= 1.0
+
+
+def as_records(games: list[ScoredGame], baseline_first: bool = False) -> str:
+    """The fixture as paired-scoring records: the model as model_1 (as `judge --baseline` writes), or the baseline."""
+    lines = []
+    for g in games:
+        if baseline_first:  # model_1 = the baseline, shown as A in its game 1 = the fixture's game 2
+            pair, game, scores = ("gpt", "v"), 2 if g.game == 1 else 1, (g.baseline_score, g.model_score)
+        else:
+            pair, game, scores = ("v", "gpt"), g.game, (g.model_score, g.baseline_score)
+        ok = None not in scores
+        record = PairScore(
+            question_id=g.question_id, model_1=pair[0], model_2=pair[1], turn=1, judge="j", prompt="pair-score-v1",
+            game=game, score_1=scores[0] if ok else None, score_2=scores[1] if ok else None,
+            status="ok" if ok else "unparsed",
+        )  # fmt: skip
+        lines.append(json.dumps(record.to_dict()) + "\n")
+    return "".join(lines)
+
+
+@pytest.fixture
+def paired(tmp_path: Path) -> Path:
+    write_questions(tmp_path / "q.jsonl", n=4)
+    folder = tmp_path / "results" / "q" / "judgments"
+    folder.mkdir(parents=True)
+    (folder / "j_pairscore.jsonl").write_text(as_records(VICUNA_GAMES), encoding="utf-8")
+    return tmp_path
+
+
+def test_report_prints_the_vicuna_table(paired: Path) -> None:
+    args = ("report", "-q", "q.jsonl")
+    data = json.loads(judgebench(*args, "-f", "json", "--bootstrap", "0", cwd=paired).stdout)
+    (judge,) = data["judges"]
+    assert judge["pair_score"]["tie_threshold"] == 0.0
+    (row,) = judge["pair_score"]["models"]
+    assert row == paired_table(VICUNA_GAMES, bootstrap=Bootstrap(0))[0]  # the hand-checked figures above
+    assert (row["model_total"], row["baseline_total"], row["wins"], row["ties"], row["losses"]) == (20.0, 23.0, 1, 0, 2)
+    tied = json.loads(judgebench(*args, "-f", "json", "--tie-threshold", "0.5", cwd=paired).stdout)
+    (row,) = tied["judges"][0]["pair_score"]["models"]
+    assert (row["wins"], row["ties"], row["losses"]) == (1, 1, 1) and row["relative_pct_lo"] <= 100 * 20 / 23
+    table = judgebench(*args, "--tie-threshold", "0.5", cwd=paired)
+    assert table.returncode == 0, table.stderr
+    assert "paired scoring (Vicuna table), judged by j" in table.stdout and "86.96 [" in table.stdout
+    assert "at most 0.5 points apart" in table.stdout and "1 excluded" in table.stdout
+    markdown = judgebench(*args, "-f", "markdown", "--bootstrap", "0", cwd=paired).stdout
+    assert "| gpt | v | 3 | 1 | 20.00 | 23.00 | 86.96 | 1 | 0 | 2 |" in markdown
+    rows_csv = list(csv.DictReader(io.StringIO(judgebench(*args, "-f", "csv", "--bootstrap", "0", cwd=paired).stdout)))
+    assert [(r["mode"], r["model"], r["model_total"], r["baseline_total"]) for r in rows_csv] == [
+        ("pair_score", "v", "20.0", "23.0")
+    ]
+    assert_one_line_error(judgebench(*args, "--tie-threshold", "-1", cwd=paired), 2, "--tie-threshold -1")
+
+
+def test_vicuna_table_follows_the_named_baseline(paired: Path) -> None:
+    path = paired / "results" / "q" / "judgments" / "j_pairscore.jsonl"
+    path.write_text(as_records(VICUNA_GAMES, baseline_first=True), encoding="utf-8")
+    args = ("report", "-q", "q.jsonl", "-f", "json", "--bootstrap", "0")
+    (row,) = json.loads(judgebench(*args, "--baseline", "gpt", cwd=paired).stdout)["judges"][0]["pair_score"]["models"]
+    assert row == paired_table(VICUNA_GAMES, bootstrap=Bootstrap(0))[0]
+    (flipped,) = json.loads(judgebench(*args, cwd=paired).stdout)["judges"][0]["pair_score"]["models"]
+    assert (flipped["baseline"], flipped["model"], flipped["model_total"], flipped["baseline_total"]) == (
+        "v", "gpt", 23.0, 20.0,
+    )  # fmt: skip
+
+
+def test_a_bad_pair_score_line_is_one_line(paired: Path) -> None:
+    path = paired / "results" / "q" / "judgments" / "j_pairscore.jsonl"
+    line = json.loads(as_records(VICUNA_GAMES[:1]))
+    path.write_text(json.dumps(line | {"score_1": 11}) + "\n", encoding="utf-8")
+    proc = judgebench("report", "-q", "q.jsonl", cwd=paired)
+    assert_one_line_error(proc, 1, "j_pairscore.jsonl:1", "'score_1' must be a number from 1 to 10")

@@ -92,6 +92,14 @@ def report_command(
             "with an interval.",
         ),
     ] = None,
+    tie_threshold: Annotated[
+        float,
+        typer.Option(
+            "--tie-threshold",
+            metavar="POINTS",
+            help="Paired scoring: two averaged scores at most this many points apart are a tie.",
+        ),
+    ] = 0.0,
     html: Annotated[
         Path | None,
         typer.Option(
@@ -124,6 +132,7 @@ def report_command(
         anchor=anchor,
         votes=tuple(votes or ()),
         relative_to=relative_to,
+        tie_threshold=tie_threshold,
     )
     run_report(job, fmt, html, plots)
 

@@ -12,12 +12,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from judgebench.errors import UnknownQuestionSetError, UsageError
 from judgebench.pipeline.provenance import comparability_warnings, latest_runs
 from judgebench.pipeline.staleness import current_answers, drop_stale
-from judgebench.records import HumanVote, Judgment, PairGame, RunManifest
+from judgebench.records import HumanVote, Judgment, PairGame, PairScore, RunManifest
 from judgebench.storage import (
     DEFAULT_QUESTION_SET,
     QuestionSet,
@@ -25,6 +25,7 @@ from judgebench.storage import (
     load_judgments,
     load_manifests,
     load_pair_games,
+    load_pair_scores,
     load_questions,
     load_votes,
     resolve_question_set,
@@ -55,6 +56,7 @@ class ReportJob:
         votes: files of human votes (MT-Bench human-judgment format) to rate models by.
         relative_to: add each model's total single grade as a percentage of
             this model's total over the same (question, turn) items, with an interval.
+        tie_threshold: paired scoring: averaged scores at most this many points apart are a tie.
     """
 
     questions: str = DEFAULT_QUESTION_SET
@@ -70,6 +72,7 @@ class ReportJob:
     anchor: str | None = None
     votes: tuple[Path, ...] = ()
     relative_to: str | None = None
+    tie_threshold: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,8 @@ class JudgeReport:
     bias: dict[str, Any] | None = None
     relative_to: str | None = None
     """The model the single table's ``relative_pct`` is a percentage of (``report --relative-to``)."""
+    pair_score: list[dict[str, Any]] = field(default_factory=list)
+    """Paired scoring's Vicuna table, a row per (baseline, model): :func:`judgebench.stats.paired.paired_table`."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +118,8 @@ class Report:
     vote_ratings: tuple[dict[str, Any], ...] = ()
     injection_flags: tuple[dict[str, Any], ...] | None = None
     notes: tuple[str, ...] = ()
+    tie_threshold: float = 0.0
+    """Paired scoring: averaged scores at most this many points apart were counted a tie."""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form."""
@@ -129,6 +136,8 @@ class Report:
                     "consistency": j.consistency,
                 },
             }
+            if j.pair_score:
+                entry["pair_score"] = {"tie_threshold": self.tie_threshold, "models": j.pair_score}
             for key in ("relative_to", "ratings", "length_control", "bias"):
                 if getattr(j, key) is not None:
                     entry[key] = getattr(j, key)
@@ -270,6 +279,7 @@ def _judge_report(
     answers: _Answers | None,
     boot: Any,
     notes: list[str],
+    scores: Sequence[PairScore] = (),
 ) -> JudgeReport:
     """One judge's tables, intervals, and the figures the job asks for."""
     from judgebench import stats
@@ -319,7 +329,31 @@ def _judge_report(
         length,
         bias,
         job.relative_to if single_rows and job.relative_to is not None else None,
+        _pair_score_rows(job, scores, boot),
     )
+
+
+def _pair_score_rows(job: ReportJob, scores: Sequence[PairScore], boot: Any) -> list[dict[str, Any]]:
+    """The Vicuna table of one judge's paired-scoring games.
+
+    The baseline of a pair is ``job.baseline`` when it is one of the two, else
+    ``model_2`` (what ``judge --baseline`` writes).
+    """
+    from judgebench.stats.paired import ScoredGame, paired_table
+
+    wanted = set(job.models)
+    games = []
+    for s in scores:
+        if wanted and not {s.model_1, s.model_2} <= wanted | {job.baseline}:
+            continue
+        ok = s.status == "ok"
+        first, second = (s.score_1, s.score_2) if ok else (None, None)
+        if job.baseline == s.model_1:  # the baseline was shown as A in game 1: the model in game 2
+            game: Literal[1, 2] = 2 if s.game == 1 else 1
+            games.append(ScoredGame(s.question_id, s.turn, s.model_1, s.model_2, game, second, first))
+        else:
+            games.append(ScoredGame(s.question_id, s.turn, s.model_2, s.model_1, s.game, first, second))
+    return paired_table(games, job.tie_threshold, boot) if games else []
 
 
 def _with_relative(
@@ -375,11 +409,13 @@ def report(job: ReportJob) -> Report:
 
     Raises:
         UsageError: no judgments, or none from the judges asked for; a bad
-            ``--anchor``.
+            ``--anchor``; a negative ``--tie-threshold``.
         DataError: a bad judgment, answer or vote line (``file:line``).
     """
     from judgebench import stats  # pandas: only when a report is made
 
+    if job.tie_threshold < 0:
+        raise UsageError(f"--tie-threshold {job.tie_threshold}: must be 0 or more points")
     bench, qset = resolve_bench(job.questions, job.results_dir)
     categories = {str(q.question_id): q.category for q in qset.questions} if qset else {}
     folder = job.results_dir / bench / "judgments"
@@ -392,9 +428,13 @@ def report(job: ReportJob) -> Report:
     for path in sorted(folder.glob("*_pair.jsonl")):
         for g in load_pair_games(path, warn=warnings.append):
             pairs[g.judge].append(g)
-    _drop_stale(job, bench, singles, pairs, warnings)
+    scores: dict[str, list[PairScore]] = defaultdict(list)
+    for path in sorted(folder.glob("*_pairscore.jsonl")):
+        for s in load_pair_scores(path, warn=warnings.append):
+            scores[s.judge].append(s)
+    _drop_stale(job, bench, singles, pairs, warnings, scores)
     votes = [v for path in job.votes for v in load_votes(path)]
-    judges = sorted(set(singles) | set(pairs))
+    judges = sorted(set(singles) | set(pairs) | set(scores))
     if not judges and not votes:
         who = f"--judge {', '.join(job.judges)}: " if job.judges else ""
         raise UsageError(f"{who}no judgments in {folder} (bench {bench!r}) — run 'judgebench judge' first")
@@ -409,7 +449,8 @@ def report(job: ReportJob) -> Report:
         answers = _load_answers(job.results_dir / bench / "answers")
     notes: list[str] = []
     out = [
-        _judge_report(job, judge, singles[judge], pairs[judge], categories, answers, boot, notes) for judge in judges
+        _judge_report(job, judge, singles[judge], pairs[judge], categories, answers, boot, notes, scores[judge])
+        for judge in judges
     ]
     vote_ratings = _vote_ratings(job, votes, boot, notes) if votes else []
     flags = None
@@ -433,6 +474,7 @@ def report(job: ReportJob) -> Report:
         vote_ratings=tuple(vote_ratings),
         injection_flags=flags,
         notes=tuple(notes),
+        tie_threshold=job.tie_threshold,
     )
 
 
@@ -442,6 +484,7 @@ def _drop_stale(
     singles: dict[str, list[Judgment]],
     pairs: dict[str, list[PairGame]],
     warnings: list[str],
+    scores: dict[str, list[PairScore]] | None = None,
 ) -> None:
     """Keep each record's latest verdict, and of those only verdicts of the current answers; warn of the rest."""
     from judgebench import stats
@@ -460,6 +503,14 @@ def _drop_stale(
                     f"{judge}: {count} {what} judge answers regenerated since and are left out — refresh them "
                     f"with {how}"
                 )
+    for judge, records in (scores or {}).items():
+        kept = [r for r in records if not current.is_stale(r)]
+        if len(kept) < len(records):
+            warnings.append(
+                f"{judge}: {len(records) - len(kept)} pair scores judge answers regenerated since and are left out "
+                "— judge them again"
+            )
+        records[:] = kept
 
 
 def _rate(outcomes: Any, anchor: str | None, boot: Any, what: str) -> Any:

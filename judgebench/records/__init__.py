@@ -37,6 +37,7 @@ from judgebench.records.judgments import (
     Winner,
 )
 from judgebench.records.manifest import MANIFEST_SCHEMA, RunKind, RunManifest, RunStatus
+from judgebench.records.pair_scores import PAIR_SCORE_SCHEMA, PairScore
 from judgebench.records.votes import HUMAN_VOTE_SCHEMA, VOTE_WINNERS, HumanVote, VoteWinner
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "JUDGMENT_SCHEMA",
     "MANIFEST_SCHEMA",
     "PAIR_GAME_SCHEMA",
+    "PAIR_SCORE_SCHEMA",
     "VOTE_WINNERS",
     "Answer",
     "AnswerStatus",
@@ -56,6 +58,7 @@ __all__ = [
     "JudgmentStatus",
     "Message",
     "PairGame",
+    "PairScore",
     "Question",
     "QuestionId",
     "RecordError",
