@@ -100,6 +100,15 @@ def report_command(
             help="Paired scoring: two averaged scores at most this many points apart are a tie.",
         ),
     ] = 0.0,
+    strong_weight: Annotated[
+        int,
+        typer.Option(
+            "--strong-weight",
+            min=1,
+            help="Count a win with a strong verdict ([[A>>B]], five-level prompts) this many times in win rates "
+            "and ratings (Arena-Hard uses 3).",
+        ),
+    ] = 1,
     html: Annotated[
         Path | None,
         typer.Option(
@@ -133,6 +142,7 @@ def report_command(
         votes=tuple(votes or ()),
         relative_to=relative_to,
         tie_threshold=tie_threshold,
+        strong_weight=strong_weight,
     )
     run_report(job, fmt, html, plots)
 

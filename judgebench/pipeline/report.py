@@ -57,6 +57,9 @@ class ReportJob:
         relative_to: add each model's total single grade as a percentage of
             this model's total over the same (question, turn) items, with an interval.
         tie_threshold: paired scoring: averaged scores at most this many points apart are a tie.
+        strong_weight: count a win with a strong verdict (``[[A>>B]]``) this many times
+            in win rates, their intervals and ratings (Arena-Hard uses 3); consistency
+            is never weighted.
     """
 
     questions: str = DEFAULT_QUESTION_SET
@@ -73,6 +76,7 @@ class ReportJob:
     votes: tuple[Path, ...] = ()
     relative_to: str | None = None
     tie_threshold: float = 0.0
+    strong_weight: int = 1
 
 
 @dataclass(frozen=True)
@@ -300,9 +304,12 @@ def _judge_report(
     games = [g for g in pairs if not wanted or {g.model_1, g.model_2} <= wanted | {job.baseline}]
     if games:
         baseline = job.baseline or _auto_baseline(games)
-        table = stats.pairwise_table(games, baseline)
-        comp = stats.comparisons(games, baseline)
+        table = stats.pairwise_table(games, baseline, job.strong_weight)
+        plain = stats.comparisons(games, baseline)
+        comp = plain.weighted(job.strong_weight)
         model_iv, judge_iv = stats.pairwise_intervals(comp, baseline, boot)
+        if comp is not plain:  # consistency is never weighted
+            judge_iv = stats.pairwise_intervals(plain, baseline, boot)[1]
         pair_rows = _with_intervals(stats.to_records(table), model_iv, "model")
         consistency = _with_intervals(stats.to_records(table.consistency), judge_iv, "judge")
         comparisons, excluded = table.n_comparisons, table.n_excluded

@@ -34,6 +34,7 @@ from judgebench.records.judgments import (
     Judgment,
     JudgmentStatus,
     PairGame,
+    Reask,
     Winner,
 )
 from judgebench.records.manifest import MANIFEST_SCHEMA, RunKind, RunManifest, RunStatus
@@ -61,6 +62,7 @@ __all__ = [
     "PairScore",
     "Question",
     "QuestionId",
+    "Reask",
     "RecordError",
     "RunKind",
     "RunManifest",

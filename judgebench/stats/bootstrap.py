@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -244,6 +244,8 @@ class Comparisons:
         consistent: both games named the same winner (tie included).
         judge: judge name per comparison.
         n_excluded: comparisons left out for a game missing or not ``ok``.
+        strong: a decisive comparison with a strong verdict in either game
+            (``[[A>>B]]``-style, see :func:`Comparisons.weighted`).
     """
 
     question: IntArray
@@ -256,9 +258,37 @@ class Comparisons:
     consistent: npt.NDArray[np.bool_]
     judge: list[str]
     n_excluded: int
+    strong: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=np.bool_))
 
     def __len__(self) -> int:
         return len(self.outcome)
+
+    def weighted(self, strong_weight: int) -> Comparisons:
+        """These comparisons with each strong one counted ``strong_weight`` times (Arena-Hard counts 3).
+
+        Repeats keep their question, so the question bootstrap still moves them together.
+
+        >>> g = dict(question_id=1, model_1="a", model_2="b", turn=1, judge="j", prompt="p")
+        >>> strong = [PairGame(game=1, winner="model_1", strong=True, **g), PairGame(game=2, winner="model_1", **g)]
+        >>> comparisons(strong).weighted(3).outcome.tolist()
+        [1.0, 1.0, 1.0]
+        """
+        if strong_weight < 1:
+            raise ValueError(f"strong_weight must be at least 1, got {strong_weight}")
+        if strong_weight == 1 or not self.strong.any():
+            return self
+        take = np.repeat(np.arange(len(self)), np.where(self.strong, strong_weight, 1))
+        return replace(
+            self,
+            question=self.question[take],
+            turn=self.turn[take],
+            model_1=self.model_1[take],
+            model_2=self.model_2[take],
+            outcome=self.outcome[take],
+            consistent=self.consistent[take],
+            judge=[self.judge[i] for i in take],
+            strong=self.strong[take],
+        )
 
 
 def comparisons(games: Sequence[PairGame], baseline: str | None = None) -> Comparisons:
@@ -273,14 +303,18 @@ def comparisons(games: Sequence[PairGame], baseline: str | None = None) -> Compa
     """
     # The last record of each game wins, as in pair_rows_from_games; a game missing or not ok is FastChat's "error".
     winners: dict[tuple[str, int, str, str, str, str], list[str]] = {}
+    strong: dict[tuple[str, int, str, str, str, str], list[bool]] = {}
     first_id: dict[tuple[str, int, str, str, str, str], object] = {}
     for g in latest_games(games):
         key = (str(g.question_id), g.turn, g.model_1, g.model_2, g.judge, g.prompt)
         pair = winners.get(key)
         if pair is None:
             pair = winners[key] = [FASTCHAT_ERROR, FASTCHAT_ERROR]
+            strong[key] = [False, False]
             first_id[key] = g.question_id
-        pair[g.game - 1] = g.winner if g.status == "ok" and g.winner is not None else FASTCHAT_ERROR
+        ok = g.status == "ok" and g.winner is not None
+        pair[g.game - 1] = g.winner if ok and g.winner is not None else FASTCHAT_ERROR
+        strong[key][g.game - 1] = ok and g.strong
     keys = [k for k in winners if baseline is None or baseline in (k[2], k[3])]
     kept = [k for k in keys if FASTCHAT_ERROR not in winners[k]]
     codes, questions = question_codes(first_id[k] for k in kept)
@@ -303,6 +337,7 @@ def comparisons(games: Sequence[PairGame], baseline: str | None = None) -> Compa
         consistent=np.asarray(same, dtype=np.bool_),
         judge=[k[4] for k in kept],
         n_excluded=len(keys) - len(kept),
+        strong=np.asarray(same & (outcome != 0.5), dtype=np.bool_) & np.array([any(strong[k]) for k in kept], bool),
     )
 
 

@@ -256,8 +256,9 @@ def single_table(judgments: Sequence[Judgment], categories: Mapping[str, str] | 
     by_model = graded.groupby("model")["score"]
     scores["overall"] = by_model.mean()
     scores["total"] = by_model.sum().reindex(models, fill_value=0.0)
-    for column, status in (("n", "ok"), ("n_unparsed", "unparsed"), ("n_failed", "failed")):
-        sizes = frame[frame["status"] == status].groupby("model").size()
+    # A reply still cut off at its token limit after re-asking ("truncated") has no verdict: counted as unparsed.
+    for column, statuses in (("n", ("ok",)), ("n_unparsed", ("unparsed", "truncated")), ("n_failed", ("failed",))):
+        sizes = frame[frame["status"].isin(statuses)].groupby("model").size()
         scores[column] = sizes.reindex(models, fill_value=0).astype("int64")
     scores = _sorted(scores, "overall")
 
@@ -274,13 +275,17 @@ def single_table(judgments: Sequence[Judgment], categories: Mapping[str, str] | 
     )
 
 
-def pairwise_table(games: Sequence[PairGame], baseline: str | None = None) -> PairwiseTable:
+def pairwise_table(games: Sequence[PairGame], baseline: str | None = None, strong_weight: int = 1) -> PairwiseTable:
     """Win/loss/tie per model (FastChat's ``show_result.py --mode pairwise-*``).
 
     Args:
         games: one judge's pair games (both games of each comparison).
         baseline: count only comparisons against this model and drop its
             line (``pairwise-baseline``); ``None`` counts every pair.
+        strong_weight: a win whose games hold a strong verdict (``[[A>>B]]``)
+            counts this many times in ``win``/``loss``/``n`` and the rates, as
+            Arena-Hard weights them (it uses 3); 1 counts every comparison once.
+            Consistency is never weighted.
 
     >>> g = dict(question_id=1, model_1="a", model_2="b", turn=1, judge="j", prompt="p")
     >>> t = pairwise_table([PairGame(game=1, winner="model_1", **g), PairGame(game=2, winner="tie", **g)])
@@ -292,6 +297,11 @@ def pairwise_table(games: Sequence[PairGame], baseline: str | None = None) -> Pa
     rows = pair_rows_from_games(games)
     if baseline is not None:
         rows = [r for r in rows if baseline in (r["model_1"], r["model_2"])]
+    if strong_weight < 1:
+        raise ValueError(f"strong_weight must be at least 1, got {strong_weight}")
+    strong: dict[PairKey, bool] = {}
+    for g in latest_games(games):  # named as the rows are, the last record of each game counting
+        strong[pair_key(g)] = strong.get(pair_key(g), False) or (g.status == "ok" and g.strong)
     frame = pd.DataFrame(
         {
             "model_1": pd.Series([r["model_1"] for r in rows], dtype=object),
@@ -299,17 +309,22 @@ def pairwise_table(games: Sequence[PairGame], baseline: str | None = None) -> Pa
             "g1": pd.Series([r["g1_winner"] for r in rows], dtype=object),
             "g2": pd.Series([r["g2_winner"] for r in rows], dtype=object),
             "judge": pd.Series([r["judge"][0] for r in rows], dtype=object),
+            "strong": pd.Series(
+                [strong.get((str(r["question_id"]), r["turn"], r["model_1"], r["model_2"], *r["judge"]), False)
+                 for r in rows], dtype=bool,
+            ),
         }
-    )
+    )  # fmt: skip
     excluded = (frame["g1"] == FASTCHAT_ERROR) | (frame["g2"] == FASTCHAT_ERROR)
     counted = frame[~excluded]
     decisive = (counted["g1"] == counted["g2"]) & (counted["g1"] != "tie")
+    weight = (decisive & counted["strong"]).astype("int64") * (strong_weight - 1) + 1
     sides = [
         pd.DataFrame(
             {
                 "model": counted[side],
-                "win": (decisive & (counted["g1"] == side)).astype("int64"),
-                "loss": (decisive & (counted["g1"] != side)).astype("int64"),
+                "win": (decisive & (counted["g1"] == side)).astype("int64") * weight,
+                "loss": (decisive & (counted["g1"] != side)).astype("int64") * weight,
                 "tie": (~decisive).astype("int64"),
             }
         )
