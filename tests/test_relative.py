@@ -216,3 +216,12 @@ def test_a_bad_pair_score_line_is_one_line(paired: Path) -> None:
     path.write_text(json.dumps(line | {"score_1": 11}) + "\n", encoding="utf-8")
     proc = judgebench("report", "-q", "q.jsonl", cwd=paired)
     assert_one_line_error(proc, 1, "j_pairscore.jsonl:1", "'score_1' must be a number from 1 to 10")
+
+
+def test_vicuna_figures_in_html_and_png(paired: Path) -> None:
+    proc = judgebench("report", "-q", "q.jsonl", "--html", "out/r.html", "--plots", "out/png", cwd=paired)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in (paired / "out" / "png").iterdir()) == ["j-pair-relative.png", "j-pair-wtl.png"]
+    html = (paired / "out" / "r.html").read_text()
+    assert "paired scoring: win / tie / loss against the baseline, judged by j" in html
+    assert "paired scoring (Vicuna table), judged by j" in html

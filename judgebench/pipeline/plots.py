@@ -100,6 +100,34 @@ def _relative_chart(judge: JudgeReport) -> tuple[str, Figure]:
     return title, fig
 
 
+def _pair_score_charts(judge: JudgeReport, slug: str) -> list[tuple[str, str, Figure]]:
+    """Paired scoring: each model's total as % of its baseline's (bars with intervals) and stacked win/tie/loss."""
+    rows = [r | {"model": f"{r['model']} vs {r['baseline']}"} for r in judge.pair_score]
+    top = max([100.0, *(float(r.get("relative_pct_hi") or r.get("relative_pct") or 0.0) for r in rows)])
+    title = f"paired scoring: total as % of the baseline's, judged by {judge.judge}"
+    out = [
+        (
+            f"{slug}-pair-relative",
+            title,
+            _bars(title, rows, "relative_pct", "% of the baseline's total", (0, top * 1.1)),
+        )
+    ]
+    fig, ax = plt.subplots(figsize=(6.4, 0.7 + 0.38 * len(rows)), layout="constrained")
+    names = [_label(f"{r['model']}  (n={r['n']})") for r in rows]
+    left = [0.0] * len(rows)
+    for key, colour in (("wins", "#4c78a8"), ("ties", "#bab0ac"), ("losses", "#e45756")):
+        counts = [float(r[key]) for r in rows]
+        ax.barh(names, counts, left=left, color=colour, label=key)
+        left = [a + b for a, b in zip(left, counts, strict=True)]
+    ax.invert_yaxis()
+    ax.set_xlabel("comparisons")
+    title = f"paired scoring: win / tie / loss against the baseline, judged by {judge.judge}"
+    ax.set_title(_label(title), loc="left")
+    ax.legend(fontsize=8, ncols=3, loc="lower right")
+    out.append((f"{slug}-pair-wtl", title, fig))
+    return out
+
+
 def _category_chart(judge: JudgeReport) -> Figure | None:
     """Mean grade per category per model: a radar with 3+ categories, grouped bars otherwise."""
     categories = sorted(
@@ -168,6 +196,8 @@ def _figures(result: Report, matrices: Sequence[WinMatrix]) -> list[tuple[str, s
             chart = _category_chart(j)
             if chart is not None:
                 out.append((f"{slug}-categories", f"mean grade per category by {j.judge}", chart))
+        if j.pair_score:
+            out += _pair_score_charts(j, slug)
         if j.pairwise:
             against = f"against {j.baseline}" if j.baseline else "all pairs"
             title = f"adjusted win rate {against}, judged by {j.judge}"
