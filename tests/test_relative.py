@@ -71,7 +71,9 @@ def test_report_relative_to_in_every_format(graded: Path) -> None:
     assert judge["relative_to"] == "ref"
     rows = {r["model"]: r for r in judge["single"]}
     assert rows["a"]["relative_pct"] == pytest.approx(100 * 26 / 28) and rows["a"]["relative_n"] == 4
-    assert (rows["a"]["total"], rows["a"]["reference_total"]) == (26.0, 28.0)
+    assert (rows["a"]["relative_total"], rows["a"]["reference_total"]) == (26.0, 28.0)
+    assert rows["a"]["total"] == 26.0 and rows["ref"]["total"] == 30.0  # the table's own sums stay
+    assert (rows["b"]["total"], rows["b"]["relative_total"]) == (4.0, 4.0)
     assert (rows["b"]["relative_pct"], rows["ref"]["relative_pct"]) == (50.0, 100.0)
     assert "relative_pct_lo" not in rows["a"]
     with_iv = json.loads(judgebench(*args, "-f", "json", cwd=graded).stdout)
@@ -80,7 +82,7 @@ def test_report_relative_to_in_every_format(graded: Path) -> None:
     assert (b["relative_pct_lo"], b["relative_pct_hi"]) == (50.0, 50.0)
     table = judgebench(*args, cwd=graded)
     assert table.returncode == 0, table.stderr
-    assert "92.86 [" in table.stdout and "percentage of ref's total" in table.stdout
+    assert "92.86 [" in table.stdout and "as a percentage of ref's total (reference_total)" in table.stdout
     markdown = judgebench(*args, "-f", "markdown", "--bootstrap", "0", cwd=graded).stdout
     assert "| 92.86 |" in markdown and "relative_pct" in markdown
     rows_csv = list(csv.DictReader(io.StringIO(judgebench(*args, "-f", "csv", "--bootstrap", "0", cwd=graded).stdout)))

@@ -366,7 +366,10 @@ def _pair_score_rows(job: ReportJob, scores: Sequence[PairScore], boot: Any) -> 
 def _with_relative(
     rows: list[dict[str, Any]], grades: list[Judgment], reference: str, judge: str, boot: Any
 ) -> list[dict[str, Any]]:
-    """Add ``total``, ``reference_total``, ``relative_pct`` (with ``_lo``/``_hi``) and ``relative_n`` to each row.
+    """Add ``relative_total``, ``reference_total``, ``relative_pct`` (``_lo``/``_hi``) and ``relative_n`` to each row.
+
+    ``relative_total`` is the model's total over the ``relative_n`` items both were graded on (``total``
+    stays the sum of all the model's grades).
 
     Raises:
         UsageError: ``reference`` has no single grade by ``judge``.
@@ -380,9 +383,9 @@ def _with_relative(
     out = []
     for row in rows:
         r = totals.get(row["model"])
-        extra: dict[str, Any] = {"total": None, "reference_total": None, "relative_pct": None}
+        extra: dict[str, Any] = {"relative_total": None, "reference_total": None, "relative_pct": None}
         if r is not None:
-            extra = {"total": r.total, "reference_total": r.reference_total, "relative_pct": r.pct}
+            extra = {"relative_total": r.total, "reference_total": r.reference_total, "relative_pct": r.pct}
         if boot.replicates:
             extra |= {"relative_pct_lo": r.pct_lo if r else None, "relative_pct_hi": r.pct_hi if r else None}
         extra["relative_n"] = r.n if r else 0

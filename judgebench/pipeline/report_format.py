@@ -165,8 +165,8 @@ def report_sections(result: Report) -> list[Section]:
             relative: tuple[str, ...] = ()
             if j.relative_to is not None:
                 relative = (
-                    f"relative_pct: total as a percentage of {j.relative_to}'s total over the relative_n "
-                    "(question, turn) items both were graded on",
+                    f"relative_pct: relative_total as a percentage of {j.relative_to}'s total (reference_total) over "
+                    "the relative_n (question, turn) items both were graded on",
                 )
             title = f"{result.bench} — single grades by {j.judge}"
             sections.append(Section(title, plain, (interval, *relative, *caveat)))
