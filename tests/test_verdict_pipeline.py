@@ -163,11 +163,11 @@ def test_judge_cut_off_while_thinking_is_reasked_with_a_larger_budget(tmp_path: 
         ("cut off at 20 tokens (finish_reason 'length')", "length")
     ]
     games = {g.game: g for g in load_pair_games(pair.path)}
-    # model_1 is the judged model (m2), model_2 the baseline, as FastChat pairs them: m2 wins both games,
+    # model_1 is the baseline (m1), model_2 the judged model (m2): m2 wins both games,
     # never a tie read from the restated "[[A]], [[B]] or [[C]]".
     assert {n: (g.model_1, g.winner, g.status) for n, g in games.items()} == {
-        1: ("openai/m2", "model_1", "ok"),
-        2: ("openai/m2", "model_1", "ok"),
+        1: ("openai/m1", "model_2", "ok"),
+        2: ("openai/m1", "model_2", "ok"),
     }
     budgets = [r["max_tokens"] for r in judge_requests(llm_server)]
     assert budgets == [20, 40, 20, 40, 20, 40] or sorted(budgets) == [20, 20, 20, 40, 40, 40]
@@ -303,8 +303,8 @@ def test_five_level_verdicts_judge_end_to_end_and_feed_the_report(tmp_path: Path
     assert (run.planned, run.judged, run.unparsed) == (6, 6, 0)
     games = load_pair_games(run.path)
     assert {(g.game, g.verdict, g.strong, g.winner) for g in games} == {
-        (1, "A>>B", True, "model_1"),
-        (2, "B>A", False, "model_1"),
+        (1, "B>A", False, "model_2"),  # game 1 shows the baseline (model_1) first
+        (2, "A>>B", True, "model_2"),
     }
     assert all("[[A>>B]], [[A>B]], [[A=B]], [[B>A]] or [[B>>A]]" in g.user_prompt for g in games)
     rows = {r["model"]: r for r in judges(tmp_path, qfile)["openai/judge"]["pairwise"]["models"]}
@@ -328,7 +328,7 @@ def test_structured_verdicts_use_a_json_schema_over_openai(tmp_path: Path, llm_s
     single = judge(judge_job(llm_server, tmp_path, qfile, models=("openai/strong",), prompts="jb-json-v1"))
     pair = judge(judge_job(llm_server, tmp_path, qfile, mode="pairwise", baseline="openai/weak", prompts="jb-json-v1"))
     assert {j.score for j in load_judgments(single.path)} == {8.5}
-    assert {g.winner for g in load_pair_games(pair.path)} == {"model_1"}
+    assert {g.winner for g in load_pair_games(pair.path)} == {"model_2"}  # the baseline is model_1
     formats = [r["response_format"] for r in judge_requests(llm_server)]
     assert len(formats) == 9 and all(f["type"] == "json_schema" and f["json_schema"]["strict"] for f in formats)
     assert formats[0]["json_schema"]["schema"]["required"] == ["reasoning", "verdict"]

@@ -468,7 +468,11 @@ def plan_judgments(
     if voted is not None:
         pairs = sorted({(m1, m2) for _, _, m1, m2 in voted if m1 in answers and m2 in answers})
     elif job.baseline is not None:
-        pairs = [(m, job.baseline) for m in models if m != job.baseline]
+        # The baseline is model_1 and is shown first in game 1, as Arena-Hard-Auto pairs a model with
+        # its baseline; FastChat's preset keeps FastChat's order (the judged model first, its
+        # ``make_match``), so its messages stay byte-identical.
+        ours = job.preset is None
+        pairs = [(job.baseline, m) if ours else (m, job.baseline) for m in models if m != job.baseline]
     else:
         pairs = list(itertools.combinations(models, 2))
     for (m1, m2), q in itertools.product(pairs, questions):
