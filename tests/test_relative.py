@@ -149,8 +149,8 @@ def test_vicuna_table_intervals_resample_questions() -> None:
     assert 0.0 <= row["loss_rate_lo"] < 2 / 3 < row["loss_rate_hi"] <= 1.0
 
 
-def as_records(games: list[ScoredGame], baseline_first: bool = False) -> str:
-    """The fixture as paired-scoring records: the model as model_1 (as `judge --baseline` writes), or the baseline."""
+def as_records(games: list[ScoredGame], baseline_first: bool = True) -> str:
+    """The fixture as paired-scoring records: the baseline as model_1 (as `judge --baseline` writes), or the model."""
     lines = []
     for g in games:
         if baseline_first:  # model_1 = the baseline, shown as A in its game 1 = the fixture's game 2
@@ -202,7 +202,7 @@ def test_report_prints_the_vicuna_table(paired: Path) -> None:
 
 def test_vicuna_table_follows_the_named_baseline(paired: Path) -> None:
     path = paired / "results" / "q" / "judgments" / "j_pairscore.jsonl"
-    path.write_text(as_records(VICUNA_GAMES, baseline_first=True), encoding="utf-8")
+    path.write_text(as_records(VICUNA_GAMES, baseline_first=False), encoding="utf-8")
     args = ("report", "-q", "q.jsonl", "-f", "json", "--bootstrap", "0")
     (row,) = json.loads(judgebench(*args, "--baseline", "gpt", cwd=paired).stdout)["judges"][0]["pair_score"]["models"]
     assert row == paired_table(VICUNA_GAMES, bootstrap=Bootstrap(0))[0]
@@ -227,3 +227,13 @@ def test_vicuna_figures_in_html_and_png(paired: Path) -> None:
     html = (paired / "out" / "r.html").read_text()
     assert "paired scoring: win / tie / loss against the baseline, judged by j" in html
     assert "paired scoring (Vicuna table), judged by j" in html
+
+
+def test_the_model_every_pair_involves_is_the_baseline(paired: Path) -> None:
+    path = paired / "results" / "q" / "judgments" / "j_pairscore.jsonl"
+    second = as_records(VICUNA_GAMES, baseline_first=False)
+    path.write_text(second + second.replace('"model_1": "v"', '"model_1": "w"'), encoding="utf-8")
+    args = ("report", "-q", "q.jsonl", "-f", "json", "--bootstrap", "0")
+    rows = json.loads(judgebench(*args, cwd=paired).stdout)["judges"][0]["pair_score"]["models"]
+    expected = paired_table(VICUNA_GAMES, bootstrap=Bootstrap(0))[0]
+    assert rows == [expected, expected | {"model": "w"}]

@@ -343,19 +343,25 @@ def _judge_report(
 def _pair_score_rows(job: ReportJob, scores: Sequence[PairScore], boot: Any) -> list[dict[str, Any]]:
     """The Vicuna table of one judge's paired-scoring games.
 
-    The baseline of a pair is ``job.baseline`` when it is one of the two, else
-    ``model_2`` (what ``judge --baseline`` writes).
+    The baseline of a pair is ``job.baseline`` when it is one of the two; else the
+    model every pair involves, when there is exactly one; else ``model_1`` (the
+    baseline's place in pairwise ``judge --baseline`` records).
     """
     from judgebench.stats.paired import ScoredGame, paired_table
 
     wanted = set(job.models)
+    kept = [s for s in scores if not wanted or {s.model_1, s.model_2} <= wanted | {job.baseline}]
+    pairs = {frozenset((s.model_1, s.model_2)) for s in kept}
+    common = frozenset.intersection(*pairs) if pairs else frozenset()
     games = []
-    for s in scores:
-        if wanted and not {s.model_1, s.model_2} <= wanted | {job.baseline}:
-            continue
+    for s in kept:
         ok = s.status == "ok"
         first, second = (s.score_1, s.score_2) if ok else (None, None)
-        if job.baseline == s.model_1:  # the baseline was shown as A in game 1: the model in game 2
+        if job.baseline in (s.model_1, s.model_2):
+            baseline = job.baseline
+        else:
+            baseline = next(iter(common)) if len(common) == 1 else s.model_1
+        if baseline == s.model_1:  # the baseline was shown as A in game 1: the model is A in game 2
             game: Literal[1, 2] = 2 if s.game == 1 else 1
             games.append(ScoredGame(s.question_id, s.turn, s.model_1, s.model_2, game, second, first))
         else:

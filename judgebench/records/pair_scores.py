@@ -43,8 +43,8 @@ class PairScore(_Provenance):
 
     Attributes:
         question_id: the question.
-        model_1: the model shown as A in game 1 (with ``judge --baseline``: the compared model).
-        model_2: the model shown as A in game 2 (with ``judge --baseline``: the baseline).
+        model_1: the model shown as A in game 1 (with ``judge --baseline``: the baseline, as for pair games).
+        model_2: the model shown as A in game 2 (with ``judge --baseline``: the compared model).
         turn: 1-based turn compared.
         judge: the judge's model id.
         prompt: the judge prompt's name.
