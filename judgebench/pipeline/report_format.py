@@ -121,6 +121,19 @@ def _bias_rows(bias: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def _pair_score_notes(result: Report, rows: Sequence[dict[str, Any]]) -> tuple[str, ...]:
+    excluded = sum(int(r["excluded"]) for r in rows)
+    tie = result.tie_threshold
+    return (
+        "both answers scored 1–10 in one prompt, in both orders; each answer's two scores averaged; totals summed "
+        f"over the n comparisons; relative_pct = 100 · model_total / baseline_total; {excluded} excluded for a "
+        "game without both scores",
+        f"win / tie / loss by the averaged scores (a tie: at most {tie:g} points apart, --tie-threshold)",
+        "first_position_bonus: mean (score shown first − score shown second), points; order_shift: its mean size",
+        _interval_note(result),
+    )
+
+
 def tiny_model_caveat(model_ids: Sequence[str]) -> tuple[str, ...]:
     """The caveat a table carries when an embedded tiny base model answered or judged in it, else ``()``.
 
@@ -149,7 +162,14 @@ def report_sections(result: Report) -> list[Section]:
         caveat = tiny_model_caveat([j.judge, *_models_of(j.single), *_models_of(j.pairwise)])
         if j.single:
             plain = [{k: v for k, v in r.items() if not k.startswith("category:")} for r in j.single]
-            sections.append(Section(f"{result.bench} — single grades by {j.judge}", plain, (interval, *caveat)))
+            relative: tuple[str, ...] = ()
+            if j.relative_to is not None:
+                relative = (
+                    f"relative_pct: relative_total as a percentage of {j.relative_to}'s total (reference_total) over "
+                    "the relative_n (question, turn) items both were graded on",
+                )
+            title = f"{result.bench} — single grades by {j.judge}"
+            sections.append(Section(title, plain, (interval, *relative, *caveat)))
             per_category = [{k: v for k, v in r.items() if k == "model" or k.startswith("category:")} for r in j.single]
             if len(per_category[0]) > 1:
                 title = f"{result.bench} — mean grade per category ({j.judge})"
@@ -165,6 +185,11 @@ def report_sections(result: Report) -> list[Section]:
             sections.append(Section(f"{result.bench} — pairwise, {against}, judged by {j.judge}", j.pairwise, notes))
             if j.consistency:
                 sections.append(Section("position consistency (both games agree)", j.consistency))
+        if j.pair_score:
+            sections.append(
+                Section(f"{result.bench} — paired scoring (Vicuna table), judged by {j.judge}", j.pair_score,
+                        _pair_score_notes(result, j.pair_score))
+            )  # fmt: skip
         if j.ratings is not None:
             r = j.ratings
             notes = (
@@ -251,6 +276,7 @@ def render_csv(result: Report) -> str:
     for j in result.judges:
         rows += [{"judge": j.judge, "mode": "single", **r} for r in j.single]
         rows += [{"judge": j.judge, "mode": "pairwise", "baseline": j.baseline, **r} for r in j.pairwise]
+        rows += [{"judge": j.judge, "mode": "pair_score", **r} for r in j.pair_score]
         if j.ratings is not None:
             rows += [{"judge": j.judge, "mode": "ratings", **r} for r in j.ratings["models"]]
         if j.length_control is not None:
