@@ -84,6 +84,23 @@ def report_command(
         list[Path] | None,
         typer.Option("--votes", help="Human votes (MT-Bench human-judgment JSON/JSONL/CSV) to rate models by; repeat."),
     ] = None,
+    relative_to: Annotated[
+        str | None,
+        typer.Option(
+            "--relative-to",
+            metavar="MODEL",
+            help="Add each model's total single grade as a percentage of MODEL's (same question/turn items), "
+            "with an interval.",
+        ),
+    ] = None,
+    tie_threshold: Annotated[
+        float,
+        typer.Option(
+            "--tie-threshold",
+            metavar="POINTS",
+            help="Paired scoring: two averaged scores at most this many points apart are a tie.",
+        ),
+    ] = 0.0,
     strong_weight: Annotated[
         int,
         typer.Option(
@@ -133,6 +150,8 @@ def report_command(
         length_control=length_control,
         anchor=anchor,
         votes=tuple(votes or ()),
+        relative_to=relative_to,
+        tie_threshold=tie_threshold,
         strong_weight=strong_weight,
     )
     if question is not None:

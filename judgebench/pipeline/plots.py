@@ -87,6 +87,47 @@ def _bars(title: str, rows: Sequence[Mapping[str, Any]], key: str, label: str, x
     return fig
 
 
+def _relative_chart(judge: JudgeReport) -> tuple[str, Figure]:
+    """Each model's total as a percentage of the reference's (``report --relative-to``), with intervals.
+
+    Bars are labelled with the (question, turn) items both models were graded on; a dotted line marks 100 %.
+    """
+    rows = [r | {"n": r.get("relative_n", 0)} for r in judge.single if r.get("relative_pct") is not None]
+    top = max([100.0, *(float(r.get("relative_pct_hi") or r["relative_pct"]) for r in rows)])
+    title = f"relative quality: total as % of {judge.relative_to}'s, judged by {judge.judge}"
+    fig = _bars(title, rows, "relative_pct", f"% of {judge.relative_to}'s total score", (0, top * 1.1))
+    fig.axes[0].axvline(100.0, color="#888888", linestyle=":", linewidth=1)
+    return title, fig
+
+
+def _pair_score_charts(judge: JudgeReport, slug: str) -> list[tuple[str, str, Figure]]:
+    """Paired scoring: each model's total as % of its baseline's (bars with intervals) and stacked win/tie/loss."""
+    rows = [r | {"model": f"{r['model']} vs {r['baseline']}"} for r in judge.pair_score]
+    top = max([100.0, *(float(r.get("relative_pct_hi") or r.get("relative_pct") or 0.0) for r in rows)])
+    title = f"paired scoring: total as % of the baseline's, judged by {judge.judge}"
+    out = [
+        (
+            f"{slug}-pair-relative",
+            title,
+            _bars(title, rows, "relative_pct", "% of the baseline's total", (0, top * 1.1)),
+        )
+    ]
+    fig, ax = plt.subplots(figsize=(6.4, 0.7 + 0.38 * len(rows)), layout="constrained")
+    names = [_label(f"{r['model']}  (n={r['n']})") for r in rows]
+    left = [0.0] * len(rows)
+    for key, colour in (("wins", "#4c78a8"), ("ties", "#bab0ac"), ("losses", "#e45756")):
+        counts = [float(r[key]) for r in rows]
+        ax.barh(names, counts, left=left, color=colour, label=key)
+        left = [a + b for a, b in zip(left, counts, strict=True)]
+    ax.invert_yaxis()
+    ax.set_xlabel("comparisons")
+    title = f"paired scoring: win / tie / loss against the baseline, judged by {judge.judge}"
+    ax.set_title(_label(title), loc="left")
+    ax.legend(fontsize=8, ncols=3, loc="lower right")
+    out.append((f"{slug}-pair-wtl", title, fig))
+    return out
+
+
 def _category_chart(judge: JudgeReport) -> Figure | None:
     """Mean grade per category per model: a radar with 3+ categories, grouped bars otherwise."""
     categories = sorted(
@@ -150,9 +191,13 @@ def _figures(result: Report, matrices: Sequence[WinMatrix]) -> list[tuple[str, s
         if j.single:
             title = f"mean grade (both turns) by {j.judge}"
             out.append((f"{slug}-scores", title, _bars(title, j.single, "overall", "mean grade (1–10)", (0, 10))))
+            if j.relative_to is not None:
+                out.append((f"{slug}-relative", *_relative_chart(j)))
             chart = _category_chart(j)
             if chart is not None:
                 out.append((f"{slug}-categories", f"mean grade per category by {j.judge}", chart))
+        if j.pair_score:
+            out += _pair_score_charts(j, slug)
         if j.pairwise:
             against = f"against {j.baseline}" if j.baseline else "all pairs"
             title = f"adjusted win rate {against}, judged by {j.judge}"

@@ -11,12 +11,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from judgebench.errors import UnknownQuestionSetError, UsageError
 from judgebench.pipeline.provenance import comparability_warnings, latest_runs, spend_totals
 from judgebench.pipeline.staleness import current_answers, drop_stale
-from judgebench.records import HumanVote, Judgment, PairGame, RunManifest
+from judgebench.records import HumanVote, Judgment, PairGame, PairScore, RunManifest
 from judgebench.storage import (
     DEFAULT_QUESTION_SET,
     QuestionSet,
@@ -24,6 +24,7 @@ from judgebench.storage import (
     load_judgments,
     load_manifests,
     load_pair_games,
+    load_pair_scores,
     load_questions,
     load_votes,
     resolve_question_set,
@@ -52,6 +53,9 @@ class ReportJob:
         length_control: add the length-controlled win rate against the baseline.
         anchor: the model rated 1000 (default: the baseline, else the most compared).
         votes: files of human votes (MT-Bench human-judgment format) to rate models by.
+        relative_to: add each model's total single grade as a percentage of
+            this model's total over the same (question, turn) items, with an interval.
+        tie_threshold: paired scoring: averaged scores at most this many points apart are a tie.
         strong_weight: count a win with a strong verdict (``[[A>>B]]``) this many times
             in win rates, their intervals and ratings (Arena-Hard uses 3); consistency
             is never weighted.
@@ -69,6 +73,8 @@ class ReportJob:
     length_control: bool = False
     anchor: str | None = None
     votes: tuple[Path, ...] = ()
+    relative_to: str | None = None
+    tie_threshold: float = 0.0
     strong_weight: int = 1
 
 
@@ -86,6 +92,10 @@ class JudgeReport:
     ratings: dict[str, Any] | None = None
     length_control: dict[str, Any] | None = None
     bias: dict[str, Any] | None = None
+    relative_to: str | None = None
+    """The model the single table's ``relative_pct`` is a percentage of (``report --relative-to``)."""
+    pair_score: list[dict[str, Any]] = field(default_factory=list)
+    """Paired scoring's Vicuna table, a row per (baseline, model): :func:`judgebench.stats.paired.paired_table`."""
     pairwise_breakdown: list[dict[str, Any]] = field(default_factory=list)
     """Adjusted win rate per turn and per category, per model (``stats.breakdown.pairwise_breakdown``)."""
 
@@ -114,6 +124,8 @@ class Report:
     vote_ratings: tuple[dict[str, Any], ...] = ()
     injection_flags: tuple[dict[str, Any], ...] | None = None
     notes: tuple[str, ...] = ()
+    tie_threshold: float = 0.0
+    """Paired scoring: averaged scores at most this many points apart were counted a tie."""
     spend: tuple[dict[str, Any], ...] = ()
     """Calls, tokens and dollars per answering model and per judge, summed over every run (``spend_totals``)."""
 
@@ -133,7 +145,9 @@ class Report:
                     "breakdown": j.pairwise_breakdown,
                 },
             }
-            for key in ("ratings", "length_control", "bias"):
+            if j.pair_score:
+                entry["pair_score"] = {"tie_threshold": self.tie_threshold, "models": j.pair_score}
+            for key in ("relative_to", "ratings", "length_control", "bias"):
                 if getattr(j, key) is not None:
                     entry[key] = getattr(j, key)
             judges.append(entry)
@@ -266,6 +280,7 @@ def _judge_report(
     answers: _Answers | None,
     boot: Any,
     notes: list[str],
+    scores: Sequence[PairScore] = (),
 ) -> JudgeReport:
     """One judge's tables, intervals, and the figures the job asks for."""
     from judgebench import stats
@@ -276,6 +291,8 @@ def _judge_report(
     if rows:
         single_rows = stats.to_records(stats.single_table(rows, categories))
         single_rows = _with_intervals(single_rows, stats.single_intervals(rows, categories, boot), "model")
+        if job.relative_to is not None:
+            single_rows = _with_relative(single_rows, singles, job.relative_to, judge, boot)  # even if not in --models
     pair_rows: list[dict[str, Any]] = []
     consistency: list[dict[str, Any]] = []
     baseline, comparisons, excluded = None, 0, 0
@@ -309,8 +326,79 @@ def _judge_report(
             length |= {"models": stats.to_records(lc.table)}
     bias = _bias(judge, rows, games, answers, boot) if job.bias else None
     return JudgeReport(
-        judge, single_rows, pair_rows, consistency, baseline, comparisons, excluded, ratings, length, bias, breakdown
+        judge,
+        single_rows,
+        pair_rows,
+        consistency,
+        baseline,
+        comparisons,
+        excluded,
+        ratings,
+        length,
+        bias,
+        job.relative_to if single_rows and job.relative_to is not None else None,
+        _pair_score_rows(job, scores, boot),
+        breakdown,
     )
+
+
+def _pair_score_rows(job: ReportJob, scores: Sequence[PairScore], boot: Any) -> list[dict[str, Any]]:
+    """The Vicuna table of one judge's paired-scoring games.
+
+    The baseline of a pair is ``job.baseline`` when it is one of the two; else the
+    model every pair involves, when there is exactly one; else ``model_1`` (the
+    baseline's place in pairwise ``judge --baseline`` records).
+    """
+    from judgebench.stats.paired import ScoredGame, paired_table
+
+    wanted = set(job.models)
+    kept = [s for s in scores if not wanted or {s.model_1, s.model_2} <= wanted | {job.baseline}]
+    pairs = {frozenset((s.model_1, s.model_2)) for s in kept}
+    common = frozenset.intersection(*pairs) if pairs else frozenset()
+    games = []
+    for s in kept:
+        ok = s.status == "ok"
+        first, second = (s.score_1, s.score_2) if ok else (None, None)
+        if job.baseline in (s.model_1, s.model_2):
+            baseline = job.baseline
+        else:
+            baseline = next(iter(common)) if len(common) == 1 else s.model_1
+        if baseline == s.model_1:  # the baseline was shown as A in game 1: the model is A in game 2
+            game: Literal[1, 2] = 2 if s.game == 1 else 1
+            games.append(ScoredGame(s.question_id, s.turn, s.model_1, s.model_2, game, second, first))
+        else:
+            games.append(ScoredGame(s.question_id, s.turn, s.model_2, s.model_1, s.game, first, second))
+    return paired_table(games, job.tie_threshold, boot) if games else []
+
+
+def _with_relative(
+    rows: list[dict[str, Any]], grades: list[Judgment], reference: str, judge: str, boot: Any
+) -> list[dict[str, Any]]:
+    """Add ``relative_total``, ``reference_total``, ``relative_pct`` (``_lo``/``_hi``) and ``relative_n`` to each row.
+
+    ``relative_total`` is the model's total over the ``relative_n`` items both were graded on (``total``
+    stays the sum of all the model's grades).
+
+    Raises:
+        UsageError: ``reference`` has no single grade by ``judge``.
+    """
+    from judgebench.stats.relative import relative_totals
+
+    totals = relative_totals(grades, reference, boot)
+    if not totals:
+        have = ", ".join(sorted({j.model for j in grades if j.status == "ok" and j.score is not None}))
+        raise UsageError(f"--relative-to {reference}: no single grades of it by {judge}; graded: {have}")
+    out = []
+    for row in rows:
+        r = totals.get(row["model"])
+        extra: dict[str, Any] = {"relative_total": None, "reference_total": None, "relative_pct": None}
+        if r is not None:
+            extra = {"relative_total": r.total, "reference_total": r.reference_total, "relative_pct": r.pct}
+        if boot.replicates:
+            extra |= {"relative_pct_lo": r.pct_lo if r else None, "relative_pct_hi": r.pct_hi if r else None}
+        extra["relative_n"] = r.n if r else 0
+        out.append(row | extra)
+    return out
 
 
 def _vote_ratings(job: ReportJob, votes: list[HumanVote], boot: Any, notes: list[str]) -> list[dict[str, Any]]:
@@ -357,11 +445,13 @@ def report(job: ReportJob) -> Report:
 
     Raises:
         UsageError: no judgments, or none from the judges asked for; a bad
-            ``--anchor``.
+            ``--anchor``; a negative ``--tie-threshold``.
         DataError: a bad judgment, answer or vote line (``file:line``).
     """
     from judgebench import stats  # pandas: only when a report is made
 
+    if job.tie_threshold < 0:
+        raise UsageError(f"--tie-threshold {job.tie_threshold}: must be 0 or more points")
     bench, qset = resolve_bench(job.questions, job.results_dir)
     categories = {str(q.question_id): q.category for q in qset.questions} if qset else {}
     folder = job.results_dir / bench / "judgments"
@@ -374,9 +464,13 @@ def report(job: ReportJob) -> Report:
     for path in sorted(folder.glob("*_pair.jsonl")):
         for g in load_pair_games(path, warn=warnings.append):
             pairs[g.judge].append(g)
-    _drop_stale(job, bench, singles, pairs, warnings)
+    scores: dict[str, list[PairScore]] = defaultdict(list)
+    for path in sorted(folder.glob("*_pairscore.jsonl")):
+        for s in load_pair_scores(path, warn=warnings.append):
+            scores[s.judge].append(s)
+    _drop_stale(job, bench, singles, pairs, warnings, scores)
     votes = [v for path in job.votes for v in load_votes(path)]
-    judges = sorted(set(singles) | set(pairs))
+    judges = sorted(set(singles) | set(pairs) | set(scores))
     if not judges and not votes:
         who = f"--judge {', '.join(job.judges)}: " if job.judges else ""
         raise UsageError(f"{who}no judgments in {folder} (bench {bench!r}) — run 'judgebench judge' first")
@@ -391,7 +485,8 @@ def report(job: ReportJob) -> Report:
         answers = _load_answers(job.results_dir / bench / "answers")
     notes: list[str] = []
     out = [
-        _judge_report(job, judge, singles[judge], pairs[judge], categories, answers, boot, notes) for judge in judges
+        _judge_report(job, judge, singles[judge], pairs[judge], categories, answers, boot, notes, scores[judge])
+        for judge in judges
     ]
     vote_ratings = _vote_ratings(job, votes, boot, notes) if votes else []
     flags = None
@@ -416,6 +511,7 @@ def report(job: ReportJob) -> Report:
         vote_ratings=tuple(vote_ratings),
         injection_flags=flags,
         notes=tuple(notes),
+        tie_threshold=job.tie_threshold,
         spend=tuple(spend_totals(manifests)),
     )
 
@@ -426,6 +522,7 @@ def _drop_stale(
     singles: dict[str, list[Judgment]],
     pairs: dict[str, list[PairGame]],
     warnings: list[str],
+    scores: dict[str, list[PairScore]] | None = None,
 ) -> None:
     """Keep each record's latest verdict, and of those only verdicts of the current answers; warn of the rest."""
     from judgebench import stats
@@ -444,6 +541,14 @@ def _drop_stale(
                     f"{judge}: {count} {what} judge answers regenerated since and are left out — refresh them "
                     f"with {how}"
                 )
+    for judge, records in (scores or {}).items():
+        kept = [r for r in records if not current.is_stale(r)]
+        if len(kept) < len(records):
+            warnings.append(
+                f"{judge}: {len(records) - len(kept)} pair scores judge answers regenerated since and are left out "
+                "— judge them again"
+            )
+        records[:] = kept
 
 
 def _rate(outcomes: Any, anchor: str | None, boot: Any, what: str) -> Any:

@@ -126,6 +126,19 @@ def _bias_rows(bias: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def _pair_score_notes(result: Report, rows: Sequence[dict[str, Any]]) -> tuple[str, ...]:
+    excluded = sum(int(r["excluded"]) for r in rows)
+    tie = result.tie_threshold
+    return (
+        "both answers scored 1–10 in one prompt, in both orders; each answer's two scores averaged; totals summed "
+        f"over the n comparisons; relative_pct = 100 · model_total / baseline_total; {excluded} excluded for a "
+        "game without both scores",
+        f"win / tie / loss by the averaged scores (a tie: at most {tie:g} points apart, --tie-threshold)",
+        "first_position_bonus: mean (score shown first − score shown second), points; order_shift: its mean size",
+        _interval_note(result),
+    )
+
+
 def tiny_model_caveat(model_ids: Sequence[str]) -> tuple[str, ...]:
     """The caveat a table carries when an embedded tiny base model answered or judged in it, else ``()``.
 
@@ -144,6 +157,22 @@ def tiny_model_caveat(model_ids: Sequence[str]) -> tuple[str, ...]:
 
 def _models_of(rows: Sequence[dict[str, Any]]) -> list[str]:
     return [str(r[k]) for r in rows for k in ("model", "model_1", "model_2") if k in r]
+
+
+def _breakdown_sections(
+    bench: str, judge: str, against: str, breakdown: list[dict[str, Any]], interval: str
+) -> list[Section]:
+    """Pairwise win rate per turn (when there are two turns or more) and per category."""
+    sections = []
+    note = "adjusted win rate (wins + ties/2) / comparisons; both games of a comparison reconciled"
+    for what, prefix in (("turn", "turn"), ("category", "category:")):
+        part = [_columns(r, prefix) for r in breakdown]
+        scopes = sum(not k.endswith(("_lo", "_hi")) for k in part[0]) - 1 if part else 0
+        if scopes > 1 or (scopes == 1 and what == "category"):  # one turn: the pairwise table says it
+            sections.append(
+                Section(f"{bench} — pairwise win rate per {what}, {against} ({judge})", part, (note, interval))
+            )
+    return sections
 
 
 def _vote_sections(result: Report, interval: str) -> list[Section]:
@@ -189,7 +218,14 @@ def report_sections(result: Report) -> list[Section]:
         caveat = tiny_model_caveat([j.judge, *_models_of(j.single), *_models_of(j.pairwise)])
         if j.single:
             plain = [{k: v for k, v in r.items() if not k.startswith("category:")} for r in j.single]
-            sections.append(Section(f"{result.bench} — single grades by {j.judge}", plain, (interval, *caveat)))
+            relative: tuple[str, ...] = ()
+            if j.relative_to is not None:
+                relative = (
+                    f"relative_pct: relative_total as a percentage of {j.relative_to}'s total (reference_total) over "
+                    "the relative_n (question, turn) items both were graded on",
+                )
+            title = f"{result.bench} — single grades by {j.judge}"
+            sections.append(Section(title, plain, (interval, *relative, *caveat)))
             per_category = [{k: v for k, v in r.items() if k == "model" or k.startswith("category:")} for r in j.single]
             if len(per_category[0]) > 1:
                 title = f"{result.bench} — mean grade per category ({j.judge})"
@@ -205,13 +241,12 @@ def report_sections(result: Report) -> list[Section]:
             sections.append(Section(f"{result.bench} — pairwise, {against}, judged by {j.judge}", j.pairwise, notes))
             if j.consistency:
                 sections.append(Section("position consistency (both games agree)", j.consistency))
-            note = "adjusted win rate (wins + ties/2) / comparisons; both games of a comparison reconciled"
-            for what, prefix in (("turn", "turn"), ("category", "category:")):
-                part = [_columns(r, prefix) for r in j.pairwise_breakdown]
-                scopes = sum(not k.endswith(("_lo", "_hi")) for k in part[0]) - 1 if part else 0
-                if scopes > 1 or (scopes == 1 and what == "category"):  # one turn: the table above says it
-                    title = f"{result.bench} — pairwise win rate per {what}, {against} ({j.judge})"
-                    sections.append(Section(title, part, (note, interval)))
+            sections += _breakdown_sections(result.bench, j.judge, against, j.pairwise_breakdown, interval)
+        if j.pair_score:
+            sections.append(
+                Section(f"{result.bench} — paired scoring (Vicuna table), judged by {j.judge}", j.pair_score,
+                        _pair_score_notes(result, j.pair_score))
+            )  # fmt: skip
         if j.ratings is not None:
             r = j.ratings
             notes = (
@@ -295,6 +330,7 @@ def render_csv(result: Report) -> str:
         rows += [
             {"judge": j.judge, "mode": "pairwise_breakdown", "baseline": j.baseline, **r} for r in j.pairwise_breakdown
         ]
+        rows += [{"judge": j.judge, "mode": "pair_score", **r} for r in j.pair_score]
         if j.ratings is not None:
             rows += [{"judge": j.judge, "mode": "ratings", **r} for r in j.ratings["models"]]
         if j.length_control is not None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from judgebench.pipeline.judge_plan import answer_hash, shown_turns
-from judgebench.records import Judgment, PairGame
+from judgebench.records import Judgment, PairGame, PairScore
 from judgebench.storage import Warn, load_answers
 
 __all__ = ["CurrentAnswers", "current_answers", "drop_stale"]
@@ -31,7 +31,7 @@ class CurrentAnswers:
 
     turns: Mapping[str, Mapping[str, tuple[str, ...]]]
 
-    def is_stale(self, record: Judgment | PairGame) -> bool:
+    def is_stale(self, record: Judgment | PairGame | PairScore) -> bool:
         """Whether ``record`` judged an answer that has changed since.
 
         >>> now = CurrentAnswers({"m": {"1": ("new",)}})

@@ -38,6 +38,7 @@ from judgebench.records.judgments import (
     Winner,
 )
 from judgebench.records.manifest import MANIFEST_SCHEMA, RunKind, RunManifest, RunStatus
+from judgebench.records.pair_scores import PAIR_SCORE_SCHEMA, PairScore
 from judgebench.records.votes import HUMAN_VOTE_SCHEMA, VOTE_WINNERS, HumanVote, VoteWinner
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "JUDGMENT_SCHEMA",
     "MANIFEST_SCHEMA",
     "PAIR_GAME_SCHEMA",
+    "PAIR_SCORE_SCHEMA",
     "VOTE_WINNERS",
     "Answer",
     "AnswerStatus",
@@ -57,6 +59,7 @@ __all__ = [
     "JudgmentStatus",
     "Message",
     "PairGame",
+    "PairScore",
     "Question",
     "QuestionId",
     "Reask",

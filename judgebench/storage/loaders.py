@@ -16,6 +16,7 @@ from judgebench.records import (
     JudgePrompt,
     Judgment,
     PairGame,
+    PairScore,
     Question,
     QuestionId,
     RecordError,
@@ -30,6 +31,7 @@ __all__ = [
     "load_judge_prompts",
     "load_judgments",
     "load_pair_games",
+    "load_pair_scores",
     "load_questions",
     "load_votes",
     "reference_file",
@@ -283,6 +285,21 @@ def load_pair_games(path: Path, *, warn: Warn = _ignore) -> list[PairGame]:
     for number, obj in read_jsonl(path, warn=warn, torn_tail_ok=True):
         try:
             out.append(PairGame.from_dict(obj))
+        except RecordError as exc:
+            raise DataError(path, number, str(exc), "fix or delete this line") from None
+    return out
+
+
+def load_pair_scores(path: Path, *, warn: Warn = _ignore) -> list[PairScore]:
+    """Read paired-scoring records (``*_pairscore.jsonl``), in file order.
+
+    Raises:
+        DataError: a line that is not a pair score, citing ``file:line``.
+    """
+    out: list[PairScore] = []
+    for number, obj in read_jsonl(path, warn=warn, torn_tail_ok=True):
+        try:
+            out.append(PairScore.from_dict(obj))
         except RecordError as exc:
             raise DataError(path, number, str(exc), "fix or delete this line") from None
     return out
