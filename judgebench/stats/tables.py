@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from judgebench.records import Judgment, PairGame, QuestionId
+from judgebench.records.columns import WINNERS
 
 __all__ = [
     "FASTCHAT_ERROR",
@@ -274,11 +275,12 @@ def single_table(judgments: Sequence[Judgment], categories: Mapping[str, str] | 
     )
 
 
-def pairwise_table(games: Sequence[PairGame], baseline: str | None = None) -> PairwiseTable:
+def pairwise_table(games: Sequence[PairGame] | pd.DataFrame, baseline: str | None = None) -> PairwiseTable:
     """Win/loss/tie per model (FastChat's ``show_result.py --mode pairwise-*``).
 
     Args:
-        games: one judge's pair games (both games of each comparison).
+        games: one judge's pair games (both games of each comparison), as
+            records or as a game table (:mod:`judgebench.records.columns`).
         baseline: count only comparisons against this model and drop its
             line (``pairwise-baseline``); ``None`` counts every pair.
 
@@ -289,16 +291,23 @@ def pairwise_table(games: Sequence[PairGame], baseline: str | None = None) -> Pa
     >>> to_records(t.consistency)
     [{'judge': 'j', 'consistent': 0, 'n': 1, 'rate': 0.0}]
     """
-    rows = pair_rows_from_games(games)
+    from judgebench.stats.games import join_games
+
+    joined = join_games(games)
+    keep = np.ones(len(joined), dtype=bool)
     if baseline is not None:
-        rows = [r for r in rows if baseline in (r["model_1"], r["model_2"])]
+        code = joined.models.index(baseline) if baseline in joined.models else -2
+        keep = (joined.model_1 == code) | (joined.model_2 == code)
+    models_ = np.asarray([*joined.models, ""], dtype=object)
+    judges = np.asarray([*joined.judges, ""], dtype=object)
+    labels = np.asarray([*WINNERS, FASTCHAT_ERROR], dtype=object)  # code -1 is the last: "error"
     frame = pd.DataFrame(
         {
-            "model_1": pd.Series([r["model_1"] for r in rows], dtype=object),
-            "model_2": pd.Series([r["model_2"] for r in rows], dtype=object),
-            "g1": pd.Series([r["g1_winner"] for r in rows], dtype=object),
-            "g2": pd.Series([r["g2_winner"] for r in rows], dtype=object),
-            "judge": pd.Series([r["judge"][0] for r in rows], dtype=object),
+            "model_1": pd.Series(models_[joined.model_1[keep]], dtype=object),
+            "model_2": pd.Series(models_[joined.model_2[keep]], dtype=object),
+            "g1": pd.Series(labels[joined.g1[keep]], dtype=object),
+            "g2": pd.Series(labels[joined.g2[keep]], dtype=object),
+            "judge": pd.Series(judges[joined.judge[keep]], dtype=object),
         }
     )
     excluded = (frame["g1"] == FASTCHAT_ERROR) | (frame["g2"] == FASTCHAT_ERROR)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -13,7 +13,7 @@ from filelock import FileLock, Timeout
 
 from judgebench.errors import DataError, ResultsError
 
-__all__ = ["CALL_SCHEMA", "CallJournal", "JsonlAppender", "Warn", "read_jsonl"]
+__all__ = ["CALL_SCHEMA", "CallJournal", "JsonlAppender", "Warn", "parse_lines", "read_jsonl", "read_lines"]
 
 Warn = Callable[[str], None]
 
@@ -36,6 +36,16 @@ def read_jsonl(path: Path, *, warn: Warn = _ignore, torn_tail_ok: bool = False) 
         DataError: the file is missing or unreadable, a line is not UTF-8,
             not JSON or not an object.
     """
+    lines = read_lines(path)
+    yield from parse_lines(path, lines, 1, len(lines), warn=warn, torn_tail_ok=torn_tail_ok)
+
+
+def read_lines(path: Path) -> list[bytes]:
+    """A file's lines as bytes (split at ``\\n``; the last is empty when the file ends with one).
+
+    Raises:
+        DataError: the file is missing, not a regular file or unreadable.
+    """
     if path.exists() and not path.is_file():
         raise DataError(path, None, "not a regular file", "point to a JSON Lines file")
     try:
@@ -44,9 +54,14 @@ def read_jsonl(path: Path, *, warn: Warn = _ignore, torn_tail_ok: bool = False) 
         raise DataError(path, None, "file not found", "check the path") from None
     except OSError as exc:
         raise DataError(path, None, f"cannot read ({exc.strerror})", "check permissions") from None
-    lines = data.split(b"\n")
-    last = len(lines)
-    for number, raw in enumerate(lines, start=1):
+    return data.split(b"\n")
+
+
+def parse_lines(
+    path: Path, lines: Sequence[bytes], first: int, last: int, *, warn: Warn = _ignore, torn_tail_ok: bool = False
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """:func:`read_jsonl` on some of a file's lines: ``lines[0]`` is line ``first``, the file has ``last`` lines."""
+    for number, raw in enumerate(lines, start=first):
         if not raw.strip():
             continue
         try:

@@ -1,0 +1,184 @@
+"""The columnar pair-game path (bulk loader, latest games, comparisons, stale verdicts) against the record path.
+
+Every case compares the product's two readings of the same file: ``load_game_table`` (orjson, validated
+in bulk) with ``load_pair_games`` (one ``PairGame.from_dict`` per line), and the vectorised statistics
+with the record-by-record rules they replace.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from judgebench.errors import DataError
+from judgebench.pipeline.judge_plan import answer_hash
+from judgebench.pipeline.staleness import CurrentAnswers
+from judgebench.records import PairGame
+from judgebench.records.columns import game_frame, games_from_frame
+from judgebench.stats import comparisons, latest_games, pair_rows_from_games, pairwise_table, to_records
+from judgebench.stats.games import join_games, latest_game_table
+from judgebench.storage import load_game_table, load_pair_games
+from judgebench.storage import loaders as loaders_module
+
+MODELS = ["a", "b", "c", "d"]
+
+
+def random_games(seed: int, n: int = 400) -> list[dict[str, Any]]:
+    """Wire dicts with every twist: repeats, pairs named both ways, failures, FastChat-style judges, hashes."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        m1, m2 = rng.sample(MODELS, 2)
+        winner = rng.choice(["model_1", "model_2", "tie", None])
+        d: dict[str, Any] = {
+            "question_id": rng.choice([1, 2, 3, "4", "x"]),
+            "model_1": m1,
+            "model_2": m2,
+            "turn": rng.choice([1, 2]),
+            "game": rng.choice([1, 2]),
+            "winner": winner,
+            "judge": rng.choice([["j", "pair-v2"], ["k", "pair-v2"]]),
+            "status": "ok" if winner is not None else rng.choice(["unparsed", "failed"]),
+        }
+        roll = rng.random()
+        if roll < 0.6:
+            d["answer_hashes"] = {m1: rng.choice(["h1", "h2"]), m2: rng.choice(["h1", "h2"])}
+        elif roll < 0.65:
+            d["answer_hashes"] = {m1: "h1", "zz": "h2"}
+        if rng.random() < 0.05:
+            d["status"] = "failed"  # a winner on a failed game is not read
+        elif rng.random() < 0.1:
+            del d["status"]
+            if d["winner"] is None:
+                d["status"] = "failed"
+        out.append(d)
+    return out
+
+
+def write(path: Path, lines: list[str]) -> Path:
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_table_equals_the_records_it_replaces(tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(loaders_module, "GAME_TABLE_CHUNK", 97)  # many chunks, some read in bulk, some not
+    games = random_games(seed)
+    if seed % 2:
+        games[150]["judge"] = "j"  # FastChat's string judge: valid, read by from_dict (one chunk only)
+        games[150]["prompt"] = "pair-v2"
+    path = write(tmp_path / "j_pair.jsonl", [json.dumps(g) for g in games])
+    table = load_game_table(path)
+    records = load_pair_games(path)
+    assert len(table) == len(records) == 400
+    pd.testing.assert_frame_equal(table, game_frame(records))
+
+    latest = latest_games(records)
+    got = games_from_frame(latest_game_table(table))
+    assert [(g.model_1, g.model_2, g.game, g.winner, g.status, dict(g.answer_hashes)) for g in got] == [
+        (g.model_1, g.model_2, g.game, g.winner, g.status, dict(g.answer_hashes)) for g in latest
+    ]
+    rows = pair_rows_from_games(records)
+    joined = join_games(table)
+    labels = ["model_1", "model_2", "tie", "error"]
+    assert [(joined.models[a], joined.models[b], labels[x], labels[y]) for a, b, x, y in zip(
+        joined.model_1, joined.model_2, joined.g1, joined.g2, strict=True
+    )] == [(r["model_1"], r["model_2"], r["g1_winner"], r["g2_winner"]) for r in rows]  # fmt: skip
+    for baseline in (None, "a"):
+        assert to_records(pairwise_table(table, baseline)) == to_records(pairwise_table(records, baseline))
+        by_table, by_records = comparisons(table, baseline), comparisons(list(records), baseline)
+        assert by_table.models == by_records.models and by_table.questions == by_records.questions
+        assert by_table.n_excluded == by_records.n_excluded
+        for name in ("question", "turn", "model_1", "model_2", "outcome", "consistent"):
+            assert np.array_equal(getattr(by_table, name), getattr(by_records, name)), name
+
+
+def test_stale_rows_are_those_the_record_test_finds(tmp_path: Path) -> None:
+    games = random_games(7)
+    path = write(tmp_path / "j_pair.jsonl", [json.dumps(g) for g in games])
+    now = CurrentAnswers(
+        {
+            "a": {"1": ("x", "y"), "2": ("x",)},
+            "b": {"1": ("x", "y"), "3": ()},
+            "zz": {"1": ("x",)},
+        }
+    )
+    h1 = answer_hash(["x"])
+    games[0] |= {"question_id": 1, "turn": 1, "answer_hashes": {games[0]["model_1"]: h1}}
+    path = write(tmp_path / "j_pair.jsonl", [json.dumps(g) for g in games])
+    records = load_pair_games(path)
+    expected = [now.is_stale(g) for g in records]
+    assert now.stale_games(load_game_table(path)).tolist() == expected
+    assert 0 < sum(expected) < len(expected)
+
+
+BAD = [
+    ('{"question_id": 1, "model_1": "a", "model_2": "b", "turn": 1, "game": 3, "judge": ["j", "p"], "winner": "tie"}'),
+    ('{"question_id": 1, "model_1": "a", "model_2": "b", "turn": 0, "game": 1, "judge": ["j", "p"], "winner": "tie"}'),
+    ('{"question_id": true, "model_1": "a", "model_2": "b", "turn": 1, "game": 1, "judge": ["j", "p"]}'),
+    ('{"question_id": 1, "model_2": "b", "turn": 1, "game": 1, "judge": ["j", "p"], "winner": "tie"}'),
+    ('{"question_id": 1, "model_1": "a", "model_2": "b", "turn": 1, "game": 1, "judge": ["j"], "winner": "tie"}'),
+    ('{"question_id": 1, "model_1": "a", "model_2": "b", "turn": 1, "game": 1, "judge": ["j", "p"], "winner": "A"}'),
+    ('{"question_id": 1, "model_1": "a", "model_2": "b", "turn": 1, "game": 1, "judge": ["j", "p"], "status": "ok"}'),
+    ('{"question_id": 1, "model_1": "a", "model_2": "b", "turn": 1, "game": 1, "judge": ["j", "p"], "status": "odd"}'),
+    (
+        '{"question_id": 1, "model_1": "a", "model_2": "b", "turn": 1, "game": 1, "judge": ["j", "p"], '
+        '"winner": "tie", "answer_hashes": {"a": 3}}'
+    ),
+    "[1, 2]",
+    '{"question_id": 1, "model_1": "a",',
+    '{"question_id": 1, "model_1": "a", "model_2": "b", "turn": 1, "game": 1, "judge": ["j", "p"], "winner": NaN}',
+]
+
+
+@pytest.mark.parametrize("bad", BAD)
+def test_a_bad_line_gives_the_record_readers_error(tmp_path: Path, bad: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(loaders_module, "GAME_TABLE_CHUNK", 50)
+    good = [json.dumps(g) for g in random_games(1, 120)]
+    path = write(tmp_path / "j_pair.jsonl", [*good[:107], bad, *good[107:]])
+    with pytest.raises(DataError) as by_records:
+        load_pair_games(path)
+    with pytest.raises(DataError) as by_table:
+        load_game_table(path)
+    assert str(by_table.value) == str(by_records.value)
+    assert "j_pair.jsonl:108" in str(by_table.value)
+
+
+def test_torn_last_line_and_blank_lines_read_alike(tmp_path: Path) -> None:
+    good = [json.dumps(g) for g in random_games(2, 30)]
+    path = tmp_path / "j_pair.jsonl"
+    path.write_text("\n".join(good[:10]) + "\n\n  \n" + "\n".join(good[10:]) + '\n{"question_id": 1, "mod', "utf-8")
+    warned: list[str] = []
+    table = load_game_table(path, warn=warned.append)
+    from_records: list[str] = []
+    pd.testing.assert_frame_equal(table, game_frame(load_pair_games(path, warn=from_records.append)))
+    assert len(table) == 30 and warned == from_records and len(warned) == 1 and ":33:" in warned[0]
+
+
+def test_an_empty_file_is_an_empty_table(tmp_path: Path) -> None:
+    path = tmp_path / "j_pair.jsonl"
+    path.write_text("")
+    table = load_game_table(path)
+    assert len(table) == 0 and to_records(pairwise_table(table)) == []
+    assert len(comparisons(table)) == 0
+    assert list(table.columns) == list(game_frame([]).columns)
+
+
+def test_a_pair_game_field_added_to_the_spec_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    from judgebench.records import columns
+
+    extra = columns.Field("attempts", (int,), dtype="int64")
+    monkeypatch.setattr(columns, "PAIR_GAME_FIELDS", (*columns.PAIR_GAME_FIELDS, extra))
+    monkeypatch.setattr(columns, "GAME_COLUMNS", (*columns.GAME_COLUMNS, "attempts"))
+    d = {"question_id": 1, "model_1": "a", "model_2": "b", "turn": 1, "game": 1, "judge": ["j", "p"], "winner": "tie"}
+    cols = columns.game_columns([d | {"attempts": 2}])
+    assert cols is not None and cols["attempts"] == [2]
+    table = columns.game_frame(cols)
+    assert table["attempts"].tolist() == [2]
+    assert columns.game_frame([PairGame.from_dict(d | {"attempts": 3})])["attempts"].tolist() == [3]
