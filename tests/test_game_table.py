@@ -182,3 +182,41 @@ def test_a_pair_game_field_added_to_the_spec_is_one_line(monkeypatch: pytest.Mon
     table = columns.game_frame(cols)
     assert table["attempts"].tolist() == [2]
     assert columns.game_frame([PairGame.from_dict(d | {"attempts": 3})])["attempts"].tolist() == [3]
+
+
+def test_group_commit_puts_each_line_on_disk_before_its_caller_goes_on(tmp_path: Path) -> None:
+    import asyncio
+
+    from judgebench.storage import JsonlAppender
+
+    path = tmp_path / "out.jsonl"
+
+    async def one(out: JsonlAppender, n: int) -> None:
+        await asyncio.sleep(0)
+        out.stage({"n": n})
+        await out.commit()
+        assert f'{{"n":{n}}}\n' in path.read_text()  # durable before the caller's next step
+
+    async def main() -> None:
+        with JsonlAppender(path) as out:
+            async with asyncio.TaskGroup() as group:
+                for n in range(300):
+                    group.create_task(one(out, n))
+
+    asyncio.run(main())
+    assert sorted(json.loads(line)["n"] for line in path.read_text().splitlines()) == list(range(300))
+
+
+def test_staged_lines_are_written_when_the_appender_closes(tmp_path: Path) -> None:
+    from judgebench.storage import JsonlAppender
+
+    path = tmp_path / "out.jsonl"
+
+    def stopped_run() -> None:
+        with JsonlAppender(path) as out:
+            out.stage({"n": 1})
+            raise KeyError("the run stopped")
+
+    with pytest.raises(KeyError):
+        stopped_run()
+    assert path.read_text() == '{"n":1}\n'

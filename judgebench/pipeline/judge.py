@@ -398,6 +398,7 @@ class _JudgeRunner:
             except CallFailed as exc:
                 error, attempts = exc.reason, exc.attempts
             self.record(item, out, text=text, verdict=verdict, attempts=attempts, spent=spent, error=error)
+            await out.commit()  # on disk before this slot starts (and pays for) another call
 
     def record(
         self,
@@ -410,7 +411,9 @@ class _JudgeRunner:
         spent: Usage,
         error: str | None,
     ) -> None:
-        """Append the records of ``item``'s call — its own, bought, and any sharing the call, reused.
+        """Stage the records of ``item``'s call — its own, bought, and any sharing the call, reused.
+
+        The caller makes them durable (``await out.commit()``, or ``out.flush()``).
 
         Also used by the batch path. ``verdict`` is as the call gave it (a
         grade, or the display slot that won), so every record maps it to its
@@ -478,7 +481,7 @@ class _JudgeRunner:
                 user_prompt=item.messages[-1].content,
                 **provenance,
             )
-        out.append(record.to_dict())
+        out.stage(record.to_dict())
         self.usage += spent
         self.counts[status] += 1
         self.reused += reused

@@ -89,6 +89,7 @@ async def _collect(
             spent = Usage(1, result.input_tokens or 0, result.output_tokens or 0)
             verdict = _verdict(item, result.text)
             runner.record(item, out, text=result.text, verdict=verdict, attempts=1, spent=spent, error=None)
+    out.flush()  # the batch's records are on disk before it is marked collected
     journal.append({"schema": BATCH_SCHEMA, "event": "collected", "batch_id": batch_id, "tstamp": time.time()})
 
 

@@ -86,11 +86,18 @@ class OpenAIProvider:
         self._model = model
         self._key = key
         self._compatible = options.base_url is not None
+        limits = openai.DEFAULT_CONNECTION_LIMITS
         self._client = openai.AsyncOpenAI(
             api_key=key or _PLACEHOLDER_KEY,
             base_url=options.base_url,
             timeout=options.timeout,
             max_retries=0,
+            # Keep every connection alive (the SDK keeps 100): with more requests in flight than that,
+            # each call beyond 100 would close its connection and the next would open a new one.
+            http_client=openai.DefaultAsyncHttpxClient(
+                timeout=options.timeout,
+                limits=type(limits)(max_connections=limits.max_connections, max_keepalive_connections=None),
+            ),
         )
         self._url = str(self._client.base_url).rstrip("/")
 
