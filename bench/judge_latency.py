@@ -62,12 +62,13 @@ def run_once(base_url: str, parallel: int, work: Path) -> tuple[float, float, in
     env = {**os.environ, "OPENAI_API_KEY": "bench-key"}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
+    judge = ["judge", "-j", "openai/bench-judge", "-q", str(qfile), "--results-dir", str(results)]
     proc = subprocess.run(
-        [*JUDGEBENCH, "judge", "-j", "openai/bench-judge", "-q", str(qfile), "--results-dir", str(results)]
-        + ["--base-url", base_url, "--parallel", str(parallel), "--timeout", "60"],
+        [*JUDGEBENCH, *judge, "--base-url", base_url, "--parallel", str(parallel), "--timeout", "60"],
         capture_output=True,
         text=True,
         env=env,
+        check=False,
     )
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -18,6 +18,8 @@ import random
 import sys
 from pathlib import Path
 
+import orjson
+
 from judgebench.pipeline.judge_plan import answer_hash
 from judgebench.records import PairGame, Usage
 
@@ -47,7 +49,7 @@ def build(root: Path, questions: int = 80, models: int = MODELS) -> int:
                 f.write(json.dumps(line) + "\n")
     records = 0
     reply = "Assistant A answers the question directly and correctly; Assistant B is vaguer. "
-    with (bench / "judgments" / "openai--gpt-4o_pair.jsonl").open("w") as f:
+    with (bench / "judgments" / "openai--gpt-4o_pair.jsonl").open("wb") as f:
         for a, b in itertools.combinations(range(models), 2):
             p = 1 / (1 + math.exp(-(a - b) / 8))
             for q in range(questions):
@@ -64,7 +66,7 @@ def build(root: Path, questions: int = 80, models: int = MODELS) -> int:
                             answer_hashes={n: hashes[(n, q, turn)] for n in (names[a], names[b])},
                             usage=Usage(input_tokens=900, output_tokens=120),
                         )  # fmt: skip
-                        f.write(json.dumps(record.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n")
+                        f.write(orjson.dumps(record.to_dict()) + b"\n")
                         records += 1
     return records
 

@@ -63,8 +63,19 @@ def parse_lines(
     path: Path, lines: Sequence[bytes], first: int, last: int, *, warn: Warn = _ignore, torn_tail_ok: bool = False
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     """:func:`read_jsonl` on some of a file's lines: ``lines[0]`` is line ``first``, the file has ``last`` lines."""
+    import orjson  # strict RFC 8259 and several times faster; what it refuses, json reads or words the error
+
     for number, raw in enumerate(lines, start=first):
         if not raw.strip():
+            continue
+        try:
+            obj = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+        else:
+            if not isinstance(obj, dict):
+                raise DataError(path, number, f"expected a JSON object, got {type(obj).__name__}", "one object a line")
+            yield number, obj
             continue
         try:
             text = raw.decode("utf-8")
