@@ -220,3 +220,50 @@ def test_staged_lines_are_written_when_the_appender_closes(tmp_path: Path) -> No
     with pytest.raises(KeyError):
         stopped_run()
     assert path.read_text() == '{"n":1}\n'
+
+
+def test_the_column_cache_is_used_only_while_the_file_is_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(loaders_module, "COLUMN_CACHE_MIN_ROWS", 0)
+    import hashlib
+
+    from judgebench.storage.columns_cache import CACHE_SUFFIX, write_column_cache
+
+    games = [json.dumps(g) for g in random_games(3, 200)]
+    path = write(tmp_path / "j_pair.jsonl", games)
+    cache = path.with_name(path.name + CACHE_SUFFIX)
+    first = load_game_table(path)
+    assert cache.is_file()
+    data = path.read_bytes()
+    write_column_cache(path, len(data), hashlib.sha256(data).hexdigest(), first.iloc[:3])
+    assert len(load_game_table(path)) == 3  # what a current cache holds is what is read
+    write_column_cache(path, len(data), hashlib.sha256(data).hexdigest(), first)
+    pd.testing.assert_frame_equal(load_game_table(path), game_frame(load_pair_games(path)))
+
+    with path.open("a") as f:  # an append invalidates it
+        f.write(json.dumps(random_games(4, 1)[0]) + "\n")
+    appended = load_game_table(path)
+    assert len(appended) == 201
+    pd.testing.assert_frame_equal(appended, game_frame(load_pair_games(path)))
+
+    edited = path.read_text().replace('"turn": 1', '"turn": 2', 1)  # so does an edit of the same size
+    path.write_text(edited)
+    pd.testing.assert_frame_equal(load_game_table(path), game_frame(load_pair_games(path)))
+
+    cache.write_bytes(b"not an npz")  # a broken cache is ignored and rewritten
+    pd.testing.assert_frame_equal(load_game_table(path), game_frame(load_pair_games(path)))
+    assert cache.read_bytes()[:2] == b"PK"
+
+
+def test_a_torn_file_is_not_cached_so_it_warns_every_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(loaders_module, "COLUMN_CACHE_MIN_ROWS", 0)
+    from judgebench.storage.columns_cache import CACHE_SUFFIX
+
+    path = tmp_path / "j_pair.jsonl"
+    path.write_text("\n".join(json.dumps(g) for g in random_games(5, 5)) + '\n{"question_id": 1, "mod')
+    for _ in range(2):
+        warned: list[str] = []
+        assert len(load_game_table(path, warn=warned.append)) == 5
+        assert len(warned) == 1
+    assert not path.with_name(path.name + CACHE_SUFFIX).exists()

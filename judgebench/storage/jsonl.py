@@ -15,7 +15,16 @@ from filelock import FileLock, Timeout
 
 from judgebench.errors import DataError, ResultsError
 
-__all__ = ["CALL_SCHEMA", "CallJournal", "JsonlAppender", "Warn", "parse_lines", "read_jsonl", "read_lines"]
+__all__ = [
+    "CALL_SCHEMA",
+    "CallJournal",
+    "JsonlAppender",
+    "Warn",
+    "parse_lines",
+    "read_bytes",
+    "read_jsonl",
+    "read_lines",
+]
 
 Warn = Callable[[str], None]
 
@@ -48,6 +57,15 @@ def read_lines(path: Path) -> list[bytes]:
     Raises:
         DataError: the file is missing, not a regular file or unreadable.
     """
+    return read_bytes(path).split(b"\n")
+
+
+def read_bytes(path: Path) -> bytes:
+    """A file's bytes.
+
+    Raises:
+        DataError: the file is missing, not a regular file or unreadable.
+    """
     if path.exists() and not path.is_file():
         raise DataError(path, None, "not a regular file", "point to a JSON Lines file")
     try:
@@ -56,7 +74,7 @@ def read_lines(path: Path) -> list[bytes]:
         raise DataError(path, None, "file not found", "check the path") from None
     except OSError as exc:
         raise DataError(path, None, f"cannot read ({exc.strerror})", "check permissions") from None
-    return data.split(b"\n")
+    return data
 
 
 def parse_lines(

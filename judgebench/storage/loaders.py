@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gc
+import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -24,7 +25,8 @@ from judgebench.records import (
     RecordError,
 )
 from judgebench.records.columns import game_columns, game_frame, record_columns
-from judgebench.storage.jsonl import Warn, _ignore, parse_lines, read_jsonl, read_lines
+from judgebench.storage.columns_cache import read_column_cache, write_column_cache
+from judgebench.storage.jsonl import Warn, _ignore, parse_lines, read_bytes, read_jsonl
 from judgebench.storage.layout import bundled_dir, data_dir
 
 if TYPE_CHECKING:
@@ -207,6 +209,9 @@ def load_pair_games(path: Path, *, warn: Warn = _ignore) -> list[PairGame]:
     return out
 
 
+COLUMN_CACHE_MIN_ROWS = 20_000
+"""Files with fewer game lines parse in well under a second and get no column cache."""
+
 GAME_TABLE_CHUNK = 50_000
 """Lines parsed at a time by :func:`load_game_table` (bounds the memory of parsed dicts)."""
 
@@ -228,7 +233,20 @@ def load_game_table(path: Path, *, warn: Warn = _ignore) -> pd.DataFrame:
     """
     import orjson
 
-    lines = read_lines(path)
+    data = read_bytes(path)
+    digest = hashlib.sha256(data).hexdigest()
+    cached = read_column_cache(path, len(data), digest)
+    if cached is not None:
+        return cached
+    size = len(data)
+    lines = data.split(b"\n")
+    del data
+    warned: list[str] = []
+
+    def note(message: str) -> None:
+        warned.append(message)
+        warn(message)
+
     parts: list[Mapping[str, Sequence[Any]]] = []
     for start in range(0, len(lines), GAME_TABLE_CHUNK):
         chunk = lines[start : start + GAME_TABLE_CHUNK]
@@ -244,7 +262,7 @@ def load_game_table(path: Path, *, warn: Warn = _ignore) -> pd.DataFrame:
                 del dicts
         if cols is None:
             games = []
-            for number, obj in parse_lines(path, chunk, start + 1, len(lines), warn=warn, torn_tail_ok=True):
+            for number, obj in parse_lines(path, chunk, start + 1, len(lines), warn=note, torn_tail_ok=True):
                 try:
                     games.append(PairGame.from_dict(obj))
                 except RecordError as exc:
@@ -253,9 +271,13 @@ def load_game_table(path: Path, *, warn: Warn = _ignore) -> pd.DataFrame:
         parts.append(cols)
     del lines
     if len(parts) == 1:
-        return game_frame(parts[0])
-    keys = parts[0].keys() if parts else record_columns([]).keys()
-    return game_frame({key: list(chain.from_iterable(part[key] for part in parts)) for key in keys})
+        table = game_frame(parts[0])
+    else:
+        keys = parts[0].keys() if parts else record_columns([]).keys()
+        table = game_frame({key: list(chain.from_iterable(part[key] for part in parts)) for key in keys})
+    if not warned and len(table) >= COLUMN_CACHE_MIN_ROWS:  # a file that warns (a torn last line) warns every time
+        write_column_cache(path, size, digest, table)
+    return table
 
 
 @contextmanager
