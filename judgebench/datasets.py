@@ -113,13 +113,17 @@ def pull(
         on_file: called with each file's name as it starts.
 
     Raises:
-        UsageError: unknown dataset name.
+        UsageError: unknown dataset name; a ``mirror`` that is not an http(s) URL.
         DownloadError: a request failed or a checksum did not match.
     """
     import httpx
 
+    from judgebench.providers import check_url
+
     if name not in DATASETS:
         raise UsageError(f"unknown dataset {name!r}; available: {', '.join(sorted(DATASETS))}")
+    if mirror is not None:
+        check_url(mirror, "--mirror")
     dataset = DATASETS[name]
     base = (mirror or dataset.base_url).rstrip("/") + "/"
     folder = data_dir() / "datasets" / name

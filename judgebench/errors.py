@@ -13,7 +13,10 @@ Each message names the file and line, or the option, at fault and says the fix.
     │   ├── MissingApiKeyError           an API key variable is unset
     │   └── MissingExtraError            an optional dependency is missing
     ├── ProviderError                    the model server refused the work
-    │   └── ProviderAuthError            the key was rejected (401/403)
+    │   ├── ProviderAuthError            the key was rejected (401/403)
+    │   └── ServerSetupError             exit 7: every call would fail the same way
+    │                                    (refused, name not resolved, TLS, 404, not
+    │                                    the API, a feature the run needs is missing)
     ├── DownloadError                    `datasets pull` could not fetch/verify
     ├── ResultsError                     the results dir cannot be written
     ├── BudgetReached                    exit 5: --max-cost reached, work saved
@@ -34,6 +37,7 @@ __all__ = [
     "ProviderAuthError",
     "ProviderError",
     "ResultsError",
+    "ServerSetupError",
     "UnknownProviderError",
     "UnknownQuestionSetError",
     "UsageError",
@@ -91,6 +95,36 @@ class ProviderError(JudgebenchError):
 
 class ProviderAuthError(ProviderError):
     """The server rejected the API key."""
+
+
+class ServerSetupError(ProviderError):
+    """The server cannot do this run's work, so every call would fail the same way.
+
+    Nothing about it is passing: nothing listens at the address (or answers
+    the connection), the host or network is unreachable, its host name does
+    not resolve, TLS fails, the endpoint is a 404, the replies are not
+    the API's, or the API lacks a feature the run needs (a batch API,
+    logprobs). Retrying would only wait; the run stops at once, keeping what
+    is finished. Raised by the circuit breaker of the retry loop
+    (:class:`judgebench.providers.retry.CircuitBreaker`) once the first calls
+    of a run, or a streak of calls, fail with the same such cause; a provider
+    raises it itself when one reply proves it (a 404, a missing feature).
+
+    Attributes:
+        cause: a short name of the cause (``"connection refused"``,
+            ``"connection timed out"``, ``"host unreachable"``, ``"host name not resolved"``, ``"TLS failure"``,
+            ``"not an API reply"``, ``"endpoint not found"``, ``"feature missing"``).
+    """
+
+    exit_code = 7
+
+    def __init__(self, message: str, cause: str = "feature missing") -> None:
+        super().__init__(message)
+        self.cause = cause
+
+    def __reduce__(self) -> tuple[type[ServerSetupError], tuple[str, str]]:
+        """Pickle with its cause (errors cross process boundaries, e.g. from Ray workers)."""
+        return (type(self), (str(self), self.cause))
 
 
 class DownloadError(JudgebenchError):

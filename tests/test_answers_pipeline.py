@@ -14,7 +14,7 @@ from judgebench.errors import DataError, ResultsError, UnknownProviderError, Usa
 from judgebench.pipeline import AnswerJob, gen_answers
 from judgebench.providers import Completion, Decoding
 from judgebench.providers.fake import FakeProvider, TransientFakeError
-from judgebench.providers.retry import RetryPolicy
+from judgebench.providers.retry import RetryEvent, RetryPolicy
 from judgebench.records import Message, Usage
 from judgebench.storage import JsonlAppender, answers_path, load_answers
 
@@ -36,6 +36,9 @@ class Recorder:
 
     def note(self, message: str) -> None:
         self.notes.append(message)
+
+    def retry(self, event: RetryEvent) -> None:
+        self.notes.append(event.line())
 
 
 @pytest.fixture
@@ -170,11 +173,15 @@ def test_parallel_bounds_requests_in_flight(tmp_path: Path) -> None:
     class Counting(FakeProvider):
         in_flight = 0
         peak = 0
+        full = asyncio.Event()  # set once four calls are in flight together
 
         async def complete(self, messages: Sequence[Message], decoding: Decoding) -> Completion:
             Counting.in_flight += 1
             Counting.peak = max(Counting.peak, Counting.in_flight)
-            await asyncio.sleep(0.005)
+            if Counting.in_flight == 4:
+                Counting.full.set()
+            await Counting.full.wait()  # the first calls overlap by construction, not by a sleep's length
+            await asyncio.sleep(0)
             Counting.in_flight -= 1
             return await super().complete(messages, decoding)
 

@@ -151,12 +151,14 @@ def test_openai_compatible_server_end_to_end_and_key_never_written(tmp_path: Pat
         str(qfile),
         "--parallel",
         "4",
+        "-v",
         cwd=tmp_path,
         env={"OPENAI_API_KEY": secret},
     )
     assert proc.returncode == 0, proc.stderr
     assert "5 answered now" in proc.stdout
-    assert "retrying" in proc.stderr
+    assert proc.stderr.count("retrying in") == 2  # -v: one line per retry
+    assert "retries: 2 (429: 1, 5xx: 1); 1 waited as the server asked (Retry-After)" in proc.stderr
     bodies = [r.json for r in llm_server.requests if r.json is not None]
     assert {b["model"] for b in bodies} == {"served-model"}
     assert all(r.headers["authorization"] == f"Bearer {secret}" for r in llm_server.requests)

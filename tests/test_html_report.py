@@ -151,6 +151,7 @@ def matching(driver: Any) -> int:
 
 
 @pytest.mark.browser
+@pytest.mark.slow
 def test_report_renders_and_filters_in_chromium(bench: Path, browser: Any) -> None:
     from selenium.common.exceptions import NoAlertPresentException
     from selenium.webdriver.common.by import By
@@ -217,6 +218,7 @@ def test_report_renders_and_filters_in_chromium(bench: Path, browser: Any) -> No
 
 
 @pytest.mark.browser
+@pytest.mark.slow
 def test_real_fastchat_data_pages_through_in_chromium(tmp_path: Path, browser: Any) -> None:
     """Stefanstud's phi-3 MT-Bench files (GPT-4 grades and pair games): 160 entries, shown 40 at a time."""
     from selenium.webdriver.common.by import By

@@ -6,7 +6,7 @@ import asyncio
 import json
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,7 @@ from clirun import assert_one_line_error, judgebench
 from judgebench.errors import ConfigError, UsageError
 from judgebench.pipeline import AnswerJob, gen_answers
 from judgebench.pipeline.judge import JudgeJob, judge
-from judgebench.providers import Completion, Decoding, LocalOptions, ProviderOptions, create_provider
+from judgebench.providers import Completion, Decoding, LocalOptions, ProviderOptions, VerdictLogprobs, create_provider
 from judgebench.records import Message
 from judgebench.storage import load_answers, load_judgments
 
@@ -33,6 +33,14 @@ PROMPTS = [
     "refine that now: seven eight nine ten",
 ]
 GREEDY = Decoding(temperature=0.0, max_tokens=12)
+
+
+@pytest.fixture(autouse=True)
+def no_deprecated_transformers_api(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """transformers announces most deprecations in log lines, not warnings: -W error misses them, this does not."""
+    yield
+    said = [r.getMessage() for r in caplog.get_records("call") if r.name.startswith("transformers")]
+    assert not [m for m in said if "deprecat" in m.lower()], said
 
 
 def provider(folder: Path, batch_size: int = 8, **local: object) -> HFProvider:
@@ -224,6 +232,15 @@ def test_verdict_distribution_is_exact_and_local_judge_never_fails_to_parse(tiny
 
     logprobs = asyncio.run(scores())
     assert set(logprobs) == {"1", "7", "10"} and all(lp < 0 for lp in logprobs.values())
+    # The tokens it read are counted: the prompt once, plus each verdict's tokens after its first.
+    text = p.prompt_text([Message("user", "grade it")]) + "[["
+    prefix = len(p.tokenizer(text, add_special_tokens=False)["input_ids"])
+    extra = sum(
+        len(p.tokenizer(text + v + "]]", add_special_tokens=False)["input_ids"]) - prefix - 1 for v in ["1", "7", "10"]
+    )
+    assert isinstance(logprobs, VerdictLogprobs)
+    assert (logprobs.input_tokens, logprobs.output_tokens) == (prefix + extra, 0)
+    assert prefix > 5 and extra >= 3  # every tail ends with "]]" after the value
 
     qfile = write_questions(tmp_path / "mini.jsonl", n=2)
     results = tmp_path / "results"
@@ -237,6 +254,7 @@ def test_verdict_distribution_is_exact_and_local_judge_never_fails_to_parse(tiny
         provider=provider(tiny_llama),
     )
     assert (run.judged, run.unparsed, run.failed) == (4, 0, 0)
+    assert run.usage.calls == 4 and run.usage.input_tokens > 4 * prefix and run.usage.output_tokens == 0
     rows = load_judgments(run.path)
     assert all(r.score is not None and 1.0 <= r.score <= 10.0 for r in rows)
     assert all("read from token probabilities" in r.judgment for r in rows)

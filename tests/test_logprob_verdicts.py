@@ -13,7 +13,7 @@ from llm_server import LLMServer
 from judgebench.errors import UsageError
 from judgebench.pipeline import AnswerJob, gen_answers
 from judgebench.pipeline.judge import JudgeJob, judge
-from judgebench.providers import ProviderOptions
+from judgebench.providers import ProviderOptions, VerdictLogprobs
 from judgebench.providers.fake import FakeProvider
 from judgebench.providers.openai import OpenAIProvider
 from judgebench.records import Message
@@ -31,7 +31,11 @@ def test_openai_reads_top_logprobs_after_the_opener(llm_server: LLMServer) -> No
         finally:
             await provider.aclose()
 
-    assert asyncio.run(go()) == pytest.approx({"8": math.log(0.6), "7": math.log(0.3)})
+    found = asyncio.run(go())
+    assert found == pytest.approx({"8": math.log(0.6), "7": math.log(0.3)})
+    # the server's usage is kept (its token counts are word counts: "grade" in, "[[8]]" out)
+    assert isinstance(found, VerdictLogprobs)
+    assert (found.input_tokens, found.output_tokens) == (1, 1)
     body = llm_server.requests[-1].json
     assert body["logprobs"] is True and body["top_logprobs"] == 20 and body["temperature"] == 0.0
 
@@ -61,6 +65,8 @@ def test_api_judge_with_logprob_verdicts(llm_server: LLMServer, bench: Path, tmp
     common = {"questions": str(bench), "results_dir": tmp_path / "results", "verdict": "logprobs"}
     single = judge(JudgeJob(judge="openai/judge", provider_options=options, **common))  # type: ignore[arg-type]
     assert (single.judged, single.unparsed) == (4, 0)
+    assert single.usage.calls == 4 and single.usage.output_tokens == 4  # "[[8]]" is one word a call
+    assert single.usage.input_tokens == sum(_words(r.json) for r in llm_server.requests)
     rows = load_judgments(single.path)
     assert all(r.score == pytest.approx((8 * 0.6 + 7 * 0.3) / 0.9, abs=1e-4) for r in rows)
     assert "P(8)=0.667" in rows[0].judgment
@@ -80,3 +86,8 @@ def test_logprobs_need_a_judge_that_has_them(bench: Path, tmp_path: Path) -> Non
     job = JudgeJob(judge="fake/j", questions=str(bench), results_dir=tmp_path / "results", verdict="logprobs")
     with pytest.raises(UsageError, match="cannot report token probabilities"):
         judge(job, provider=FakeProvider("j"))
+
+
+def _words(body: dict[str, object]) -> int:
+    """The loopback server's prompt token count: words of every message."""
+    return sum(len(str(m["content"]).split()) for m in body["messages"])  # type: ignore[attr-defined]

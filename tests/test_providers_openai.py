@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 
 import pytest
 from llm_server import Behaviour, FaultMix, LLMServer
@@ -115,19 +114,17 @@ def test_retry_after_seconds_is_honoured(llm_server: LLMServer) -> None:
 def test_retry_after_waits_in_real_time(llm_server: LLMServer) -> None:
     llm_server.script(Behaviour(status=429, headers={"Retry-After": "1"}))
 
-    async def go() -> float:
+    async def go() -> None:
         provider = OpenAIProvider("gpt-test", ProviderOptions(base_url=llm_server.base_url, timeout=5))
         try:
-            started = time.monotonic()
             await complete_with_retry(provider, MESSAGES, DECODING, FAST)  # the real asyncio.sleep
-            return time.monotonic() - started
         finally:
             await provider.aclose()
 
-    elapsed = asyncio.run(go())
+    asyncio.run(go())
     first, second = llm_server.requests
-    assert 0.95 <= second.received_at - first.received_at <= 2.0
-    assert elapsed < 2.5
+    # A lower bound only (a busy machine adds to it); the waits' exact values are pinned with RecordingSleep.
+    assert second.received_at - first.received_at >= 0.95
 
 
 def test_retry_after_ms_wins(llm_server: LLMServer) -> None:
@@ -177,11 +174,11 @@ def test_transient_failure_is_retried(llm_server: LLMServer, fault: Behaviour) -
 
 
 def test_slow_response_times_out_and_is_retried(llm_server: LLMServer) -> None:
-    llm_server.script(Behaviour(delay=2.0))
-    started = time.monotonic()
-    result = call(llm_server, options=ProviderOptions(base_url=llm_server.base_url, timeout=0.3))
+    # The first reply would come after 60 s (cut short when the server stops): a success from the
+    # second request shows the client gave up at its own timeout, however slow the machine.
+    llm_server.script(Behaviour(delay=60.0))
+    result = call(llm_server, options=ProviderOptions(base_url=llm_server.base_url, timeout=1.0))
     assert result.text == "echo: What is 2+2?"
-    assert time.monotonic() - started < 1.5
     assert len(llm_server.requests) == 2
 
 

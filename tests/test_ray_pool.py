@@ -15,6 +15,7 @@ pytest.importorskip("ray")
 pytest.importorskip("transformers")
 
 
+@pytest.mark.slow
 def test_two_ray_workers_answer_like_one_process(tiny_llama: Path, tmp_path: Path) -> None:
     import ray
 

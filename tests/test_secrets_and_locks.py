@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from builders import write_questions
 from clirun import assert_one_line_error, judgebench
-from llm_server import Behaviour, LLMServer
+from llm_server import Behaviour, LLMServer, echo_reply
 from test_resilience import deterministic_reply
 
 SECRET = "sk-proj-JUDGEBENCH-CANARY-7f3a9c1e5b2d4f6a8c0e"
@@ -53,7 +55,15 @@ def test_a_second_process_on_the_same_file_refuses_cleanly(tmp_path: Path) -> No
     qfile = write_questions(tmp_path / "q.jsonl", n=40)
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
     env.update({"OPENAI_API_KEY": "sk-test", "COLUMNS": "200"})
-    with LLMServer(latency=0.2) as server:
+    # The first process's replies wait until the other two have run: it holds the file however slow
+    # the machine (no latency guess), and finishes once released.
+    release = threading.Event()
+
+    def held_reply(body: dict[str, Any]) -> str:
+        release.wait()
+        return echo_reply(body)
+
+    with LLMServer(reply=held_reply) as server:
         args = [sys.executable, "-m", "judgebench", "gen-answers", "-m", "openai/slow", "-q", str(qfile)]
         first = subprocess.Popen(
             [*args, "--base-url", server.base_url, "--parallel", "2"],
@@ -63,10 +73,9 @@ def test_a_second_process_on_the_same_file_refuses_cleanly(tmp_path: Path) -> No
             stderr=subprocess.PIPE,
             text=True,
         )
-        deadline = time.monotonic() + 30
-        while not server.requests and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert server.requests, "the first process never started"
+        while not server.requests:  # it has the file open once it asks (pytest-timeout ends a hang)
+            assert first.poll() is None, "the first process exited before asking anything"
+            time.sleep(0.01)
         second = judgebench(
             "gen-answers", "-m", "openai/slow", "-q", str(qfile), "--base-url", server.base_url, cwd=tmp_path,
             env={"OPENAI_API_KEY": "sk-test"},
@@ -75,7 +84,8 @@ def test_a_second_process_on_the_same_file_refuses_cleanly(tmp_path: Path) -> No
         # Another model in the same results dir is a different file: that one proceeds.
         other = judgebench("gen-answers", "-m", "fake/other", "-q", str(qfile), "-n", "2", cwd=tmp_path)
         assert other.returncode == 0, other.stderr
-        assert first.wait(timeout=120) == 0
+        release.set()
+        assert first.wait() == 0
         assert first.stderr is not None
         first.stderr.close()
     again = judgebench("gen-answers", "-m", "openai/slow", "-q", str(qfile), cwd=tmp_path, env={"OPENAI_API_KEY": "x"})

@@ -1,4 +1,4 @@
-"""The coverage simulation (slow: ~30 s; run with `make test-slow` or `pytest -m slow`)."""
+"""The coverage simulation (~30 s; run with `make test-long` or `pytest -m long`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from stats_coverage import rating_coverage, win_rate_coverage
 
 
-@pytest.mark.slow
+@pytest.mark.long
 def test_95_percent_intervals_cover_the_truth_93_to_97_percent_of_the_time() -> None:
     clustered, naive = win_rate_coverage(1000)  # 3,000 intervals: the binomial SE of the rate is 0.4 %
     assert 0.93 <= clustered <= 0.97, clustered

@@ -1,7 +1,9 @@
 """The ``judgebench`` command: options in, one pipeline call, rich output.
 
 No logic lives here. Every :class:`~judgebench.errors.JudgebenchError` is
-caught once, in :func:`main`, and printed as one red line with its exit code.
+caught once, in :func:`main`, and printed as one red line with its exit code;
+so is any connection or protocol error that escaped the pipeline (see
+:func:`~judgebench.providers.retry.connection_error`), on every command path.
 Pipeline modules are imported inside each command so that ``--help`` stays fast.
 
 - :mod:`judgebench.cli.loop`: ``gen-answers``, ``judge``, ``run``;
@@ -23,7 +25,7 @@ from judgebench import __version__
 from judgebench.cli import arena, gate, loop, reporting
 from judgebench.cli.data import datasets_app, export_app, import_app
 from judgebench.cli.models import models_app
-from judgebench.cli.render import err, out
+from judgebench.cli.render import configure_logging, err, out
 from judgebench.errors import JudgebenchError
 
 __all__ = ["app", "main"]
@@ -56,14 +58,41 @@ def _root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
+    verbose: Annotated[
+        int,
+        typer.Option(
+            "--verbose",
+            "-v",
+            count=True,
+            help="Show what libraries say (warnings, transformers' notes, model-loading progress); -vv: debug.",
+        ),
+    ] = 0,
 ) -> None:
     """Judge chat models the MT-Bench way."""
+    configure_logging(verbose)
+
+
+def _fail(exc: JudgebenchError) -> None:
+    err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True, highlight=False)
+    sys.exit(exc.exit_code)
 
 
 def main() -> None:
-    """Entry point: run the app, turning our errors into one red line and an exit code."""
+    """Entry point: run the app, turning our errors into one red line and an exit code.
+
+    Connection and protocol errors that reach here from any command (a server
+    down, unreachable or not speaking the API) get the same one-line form
+    (:func:`~judgebench.providers.retry.connection_error`); anything else is a
+    bug and keeps its traceback.
+    """
     try:
         app()
     except JudgebenchError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True, highlight=False)
-        sys.exit(exc.exit_code)
+        _fail(exc)
+    except Exception as exc:
+        from judgebench.providers.retry import connection_error
+
+        translated = connection_error(exc)
+        if translated is None:
+            raise
+        _fail(translated)

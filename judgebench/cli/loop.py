@@ -29,6 +29,7 @@ from judgebench.cli.options import (
     Questions,
     ResultsDir,
     Timeout,
+    Verbose,
     provider_options,
     split_ids,
     the_judge,
@@ -38,6 +39,7 @@ from judgebench.cli.render import (
     announce_embedded,
     print_answer_run,
     print_judge_run,
+    share_verbose,
     warn_toy_judge,
 )
 from judgebench.cli.reporting import Baseline, FormatOption, run_report
@@ -86,6 +88,7 @@ def _answers(
     max_cost: float | None = None,
     prices: Path | None = None,
     dry_run: bool = False,
+    verbose: bool = False,
 ) -> AnswerRun:
     """Run gen-answers and print its summary."""
     from judgebench.pipeline import AnswerJob, gen_answers
@@ -111,9 +114,10 @@ def _answers(
         prices=prices,
         dry_run=dry_run,
     )
+    verbose = share_verbose(verbose)
     if not dry_run:
         announce_embedded(model)
-    with RichObserver(f"answers {name or model}"[:40]) as observer:
+    with RichObserver(f"answers {name or model}"[:40], verbose=verbose) as observer:
         try:
             run = gen_answers(job, observer=observer)
         except KeyboardInterrupt:
@@ -175,6 +179,7 @@ def gen_answers_command(
     engine: Engine = "transformers",
     num_workers: NumWorkers = 0,
     num_gpus_per_worker: NumGpusPerWorker = 0.0,
+    verbose: Verbose = False,
 ) -> None:
     """Answer every question of a set with a model; resumable, results appended as they finish.
 
@@ -212,6 +217,7 @@ def gen_answers_command(
         max_cost=max_cost,
         prices=prices,
         dry_run=dry_run,
+        verbose=verbose,
     ).failed
     if failed:
         raise _failed(failed, "answer")
@@ -250,6 +256,7 @@ def _judge(
     batch: bool = False,
     batch_poll: float = 30.0,
     batch_wait: float = 86400.0,
+    verbose: bool = False,
 ) -> int:
     """Run judge and print its summary; returns the number of failed judgments."""
     from judgebench.pipeline.judge import JudgeJob, judge
@@ -281,9 +288,10 @@ def _judge(
         batch_wait=batch_wait,
     )
     warn_toy_judge(judge_id)
+    verbose = share_verbose(verbose)
     if not dry_run:
         announce_embedded(judge_id)
-    with RichObserver(f"judging ({mode})") as observer:
+    with RichObserver(f"judging ({mode})", verbose=verbose) as observer:
         try:
             run = judge(job, observer=observer)
         except KeyboardInterrupt:
@@ -338,6 +346,7 @@ def judge_command(
     engine: Engine = "transformers",
     num_workers: NumWorkers = 0,
     num_gpus_per_worker: NumGpusPerWorker = 0.0,
+    verbose: Verbose = False,
 ) -> None:
     """Judge answers: single grades, or pairwise in both orders; math/reasoning/coding against references."""
     judge = the_judge(judge_id)
@@ -377,6 +386,7 @@ def judge_command(
         batch=batch,
         batch_poll=batch_poll,
         batch_wait=batch_wait,
+        verbose=verbose,
     )
     if failed:
         raise _failed(failed, "judgment")
@@ -395,6 +405,9 @@ def run_command(
     limit: Limit = None,
     question_ids: QuestionIds = None,
     max_tokens: Annotated[int, typer.Option("--max-tokens", help="New-token limit per answer turn.")] = 1024,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Sampling seed of the answers, where the model honours one.")
+    ] = None,
     verdict: Annotated[
         VerdictMode, typer.Option("--verdict", help="Judge verdicts: auto, text or logprobs (see judge --help).")
     ] = "auto",
@@ -410,10 +423,12 @@ def run_command(
     max_cost: MaxCost = None,
     prices: Prices = None,
     fmt: FormatOption = "table",
+    verbose: Verbose = False,
 ) -> None:
     """The whole loop: answers for each model → judgments → report."""
     from judgebench.models import resolve_model
     from judgebench.pipeline.report import ReportJob
+    from judgebench.providers import check_url
     from judgebench.providers.local import is_local_model, refuse_local_options
 
     models = [resolve_model(m) for m in models]  # answers are filed under the resolved ids
@@ -428,6 +443,10 @@ def run_command(
         given = ProviderOptions(base_url=url, api_key_env=api_key_env)
         return replace(given, local=local) if is_local_model(model) else given
 
+    for option, url in (("--base-url", base_url), ("--judge-base-url", judge_base_url)):
+        if url is not None:
+            check_url(url, option)  # before any call
+
     from judgebench.pricing import CommandBudget
 
     budget = CommandBudget(max_cost)  # one --max-cost for every step
@@ -439,11 +458,13 @@ def run_command(
             results_dir,
             parallel=parallel,
             max_tokens=max_tokens,
+            seed=seed,
             limit=limit,
             question_ids=ids,
             options=options_for(m, base_url),
             max_cost=budget.left(f"answers of {m}"),
             prices=prices,
+            verbose=verbose,
         )
         failed += answered.failed
         budget.spend(answered.cost_usd)
@@ -463,6 +484,7 @@ def run_command(
         options=options_for(judge, judge_base_url or base_url),
         max_cost=budget.left(f"judging by {judge}"),
         prices=prices,
+        verbose=verbose,
     )
     run_report(ReportJob(questions=questions, results_dir=results_dir, judges=(judge,), baseline=baseline), fmt)
     if failed or judged:

@@ -31,6 +31,7 @@ __all__ = [
     "Questions",
     "ResultsDir",
     "Timeout",
+    "Verbose",
     "batch_size",
     "one_judge",
     "provider_options",
@@ -65,6 +66,15 @@ Limit = Annotated[int | None, typer.Option("--limit", "-n", help="Only the first
 QuestionIds = Annotated[str | None, typer.Option("--question-ids", help="Comma-separated question ids, e.g. 1,5,12.")]
 Timeout = Annotated[float, typer.Option("--timeout", help="Seconds before a request is abandoned (and retried).")]
 MaxAttempts = Annotated[int, typer.Option("--max-attempts", help="Tries per call before it is recorded as failed.")]
+Verbose = Annotated[
+    bool,
+    typer.Option(
+        "--verbose",
+        "-v",
+        help="Print a line for every retry (default: counts on the progress bar, totals at the end), and what "
+        "libraries say (as judgebench -v).",
+    ),
+]
 JudgeId = Annotated[
     list[str], typer.Option("--judge", "-j", help="The judge model, provider/model (e.g. openai/gpt-4o); give one.")
 ]
@@ -202,4 +212,6 @@ def provider_options(
         num_workers=num_workers,
         num_gpus_per_worker=num_gpus_per_worker,
     )
-    return ProviderOptions(base_url=base_url, timeout=timeout, api_key_env=api_key_env, local=local)
+    options = ProviderOptions(base_url=base_url, timeout=timeout, api_key_env=api_key_env, local=local)
+    options.check()  # a bad --base-url stops here, before any file is read or call made
+    return options

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import time
+from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -12,12 +15,15 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from judgebench.records import Usage
 
@@ -27,10 +33,12 @@ if TYPE_CHECKING:
     from judgebench.pipeline.judge import JudgeRun
     from judgebench.pipeline.report import Report
     from judgebench.pipeline.report_format import Section
+    from judgebench.providers.retry import RetryEvent
 
 __all__ = [
     "RichObserver",
     "announce_embedded",
+    "configure_logging",
     "err",
     "out",
     "print_answer_run",
@@ -38,6 +46,7 @@ __all__ = [
     "print_judge_run",
     "print_report",
     "print_sections",
+    "share_verbose",
     "warn_toy_judge",
 ]
 
@@ -57,15 +66,132 @@ out = _console(stderr=False)
 err = _console(stderr=True)
 
 
-class RichObserver:
-    """Draws pipeline progress (done/total, ETA, tokens in/out, failures) once work starts."""
+class _ErrHandler(logging.Handler):
+    """Log records as plain lines on :data:`err` (whatever ``sys.stderr`` is when they come)."""
 
-    def __init__(self, label: str) -> None:
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            err.print(escape(self.format(record)), highlight=False, soft_wrap=True)
+        except Exception:
+            self.handleError(record)
+
+
+def configure_logging(verbose: int) -> None:
+    """Where library chatter goes: Python warnings and log lines (transformers routes its own here,
+    see :func:`judgebench.providers.hf.route_library_output`) reach stderr only with ``-v``.
+
+    Args:
+        verbose: 0: errors only; 1 (``-v``): warnings and judgebench's notes, progress bars of
+            model loading; 2 (``-vv``): debug.
+    """
+    logging.captureWarnings(True)  # warnings.warn(...) becomes a "py.warnings" log record
+    level = {0: logging.ERROR, 1: logging.INFO}.get(verbose, logging.DEBUG)
+    root = logging.getLogger()
+    handler = next((h for h in root.handlers if isinstance(h, _ErrHandler)), None)
+    if handler is None:
+        handler = _ErrHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    handler.setLevel(level)
+    root.setLevel(min(level, logging.WARNING))
+    logging.getLogger("judgebench").setLevel(logging.INFO if verbose else logging.WARNING)
+
+
+def share_verbose(command_flag: bool) -> bool:
+    """A command's ``-v`` and ``judgebench -v`` mean the same: every retry printed, library notes shown.
+
+    Returns:
+        Whether this command runs verbose.
+    """
+    if command_flag and not logging.getLogger("judgebench").isEnabledFor(logging.INFO):
+        configure_logging(1)
+    return command_flag or logging.getLogger("judgebench").isEnabledFor(logging.INFO)
+
+
+class RetryTally:
+    """Retries of a run, counted for the progress bar and the end-of-run summary.
+
+    Attributes:
+        by_kind: retries by kind: ``429``, ``5xx``, ``other`` (timeouts, dropped
+            connections, malformed bodies, other statuses).
+        retry_after: retries whose wait the server set with ``Retry-After``.
+        waited: seconds of waiting in all (summed over calls, which wait side by side).
+    """
+
+    def __init__(self) -> None:
+        self.by_kind: Counter[str] = Counter()
+        self.retry_after = 0
+        self.waited = 0.0
+        self._until: list[float] = []  # monotonic ends of the Retry-After waits under way
+
+    def add(self, event: RetryEvent, now: float | None = None) -> None:
+        """Count one retry."""
+        status = event.status
+        kind = "429" if status == 429 else "5xx" if status is not None and status >= 500 else "other"
+        self.by_kind[kind] += 1
+        self.waited += event.wait
+        if event.retry_after:
+            self.retry_after += 1
+            now = time.monotonic() if now is None else now
+            self._until = [t for t in self._until if t > now] + [now + event.wait]
+
+    @property
+    def total(self) -> int:
+        """Retries in all."""
+        return sum(self.by_kind.values())
+
+    def waiting(self, now: float | None = None) -> int:
+        """Calls waiting out a ``Retry-After`` right now."""
+        now = time.monotonic() if now is None else now
+        return sum(t > now for t in self._until)
+
+    def live(self) -> str:
+        """The progress bar's retry column: ``retried 12 (429: 10, 5xx: 2) · 3 waiting for Retry-After``."""
+        if not self.total:
+            return ""
+        kinds = ", ".join(f"{k}: {self.by_kind[k]}" for k in ("429", "5xx", "other") if self.by_kind[k])
+        waiting = self.waiting()
+        return f"retried {self.total} ({kinds})" + (f" · {waiting} waiting for Retry-After" if waiting else "")
+
+    def summary(self, *, hint: bool = True) -> str:
+        """The end-of-run line: ``retries: 25 (429: 20, 5xx: 3, other: 2); 20 waited as Retry-After asked; …``.
+
+        Args:
+            hint: end with how to see each retry (``-v``).
+        """
+        kinds = ", ".join(f"{k}: {self.by_kind[k]}" for k in ("429", "5xx", "other") if self.by_kind[k])
+        return (
+            f"retries: {self.total} ({kinds}); {self.retry_after} waited as the server asked (Retry-After); "
+            f"{self.waited:.1f} s of waiting in all" + (" — pass -v to see each one" if hint else "")
+        )
+
+
+class _RetryColumn(ProgressColumn):
+    """Live retry counts; recomputed at each refresh so Retry-After waits count down."""
+
+    def __init__(self, tally: RetryTally) -> None:
+        super().__init__()
+        self.tally = tally
+
+    def render(self, task: Task) -> Text:
+        return Text(self.tally.live(), style="yellow")
+
+
+class RichObserver:
+    """Draws pipeline progress (done/total, ETA, tokens in/out, failures, retries) once work starts.
+
+    Retries are counted on the bar and summed up when the run ends; with
+    ``verbose`` each one is also printed as a line above the bar.
+    """
+
+    def __init__(self, label: str, *, verbose: bool = False) -> None:
         self.label = label
+        self.verbose = verbose
         self.progress: Progress | None = None
         self.task: TaskID | None = None
         self.usage = Usage()
         self.failed = 0
+        self.retries = RetryTally()
 
     def _tokens(self) -> str:
         failed = f" [red]{self.failed} not ok[/]" if self.failed else ""
@@ -84,6 +210,7 @@ class RichObserver:
                 TextColumn("eta"),
                 TimeRemainingColumn(),
                 TextColumn("{task.fields[tokens]}"),
+                _RetryColumn(self.retries),
                 console=err,
             )
             self.progress.start()
@@ -97,16 +224,27 @@ class RichObserver:
             self.progress.update(self.task, advance=1, tokens=self._tokens())
 
     def note(self, message: str) -> None:
-        """A warning or retry, printed above the bar."""
+        """A warning, printed above the bar."""
         console = self.progress.console if self.progress is not None else err
         console.print(f"[yellow]{escape(message)}[/]")
+
+    def retry(self, event: RetryEvent) -> None:
+        """Count a retry on the bar; print it only when verbose."""
+        self.retries.add(event)
+        if self.verbose:
+            self.note(event.line())
 
     def __enter__(self) -> RichObserver:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
         if self.progress is not None:
+            if kind is not None:  # the run stopped: its one error line says why, the bar would only add noise
+                self.progress.live.transient = True
             self.progress.stop()
+        if self.retries.total and kind is None:
+            summary = self.retries.summary(hint=not self.verbose)
+            err.print(f"[yellow]{escape(summary)}[/]", soft_wrap=True, highlight=False)
 
 
 def _usage(usage: Usage, cost: float | None = None) -> str:

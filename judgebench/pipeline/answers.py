@@ -27,7 +27,7 @@ from judgebench.pipeline.selection import effective_parallel, select_questions, 
 from judgebench.pricing import Budget, load_price_table
 from judgebench.providers import Decoding, Provider, ProviderOptions, create_provider
 from judgebench.providers.local import local_token_counter, refuse_local_options
-from judgebench.providers.retry import CallFailed, RetryPolicy, complete_with_retry
+from judgebench.providers.retry import CallFailed, CircuitBreaker, RetryPolicy, complete_with_retry
 from judgebench.records import Answer, Choice, Message, Question, RunManifest, Usage, content_hash
 from judgebench.storage import (
     DEFAULT_QUESTION_SET,
@@ -327,6 +327,7 @@ class _Runner:
         self.budget = budget
         self.tally = tally
         self.slots = asyncio.Semaphore(effective_parallel(job.parallel, provider))
+        self.breaker = CircuitBreaker()
         self.usage = Usage()
         self.answered = 0
         self.journal_hits = 0
@@ -353,11 +354,9 @@ class _Runner:
             return cached["text"], Usage()
         if self.budget.exhausted:
             raise _BudgetStop
-
-        def on_retry(reason: str, wait: float) -> None:
-            self.observer.note(f"retrying in {wait:.1f}s: {reason}")
-
-        completion = await complete_with_retry(self.provider, messages, decoding, self.job.retry, on_retry=on_retry)
+        completion = await complete_with_retry(
+            self.provider, messages, decoding, self.job.retry, on_retry=self.observer.retry, breaker=self.breaker
+        )
         self.journal.put(
             key,
             {

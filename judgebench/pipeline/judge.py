@@ -65,9 +65,9 @@ from judgebench.pipeline.observer import NullObserver, Observer
 from judgebench.pipeline.provenance import RunTally, git_state, new_run_id, question_set_info, recorded_run
 from judgebench.pipeline.selection import effective_parallel, select_questions
 from judgebench.pricing import Budget, load_price_table
-from judgebench.providers import BatchProvider, Decoding, Provider, VerdictScorer, create_provider
+from judgebench.providers import BatchProvider, Decoding, Provider, VerdictLogprobs, VerdictScorer, create_provider
 from judgebench.providers.local import local_token_counter, refuse_local_options
-from judgebench.providers.retry import CallFailed, call_with_retry, complete_with_retry
+from judgebench.providers.retry import CallFailed, CircuitBreaker, call_with_retry, complete_with_retry
 from judgebench.records import Judgment, JudgmentStatus, Message, PairGame, RunManifest, Usage, content_hash
 from judgebench.storage import (
     JsonlAppender,
@@ -258,6 +258,7 @@ class _JudgeRunner:
         self.tally = tally
         self.stopped = False
         self.slots = asyncio.Semaphore(effective_parallel(job.parallel, provider))
+        self.breaker = CircuitBreaker()
         self.usage = Usage()
         self.counts = {"ok": 0, "unparsed": 0, "failed": 0}
         self.failures: list[str] = []
@@ -342,7 +343,8 @@ class _JudgeRunner:
             self.provider,
             lambda: scorer.verdict_distribution(item.messages, VERDICT_OPENER, values, VERDICT_CLOSER),
             self.job.retry,
-            on_retry=lambda reason, wait: self.observer.note(f"retrying in {wait:.1f}s: {reason}"),
+            on_retry=self.observer.retry,
+            breaker=self.breaker,
         )
         verdict: Verdict | None = None
         summary = "no probability on any verdict"
@@ -359,6 +361,8 @@ class _JudgeRunner:
         if verdict is not None:
             shown = " ".join(f"P({v})={q:.3f}" for v, q in p.items())
             summary = f"{summary} — read from token probabilities after {VERDICT_OPENER!r}: {shown}"
+        if isinstance(logprobs, VerdictLogprobs):  # a scorer that counts what it read
+            return summary, verdict, 1, Usage(1, logprobs.input_tokens or 0, logprobs.output_tokens or 0)
         return summary, verdict, 1, Usage(1)
 
     async def _ask(self, item: JudgeWork) -> tuple[str, Verdict | None, int, Usage]:
@@ -375,7 +379,8 @@ class _JudgeRunner:
                 messages,
                 self.decoding,
                 self.job.retry,
-                on_retry=lambda reason, wait: self.observer.note(f"retrying in {wait:.1f}s: {reason}"),
+                on_retry=self.observer.retry,
+                breaker=self.breaker,
             )
             spent += Usage(1, completion.input_tokens or 0, completion.output_tokens or 0)
             text = completion.text

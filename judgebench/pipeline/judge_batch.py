@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from judgebench.errors import BatchPending
+from judgebench.errors import BatchPending, ProviderError
 from judgebench.judging import parse_score, parse_winner
 from judgebench.pipeline.judge_plan import JudgeWork, Verdict
 from judgebench.providers import BatchProvider, BatchRequest, Decoding
+from judgebench.providers.retry import CallFailed, call_with_retry, setup_error
 from judgebench.records import Usage
 from judgebench.storage import JsonlAppender, model_slug, read_jsonl
 
@@ -31,6 +33,31 @@ if TYPE_CHECKING:
 __all__ = ["BATCH_SCHEMA", "batches_path", "judge_in_batches"]
 
 BATCH_SCHEMA = "judgebench.batch/1"
+
+T = TypeVar("T")
+
+
+async def _call(runner: _JudgeRunner, what: str, call: Callable[[], Awaitable[T]], *, once: bool = False) -> T:
+    """One batch API request through the retry loop and the run's breaker; a failure stops the run in one line.
+
+    Looking at a batch and fetching its results are retried like any call;
+    submitting is tried ``once``: a retry after a lost reply could start (and
+    bill) the same batch twice.
+
+    Raises:
+        ServerSetupError: the server is unreachable, not the API, or has no batch API.
+        ProviderError: the request failed for another reason (the message says it).
+    """
+    policy = replace(runner.job.retry, max_attempts=1) if once else runner.job.retry
+    try:
+        return await call_with_retry(
+            runner.provider, call, policy, on_retry=runner.observer.retry, breaker=runner.breaker
+        )
+    except CallFailed as exc:
+        cause = exc.__cause__ or exc
+        raise setup_error(cause, exc.attempts, redact=runner.provider.redact) or ProviderError(
+            f"{what} failed ({exc.reason}) — nothing is lost: rerun the same command"
+        ) from None
 
 
 def batches_path(judgments: Path, judge: str, mode: str) -> Path:
@@ -67,7 +94,7 @@ async def _collect(
     job = runner.job
     deadline = time.monotonic() + job.batch_wait
     while True:
-        state = await provider.batch_state(batch_id)
+        state = await _call(runner, f"looking up batch {batch_id}", lambda: provider.batch_state(batch_id))
         if state.done or state.failed:
             break
         if time.monotonic() >= deadline:
@@ -77,7 +104,11 @@ async def _collect(
             )
         runner.observer.note(f"batch {batch_id}: {state.status}; next look in {job.batch_poll:g}s")
         await asyncio.sleep(job.batch_poll)
-    results = {} if state.failed else await provider.batch_results(batch_id)
+    results = (
+        {}
+        if state.failed
+        else await _call(runner, f"fetching the results of batch {batch_id}", lambda: provider.batch_results(batch_id))
+    )
     for item in items:
         result = next((results[k] for k in (item.key, *item.legacy_keys) if k in results), None)
         if result is None:
@@ -137,7 +168,7 @@ async def judge_in_batches(
             runner.stopped = True
             return
         requests = [BatchRequest(w.key, w.messages, decoding) for w in remaining]
-        batch_id = await provider.submit_batch(requests)
+        batch_id = await _call(runner, "submitting the batch", lambda: provider.submit_batch(requests), once=True)
         journal.append(
             {
                 "schema": BATCH_SCHEMA,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from judgebench.providers.retry import RetryEvent
 from judgebench.records import Usage
 
 __all__ = ["NullObserver", "Observer"]
@@ -19,7 +20,10 @@ class Observer(Protocol):
         """One item finished (``usage``: what it cost)."""
 
     def note(self, message: str) -> None:
-        """A warning or a retry worth showing."""
+        """A warning worth showing."""
+
+    def retry(self, event: RetryEvent) -> None:
+        """A failed attempt that will be retried after ``event.wait`` seconds (count it; show it if verbose)."""
 
 
 class NullObserver:
@@ -32,4 +36,7 @@ class NullObserver:
         """Ignore."""
 
     def note(self, message: str) -> None:
+        """Ignore."""
+
+    def retry(self, event: RetryEvent) -> None:
         """Ignore."""

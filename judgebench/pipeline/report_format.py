@@ -21,6 +21,7 @@ __all__ = [
     "render_markdown",
     "report_sections",
     "run_rows",
+    "tiny_model_caveat",
 ]
 
 
@@ -115,23 +116,46 @@ def _bias_rows(bias: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def tiny_model_caveat(model_ids: Sequence[str]) -> tuple[str, ...]:
+    """The caveat a table carries when an embedded tiny base model answered or judged in it, else ``()``.
+
+    >>> tiny_model_caveat(["openai/gpt-4o", "local/gemma-3-270m"])
+    ('local/gemma-3-270m: tiny base model, not for conclusions — these numbers show the pipeline working',)
+    >>> tiny_model_caveat(["openai/gpt-4o"])
+    ()
+    """
+    from judgebench.providers.local import EMBEDDED
+
+    tiny = sorted({m for m in model_ids if m.startswith("local/") and m.removeprefix("local/") in EMBEDDED})
+    if not tiny:
+        return ()
+    return (f"{', '.join(tiny)}: tiny base model, not for conclusions — these numbers show the pipeline working",)
+
+
+def _models_of(rows: Sequence[dict[str, Any]]) -> list[str]:
+    return [str(r[k]) for r in rows for k in ("model", "model_1", "model_2") if k in r]
+
+
 def report_sections(result: Report) -> list[Section]:
     """The report as titled tables, in reading order (the Markdown and rich renderings draw these)."""
     sections: list[Section] = []
     interval = _interval_note(result)
     for j in result.judges:
+        caveat = tiny_model_caveat([j.judge, *_models_of(j.single), *_models_of(j.pairwise)])
         if j.single:
             plain = [{k: v for k, v in r.items() if not k.startswith("category:")} for r in j.single]
-            sections.append(Section(f"{result.bench} — single grades by {j.judge}", plain, (interval,)))
+            sections.append(Section(f"{result.bench} — single grades by {j.judge}", plain, (interval, *caveat)))
             per_category = [{k: v for k, v in r.items() if k == "model" or k.startswith("category:")} for r in j.single]
             if len(per_category[0]) > 1:
-                sections.append(Section(f"{result.bench} — mean grade per category ({j.judge})", per_category))
+                title = f"{result.bench} — mean grade per category ({j.judge})"
+                sections.append(Section(title, per_category, caveat))
         if j.pairwise:
             against = f"against {j.baseline}" if j.baseline else "all pairs"
             notes = (
                 f"{j.pair_comparisons} comparisons (each judged in both orders); "
                 f"{j.pair_excluded} excluded for a game without a verdict",
                 interval,
+                *caveat,
             )
             sections.append(Section(f"{result.bench} — pairwise, {against}, judged by {j.judge}", j.pairwise, notes))
             if j.consistency:

@@ -20,12 +20,15 @@ import importlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
+from urllib.parse import urlsplit
 
 from judgebench.errors import MissingExtraError, ProviderError, UnknownProviderError, UsageError
 from judgebench.records import Message
 
 __all__ = [
+    "CONNECT_TIMEOUT",
     "BatchProvider",
     "BatchRequest",
     "BatchState",
@@ -33,10 +36,13 @@ __all__ = [
     "Decoding",
     "LocalOptions",
     "MalformedResponseError",
+    "NotAnApiReplyError",
     "Provider",
     "ProviderFactory",
     "ProviderOptions",
+    "VerdictLogprobs",
     "VerdictScorer",
+    "check_url",
     "create_provider",
     "known_providers",
     "run_stopping_errors",
@@ -69,8 +75,68 @@ def run_stopping_errors(
         raise fatal from exc
 
 
+CONNECT_TIMEOUT = 5.0
+"""Seconds API providers wait to open a connection by default (the ``openai`` SDK's own
+default; :attr:`ProviderOptions.connect_timeout`), whatever ``--timeout`` (which bounds
+reading the reply) says. A host that never answers
+the connection is then known in seconds, and the run's circuit breaker counts it
+(``"connection timed out"``) until a call of the run has gone through."""
+
+
+def check_url(url: str, option: str = "--base-url") -> None:
+    """Reject a server address that cannot work, before any call is made.
+
+    It must be an ``http://`` or ``https://`` URL with a host, and a port, if
+    given, in 1–65535.
+
+    Args:
+        url: the address as given.
+        option: the option it came from, named in the message.
+
+    Raises:
+        UsageError: one line naming the option, the value and the fix.
+
+    >>> check_url("http://localhost:8000/v1")
+    >>> for bad in ("notaurl", "http://localhost:80000/v1", "http://localhost:0"):
+    ...     try:
+    ...         check_url(bad)
+    ...     except UsageError as exc:
+    ...         print(str(exc).split(" — ")[0])
+    --base-url 'notaurl': not an http(s) URL
+    --base-url 'http://localhost:80000/v1': port out of range (1–65535)
+    --base-url 'http://localhost:0': port out of range (1–65535)
+    """
+    parts = urlsplit(url.strip())
+    example = "e.g. http://localhost:8000/v1"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"{option} {url!r}: not an http(s) URL — give the server's address, {example}")
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if (port is not None and not 1 <= port <= 65535) or parts.netloc.endswith(":"):
+        raise UsageError(f"{option} {url!r}: port out of range (1–65535) — fix the port, {example}")
+
+
 class MalformedResponseError(Exception):
     """A success status whose body holds no usable answer (retryable)."""
+
+
+class NotAnApiReplyError(MalformedResponseError):
+    """A success status whose body is not this API's reply at all (an HTML page, plain text).
+
+    Retryable like any malformed body, but counted by the run's circuit
+    breaker: a server that answers only this is not the API (a wrong
+    ``--base-url``), and the run stops after a few such attempts in a row.
+
+    Args:
+        message: what came back instead of the reply.
+        url: the server's address, named in the breaker's message.
+    """
+
+    def __init__(self, message: str, url: str | None = None) -> None:
+        super().__init__(message)
+        self.url = url
 
 
 @dataclass(frozen=True)
@@ -94,6 +160,30 @@ class Completion:
     input_tokens: int | None = None
     output_tokens: int | None = None
     finish_reason: str | None = None
+
+
+class VerdictLogprobs(dict[str, float]):
+    """What :meth:`VerdictScorer.verdict_distribution` returns: log-probability by verdict value,
+    with the tokens the call used.
+
+    A plain ``dict`` subclass, so it compares and pickles (Ray workers) like the mapping it is.
+
+    Attributes:
+        input_tokens: tokens the model read (prompt, and for a local model each verdict's
+            extra tokens fed to score it); ``None`` when the server did not report them.
+        output_tokens: tokens generated (a local model reads probabilities and generates none).
+
+    >>> v = VerdictLogprobs({"7": -0.1}, input_tokens=812, output_tokens=0)
+    >>> v == {"7": -0.1}, v.input_tokens, v.output_tokens
+    (True, 812, 0)
+    """
+
+    def __init__(
+        self, logprobs: dict[str, float] | None = None, *, input_tokens: int | None, output_tokens: int | None
+    ) -> None:
+        super().__init__(logprobs or {})
+        self.input_tokens = input_tokens
+        self.output_tokens = output_tokens
 
 
 Engine = Literal["transformers", "vllm"]
@@ -137,12 +227,30 @@ class ProviderOptions:
         api_key_env: name of the environment variable holding the key;
             ``None`` uses the provider's usual one (``OPENAI_API_KEY``…).
         local: settings of in-process models (``hf/…``, ``local/…``).
+        connect_timeout: seconds to wait for a connection to open (:data:`CONNECT_TIMEOUT`).
     """
 
     base_url: str | None = None
     timeout: float = 300.0
     api_key_env: str | None = None
     local: LocalOptions = LocalOptions()
+    connect_timeout: float = CONNECT_TIMEOUT
+
+    def check(self) -> None:
+        """Reject settings that cannot work (a ``base_url`` that is not an http(s) URL…).
+
+        Raises:
+            UsageError: one line naming the option and the fix.
+        """
+        if self.base_url is not None:
+            check_url(self.base_url)
+        if self.timeout <= 0:
+            raise UsageError(f"--timeout {self.timeout:g}: must be more than 0 seconds")
+        if self.connect_timeout <= 0:
+            raise UsageError(f"connect timeout {self.connect_timeout:g}: must be more than 0 seconds")
+        template = self.local.chat_template
+        if template is not None and not Path(template).expanduser().is_file():
+            raise UsageError(f"--chat-template {template}: no such file — pass a Jinja chat template file")
 
 
 @runtime_checkable
@@ -231,7 +339,10 @@ class VerdictScorer(Protocol):
     async def verdict_distribution(
         self, messages: Sequence[Message], opener: str, values: Sequence[str], closer: str
     ) -> dict[str, float]:
-        """Log-probability of each verdict value (natural log), by value."""
+        """Log-probability of each verdict value (natural log), by value.
+
+        Implementations return a :class:`VerdictLogprobs` so that the tokens read are counted.
+        """
         ...
 
 
@@ -306,12 +417,14 @@ def create_provider(model_id: str, options: ProviderOptions | None = None) -> Pr
     """Build the provider for a ``provider/model`` id.
 
     Raises:
+        UsageError: ``options`` cannot work (see :meth:`ProviderOptions.check`).
         UnknownProviderError: the provider part names nothing known.
         MissingExtraError: the provider's optional dependencies are missing.
         MissingApiKeyError: the provider needs a key that is not set.
     """
     provider, model = split_model_id(model_id)
     options = options or ProviderOptions()
+    options.check()
     if provider in _BUILTIN:
         target, extra = _BUILTIN[provider]
     else:

@@ -28,13 +28,14 @@ from typing import Any, cast
 import anthropic
 from anthropic.types import MessageParam
 
-from judgebench.errors import MissingApiKeyError, ProviderAuthError, ProviderError
+from judgebench.errors import MissingApiKeyError, ProviderAuthError, ProviderError, ServerSetupError
 from judgebench.providers import (
     BatchRequest,
     BatchState,
     Completion,
     Decoding,
     MalformedResponseError,
+    NotAnApiReplyError,
     ProviderOptions,
     run_stopping_errors,
 )
@@ -112,7 +113,7 @@ class AnthropicProvider:
         self._client = anthropic.AsyncAnthropic(
             api_key=key or _PLACEHOLDER_KEY,
             base_url=options.base_url,
-            timeout=options.timeout,
+            timeout=anthropic.Timeout(options.timeout, connect=options.connect_timeout),
             max_retries=0,
         )
         self._url = str(self._client.base_url).rstrip("/")
@@ -152,11 +153,22 @@ class AnthropicProvider:
         if isinstance(exc, anthropic.AuthenticationError | anthropic.PermissionDeniedError):
             return ProviderAuthError(self._auth_message(exc))
         if isinstance(exc, anthropic.NotFoundError):
-            return ProviderError(
+            return ServerSetupError(
                 f"model {self._model!r} not found at {self._url} "
-                f"(404: {self._server_says(exc)}) — check --model and --base-url"
+                f"(404: {self._server_says(exc)}) — check --model and --base-url",
+                "endpoint not found",
             )
         return None
+
+    def _fatal_batch(self, exc: anthropic.APIStatusError) -> ProviderError | None:
+        """As :meth:`_fatal`, but a 404 or 405 means the server has no batch API."""
+        if isinstance(exc, anthropic.NotFoundError) or exc.status_code == 405:
+            return ServerSetupError(
+                f"the server at {self._url} has no batch API ({exc.status_code} on {exc.request.url.path}: "
+                f"{self._server_says(exc)}) — drop --batch to judge with direct calls",
+                "feature missing",
+            )
+        return self._fatal(exc)
 
     async def submit_batch(self, requests: Sequence[BatchRequest]) -> str:
         """Start a Message Batches job.
@@ -178,8 +190,10 @@ class AnthropicProvider:
             if r.decoding.stop:
                 params["stop_sequences"] = list(r.decoding.stop)
             items.append({"custom_id": r.custom_id, "params": params})
-        with run_stopping_errors(anthropic.APIStatusError, self._fatal):
+        with run_stopping_errors(anthropic.APIStatusError, self._fatal_batch):
             batch = await self._client.messages.batches.create(requests=cast(Any, items))
+        if not isinstance(batch, anthropic.types.messages.MessageBatch):
+            raise NotAnApiReplyError(f"expected a message batch, got {type(batch).__name__}", self._url)
         return batch.id
 
     async def batch_state(self, batch_id: str) -> BatchState:
@@ -188,7 +202,10 @@ class AnthropicProvider:
         Args:
             batch_id: as :meth:`submit_batch` returned it.
         """
-        batch = await self._client.messages.batches.retrieve(batch_id)
+        with run_stopping_errors(anthropic.APIStatusError, self._fatal_batch):
+            batch = await self._client.messages.batches.retrieve(batch_id)
+        if not isinstance(batch, anthropic.types.messages.MessageBatch):
+            raise NotAnApiReplyError(f"expected a message batch, got {type(batch).__name__}", self._url)
         return BatchState(batch.processing_status, batch.processing_status == "ended")
 
     async def batch_results(self, batch_id: str) -> dict[str, Completion | str]:
@@ -214,7 +231,7 @@ class AnthropicProvider:
         # Without strict validation the SDK hands back whatever the server sent:
         # plain text for a non-JSON content type, an unchecked model otherwise.
         if not isinstance(response, anthropic.types.Message):
-            raise MalformedResponseError(f"expected a message, got {type(response).__name__}")
+            raise NotAnApiReplyError(f"expected a message, got {type(response).__name__}", self._url)
         blocks = getattr(response, "content", None)
         if not isinstance(blocks, list):
             raise MalformedResponseError("the response has no content list")

