@@ -1,7 +1,8 @@
 """Public question sets judgebench can download (``judgebench datasets pull``).
 
 We ship our own questions only; well-known public sets are fetched from where
-their authors publish them, checked against a pinned sha256, and stored under
+their authors publish them — at a pinned commit or revision, never a branch —
+checked against a pinned sha256, and stored under
 the user data dir (:func:`judgebench.storage.data_dir`), after which
 ``--questions <name>`` finds them. Each file is written to a temporary name
 and renamed only once its checksum matches, so a failed pull never leaves a
@@ -16,17 +17,27 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from judgebench.errors import DownloadError, UsageError
-from judgebench.storage import data_dir
+from judgebench.storage import data_dir, read_jsonl
 
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["DATASETS", "Dataset", "DatasetFile", "PullResult", "pull"]
+__all__ = [
+    "DATASETS",
+    "FASTCHAT_COMMIT",
+    "HUMAN_SPLITS",
+    "MT_BENCH_HUMAN_REVISION",
+    "Dataset",
+    "DatasetFile",
+    "PullResult",
+    "build_mt_bench_human",
+    "pull",
+]
 
 
 @dataclass(frozen=True)
@@ -34,46 +45,233 @@ class DatasetFile:
     """One file of a dataset: where it lives upstream and what it must hash to."""
 
     source: str
-    """Path relative to the dataset's base URL."""
+    """Path relative to the base URL (the file's own, else the dataset's; a ``--mirror`` serves all)."""
     target: str
     """Path relative to the dataset's folder in the data dir."""
     sha256: str
+    base_url: str | None = None
+    """This file's base URL when it differs from the dataset's."""
 
 
 @dataclass(frozen=True)
 class Dataset:
-    """A downloadable question set."""
+    """A downloadable question set.
+
+    ``build``, when set, derives further files from the verified downloads
+    (in the dataset's folder) and returns their paths relative to it, and notes.
+    """
 
     name: str
     description: str
     base_url: str
     files: tuple[DatasetFile, ...]
+    build: Callable[[Path], tuple[list[str], list[str]]] | None = None
 
 
-_FASTCHAT_DATA = "https://raw.githubusercontent.com/lm-sys/FastChat/main/fastchat/llm_judge/data/"
+FASTCHAT_COMMIT = "0e6d3e4beaab66f4d3f93db72541a4abab8af28d"
+"""The lm-sys/FastChat commit the FastChat files are pinned to (2025-04-12), so a checksum
+can never break by itself; every pinned file below is identical at this commit and at
+the commit that last changed it."""
+
+_FASTCHAT_DATA = f"https://raw.githubusercontent.com/lm-sys/FastChat/{FASTCHAT_COMMIT}/fastchat/llm_judge/data/"
+
+MT_BENCH_HUMAN_REVISION = "f7d2896d2cc5d80f8b55c2bbc722613555233c25"
+"""The revision of the Hugging Face dataset ``lmsys/mt_bench_human_judgments`` pinned to."""
+
+_MT_BENCH_HUMAN = f"https://huggingface.co/datasets/lmsys/mt_bench_human_judgments/resolve/{MT_BENCH_HUMAN_REVISION}/"
+
+_MT_BENCH_QUESTIONS = DatasetFile(
+    "mt_bench/question.jsonl", "question.jsonl", "119565adbab82227089cefdb44c8d7e2cf04dc0a0ec233634c82e7d4e2a944f7"
+)
+_MT_BENCH_REFERENCES = DatasetFile(
+    "mt_bench/reference_answer/gpt-4.jsonl",
+    "reference_answer/gpt-4.jsonl",
+    "f957a5bc977badb66885ec970e6cd08527845780313f0995764260e5777b9b3f",
+)
+_JUDGE_PROMPTS = DatasetFile(
+    "judge_prompts.jsonl", "judge_prompts.jsonl", "fd283293406d024f44c174b094ef48031d0687a4682fd3a56b29b138f80281b6"
+)
+
+HUMAN_SPLITS: dict[str, str] = {"human": "votes/human.jsonl", "gpt4_pair": "votes/gpt4_pair.jsonl"}
+"""The release's parquet splits and the vote files made from them."""
+
+
+def build_mt_bench_human(folder: Path) -> tuple[list[str], list[str]]:
+    """Turn the release's parquet splits into vote files, the six models' answers and the questions.
+
+    Reads ``human.parquet`` (3,355 expert and author votes) and
+    ``gpt4_pair.parquet`` (2,400 GPT-4 verdicts) with pandas (pyarrow) and writes
+
+    - ``votes/human.jsonl`` and ``votes/gpt4_pair.jsonl``: one vote a line
+      with the release's columns ``question_id, model_a, model_b, winner,
+      judge, turn`` and its own labels (``tie (bothbad)``, ``tie
+      (inconsistent)``…), for ``agreement --votes``;
+    - ``model_answer/<model>.jsonl``: each model's answers in FastChat's
+      layout, taken from the ``assistant`` messages of the conversations the
+      voters saw (the longest one seen for each model and question), so a
+      judge can be run on exactly the answers that were voted on;
+    - ``question.jsonl``: MT-Bench's questions (``mt_bench/question.jsonl``,
+      for categories) with the ``user`` messages the voters saw as turns.
+
+    Where two rows show one model's answer (or one question) differently the
+    first row's wins (the ``human`` split is read first) and a note says how
+    often that happened.
+
+    Returns:
+        The files written (relative to ``folder``) and the notes.
+
+    Raises:
+        DataError: a split lacks a column, or a conversation is not a list of
+            ``{role, content}`` messages (citing the file and row).
+    """
+    import pandas as pd
+
+    from judgebench.errors import DataError
+
+    written: list[str] = []
+    answers: dict[str, dict[int, tuple[str, ...]]] = {}
+    asked: dict[int, tuple[str, ...]] = {}
+    conflicts = {"answers": 0, "questions": 0}
+
+    def keep(store: dict[int, tuple[str, ...]], qid: int, turns: tuple[str, ...], what: str) -> None:
+        known = store.get(qid, ())
+        shorter, longer = sorted((known, turns), key=len)
+        if longer[: len(shorter)] != shorter:
+            conflicts[what] += 1
+            return
+        store[qid] = longer
+
+    for split, target in HUMAN_SPLITS.items():
+        path = folder / f"{split}.parquet"
+        frame = pd.read_parquet(path)
+        missing = {"question_id", "model_a", "model_b", "winner", "judge", "turn"} - set(frame.columns)
+        if missing:
+            raise DataError(path, None, f"no column {', '.join(sorted(missing))}", "pull it again with --force")
+        lines = []
+        records: list[dict[str, Any]] = frame.to_dict(orient="records")  # type: ignore[assignment]
+        for row_number, row in enumerate(records, start=1):
+            qid, turn = int(row["question_id"]), int(row["turn"])
+            vote = {
+                "question_id": qid,
+                "model_a": str(row["model_a"]),
+                "model_b": str(row["model_b"]),
+                "winner": str(row["winner"]),
+                "judge": str(row["judge"]),
+                "turn": turn,
+            }
+            lines.append(json.dumps(vote, ensure_ascii=False))
+            for side in ("a", "b"):
+                messages = _messages(row.get(f"conversation_{side}"), path, row_number)
+                model = str(row[f"model_{side}"])
+                keep(answers.setdefault(model, {}), qid, _said(messages, "assistant"), "answers")
+                keep(asked, qid, _said(messages, "user"), "questions")
+        _write(folder / target, "".join(line + "\n" for line in lines))
+        written.append(target)
+    for model, by_question in sorted(answers.items()):
+        rows = [
+            json.dumps(
+                {
+                    "question_id": qid,
+                    "answer_id": f"{model}:{qid}",
+                    "model_id": model,
+                    "choices": [{"index": 0, "turns": list(turns)}],
+                    "tstamp": 0.0,
+                },
+                ensure_ascii=False,
+            )
+            for qid, turns in sorted(by_question.items())
+            if turns
+        ]
+        target = f"model_answer/{model}.jsonl"
+        _write(folder / target, "".join(line + "\n" for line in rows))
+        written.append(target)
+    questions = []
+    for _, obj in read_jsonl(folder / "mt_bench" / "question.jsonl"):
+        seen = asked.get(int(obj["question_id"]), ())
+        questions.append({**obj, "turns": list(seen) + obj["turns"][len(seen) :]})
+    _write(folder / "question.jsonl", "".join(json.dumps(q, ensure_ascii=False) + "\n" for q in questions))
+    written.append("question.jsonl")
+    notes = [
+        f"{n} row(s) showed {what} differently from an earlier row; the first row's version was kept"
+        for what, n in conflicts.items()
+        if n
+    ]
+    return written, notes
+
+
+def _messages(conversation: object, path: Path, row: int) -> list[dict[str, str]]:
+    """A conversation of the release: a list (or array) of ``{role, content}`` messages."""
+    from judgebench.errors import DataError
+
+    if conversation is None:
+        return []
+    out = []
+    for message in list(conversation):  # type: ignore[call-overload]
+        if not isinstance(message, dict) or not isinstance(message.get("content"), str):
+            raise DataError(path, row, "a conversation message is not {role, content}", "pull it again with --force")
+        out.append({"role": str(message.get("role")), "content": message["content"]})
+    return out
+
+
+def _said(messages: list[dict[str, str]], role: str) -> tuple[str, ...]:
+    return tuple(m["content"] for m in messages if m["role"] == role)
+
+
+def _write(path: Path, text: str) -> None:
+    """Write a derived file whole (temporary file, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.part")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
 
 DATASETS: dict[str, Dataset] = {
     "mt-bench": Dataset(
         name="mt-bench",
         description="MT-Bench (Zheng et al., 2023): 80 two-turn questions, GPT-4 reference answers, judge prompts",
         base_url=_FASTCHAT_DATA,
+        files=(_MT_BENCH_QUESTIONS, _MT_BENCH_REFERENCES, _JUDGE_PROMPTS),
+    ),
+    "vicuna-bench": Dataset(
+        name="vicuna-bench",
+        description="The Vicuna evaluation set (Chiang et al., 2023): 80 single-turn questions in 9 categories, "
+        "GPT-4 references for 10 math and coding ones, FastChat's judge prompts",
+        base_url=_FASTCHAT_DATA,
         files=(
             DatasetFile(
-                "mt_bench/question.jsonl",
+                "vicuna_bench/question.jsonl",
                 "question.jsonl",
-                "119565adbab82227089cefdb44c8d7e2cf04dc0a0ec233634c82e7d4e2a944f7",
+                "c248c5c98ba45bb0c2aadae2f270e643bd32679c6c306a3b2a503ac4254cdaa5",
             ),
             DatasetFile(
-                "mt_bench/reference_answer/gpt-4.jsonl",
+                "vicuna_bench/reference_answer/gpt-4.jsonl",
                 "reference_answer/gpt-4.jsonl",
-                "f957a5bc977badb66885ec970e6cd08527845780313f0995764260e5777b9b3f",
+                "f7542dc25a5a869b32197486f5699a14eb5682ab3c7264518402399ec09ab470",
+            ),
+            _JUDGE_PROMPTS,
+        ),
+    ),
+    "mt-bench-human": Dataset(
+        name="mt-bench-human",
+        description="MT-Bench human judgments (lmsys/mt_bench_human_judgments): 3,355 expert and author votes "
+        "and 2,400 GPT-4 verdicts on six models' answers, with MT-Bench's questions and references",
+        base_url=_MT_BENCH_HUMAN,
+        files=(
+            DatasetFile(
+                "data/human-00000-of-00001-25f4910818759289.parquet",
+                "human.parquet",
+                "4877bc46a40929f4082c3c79593700fb897b1d6c7f4c473032694a01322f5769",
             ),
             DatasetFile(
-                "judge_prompts.jsonl",
-                "judge_prompts.jsonl",
-                "fd283293406d024f44c174b094ef48031d0687a4682fd3a56b29b138f80281b6",
+                "data/gpt4_pair-00000-of-00001-c0b431264a82ddc0.parquet",
+                "gpt4_pair.parquet",
+                "57068327ffb5f8fddb15fedbbfe40b26fe862da2326331e5cf64a42320a00e71",
             ),
+            replace(_MT_BENCH_QUESTIONS, target="mt_bench/question.jsonl", base_url=_FASTCHAT_DATA),
+            replace(_MT_BENCH_REFERENCES, base_url=_FASTCHAT_DATA),
+            replace(_JUDGE_PROMPTS, base_url=_FASTCHAT_DATA),
         ),
+        build=build_mt_bench_human,
     ),
 }
 
@@ -85,6 +283,10 @@ class PullResult:
     folder: Path
     downloaded: tuple[str, ...]
     already_present: tuple[str, ...]
+    built: tuple[str, ...] = ()
+    """Files derived from the downloads (the dataset's ``build``)."""
+    notes: tuple[str, ...] = ()
+    """What the build wants the user to know."""
 
 
 def _sha256(path: Path) -> str:
@@ -135,7 +337,7 @@ def pull(
             if not force and target.is_file() and _sha256(target) == file.sha256:
                 present.append(file.target)
                 continue
-            url = base + file.source
+            url = (base if mirror or file.base_url is None else file.base_url.rstrip("/") + "/") + file.source
             if on_file is not None:
                 on_file(file.target)
             _download(client, url, target, file.sha256)
@@ -146,8 +348,9 @@ def pull(
         "files": {f.target: f.sha256 for f in dataset.files},
         "pulled_at": time.time(),
     }
+    built, notes = dataset.build(folder) if dataset.build is not None else ([], [])
     (folder / "SOURCE.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    return PullResult(folder, tuple(downloaded), tuple(present))
+    return PullResult(folder, tuple(downloaded), tuple(present), tuple(built), tuple(notes))
 
 
 def _download(client: httpx.Client, url: str, target: Path, sha256: str) -> None:

@@ -15,18 +15,25 @@ FastChat row) and ``reference_answer/<name>.jsonl`` (copied as is).
 
 Mapping choices:
 
-- An answer's model name is the record's own ``model_id``, even where the
-  file is named otherwise (FastChat names models by file; a summary note
-  lists each mismatch).
+- A model is named by its answers *file*, as FastChat names it (its
+  ``load_model_answers`` keys answers by file name, and its judgment files use
+  that name): ``model_answer/vicuna-13b-v1.3.jsonl`` is filed as
+  ``vicuna-13b-v1.3`` even though its records say ``vicuna-13b-hao-0515``.
+  The inner id is kept in each record's ``fastchat_model_id`` (and ``model``)
+  and written back on export; a summary note lists each such file.
 - FastChat's unscored verdicts (``score: -1``, winner ``"error"``) become
   records with status ``unparsed``, or ``failed`` when the judge reply is
   FastChat's ``$ERROR$`` (the call itself failed, so a rerun retries it);
   both export back to ``-1``/``"error"`` with the text kept.
-- On export, file names are the model or judge id as stored in the records
-  with ``/`` replaced by ``__`` (and other unsafe characters by ``_``), as in
-  :func:`judgebench.storage.model_slug`; ``instructlab/granite-7b-lab`` →
-  ``model_answer/instructlab__granite-7b-lab.jsonl``. Repeated records of one
-  key (retries) export once, the last one.
+- On export, file names are the model name (the records' ``model_id``) or
+  judge id with ``/`` replaced by ``__`` (and other unsafe characters by
+  ``_``), as in :func:`judgebench.storage.model_slug`; the answers' ``model_id``
+  field is the imported inner id where there was one, else the name. Repeated
+  records of one key (retries) export once, the last one.
+- FastChat's scripts write ``json.dumps`` defaults (``\\uXXXX`` escapes), but
+  some published files hold raw UTF-8; import lists those in
+  ``results/<bench>/fastchat.json`` (:data:`STYLE_FILE`) and export writes
+  them the same way, so the round trip is byte-identical.
 
 Both directions read and check everything first (a bad line raises
 :class:`~judgebench.errors.DataError` citing ``file:line``), then write each
@@ -61,7 +68,14 @@ from judgebench.storage import (
     read_jsonl,
 )
 
-__all__ = ["FASTCHAT_CALL_ERROR", "ExportSummary", "ImportSummary", "export_fastchat", "import_fastchat"]
+__all__ = [
+    "FASTCHAT_CALL_ERROR",
+    "STYLE_FILE",
+    "ExportSummary",
+    "ImportSummary",
+    "export_fastchat",
+    "import_fastchat",
+]
 
 FASTCHAT_CALL_ERROR = "$ERROR$"
 """The judge reply FastChat stores when the API call failed after its retries."""
@@ -77,7 +91,7 @@ class ImportSummary:
 
     Attributes:
         questions: questions copied (0 when ``question.jsonl`` is absent).
-        answers: answer records per model (``model_id``).
+        answers: answer records per model (named by file, as FastChat does).
         single: single-grade records per judge (from the file name).
         pair_rows: FastChat pairwise rows per judge; each became two games.
         pair_games: pair-game records written per judge.
@@ -131,9 +145,34 @@ def _ours(records: Iterable[Mapping[str, Any]]) -> bytes:
     return b"".join((json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8") for r in records)
 
 
-def _theirs(records: Iterable[Mapping[str, Any]]) -> bytes:
-    """FastChat's JSONL form (``json.dumps`` defaults, as its scripts write)."""
-    return b"".join((json.dumps(r) + "\n").encode("utf-8") for r in records)
+def _theirs(records: Iterable[Mapping[str, Any]], *, raw_utf8: bool = False) -> bytes:
+    """FastChat's JSONL form: ``json.dumps`` defaults, as its scripts write, or
+    ``ensure_ascii=False`` where the imported file was written that way (``raw_utf8``)."""
+    return b"".join((json.dumps(r, ensure_ascii=not raw_utf8) + "\n").encode("utf-8") for r in records)
+
+
+STYLE_FILE = "fastchat.json"
+"""``results/<bench>/fastchat.json``: how the imported files were written, for a byte-identical export.
+
+``{"raw_utf8": ["model_judgment/gpt-4_pair.jsonl", …]}`` lists the files whose
+non-ASCII text was written as raw UTF-8 (``json.dumps(..., ensure_ascii=False)``)
+rather than FastChat's default ``\\uXXXX`` escapes."""
+
+
+def _raw_utf8(path: Path) -> bool:
+    """Whether a JSONL file holds raw (unescaped) non-ASCII text."""
+    return not path.read_bytes().isascii()
+
+
+def _read_style(root: Path) -> set[str]:
+    path = root / STYLE_FILE
+    if not path.is_file():
+        return set()
+    try:
+        listed = json.loads(path.read_text(encoding="utf-8")).get("raw_utf8", [])
+    except (ValueError, AttributeError):
+        raise DataError(path, None, "not a JSON object", "delete it (exports then use json.dumps defaults)") from None
+    return {str(x) for x in listed}
 
 
 def _unscored_status(reply: str) -> dict[str, Any]:
@@ -182,14 +221,25 @@ def _validated(path: Path, number: int, build: Callable[..., _T], *args: Any) ->
 
 
 def _answer_file(path: Path) -> tuple[str | None, list[dict[str, Any]]]:
-    """The model_id and our records of one ``model_answer/*.jsonl`` file."""
+    """The inner model_id and our records of one ``model_answer/<name>.jsonl`` file.
+
+    Records are filed under the file's name (FastChat's rule); an inner
+    ``model_id`` other than that name is kept as ``fastchat_model_id``.
+    """
     records, model_id = [], None
     for number, obj in read_jsonl(path):
         answer = _validated(path, number, Answer.from_dict, obj)
         if model_id is not None and answer.model_id != model_id:
             raise DataError(path, number, f"model_id {answer.model_id!r} in a file of {model_id!r}", _FIX)
         model_id = answer.model_id
-        records.append(replace(answer, judgebench_version=__version__).to_dict())
+        inner = answer.fastchat_model_id or answer.model_id
+        named = replace(
+            answer,
+            model_id=path.stem,
+            fastchat_model_id=inner if inner != path.stem else None,
+            judgebench_version=__version__,
+        )
+        records.append(named.to_dict())
     return model_id, records
 
 
@@ -205,6 +255,30 @@ def _judgment_file(path: Path, mode: JudgeMode, categories: Mapping[str, str]) -
             out += _validated(path, number, _games, obj, category)
         lines += 1
     return out, lines
+
+
+def _import_answers(
+    src: Path, results_dir: Path, bench: str, plan: FilePlan, notes: list[str], raw_utf8: list[str]
+) -> Counter[str]:
+    """Plan the answers files of ``src/model_answer``, each under its file's name; answers per model."""
+    answers: Counter[str] = Counter()
+    for path in sorted((src / "model_answer").glob("*.jsonl")):
+        model_id, records = _answer_file(path)
+        if model_id is None:
+            notes.append(f"{path}: empty, skipped")
+            continue
+        name = path.stem
+        if model_id != name:
+            notes.append(
+                f"{path.name}: model {name!r} (FastChat names models by file); inner model_id {model_id!r} kept"
+            )
+        if model_slug(name) != name:
+            raise UsageError(f"{path}: model name {name!r} is not a safe file name — rename the file")
+        plan.add(answers_path(results_dir, bench, name), _ours(records), str(path))
+        answers[name] += len(records)
+        if _raw_utf8(path):
+            raw_utf8.append(f"model_answer/{path.name}")
+    return answers
 
 
 def import_fastchat(src: Path, results_dir: Path, bench: str, *, overwrite: bool = False) -> ImportSummary:
@@ -226,23 +300,15 @@ def import_fastchat(src: Path, results_dir: Path, bench: str, *, overwrite: bool
     if not src.is_dir():
         raise UsageError(f"{src}: not a folder — give a FastChat bench folder such as data/mt_bench")
     root = results_dir / bench
-    plan, notes = FilePlan(), []
+    plan, notes = FilePlan(), list[str]()
     categories: dict[str, str] = {}
     if (src / "question.jsonl").is_file():
         questions = load_questions(src / "question.jsonl", bench).questions
         categories = {str(q.question_id): q.category for q in questions}
         plan.add(root / "question.jsonl", (src / "question.jsonl").read_bytes(), str(src / "question.jsonl"))
 
-    answers: Counter[str] = Counter()
-    for path in sorted((src / "model_answer").glob("*.jsonl")):
-        model_id, records = _answer_file(path)
-        if model_id is None:
-            notes.append(f"{path}: empty, skipped")
-            continue
-        if model_id != path.stem:
-            notes.append(f"{path.name}: answers filed under their model_id {model_id!r}, not the file name")
-        plan.add(answers_path(results_dir, bench, model_id), _ours(records), str(path))
-        answers[model_id] += len(records)
+    raw_utf8: list[str] = []
+    answers = _import_answers(src, results_dir, bench, plan, notes, raw_utf8)
 
     counts: dict[str, Counter[str]] = {"single": Counter(), "pair_rows": Counter(), "pair_games": Counter()}
     judged: set[str] = set()
@@ -255,6 +321,8 @@ def import_fastchat(src: Path, results_dir: Path, bench: str, *, overwrite: bool
         judge = path.name.removesuffix(f"_{mode}.jsonl")
         made, lines = _judgment_file(path, mode, categories)
         plan.add(judgments_path(results_dir, bench, judge, mode), _ours(r.to_dict() for r in made), str(path))
+        if _raw_utf8(path):
+            raw_utf8.append(f"model_judgment/{path.name}")
         for r in made:
             judged.update((r.model,) if isinstance(r, Judgment) else (r.model_1, r.model_2))
             unscored += r.status != "ok"
@@ -271,6 +339,8 @@ def import_fastchat(src: Path, results_dir: Path, bench: str, *, overwrite: bool
             references[path.stem] += 1
         plan.add(root / "reference_answer" / path.name, path.read_bytes(), str(path))
 
+    if raw_utf8:
+        plan.add(root / STYLE_FILE, (json.dumps({"raw_utf8": raw_utf8}, indent=1) + "\n").encode(), "file styles")
     if not plan.files:
         raise UsageError(f"{src}: no FastChat data (question.jsonl, model_answer/, model_judgment/, reference_answer/)")
     if answers and judged - set(answers):
@@ -306,6 +376,41 @@ def _fastchat_grade(j: Judgment) -> dict[str, Any]:
     }
 
 
+def _export_answers(
+    root: Path, dest: Path, plan: FilePlan, notes: list[str], raw: set[str]
+) -> tuple[Counter[str], Counter[str]]:
+    """Plan ``dest/model_answer/<name>.jsonl`` for each answers file; answers written and skipped per model."""
+    answers: Counter[str] = Counter()
+    skipped: Counter[str] = Counter()
+    for path in sorted((root / "answers").glob("*.jsonl")):
+        loaded = list(load_answers(path).values())
+        rows = [
+            {
+                "question_id": a.question_id,
+                "answer_id": a.answer_id,
+                "model_id": a.fastchat_model_id or a.model_id,
+                "choices": [c.to_dict() for c in a.choices],
+                "tstamp": a.tstamp,
+            }
+            for a in loaded
+            if a.status == "ok"
+        ]
+        for a in loaded:
+            skipped[a.model_id] += a.status != "ok"
+        if not rows:
+            if loaded:
+                notes.append(f"{path}: no finished answer to export")
+            continue
+        model_id = loaded[0].model_id
+        answers[model_id] = len(rows)
+        name = f"{model_slug(model_id)}.jsonl"
+        plan.add(dest / "model_answer" / name, _theirs(rows, raw_utf8=f"model_answer/{name}" in raw), str(path))
+    for model_id, n in skipped.items():
+        if n:
+            notes.append(f"{model_id}: {n} failed answer(s) left out (FastChat has no form for them)")
+    return answers, skipped
+
+
 def export_fastchat(
     results_dir: Path, bench: str, dest: Path, *, questions: Path | None = None, overwrite: bool = False
 ) -> ExportSummary:
@@ -330,7 +435,8 @@ def export_fastchat(
     root = results_dir / bench
     if not root.is_dir():
         raise UsageError(f"{root}: no such bench — check --results-dir and the bench name")
-    plan, notes = FilePlan(), []
+    plan, notes = FilePlan(), list[str]()
+    raw = _read_style(root)
     if questions is not None and not questions.is_file():
         raise UsageError(f"{questions}: no such question file — check the path")
     question_file = questions if questions is not None else root / "question.jsonl"
@@ -339,27 +445,7 @@ def export_fastchat(
         n_questions = len(load_questions(question_file, bench).questions)
         plan.add(dest / "question.jsonl", question_file.read_bytes(), str(question_file))
 
-    answers: Counter[str] = Counter()
-    skipped: Counter[str] = Counter()
-    for path in sorted((root / "answers").glob("*.jsonl")):
-        loaded = list(load_answers(path).values())
-        rows = [
-            {k: a.to_dict()[k] for k in ("question_id", "answer_id", "model_id", "choices", "tstamp")}
-            for a in loaded
-            if a.status == "ok"
-        ]
-        for a in loaded:
-            skipped[a.model_id] += a.status != "ok"
-        if not rows:
-            if loaded:
-                notes.append(f"{path}: no finished answer to export")
-            continue
-        model_id = loaded[0].model_id
-        answers[model_id] = len(rows)
-        plan.add(dest / "model_answer" / f"{model_slug(model_id)}.jsonl", _theirs(rows), str(path))
-    for model_id, n in skipped.items():
-        if n:
-            notes.append(f"{model_id}: {n} failed answer(s) left out (FastChat has no form for them)")
+    answers, skipped = _export_answers(root, dest, plan, notes, raw)
 
     judgments = latest_judgments(
         j for p in sorted((root / "judgments").glob("*_single.jsonl")) for j in load_judgments(p)
@@ -371,7 +457,9 @@ def export_fastchat(
         by_judge.setdefault(j.judge, []).append(_fastchat_grade(j))
     single = {judge: len(rows) for judge, rows in by_judge.items()}
     for judge, rows in by_judge.items():
-        plan.add(dest / "model_judgment" / f"{model_slug(judge)}_single.jsonl", _theirs(rows), f"{judge} grades")
+        name = f"{model_slug(judge)}_single.jsonl"
+        data = _theirs(rows, raw_utf8=f"model_judgment/{name}" in raw)
+        plan.add(dest / "model_judgment" / name, data, f"{judge} grades")
 
     games = [g for p in sorted((root / "judgments").glob("*_pair.jsonl")) for g in load_pair_games(p)]
     by_judge = {}
@@ -380,7 +468,9 @@ def export_fastchat(
         by_judge.setdefault(row["judge"][0], []).append(row)
     pair_rows = {judge: len(rows) for judge, rows in by_judge.items()}
     for judge, rows in by_judge.items():
-        plan.add(dest / "model_judgment" / f"{model_slug(judge)}_pair.jsonl", _theirs(rows), f"{judge} pair games")
+        name = f"{model_slug(judge)}_pair.jsonl"
+        data = _theirs(rows, raw_utf8=f"model_judgment/{name}" in raw)
+        plan.add(dest / "model_judgment" / name, data, f"{judge} pair games")
 
     references: Counter[str] = Counter()
     for path in sorted((root / "reference_answer").glob("*.jsonl")):

@@ -43,6 +43,12 @@ from types import MappingProxyType
 from typing import Literal
 
 from judgebench.errors import UsageError
+from judgebench.fastchat_prompts import (
+    FASTCHAT_PROMPT_NAMES,
+    FASTCHAT_REFERENCE_CATEGORIES,
+    is_fastchat_set,
+    render_fastchat,
+)
 from judgebench.providers import Decoding
 from judgebench.records import JudgePrompt, Message, Question, Winner, content_hash
 from judgebench.verdicts import (
@@ -58,6 +64,8 @@ from judgebench.verdicts import (
 )
 
 __all__ = [
+    "FASTCHAT_PROMPT_NAMES",
+    "FASTCHAT_REFERENCE_CATEGORIES",
     "PROMPT_NAMES",
     "REASK_MESSAGE_PAIR",
     "REASK_MESSAGE_SINGLE",
@@ -68,7 +76,10 @@ __all__ = [
     "WINNER_VALUES",
     "JudgeKind",
     "Verdict",
+    "has_reference",
+    "is_fastchat_set",
     "judge_decoding",
+    "missing_references",
     "neutralise",
     "parse_score",
     "parse_winner",
@@ -135,6 +146,35 @@ def neutralise(text: str) -> str:
     return _MARKER_RUN.sub(lambda m: ("‹" if m.group()[0] == "<" else "›") * len(m.group()), text)
 
 
+def has_reference(question: Question, turn: int) -> bool:
+    """Whether the question has a non-empty reference answer for every turn up to ``turn``.
+
+    >>> q = Question(1, "math", ("a", "b"), ("391", ""))
+    >>> has_reference(q, 1), has_reference(q, 2), has_reference(Question(2, "math", ("a",)), 1)
+    (True, False, False)
+    """
+    refs = question.reference
+    return refs is not None and len(refs) >= turn and all(r.strip() for r in refs[:turn])
+
+
+def missing_references(
+    questions: Sequence[Question], reference_categories: frozenset[str] = REFERENCE_CATEGORIES
+) -> list[tuple[Question, int]]:
+    """Turns of reference-guided questions that lack a reference answer, as ``(question, turn)``.
+
+    >>> qs = [Question(101, "math", ("a", "b"), ("391",)), Question(102, "writing", ("c",))]
+    >>> [(q.question_id, t) for q, t in missing_references(qs)]
+    [(101, 2)]
+    """
+    return [
+        (q, turn)
+        for q in questions
+        if q.category in reference_categories
+        for turn in range(1, len(q.turns) + 1)
+        if not has_reference(q, turn)
+    ]
+
+
 def select_prompt(
     prompts: Mapping[str, JudgePrompt],
     kind: JudgeKind,
@@ -142,21 +182,22 @@ def select_prompt(
     turn: int,
     reference_categories: frozenset[str] = REFERENCE_CATEGORIES,
 ) -> JudgePrompt:
-    """Pick the judge prompt for one judgment, by name (see :data:`PROMPT_NAMES`).
+    """Pick the judge prompt for one judgment, by name.
 
     The reference variant is used when the question's category is in
     ``reference_categories`` and the question has a reference for every turn
-    up to ``turn``; the multi-turn variant when ``turn`` > 1.
+    up to ``turn`` (:func:`has_reference`); the multi-turn variant when
+    ``turn`` > 1. Names come from :data:`PROMPT_NAMES`, or from
+    :data:`FASTCHAT_PROMPT_NAMES` for FastChat's own prompt file.
 
     Raises:
         UsageError: the prompt is not defined, or its flags do not fit its name.
         ValueError: ``turn`` is not a turn of the question.
     """
     _check_turn(question, turn)
-    refs = question.reference
-    ref = question.category in reference_categories and refs is not None and len(refs) >= turn
+    ref = question.category in reference_categories and has_reference(question, turn)
     multi = turn > 1
-    name = PROMPT_NAMES[(kind, ref, multi)]
+    name = (FASTCHAT_PROMPT_NAMES if is_fastchat_set(prompts) else PROMPT_NAMES)[(kind, ref, multi)]
     what = f"{kind} judging of turn {turn}{' with a reference' if ref else ''}"
     if name not in prompts:
         raise UsageError(
@@ -184,6 +225,12 @@ def render_single(prompt: JudgePrompt, question: Question, answer_turns: Sequenc
         ValueError: ``turn`` is not a turn of the question, or the answer lacks it.
     """
     _check(prompt, question, turn, [answer_turns])
+    if prompt.style == "fastchat":
+        if prompt.multi_turn:
+            fields = {"answer_1": answer_turns[0], "answer_2": answer_turns[1]}
+        else:
+            fields = {"answer": answer_turns[0]}
+        return render_fastchat(prompt, question, turn, fields)
 
     def blocks(nonce: str) -> dict[str, str]:
         if prompt.multi_turn:
@@ -207,6 +254,17 @@ def render_pair(
         ValueError: ``turn`` is not a turn of the question, or an answer lacks it.
     """
     _check(prompt, question, turn, [turns_a, turns_b])
+    if prompt.style == "fastchat":
+        if prompt.multi_turn:
+            fields = {
+                "answer_a_1": turns_a[0],
+                "answer_b_1": turns_b[0],
+                "answer_a_2": turns_a[1],
+                "answer_b_2": turns_b[1],
+            }
+        else:
+            fields = {"answer_a": turns_a[0], "answer_b": turns_b[0]}
+        return render_fastchat(prompt, question, turn, fields)
 
     def blocks(nonce: str) -> dict[str, str]:
         if prompt.multi_turn:

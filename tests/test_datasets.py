@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from clirun import judgebench
 
-from judgebench.datasets import DATASETS, pull
+from judgebench.datasets import DATASETS, FASTCHAT_COMMIT, MT_BENCH_HUMAN_REVISION, pull
 from judgebench.errors import DownloadError, UnknownQuestionSetError
-from judgebench.storage import resolve_question_set
+from judgebench.storage import load_answers, load_pair_games, load_votes, resolve_question_set
 
 MTBENCH = Path(__file__).resolve().parents[2] / "shared" / "mtbench"
 
@@ -108,3 +111,174 @@ def test_pinned_hashes_match_the_published_files() -> None:
     for file in DATASETS["mt-bench"].files:
         local = MTBENCH / file.target
         assert hashlib.sha256(local.read_bytes()).hexdigest() == file.sha256
+
+
+def test_upstream_urls_are_pinned_to_a_commit() -> None:
+    """A branch name would let a checksum break by itself; every URL names a commit or revision."""
+    for dataset in DATASETS.values():
+        for file in dataset.files:
+            base = file.base_url or dataset.base_url
+            assert "/main/" not in base and "/master/" not in base, (dataset.name, base)
+            assert FASTCHAT_COMMIT in base or MT_BENCH_HUMAN_REVISION in base
+
+
+def _serve(root: Path) -> tuple[str, Callable[[], None]]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+    return f"http://127.0.0.1:{server.server_address[1]}/", stop
+
+
+def test_pull_vicuna_bench(tmp_path: Path, data_dir: Path) -> None:
+    if not (MTBENCH / "vicuna_bench").is_dir():
+        pytest.skip("../shared/mtbench is not beside the repo")
+    root = tmp_path / "upstream"
+    shutil.copytree(MTBENCH / "vicuna_bench", root / "vicuna_bench")
+    shutil.copy(MTBENCH / "judge_prompts.jsonl", root / "judge_prompts.jsonl")
+    url, stop = _serve(root)
+    try:
+        result = pull("vicuna-bench", mirror=url)
+    finally:
+        stop()
+    assert sorted(result.downloaded) == ["judge_prompts.jsonl", "question.jsonl", "reference_answer/gpt-4.jsonl"]
+    qset = resolve_question_set("vicuna-bench")
+    assert (qset.name, len(qset.questions)) == ("vicuna-bench", 80)
+    assert {len(q.turns) for q in qset.questions} == {1}
+    assert len({q.category for q in qset.questions}) == 9
+    with_refs = [q for q in qset.questions if q.reference is not None]
+    assert [q.question_id for q in with_refs] == list(range(61, 71))
+    assert {q.category for q in with_refs} == {"coding", "math"}
+    assert qset.references == "reference_answer/gpt-4.jsonl (10 questions)"
+
+
+def _conversation(question: str, answer: str, question_2: str, answer_2: str) -> list[dict[str, str]]:
+    return [
+        {"role": "user", "content": question},
+        {"role": "assistant", "content": answer},
+        {"role": "user", "content": question_2},
+        {"role": "assistant", "content": answer_2},
+    ]
+
+
+def _human_release(root: Path) -> dict[str, bytes]:
+    """Small parquet files with the release's columns and labels (built here with pandas/pyarrow)."""
+    import pandas as pd
+
+    def row(qid: int, a: str, b: str, winner: str, judge: str, turn: int, b_says: str = "on") -> dict[str, object]:
+        return {
+            "question_id": qid,
+            "model_a": a,
+            "model_b": b,
+            "winner": winner,
+            "judge": judge,
+            "conversation_a": _conversation(f"Q{qid}", f"{a} on {qid}", f"Q{qid}b", f"{a} again on {qid}"),
+            "conversation_b": _conversation(f"Q{qid}", f"{b} {b_says} {qid}", f"Q{qid}b", f"{b} again on {qid}"),
+            "turn": turn,
+        }
+
+    human = [
+        row(81, "gpt-4", "llama-13b", "model_a", "expert_0", 1),
+        row(81, "gpt-4", "llama-13b", "tie (bothbad)", "expert_1", 2),
+        row(82, "claude-v1", "gpt-4", "tie", "author_2", 1),
+    ]
+    gpt4 = [
+        row(81, "gpt-4", "llama-13b", "model_a", "gpt4_pair", 1),
+        row(81, "gpt-4", "llama-13b", "tie (inconsistent)", "gpt4_pair", 2),
+        row(82, "claude-v1", "gpt-4", "model_b", "gpt4_pair", 1, b_says="differently on"),
+    ]
+    (root / "data").mkdir(parents=True)
+    out = {}
+    for name, rows in (
+        ("human-00000-of-00001-25f4910818759289", human),
+        ("gpt4_pair-00000-of-00001-c0b431264a82ddc0", gpt4),
+    ):
+        path = root / "data" / f"{name}.parquet"
+        pd.DataFrame(rows).to_parquet(path)
+        out[name] = path.read_bytes()
+    return out
+
+
+def test_pull_mt_bench_human_files_votes_and_answers(
+    mirror: tuple[str, Path], data_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import hashlib
+
+    url, root = mirror
+    made = _human_release(root)
+    # the test's small release stands in for the real one: pin its checksums
+    dataset = DATASETS["mt-bench-human"]
+    files = tuple(
+        replace(f, sha256=hashlib.sha256(made[Path(f.source).stem]).hexdigest()) if f.source.endswith(".parquet") else f
+        for f in dataset.files
+    )
+    monkeypatch.setitem(DATASETS, "mt-bench-human", replace(dataset, files=files))
+    proc = judgebench(
+        "datasets", "pull", "mt-bench-human", "--mirror", url, cwd=tmp_path, env={"JUDGEBENCH_DATA_DIR": str(data_dir)}
+    )
+    assert proc.returncode == 0, proc.stderr
+    folder = data_dir / "datasets" / "mt-bench-human"
+    assert "answers filed in results/mt-bench-human/answers: claude-v1 (1), gpt-4 (2), llama-13b (1)" in proc.stdout
+    assert "1 row(s) showed answers differently from an earlier row; the first row's version was kept" in proc.stderr
+
+    votes = load_votes(folder / "votes" / "gpt4_pair.jsonl")
+    assert [(v.question_id, v.turn, v.winner) for v in votes] == [
+        (81, 1, "model_a"),
+        (81, 2, "tie (inconsistent)"),  # the release's own label, read as it is
+        (82, 1, "model_b"),
+    ]
+    assert [v.winner for v in load_votes(folder / "votes" / "human.jsonl")] == ["model_a", "tie (bothbad)", "tie"]
+    gpt4 = load_answers(tmp_path / "results" / "mt-bench-human" / "answers" / "gpt-4.jsonl")
+    assert {k: a.choices[0].turns for k, a in gpt4.items()} == {
+        "81": ("gpt-4 on 81", "gpt-4 again on 81"),
+        "82": ("gpt-4 on 82", "gpt-4 again on 82"),
+    }
+    qset = resolve_question_set("mt-bench-human")
+    assert (len(qset.questions), qset.references) == (80, "reference_answer/gpt-4.jsonl (30 questions)")
+    by_id = {q.question_id: q for q in qset.questions}
+    assert by_id[81].turns == ("Q81", "Q81b")  # what the voters saw
+    assert by_id[81].category == "writing"  # MT-Bench's category
+    assert by_id[83].turns[0].startswith("Imagine you are writing a blog post")  # not voted on: MT-Bench's text
+
+    # any judge can be run on exactly the voted items: 3 (question, turn, pair) items x 2 games
+    env = {"JUDGEBENCH_DATA_DIR": str(data_dir)}
+    votes_file = str(folder / "votes" / "human.jsonl")
+    dry = judgebench(
+        "judge", "-j", "fake/judge", "-q", "mt-bench-human", "--mode", "pairwise", "--pairs-from", votes_file,
+        "--dry-run", cwd=tmp_path, env=env,
+    )  # fmt: skip
+    assert dry.returncode == 0, dry.stderr
+    assert "would make 6 judge calls" in dry.stdout
+    run = judgebench(
+        "judge", "-j", "fake/judge", "-q", "mt-bench-human", "--mode", "pairwise", "--pairs-from", votes_file,
+        cwd=tmp_path, env=env,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    games = load_pair_games(tmp_path / "results" / "mt-bench-human" / "judgments" / "fake__judge_pair.jsonl")
+    assert sorted({(g.question_id, g.turn, g.model_1, g.model_2) for g in games}) == [
+        (81, 1, "gpt-4", "llama-13b"),
+        (81, 2, "gpt-4", "llama-13b"),
+        (82, 1, "claude-v1", "gpt-4"),
+    ]
+    assert len(games) == 6
+
+    # agreement reads the release's labels unchanged: GPT-4 vs the humans on the shared items
+    agree = judgebench(
+        "agreement", "-q", "mt-bench-human", "--votes", str(folder / "votes" / "human.jsonl"),
+        "--votes", str(folder / "votes" / "gpt4_pair.jsonl"), "-a", "gpt4_pair", "-b", "expert_*", "-f", "json",
+        "--bootstrap", "0", cwd=tmp_path, env={"JUDGEBENCH_DATA_DIR": str(data_dir)},
+    )  # fmt: skip
+    assert agree.returncode == 0, agree.stderr
+    data = json.loads(agree.stdout)
+    assert data["sources"] == {
+        "a": "3 votes by 1 voter(s) matching 'gpt4_pair'",
+        "b": "2 votes by 2 voter(s) matching 'expert_*'",
+    }
+    rows = {t["turn"]: (t["n"], t["agree"], t["n_no_tie"]) for t in data["turns"]}
+    # turn 2: GPT-4's "tie (inconsistent)" and expert_1's "tie (bothbad)" are both ties, so they agree
+    assert rows == {1: (1, 1, 1), 2: (1, 1, 0), "all": (2, 2, 1)}

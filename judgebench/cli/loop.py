@@ -30,6 +30,7 @@ from judgebench.cli.options import (
     ResultsDir,
     Timeout,
     Verbose,
+    one_judge,
     provider_options,
     split_ids,
     the_judge,
@@ -256,6 +257,10 @@ def _judge(
     batch: bool = False,
     batch_poll: float = 30.0,
     batch_wait: float = 86400.0,
+    references: str | None = None,
+    require_references: bool = False,
+    preset: str | None = None,
+    pairs_from: Path | None = None,
     verbose: bool = False,
 ) -> int:
     """Run judge and print its summary; returns the number of failed judgments."""
@@ -286,10 +291,15 @@ def _judge(
         batch=batch,
         batch_poll=batch_poll,
         batch_wait=batch_wait,
+        references=references,
+        require_references=require_references,
+        preset=preset,
+        pairs_from=pairs_from,
     )
-    warn_toy_judge(judge_id)
+    if judge_id:
+        warn_toy_judge(judge_id)
     verbose = share_verbose(verbose)
-    if not dry_run:
+    if judge_id and not dry_run:
         announce_embedded(judge_id)
     with RichObserver(f"judging ({mode})", verbose=verbose) as observer:
         try:
@@ -301,7 +311,12 @@ def _judge(
 
 
 def judge_command(
-    judge_id: JudgeId,
+    judge_id: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--judge", "-j", help="The judge model, provider/model (e.g. openai/gpt-4o); give one (--preset sets one)."
+        ),
+    ] = None,
     mode: Annotated[Mode, typer.Option("--mode", help="single: grade 1–10; pairwise: compare in both orders.")] = (
         "single"
     ),
@@ -346,10 +361,41 @@ def judge_command(
     engine: Engine = "transformers",
     num_workers: NumWorkers = 0,
     num_gpus_per_worker: NumGpusPerWorker = 0.0,
+    references: Annotated[
+        str | None,
+        typer.Option(
+            "--references",
+            help="Reference set: a file of the bench's reference_answer/ (e.g. gpt-4) or a JSONL path "
+            "(default: gpt-4 or the only one, else the questions' inline 'reference').",
+        ),
+    ] = None,
+    require_references: Annotated[
+        bool,
+        typer.Option(
+            "--require-references",
+            help="Refuse to judge if a math/reasoning/coding question lacks a reference answer for a turn.",
+        ),
+    ] = False,
+    preset: Annotated[
+        str | None,
+        typer.Option(
+            "--preset",
+            help="mt-bench: FastChat's official MT-Bench setup — its questions (unless -q), GPT-4 references, "
+            "its judge prompts (from 'datasets pull mt-bench') and judge openai/gpt-4 (unless -j).",
+        ),
+    ] = None,
+    pairs_from: Annotated[
+        Path | None,
+        typer.Option(
+            "--pairs-from",
+            help="Pairwise: judge exactly the question/turn/model pairs of this votes file "
+            "(e.g. mt-bench-human's votes/human.jsonl).",
+        ),
+    ] = None,
     verbose: Verbose = False,
 ) -> None:
     """Judge answers: single grades, or pairwise in both orders; math/reasoning/coding against references."""
-    judge = the_judge(judge_id)
+    judge = one_judge(judge_id) or ""  # none: --preset names it, or JudgeJob.check says it is needed
     options = provider_options(
         base_url,
         api_key_env,
@@ -386,6 +432,10 @@ def judge_command(
         batch=batch,
         batch_poll=batch_poll,
         batch_wait=batch_wait,
+        references=references,
+        require_references=require_references,
+        preset=preset,
+        pairs_from=pairs_from,
         verbose=verbose,
     )
     if failed:

@@ -216,7 +216,7 @@ def gen_answers(job: AnswerJob, *, provider: Provider | None = None, observer: O
         job = replace(job, model=resolve_model(job.model))
         refuse_local_options(job.model, job.provider_options.local)
     observer = observer or NullObserver()
-    qset = resolve_question_set(job.questions)
+    qset = resolve_question_set(job.questions, job.results_dir)
     selected = select_questions(qset.questions, job.question_ids, job.limit)
     budget = Budget(job.model, load_price_table(job.prices), job.max_cost)
     name = job.name or job.model

@@ -131,7 +131,7 @@ class Comparison:
 def _bench(job: CompareJob) -> str:
     if job.questions is not None:
         try:
-            return resolve_question_set(job.questions).name
+            return resolve_question_set(job.questions, job.base).name
         except UsageError:
             return job.questions
     benches = [

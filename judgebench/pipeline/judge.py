@@ -38,6 +38,7 @@ from judgebench.judging import (
     VERDICT_OPENER,
     WINNER_VALUES,
     judge_decoding,
+    missing_references,
     parse_score,
     parse_winner,
     score_from_logprobs,
@@ -60,15 +61,26 @@ from judgebench.pipeline.judge_plan import (
     load_prompts,
     plan_judgments,
     record_id,
+    voted_items,
 )
 from judgebench.pipeline.observer import NullObserver, Observer
+from judgebench.pipeline.presets import apply_preset
 from judgebench.pipeline.provenance import RunTally, git_state, new_run_id, question_set_info, recorded_run
 from judgebench.pipeline.selection import effective_parallel, select_questions
 from judgebench.pricing import Budget, load_price_table
 from judgebench.providers import BatchProvider, Decoding, Provider, VerdictLogprobs, VerdictScorer, create_provider
 from judgebench.providers.local import local_token_counter, refuse_local_options
 from judgebench.providers.retry import CallFailed, CircuitBreaker, call_with_retry, complete_with_retry
-from judgebench.records import Judgment, JudgmentStatus, Message, PairGame, RunManifest, Usage, content_hash
+from judgebench.records import (
+    Judgment,
+    JudgmentStatus,
+    Message,
+    PairGame,
+    Question,
+    RunManifest,
+    Usage,
+    content_hash,
+)
 from judgebench.storage import (
     JsonlAppender,
     Warn,
@@ -76,6 +88,7 @@ from judgebench.storage import (
     load_answers,
     load_judgments,
     load_pair_games,
+    load_votes,
     resolve_question_set,
 )
 
@@ -120,19 +133,22 @@ def judge(job: JudgeJob, *, provider: Provider | None = None, observer: Observer
             that stops the run (a rejected key); finished work stays saved.
         BudgetReached: ``max_cost`` was reached; finished work stays saved.
     """
+    job = apply_preset(job)
     job.check()
     if provider is None:
         job = replace(job, judge=resolve_model(job.judge))
         refuse_local_options(job.judge, job.provider_options.local)
-    qset = resolve_question_set(job.questions)
+    qset = resolve_question_set(job.questions, job.results_dir, reference_set=job.references)
     questions = select_questions(qset.questions, job.question_ids, job.limit)
     observer = observer or NullObserver()
+    _check_references(job, qset.name, qset.references, qset.notes, questions, observer)
     budget = Budget(job.judge, load_price_table(job.prices), job.max_cost, batch=job.batch)
     available = discover_answers(job.results_dir, qset.name, observer.note)
-    answers = {m: load_answers(available[m]) for m in judged_models(job, available)}
+    voted = voted_items(load_votes(job.pairs_from)) if job.pairs_from is not None else None
+    answers = {m: load_answers(available[m]) for m in judged_models(job, available, voted or ())}
     decoding = judge_decoding(job.temperature, job.max_tokens)
     prompts = load_prompts(job.prompts)
-    plan = plan_judgments(job, prompts, questions, answers, decoding)
+    plan = plan_judgments(job, prompts, questions, answers, decoding, voted)
     work, missing = plan.work, plan.missing
     mode: Literal["single", "pair"] = "single" if job.mode == "single" else "pair"
     path = judgments_path(job.results_dir, qset.name, job.judge, mode)
@@ -170,6 +186,7 @@ def judge(job: JudgeJob, *, provider: Provider | None = None, observer: Observer
             "all_pairs": job.all_pairs,
             "max_cost": job.max_cost,
             "batch": job.batch,
+            "pairs_from": str(job.pairs_from) if job.pairs_from is not None else None,
         },
         git=git_state(),
     )
@@ -177,6 +194,40 @@ def judge(job: JudgeJob, *, provider: Provider | None = None, observer: Observer
         tally.planned = len(todo)
         runner = _JudgeRunner(job, provider, decoding, observer, budget, tally)
         return asyncio.run(runner.run(path, todo, reuse, len(work) - len(todo), plan, qset.name, estimate))
+
+
+_LISTED = 20
+"""Reference-less turns named in a note before the rest are only counted."""
+
+
+def _check_references(
+    job: JudgeJob,
+    bench: str,
+    source: str,
+    notes: Sequence[str],
+    questions: Sequence[Question],
+    observer: Observer,
+) -> None:
+    """Say which reference set is used; name every reference-guided turn without a reference.
+
+    Raises:
+        UsageError: with ``require_references``, when any such turn lacks one.
+    """
+    observer.note(f"references of {bench}: {source}")
+    for note in notes:
+        observer.note(note)
+    lacking = missing_references(questions, job.reference_categories)
+    if not lacking:
+        return
+    named = [f"question {q.question_id} turn {turn} ({q.category})" for q, turn in lacking]
+    listed = "; ".join(named)
+    if job.require_references:
+        raise UsageError(
+            f"--require-references: no reference answer for {listed} — add them to the reference set "
+            "(reference_answer/<name>.jsonl or the questions' 'reference' field) or leave out these questions"
+        )
+    shown = "; ".join(named[:_LISTED]) + (f"; … {len(named)} turns in all" if len(named) > _LISTED else "")
+    observer.note(f"no reference answer for {shown}: judged without a reference (--require-references refuses instead)")
 
 
 def _finished(path: Path, mode: Literal["single", "pair"], warn: Warn) -> list[Judgment | PairGame]:

@@ -24,7 +24,7 @@ answer is regenerated, the call key changes, so its records are judged again.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -34,7 +34,7 @@ from judgebench.judging import REFERENCE_CATEGORIES, render_pair, render_single,
 from judgebench.providers import Decoding, ProviderOptions
 from judgebench.providers.local import is_local_model
 from judgebench.providers.retry import RetryPolicy
-from judgebench.records import Answer, JudgePrompt, Judgment, Message, PairGame, Question, content_hash
+from judgebench.records import Answer, HumanVote, JudgePrompt, Judgment, Message, PairGame, Question, content_hash
 from judgebench.storage import DEFAULT_QUESTION_SET, Warn, bundled_dir, load_answers, load_judge_prompts
 
 __all__ = [
@@ -52,6 +52,7 @@ __all__ = [
     "load_prompts",
     "plan_judgments",
     "record_id",
+    "voted_items",
 ]
 
 DEFAULT_PROMPTS = "jb-v1"
@@ -88,6 +89,16 @@ class JudgeJob:
         batch: use the vendor's batch API (half price; no re-asks).
         batch_poll: seconds between looks at a running batch.
         batch_wait: seconds to wait for a batch before leaving it to a later run.
+        references: the reference set to use: a file of the bench's
+            ``reference_answer/`` (``gpt-4``) or a path; default: ``gpt-4`` or
+            the only one, else the questions' inline ``reference`` fields.
+        require_references: refuse to judge when a reference-guided question
+            lacks a reference answer for a turn.
+        preset: ``mt-bench``: FastChat's official setup (see
+            :mod:`judgebench.pipeline.presets`).
+        pairs_from: pairwise: judge exactly the (question, turn, model pair)
+            items of this votes file (e.g. ``mt-bench-human``'s
+            ``votes/human.jsonl``), instead of ``baseline``/``all_pairs``.
     """
 
     judge: str
@@ -114,6 +125,10 @@ class JudgeJob:
     batch: bool = False
     batch_poll: float = 30.0
     batch_wait: float = 24 * 3600.0
+    references: str | None = None
+    require_references: bool = False
+    preset: str | None = None
+    pairs_from: Path | None = None
 
     @property
     def verdict_mode(self) -> Literal["text", "logprobs"]:
@@ -124,16 +139,21 @@ class JudgeJob:
 
     def check(self) -> None:
         """Reject option combinations that cannot work."""
+        if not self.judge:
+            raise UsageError("--judge is required (e.g. --judge openai/gpt-4o), unless --preset names one")
         if self.max_cost is not None and self.max_cost <= 0:
             raise UsageError(f"--max-cost {self.max_cost}: must be more than 0 dollars")
         if self.parallel is not None and self.parallel < 1:
             raise UsageError(f"--parallel {self.parallel}: must be at least 1")
         if self.reasks < 0:
             raise UsageError(f"--reasks {self.reasks}: must be 0 or more")
-        if self.mode == "pairwise" and (self.baseline is None) == (not self.all_pairs):
-            raise UsageError("--mode pairwise needs exactly one of --baseline MODEL or --all-pairs")
-        if self.mode == "single" and (self.baseline is not None or self.all_pairs):
-            raise UsageError("--baseline and --all-pairs are for --mode pairwise")
+        designs = (self.baseline is not None) + self.all_pairs + (self.pairs_from is not None)
+        if self.mode == "pairwise" and designs != 1:
+            raise UsageError(
+                "--mode pairwise needs exactly one of --baseline MODEL or --all-pairs (or --pairs-from VOTES)"
+            )
+        if self.mode == "single" and designs:
+            raise UsageError("--baseline, --all-pairs and --pairs-from are for --mode pairwise")
         if not self.batch and (self.batch_poll != 30.0 or self.batch_wait != 24 * 3600.0):
             raise UsageError("--batch-poll and --batch-wait are for --batch runs; add --batch or drop them")
 
@@ -288,8 +308,32 @@ def load_prompts(spec: str) -> dict[str, JudgePrompt]:
     return load_judge_prompts(path)
 
 
-def judged_models(job: JudgeJob, available: Mapping[str, Path]) -> list[str]:
-    wanted = list(job.models) or sorted(available)
+VotedItem = tuple[str, int, str, str]
+"""``(question_id as text, turn, model_1, model_2)`` with the two models in sorted order."""
+
+
+def voted_items(votes: Iterable[HumanVote]) -> set[VotedItem]:
+    """The distinct items a votes file voted on (either order of the two models is the same item).
+
+    >>> v = HumanVote(81, "b", "a", "tie", "expert_0", 2)
+    >>> sorted(voted_items([v, HumanVote(81, "a", "b", "model_a", "expert_1", 2)]))
+    [('81', 2, 'a', 'b')]
+    """
+    items: set[VotedItem] = set()
+    for v in votes:
+        m1, m2 = sorted((v.model_a, v.model_b))
+        items.add((str(v.question_id), v.turn, m1, m2))
+    return items
+
+
+def judged_models(job: JudgeJob, available: Mapping[str, Path], voted: Iterable[VotedItem] = ()) -> list[str]:
+    """The models to judge: ``job.models``, else those of ``voted``, else every model with answers.
+
+    Raises:
+        UsageError: a wanted model has no answers, or there is nothing to judge.
+    """
+    in_votes = sorted({m for item in voted for m in item[2:]})
+    wanted = list(job.models) or in_votes or sorted(available)
     if job.baseline is not None and job.baseline not in wanted:
         wanted.append(job.baseline)
     unknown = [m for m in wanted if m not in available]
@@ -316,8 +360,12 @@ def plan_judgments(
     questions: Sequence[Question],
     answers: Mapping[str, Mapping[str, Answer]],
     decoding: Decoding,
+    voted: Collection[VotedItem] | None = None,
 ) -> JudgePlan:
-    """Every record the job needs, rendered and keyed, and the answer turns it cannot judge."""
+    """Every record the job needs, rendered and keyed, and the answer turns it cannot judge.
+
+    ``voted`` (pairwise): judge only these items, each pair in sorted order.
+    """
     plan = JudgePlan([])
     models = list(answers)
 
@@ -347,12 +395,16 @@ def plan_judgments(
                     JudgeWork(key, messages, prompt, q, turn, model=model, judge=job.judge, answer_hashes=hashes)
                 )
         return plan
-    if job.baseline is not None:
+    if voted is not None:
+        pairs = sorted({(m1, m2) for _, _, m1, m2 in voted if m1 in answers and m2 in answers})
+    elif job.baseline is not None:
         pairs = [(m, job.baseline) for m in models if m != job.baseline]
     else:
         pairs = list(itertools.combinations(models, 2))
     for (m1, m2), q in itertools.product(pairs, questions):
         for turn in range(1, len(q.turns) + 1):
+            if voted is not None and (str(q.question_id), turn, m1, m2) not in voted:
+                continue
             unanswered = [m for m in (m1, m2) if str(q.question_id) not in answers[m]]
             if unanswered:
                 plan.unanswered += 1

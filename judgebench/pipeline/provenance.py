@@ -38,8 +38,14 @@ def git_state(cwd: Path | None = None) -> dict[str, Any] | None:
 
 
 def question_set_info(qset: QuestionSet) -> dict[str, Any]:
-    """Name, path, content hash and size of a question set."""
-    return {"name": qset.name, "path": str(qset.path), "hash": qset.content_hash, "questions": len(qset.questions)}
+    """Name, path, content hash, size and reference source of a question set."""
+    return {
+        "name": qset.name,
+        "path": str(qset.path),
+        "hash": qset.content_hash,
+        "questions": len(qset.questions),
+        "references": qset.references,
+    }
 
 
 @dataclass

@@ -154,7 +154,7 @@ def resolve_bench(spec: str, results_dir: Path) -> tuple[str, QuestionSet | None
     then its own ``question.jsonl``, if it has one.
     """
     try:
-        qset = resolve_question_set(spec)
+        qset = resolve_question_set(spec, results_dir)
     except UnknownQuestionSetError:
         folder = results_dir / spec
         if not folder.is_dir():

@@ -206,6 +206,10 @@ class Answer:
         answer_id: unique id of this record.
         tstamp: Unix time the record was written.
         judgebench_version: version that wrote it.
+        fastchat_model_id: the ``model_id`` an imported FastChat record
+            carried inside when it differs from its file's name (FastChat names
+            a model by its answers file; ``export fastchat`` writes this back).
+            ``None`` otherwise; stored only when set.
     """
 
     question_id: QuestionId
@@ -220,10 +224,11 @@ class Answer:
     generation: Mapping[str, Any] = field(default_factory=dict)
     usage: Usage = field(default_factory=Usage)
     judgebench_version: str = __version__
+    fastchat_model_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the wire dict: FastChat's answer layout plus our fields."""
-        return {
+        d: dict[str, Any] = {
             "question_id": self.question_id,
             "answer_id": self.answer_id,
             "model_id": self.model_id,
@@ -238,6 +243,9 @@ class Answer:
             "usage": self.usage.to_dict(),
             "judgebench_version": self.judgebench_version,
         }
+        if self.fastchat_model_id is not None:
+            d["fastchat_model_id"] = self.fastchat_model_id
+        return d
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Answer:
@@ -275,4 +283,12 @@ class Answer:
             generation=dict(d.get("generation") or {}),
             usage=Usage.from_dict(d.get("usage") or {}),
             judgebench_version=str(d.get("judgebench_version", "")),
+            fastchat_model_id=_optional_str(d, "fastchat_model_id"),
         )
+
+
+def _optional_str(d: Mapping[str, Any], key: str) -> str | None:
+    value = d.get(key)
+    if value is not None and not isinstance(value, str):
+        raise RecordError(f"field {key!r} must be a string, got {type(value).__name__}")
+    return value

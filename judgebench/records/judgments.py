@@ -63,6 +63,13 @@ class JudgePrompt:
             ``conversation`` … see :mod:`judgebench.judging`).
         output_format: the verdict form the parser expects, e.g. ``[[rating]]``.
         description: what it is for.
+        style: ``judgebench`` (our templates: marked, neutralised blocks) or
+            ``fastchat`` (a record of FastChat's ``judge_prompts.jsonl``: its
+            own field names, text filled in verbatim, selected by FastChat's
+            prompt names). A record with FastChat's ``category`` field and
+            without ``multi_turn`` and ``reference`` is FastChat's; those two
+            flags are then read off its template (``{question_2}``,
+            ``{ref_answer_1}``).
     """
 
     name: str
@@ -73,10 +80,11 @@ class JudgePrompt:
     template: str
     output_format: str
     description: str = ""
+    style: Literal["judgebench", "fastchat"] = "judgebench"
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the wire dict (FastChat's ``type``/``prompt_template`` names plus ours)."""
-        return {
+        """Return the wire dict (FastChat's ``type``/``prompt_template`` names plus ours; ``style`` when not ours)."""
+        d: dict[str, Any] = {
             "schema": JUDGE_PROMPT_SCHEMA,
             "name": self.name,
             "type": self.kind,
@@ -87,22 +95,32 @@ class JudgePrompt:
             "output_format": self.output_format,
             "description": self.description,
         }
+        if self.style != "judgebench":
+            d["style"] = self.style
+        return d
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> JudgePrompt:
-        """Read a judge prompt record, checking every field."""
+        """Read a judge prompt record (ours, or FastChat's ``judge_prompts.jsonl``), checking every field."""
         kind = _require(d, "type", str, "'single' or 'pairwise'")
         if kind not in ("single", "pairwise"):
             raise RecordError(f"field 'type' must be 'single' or 'pairwise', got {kind!r}")
+        template = _require(d, "prompt_template", str, "the user message template")
+        fastchat_record = "category" in d and "multi_turn" not in d and "reference" not in d
+        style = d.get("style", "fastchat" if fastchat_record else "judgebench")
+        if style not in ("judgebench", "fastchat"):
+            raise RecordError(f"field 'style' must be 'judgebench' or 'fastchat', got {style!r}")
+        fastchat = style == "fastchat"
         return cls(
             name=_require(d, "name", str, "the prompt's unique name"),
             kind=kind,
-            multi_turn=bool(d.get("multi_turn", False)),
-            reference=bool(d.get("reference", False)),
+            multi_turn=bool(d.get("multi_turn", "{question_2}" in template if fastchat else False)),
+            reference=bool(d.get("reference", "{ref_answer_1}" in template if fastchat else False)),
             system_prompt=_require(d, "system_prompt", str, "the judge's instructions"),
-            template=_require(d, "prompt_template", str, "the user message template"),
+            template=template,
             output_format=_require(d, "output_format", str, "e.g. '[[rating]]' or '[[A]]'"),
             description=str(d.get("description", "")),
+            style=style,
         )
 
 

@@ -2,7 +2,8 @@
 
 The public MT-Bench human judgments (``lmsys/mt_bench_human_judgments``) hold
 one vote a row: ``question_id``, ``model_a``, ``model_b``, ``winner``
-(``model_a``, ``model_b``, ``tie`` or ``tie (bothbad)``), ``judge`` (e.g.
+(``model_a``, ``model_b``, ``tie``, ``tie (bothbad)``, or for GPT-4's
+position-inconsistent verdicts ``tie (inconsistent)``), ``judge`` (e.g.
 ``author_0``, ``expert_12``, or ``gpt4_pair`` for GPT-4's verdicts) and
 ``turn``; other fields (the conversations) are ignored. A vote has no second,
 position-swapped game: it is one verdict.
@@ -21,8 +22,10 @@ __all__ = ["HUMAN_VOTE_SCHEMA", "VOTE_WINNERS", "HumanVote", "VoteWinner"]
 
 HUMAN_VOTE_SCHEMA = "judgebench.human_vote/1"
 
-VoteWinner = Literal["model_a", "model_b", "tie", "tie (bothbad)"]
-VOTE_WINNERS: tuple[str, ...] = ("model_a", "model_b", "tie", "tie (bothbad)")
+VoteWinner = Literal["model_a", "model_b", "tie", "tie (bothbad)", "tie (inconsistent)"]
+VOTE_WINNERS: tuple[str, ...] = ("model_a", "model_b", "tie", "tie (bothbad)", "tie (inconsistent)")
+"""Every label the MT-Bench human-judgment release uses; ``tie (inconsistent)`` marks GPT-4
+verdicts that changed with the answers' order (its ``gpt4_pair`` split)."""
 
 
 @dataclass(frozen=True)
@@ -33,8 +36,9 @@ class HumanVote:
         question_id: the question.
         model_a: the model shown as A.
         model_b: the model shown as B.
-        winner: ``model_a``, ``model_b``, ``tie`` or ``tie (bothbad)`` (both
-            poor); the two ties count the same in every statistic.
+        winner: ``model_a``, ``model_b``, ``tie``, ``tie (bothbad)`` (both
+            poor) or ``tie (inconsistent)`` (a judge whose verdict flipped
+            with the order); the three ties count the same in every statistic.
         judge: who voted (``author_0``, ``expert_3``, ``gpt4_pair``…).
         turn: 1-based turn compared.
     """
@@ -80,7 +84,7 @@ class HumanVote:
             if not judge or not isinstance(judge[0], str):
                 raise RecordError("field 'judge' must be a name or [model, prompt]")
             judge = judge[0]
-        winner = _require(d, "winner", str, "model_a, model_b, tie or tie (bothbad)")
+        winner = _require(d, "winner", str, "model_a, model_b, tie, tie (bothbad) or tie (inconsistent)")
         if winner not in VOTE_WINNERS:
             raise RecordError(f"field 'winner' must be one of {', '.join(VOTE_WINNERS)}, got {winner!r}")
         raw_turn = d.get("turn", 1)

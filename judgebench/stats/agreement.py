@@ -3,7 +3,7 @@
 **What is compared.** Every verdict is a :class:`~judgebench.records.HumanVote`
 on an *item* — (question, unordered model pair, turn) — read in one fixed
 orientation, so "A wins" shown one way round equals "B wins" shown the other.
-``tie`` and ``tie (bothbad)`` are the same verdict. Our judges' verdicts come
+``tie``, ``tie (bothbad)`` and ``tie (inconsistent)`` are the same verdict. Our judges' verdicts come
 from :func:`votes_from_comparisons` (the two position-swapped games
 reconciled; see there for inconsistent games) or, for single grades, from
 :func:`votes_from_grades` (the higher grade wins unless the two differ by no

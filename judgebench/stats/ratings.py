@@ -90,7 +90,7 @@ def outcomes_from_comparisons(comp: Comparisons) -> Outcomes:
 
 
 def outcomes_from_votes(votes: Sequence[HumanVote]) -> Outcomes:
-    """Human (or imported) votes; ``tie`` and ``tie (bothbad)`` are both ties.
+    """Human (or imported) votes; ``tie``, ``tie (bothbad)`` and ``tie (inconsistent)`` are all ties.
 
     >>> v = HumanVote(question_id=81, model_a="x", model_b="y", winner="tie (bothbad)", judge="author_0", turn=1)
     >>> outcomes_from_votes([v]).score.tolist()

@@ -28,6 +28,7 @@ from judgebench.storage.layout import (
     model_slug,
 )
 from judgebench.storage.loaders import (
+    DEFAULT_REFERENCE_SET,
     QuestionSet,
     load_answers,
     load_game_table,
@@ -36,12 +37,14 @@ from judgebench.storage.loaders import (
     load_pair_games,
     load_questions,
     load_votes,
+    reference_file,
     resolve_question_set,
 )
 from judgebench.storage.manifests import load_manifests, runs_dir, write_manifest
 
 __all__ = [
     "DEFAULT_QUESTION_SET",
+    "DEFAULT_REFERENCE_SET",
     "CallJournal",
     "FilePlan",
     "JsonlAppender",
@@ -63,6 +66,7 @@ __all__ = [
     "load_votes",
     "model_slug",
     "read_jsonl",
+    "reference_file",
     "replace_file",
     "resolve_question_set",
     "runs_dir",

@@ -13,7 +13,7 @@ from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from judgebench.errors import DataError, UnknownQuestionSetError
+from judgebench.errors import DataError, UnknownQuestionSetError, UsageError
 from judgebench.records import (
     Answer,
     HumanVote,
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "DEFAULT_REFERENCE_SET",
     "QuestionSet",
     "load_answers",
     "load_game_table",
@@ -41,17 +42,26 @@ __all__ = [
     "load_pair_games",
     "load_questions",
     "load_votes",
+    "reference_file",
     "resolve_question_set",
 ]
 
 
 @dataclass(frozen=True)
 class QuestionSet:
-    """A loaded question set; ``name`` is the bench name results are filed under."""
+    """A loaded question set; ``name`` is the bench name results are filed under.
+
+    ``references`` says where its reference answers come from, in words
+    (``reference_answer/gpt-4.jsonl (30 questions)``, ``inline 'reference'
+    fields (12 questions)`` or ``none``); ``notes`` what the user should know
+    about them (e.g. several reference sets to choose from).
+    """
 
     name: str
     path: Path
     questions: tuple[Question, ...]
+    references: str = "none"
+    notes: tuple[str, ...] = ()
 
     @property
     def content_hash(self) -> str:
@@ -61,19 +71,70 @@ class QuestionSet:
         return content_hash([q.to_dict() for q in self.questions])
 
 
-def load_questions(path: Path, name: str | None = None, *, references: Path | None = None) -> QuestionSet:
-    """Load and check a question file (FastChat layout).
+DEFAULT_REFERENCE_SET = "gpt-4"
+"""The reference set used when a bench's ``reference_answer/`` holds several (FastChat's judge)."""
+
+
+def reference_file(folder: Path, reference_set: str | None = None) -> tuple[Path | None, tuple[str, ...]]:
+    """The reference file to use from a FastChat ``reference_answer/`` folder, and notes.
+
+    ``reference_set`` names a file of the folder (``gpt-4``) or any JSONL
+    path; by default ``gpt-4.jsonl`` if present, else the folder's only file.
+    With several files and none of them ``gpt-4`` none is chosen, and a note
+    says how to choose.
+
+    Raises:
+        UsageError: ``reference_set`` names no file.
+    """
+    files = sorted(folder.glob("*.jsonl")) if folder.is_dir() else []
+    if reference_set is not None:
+        given = Path(reference_set).expanduser()
+        if given.is_file():
+            return given, ()
+        if (folder / f"{reference_set}.jsonl").is_file():
+            return folder / f"{reference_set}.jsonl", ()
+        have = ", ".join(p.stem for p in files) or "none"
+        raise UsageError(f"--references {reference_set!r}: no such file or reference set in {folder} (have: {have})")
+    if not files:
+        return None, ()
+    if (folder / f"{DEFAULT_REFERENCE_SET}.jsonl").is_file():
+        return folder / f"{DEFAULT_REFERENCE_SET}.jsonl", ()
+    if len(files) == 1:
+        return files[0], ()
+    names = ", ".join(p.stem for p in files)
+    return None, (f"{folder}: several reference sets ({names}); none used — choose one with --references NAME",)
+
+
+def load_questions(
+    path: Path,
+    name: str | None = None,
+    *,
+    references: Path | None = None,
+    reference_set: str | None = None,
+) -> QuestionSet:
+    """Load and check a question file (FastChat layout), with its references from one place.
+
+    References come from exactly one source, whichever way the bench arrived
+    (pulled, imported, or a JSONL of one's own): a FastChat
+    ``reference_answer/<name>.jsonl`` — ``references``, else the one chosen by
+    :func:`reference_file` from the ``reference_answer/`` folder beside
+    ``path`` — replaces every question's inline ``reference`` (as FastChat's
+    ``gen_judgment`` uses only that file); without one, the inline
+    ``reference`` fields are used.
 
     Args:
         path: the JSONL file.
         name: the bench name; defaults to the file's stem, or to its folder's
             name for FastChat's ``<bench>/question.jsonl`` layout.
-        references: optional FastChat ``reference_answer/<model>.jsonl`` whose
-            first choice's turns become the questions' references.
+        references: a FastChat reference-answer file whose first choice's
+            turns become the questions' references.
+        reference_set: the file of ``reference_answer/`` to use (see
+            :func:`reference_file`); ignored when ``references`` is given.
 
     Raises:
         DataError: naming ``file:line`` for bad JSON, missing or mistyped
             fields, duplicate ids or an empty file.
+        UsageError: ``reference_set`` names no file.
     """
     questions: list[Question] = []
     seen: dict[QuestionId, int] = {}
@@ -94,39 +155,67 @@ def load_questions(path: Path, name: str | None = None, *, references: Path | No
         questions.append(q)
     if not questions:
         raise DataError(path, None, "no questions in file", "add one JSON object a line")
+    notes: tuple[str, ...] = ()
+    if references is None:
+        references, notes = reference_file(path.parent / "reference_answer", reference_set)
     if references is not None:
-        refs = {str(a.question_id): a for a in load_answers(references).values()}
+        refs = {str(a.question_id): a for a in load_answers(references).values() if a.choices}
         questions = [
-            Question(q.question_id, q.category, q.turns, tuple(refs[str(q.question_id)].choices[0].turns))
-            if str(q.question_id) in refs
-            else q
+            Question(
+                q.question_id,
+                q.category,
+                q.turns,
+                tuple(refs[str(q.question_id)].choices[0].turns) if str(q.question_id) in refs else None,
+            )
             for q in questions
         ]
+        covered = sum(q.reference is not None for q in questions)
+        where = references.relative_to(path.parent) if references.is_relative_to(path.parent) else references
+        source = f"{where} ({covered} questions)"
+    else:
+        inline = sum(q.reference is not None for q in questions)
+        source = f"inline 'reference' fields of {path.name} ({inline} questions)" if inline else "none"
     if name is None:
         name = path.parent.name if path.stem == "question" else path.stem
-    return QuestionSet(name=name, path=path, questions=tuple(questions))
+    return QuestionSet(name=name, path=path, questions=tuple(questions), references=source, notes=notes)
 
 
-def resolve_question_set(spec: str) -> QuestionSet:
-    """Find a question set by path, bundled name, or pulled dataset name.
+def resolve_question_set(
+    spec: str, results_dir: Path | None = None, *, reference_set: str | None = None
+) -> QuestionSet:
+    """Find a question set by path, bundled name, pulled dataset name, or bench of the results tree.
+
+    In that order: a JSONL file, or a folder path (with a ``/``) holding
+    ``question.jsonl`` (FastChat's layout; the bench is the folder's name); a bundled set (``jb-80``); a dataset pulled
+    with ``judgebench datasets pull`` (``mt-bench``); a bench folder of
+    ``results_dir`` holding its own ``question.jsonl`` (one made by ``import
+    fastchat``). References are found as :func:`load_questions` says.
 
     Raises:
         UnknownQuestionSetError: nothing by that name; the message lists names.
+        UsageError: ``reference_set`` names no file.
     """
     path = Path(spec).expanduser()
     if path.is_file():
-        return load_questions(path)
+        return load_questions(path, reference_set=reference_set)
+    if ("/" in spec or spec in (".", "..")) and (path / "question.jsonl").is_file():
+        return load_questions(path / "question.jsonl", reference_set=reference_set)  # a FastChat bench folder
     bundled = bundled_dir("questions") / f"{spec}.jsonl"
     if bundled.is_file():
-        return load_questions(bundled, spec)
+        return load_questions(bundled, spec, reference_set=reference_set)
     pulled = data_dir() / "datasets" / spec
     if (pulled / "question.jsonl").is_file():
-        refs = pulled / "reference_answer" / "gpt-4.jsonl"
-        return load_questions(pulled / "question.jsonl", spec, references=refs if refs.is_file() else None)
+        return load_questions(pulled / "question.jsonl", spec, reference_set=reference_set)
+    if results_dir is not None and spec and (results_dir / spec / "question.jsonl").is_file():
+        return load_questions(results_dir / spec / "question.jsonl", spec, reference_set=reference_set)
     names = sorted(p.stem for p in bundled_dir("questions").glob("*.jsonl"))
-    hint = " or run 'judgebench datasets pull mt-bench'" if spec == "mt-bench" else ""
+    benches = sorted(p.parent.name for p in results_dir.glob("*/question.jsonl")) if results_dir is not None else []
+    have = f"; benches in {results_dir}: {', '.join(benches)}" if benches else ""
+    hint = (
+        f" or run 'judgebench datasets pull {spec}'" if spec in ("mt-bench", "vicuna-bench", "mt-bench-human") else ""
+    )
     raise UnknownQuestionSetError(
-        f"--questions {spec!r}: no such file or question set; bundled: {', '.join(names)}{hint}"
+        f"--questions {spec!r}: no such file or question set; bundled: {', '.join(names)}{have}{hint}"
     )
 
 
