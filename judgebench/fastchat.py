@@ -389,7 +389,7 @@ def _export_answers(
                 "question_id": a.question_id,
                 "answer_id": a.answer_id,
                 "model_id": a.fastchat_model_id or a.model_id,
-                "choices": [c.to_dict() for c in a.choices],
+                "choices": [{"index": c.index, "turns": list(c.turns)} for c in a.choices],  # FastChat's fields only
                 "tstamp": a.tstamp,
             }
             for a in loaded

@@ -14,10 +14,12 @@ therefore cannot predict it. Runs of three or more ``<`` or ``>`` in any
 material are shown as ``‹`` / ``›`` (the system prompts say so), so material
 can neither close its block early nor forge another; it is otherwise verbatim.
 
-**Parsing.** :func:`parse_score` and :func:`parse_winner` take the *last*
-double-bracket verdict anywhere in the reply (a judge may quote an answer that
-holds a fake verdict; by instruction its own comes last); only when there is
-none do they accept near-misses in the reply's last 200 characters.
+**Reading verdicts** is :mod:`judgebench.verdicts`' job: a judge prompt's
+``output_format`` names a :class:`~judgebench.verdicts.VerdictFormat`
+(:func:`verdict_format`), whose reader takes only the final verdict of the
+reply's final answer (reasoning blocks cut off; a malformed final verdict is no
+verdict, never replaced by an earlier token). :func:`parse_score` and
+:func:`parse_winner` are re-exported from there.
 
 **Reconciling.** Each pair is judged twice, positions swapped (game 1 shows
 ``model_1`` as A, game 2 shows ``model_2`` as A); :func:`to_pair_winner` maps
@@ -52,13 +54,22 @@ from judgebench.fastchat_prompts import (
 from judgebench.providers import Decoding
 from judgebench.records import JudgePrompt, Message, Question, Winner, content_hash
 from judgebench.verdicts import (
+    FORMATS,
+    REASK_MESSAGE_PAIR,
+    REASK_MESSAGE_SINGLE,
     SCORE_VALUES,
+    TRUNCATED_PREFIX,
     VERDICT_CLOSER,
     VERDICT_OPENER,
     WINNER_VALUES,
     JudgeKind,
+    Reading,
     Verdict,
+    VerdictFormat,
+    parse_score,
+    parse_winner,
     score_from_logprobs,
+    verdict_format,
     verdict_only,
     winner_from_logprobs,
 )
@@ -66,16 +77,20 @@ from judgebench.verdicts import (
 __all__ = [
     "FASTCHAT_PROMPT_NAMES",
     "FASTCHAT_REFERENCE_CATEGORIES",
+    "FORMATS",
     "PROMPT_NAMES",
     "REASK_MESSAGE_PAIR",
     "REASK_MESSAGE_SINGLE",
     "REFERENCE_CATEGORIES",
     "SCORE_VALUES",
+    "TRUNCATED_PREFIX",
     "VERDICT_CLOSER",
     "VERDICT_OPENER",
     "WINNER_VALUES",
     "JudgeKind",
+    "Reading",
     "Verdict",
+    "VerdictFormat",
     "has_reference",
     "is_fastchat_set",
     "judge_decoding",
@@ -83,12 +98,14 @@ __all__ = [
     "neutralise",
     "parse_score",
     "parse_winner",
+    "prompt_format",
     "reconcile",
     "render_pair",
     "render_single",
     "score_from_logprobs",
     "select_prompt",
     "to_pair_winner",
+    "verdict_format",
     "verdict_only",
     "winner_from_logprobs",
 ]
@@ -111,29 +128,6 @@ PROMPT_NAMES: Mapping[tuple[JudgeKind, bool, bool], str] = MappingProxyType(
 )
 """Prompt name by ``(kind, reference, multi_turn)``."""
 
-REASK_MESSAGE_SINGLE = (
-    "I could not find your grade. Reply with the grade only: one line, nothing else, in exactly this "
-    "form: [[N]], where N is an integer from 1 to 10 or a number with one decimal (e.g. [[7]] or [[6.5]])."
-)
-"""Sent after a single-grade reply from which no grade could be parsed."""
-
-REASK_MESSAGE_PAIR = (
-    "I could not find your verdict. Reply with the verdict only: one line, nothing else, exactly one of "
-    "[[A]] (A's reply is better), [[B]] (B's reply is better) or [[C]] (tie)."
-)
-"""Sent after a pairwise reply from which no verdict could be parsed."""
-
-_TAIL = 200
-_NUM = r"[-+]?\d+(?:\.\d+)?"
-_OUT_OF = rf"(?:\s*/\s*({_NUM}))?"
-_SCORE_DOUBLE = re.compile(rf"\[\[\s*({_NUM}){_OUT_OF}\s*\]\]")
-_SCORE_NEAR = (
-    re.compile(rf"(?<!\[)\[\s*({_NUM}){_OUT_OF}\s*\](?!\])"),  # [8]
-    re.compile(rf"(?i)\b(?:rating|score|grade)\b[\s*:=_]*({_NUM}){_OUT_OF}"),  # Rating: 8, **Score:** 7.5
-    re.compile(rf"({_NUM})\s*/\s*({_NUM})[\s.!*)]*$"),  # … 8/10 at the very end
-)
-_WINNER_DOUBLE = re.compile(r"\[\[\s*(A|B|C|tie)\s*\]\]", re.IGNORECASE)
-_WINNER_NEAR = re.compile(r"(?<!\[)\[\s*(A|B|C|(?i:tie))\s*\](?!\])")
 _MARKER_RUN = re.compile(r"<{3,}|>{3,}")
 
 
@@ -341,82 +335,16 @@ def _format(prompt: JudgePrompt, fields: Mapping[str, object]) -> str:
         ) from None
 
 
-def _in_range(match: re.Match[str], low: float, high: float) -> float | None:
-    value = float(match.group(1))
-    out_of = match.group(2)
-    if out_of is not None and float(out_of) != high:
-        return None
-    return value if low <= value <= high else None
+def prompt_format(prompt: JudgePrompt) -> VerdictFormat:
+    """The verdict format a judge prompt's ``output_format`` names (see :mod:`judgebench.verdicts.formats`).
 
-
-def parse_score(text: str, low: float = 1.0, high: float = 10.0) -> float | None:
-    """Read a grade from a judge's reply; ``None`` when there is no valid one.
-
-    The last ``[[N]]`` anywhere wins (a quoted answer's fake verdict comes earlier):
-
-    >>> parse_score("The answer claims [[10]]; it is wrong.\\nRating: [[3]]")
-    3.0
-    >>> parse_score("Good but verbose. [[7.5]]")
-    7.5
-    >>> parse_score("[[ 8 ]]"), parse_score("[[8/10]]")
-    (8.0, 8.0)
-
-    Out of range or not a number is ``None``, never clipped:
-
-    >>> parse_score("[[11]]"), parse_score("[[0]]"), parse_score("[[-1]]"), parse_score("[[seven]]")
-    (None, None, None, None)
-    >>> parse_score("[[4/5]]") is None  # a different scale is not guessed at
-    True
-
-    Only without any ``[[N]]``, near-misses in the last 200 characters (the last one wins):
-
-    >>> parse_score("Solid answer. [8]")
-    8.0
-    >>> parse_score("Rating: 8/10"), parse_score("Rating: 8"), parse_score("Score: 7.5")
-    (8.0, 8.0, 7.5)
-    >>> parse_score("**Rating:** 9")
-    9.0
-    >>> parse_score("All told I would give it 8/10.")
-    8.0
-    >>> parse_score("Rating: 8" + " filler" * 40) is None  # too far from the end
-    True
-    >>> parse_score("I cannot rate this."), parse_score("")
-    (None, None)
+    Raises:
+        UsageError: no shipped format of the prompt's kind has that name.
     """
-    double = list(_SCORE_DOUBLE.finditer(text))
-    if double:
-        return _in_range(double[-1], low, high)
-    tail = text[-_TAIL:]
-    near = [m for pattern in _SCORE_NEAR for m in pattern.finditer(tail)]
-    if not near:
-        return None
-    return _in_range(max(near, key=lambda m: m.end()), low, high)
-
-
-def parse_winner(text: str) -> Verdict | None:
-    """Read a pairwise verdict (``[[C]]`` is a tie); ``None`` when there is none.
-
-    The last double-bracket verdict anywhere wins:
-
-    >>> parse_winner("B wrote '[[A]]' to trick you. A is wrong.\\n[[B]]")
-    'B'
-    >>> parse_winner("[[C]]"), parse_winner("[[Tie]]"), parse_winner("[[tie]]")
-    ('tie', 'tie', 'tie')
-    >>> parse_winner("Final verdict: **[[A]]**")
-    'A'
-
-    Only without one, single brackets in the last 200 characters:
-
-    >>> parse_winner("A is better. [A]"), parse_winner("[B]"), parse_winner("Even. [C]")
-    ('A', 'B', 'tie')
-    >>> parse_winner("Both are fine."), parse_winner("[[D]]"), parse_winner("[[A/B]]")
-    (None, None, None)
-    """
-    matches = list(_WINNER_DOUBLE.finditer(text)) or list(_WINNER_NEAR.finditer(text[-_TAIL:]))
-    if not matches:
-        return None
-    token = matches[-1].group(1).upper()
-    return "A" if token == "A" else "B" if token == "B" else "tie"
+    try:
+        return verdict_format(prompt.output_format, prompt.kind)
+    except KeyError as exc:
+        raise UsageError(f"judge prompt {prompt.name!r}: {exc.args[0]} (see judge_prompts/README.md)") from None
 
 
 def to_pair_winner(verdict: Verdict, game: Literal[1, 2]) -> Winner:
@@ -457,7 +385,7 @@ def judge_decoding(temperature: float = 0.0, max_tokens: int = 2048) -> Decoding
     """Decoding settings for judge calls: greedy by default, so verdicts are reproducible.
 
     >>> judge_decoding()
-    Decoding(temperature=0.0, max_tokens=2048, seed=None, stop=())
+    Decoding(temperature=0.0, max_tokens=2048, seed=None, stop=(), schema=None, reasoning_effort=None)
     """
     if temperature < 0 or max_tokens < 1:
         raise ValueError(f"judge decoding needs temperature ≥ 0 and max_tokens ≥ 1, got {temperature}, {max_tokens}")

@@ -57,6 +57,8 @@ def random_games(seed: int, n: int = 400) -> list[dict[str, Any]]:
             del d["status"]
             if d["winner"] is None:
                 d["status"] = "failed"
+        if rng.random() < 0.3:
+            d["strong"] = True  # a strong verdict (kept only in an ok game)
         out.append(d)
     return out
 
@@ -90,13 +92,55 @@ def test_table_equals_the_records_it_replaces(tmp_path: Path, seed: int, monkeyp
     assert [(joined.models[a], joined.models[b], labels[x], labels[y]) for a, b, x, y in zip(
         joined.model_1, joined.model_2, joined.g1, joined.g2, strict=True
     )] == [(r["model_1"], r["model_2"], r["g1_winner"], r["g2_winner"]) for r in rows]  # fmt: skip
+    assert table["strong"].any()
     for baseline in (None, "a"):
-        assert to_records(pairwise_table(table, baseline)) == to_records(pairwise_table(records, baseline))
+        for weight in (1, 3):
+            by_table_t = pairwise_table(table, baseline, weight)
+            by_records_t = pairwise_table(records, baseline, weight)
+            assert to_records(by_table_t) == to_records(by_records_t)
+            assert to_records(by_table_t.consistency) == to_records(by_records_t.consistency)
         by_table, by_records = comparisons(table, baseline), comparisons(list(records), baseline)
         assert by_table.models == by_records.models and by_table.questions == by_records.questions
         assert by_table.n_excluded == by_records.n_excluded
-        for name in ("question", "turn", "model_1", "model_2", "outcome", "consistent"):
+        for name in ("question", "turn", "model_1", "model_2", "outcome", "consistent", "strong"):
             assert np.array_equal(getattr(by_table, name), getattr(by_records, name)), name
+        weighted_t, weighted_r = by_table.weighted(3), by_records.weighted(3)
+        assert len(weighted_t) == len(by_table) + 2 * int(by_table.strong.sum())
+        for name in ("question", "model_1", "model_2", "outcome", "strong"):
+            assert np.array_equal(getattr(weighted_t, name), getattr(weighted_r, name)), name
+
+
+def test_strong_is_or_of_the_latest_ok_games() -> None:
+    g: dict[str, Any] = {"question_id": 1, "model_1": "a", "model_2": "b", "turn": 1, "judge": "j", "prompt": "p"}
+    strong_then_plain = [
+        PairGame(game=1, winner="model_1", strong=True, **g),
+        PairGame(game=2, winner="model_1", **g),
+    ]
+    assert join_games(strong_then_plain).strong.tolist() == [True]
+    superseded = [*strong_then_plain, PairGame(game=1, winner="model_1", **g)]  # the last record of game 1 wins
+    assert join_games(superseded).strong.tolist() == [False]
+    failed = [PairGame(game=1, winner=None, status="failed", strong=True, **g), PairGame(game=2, winner="model_1", **g)]
+    assert join_games(failed).strong.tolist() == [False]
+    t = pairwise_table(strong_then_plain, strong_weight=3)
+    assert to_records(t)[0]["win"] == 3 and to_records(t)[0]["n"] == 3
+    assert to_records(t.consistency) == [{"judge": "j", "consistent": 1, "n": 1, "rate": 1.0}]
+
+
+def test_a_cache_of_an_older_layout_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(loaders_module, "COLUMN_CACHE_MIN_ROWS", 0)
+    import hashlib
+
+    from judgebench.storage import columns_cache
+
+    path = write(tmp_path / "j_pair.jsonl", [json.dumps(g) for g in random_games(7, 100)])
+    data = path.read_bytes()
+    fresh = load_game_table(path)
+    assert fresh["strong"].any()
+    stale = fresh.assign(strong=False)  # what a cache from before ``strong`` would give back
+    with monkeypatch.context() as m:
+        m.setattr(columns_cache, "_LAYOUT", "judgebench.game_columns/1")
+        columns_cache.write_column_cache(path, len(data), hashlib.sha256(data).hexdigest(), stale)
+    pd.testing.assert_frame_equal(load_game_table(path), game_frame(load_pair_games(path)))
 
 
 def test_stale_rows_are_those_the_record_test_finds(tmp_path: Path) -> None:

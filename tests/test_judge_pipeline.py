@@ -136,7 +136,7 @@ def test_pairwise_both_orders_with_a_position_biased_judge(tmp_path: Path, bench
     assert run.planned == 12  # 3 questions x 2 turns x 2 games
     games = load_pair_games(run.path)
     assert Counter(g.game for g in games) == {1: 6, 2: 6}
-    assert {(g.model_1, g.model_2) for g in games} == {("alpha", "beta")}
+    assert {(g.model_1, g.model_2) for g in games} == {("beta", "alpha")}  # the baseline is model_1
     # Game 1 shows model_1 first, game 2 shows model_2 first: a judge that always picks the
     # first position names a different winner in each game.
     assert {g.winner for g in games if g.game == 1} == {"model_1"}

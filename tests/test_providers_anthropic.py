@@ -123,7 +123,7 @@ def test_text_blocks_are_concatenated(llm_server: LLMServer) -> None:
         "usage": {"input_tokens": 11, "output_tokens": 3},
     }
     llm_server.script(Behaviour(body=body))
-    assert call(llm_server) == Completion("Four, obviously.", 11, 3, "end_turn")
+    assert call(llm_server) == Completion("Four, obviously.", 11, 3, "end_turn", reasoning="hmm")
 
 
 def test_stop_reason_max_tokens(llm_server: LLMServer) -> None:

@@ -54,6 +54,7 @@ __all__ = ["Interrupted", "register"]
 
 Mode = Literal["single", "pairwise"]
 VerdictMode = Literal["auto", "text", "logprobs"]
+ReasoningEffort = Literal["minimal", "low", "medium", "high"]
 
 
 def register(app: typer.Typer) -> None:
@@ -89,6 +90,7 @@ def _answers(
     max_cost: float | None = None,
     prices: Path | None = None,
     dry_run: bool = False,
+    keep_reasoning: bool = False,
     verbose: bool = False,
 ) -> AnswerRun:
     """Run gen-answers and print its summary."""
@@ -114,6 +116,7 @@ def _answers(
         max_cost=max_cost,
         prices=prices,
         dry_run=dry_run,
+        keep_reasoning=keep_reasoning,
     )
     verbose = share_verbose(verbose)
     if not dry_run:
@@ -168,6 +171,14 @@ def gen_answers_command(
     question_ids: QuestionIds = None,
     system: Annotated[str | None, typer.Option("--system", help="System prompt sent before each question.")] = None,
     stop: Annotated[list[str] | None, typer.Option("--stop", help="A string that ends each reply; repeat.")] = None,
+    keep_reasoning: Annotated[
+        bool,
+        typer.Option(
+            "--keep-reasoning",
+            help="Keep a reasoning model's <think>…</think> block in its answers, so the judge sees it and the "
+            "model gets it back in later turns. Default: only the final answer; the reasoning is stored beside it.",
+        ),
+    ] = False,
     timeout: Timeout = 300.0,
     max_attempts: MaxAttempts = 6,
     max_cost: MaxCost = None,
@@ -218,6 +229,7 @@ def gen_answers_command(
         max_cost=max_cost,
         prices=prices,
         dry_run=dry_run,
+        keep_reasoning=keep_reasoning,
         verbose=verbose,
     ).failed
     if failed:
@@ -257,6 +269,7 @@ def _judge(
     batch: bool = False,
     batch_poll: float = 30.0,
     batch_wait: float = 86400.0,
+    reasoning_effort: str | None = None,
     references: str | None = None,
     require_references: bool = False,
     preset: str | None = None,
@@ -291,6 +304,7 @@ def _judge(
         batch=batch,
         batch_poll=batch_poll,
         batch_wait=batch_wait,
+        reasoning_effort=reasoning_effort,
         references=references,
         require_references=require_references,
         preset=preset,
@@ -338,9 +352,18 @@ def judge_command(
         typer.Option(
             "--verdict",
             help="text: parse the judge's reply; logprobs: read the verdict's token probabilities "
-            "(local judges, or APIs that return logprobs); auto: logprobs for local judges.",
+            "(local judges on the transformers engine, or APIs that return logprobs); auto: logprobs for those "
+            "local judges, text otherwise (the vLLM engine included).",
         ),
     ] = "auto",
+    reasoning_effort: Annotated[
+        ReasoningEffort | None,
+        typer.Option(
+            "--reasoning-effort",
+            help="Reasoning judges' effort, passed through as OpenAI's reasoning_effort (openai/ models and "
+            "compatible servers that take it); other providers refuse it.",
+        ),
+    ] = None,
     base_url: BaseUrl = None,
     api_key_env: ApiKeyEnv = None,
     timeout: Timeout = 300.0,
@@ -432,6 +455,7 @@ def judge_command(
         batch=batch,
         batch_poll=batch_poll,
         batch_wait=batch_wait,
+        reasoning_effort=reasoning_effort,
         references=references,
         require_references=require_references,
         preset=preset,

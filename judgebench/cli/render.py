@@ -249,7 +249,8 @@ class RichObserver:
 
 def _usage(usage: Usage, cost: float | None = None) -> str:
     dollars = f", cost ${cost:.4f}" if cost else (", cost unknown (no price for this model)" if cost is None else "")
-    return f"calls: {usage.calls}, tokens in {usage.input_tokens:,} / out {usage.output_tokens:,}{dollars}"
+    thinking = f" (of which reasoning {usage.reasoning_tokens:,})" if usage.reasoning_tokens else ""
+    return f"calls: {usage.calls}, tokens in {usage.input_tokens:,} / out {usage.output_tokens:,}{thinking}{dollars}"
 
 
 def print_answer_run(run: AnswerRun) -> None:
@@ -280,7 +281,8 @@ def print_judge_run(run: JudgeRun, *, dry_run: bool, max_tokens: int) -> None:
     else:
         out.print(f"judgments: {run.path}")
         out.print(
-            f"{run.planned} judged now: {run.judged} with a verdict, {run.unparsed} without a readable verdict, "
+            f"{run.planned} judged now: {run.judged} with a verdict, {run.unparsed + run.truncated} without a "
+            f"readable verdict{f' ({run.truncated} cut off at the token limit)' if run.truncated else ''}, "
             f"{run.failed} failed; {run.skipped} already done"
         )
         out.print(f"{run.calls} judge calls bought{reused}")

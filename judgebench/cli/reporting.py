@@ -83,6 +83,15 @@ def report_command(
         list[Path] | None,
         typer.Option("--votes", help="Human votes (MT-Bench human-judgment JSON/JSONL/CSV) to rate models by; repeat."),
     ] = None,
+    strong_weight: Annotated[
+        int,
+        typer.Option(
+            "--strong-weight",
+            min=1,
+            help="Count a win with a strong verdict ([[A>>B]], five-level prompts) this many times in win rates "
+            "and ratings (Arena-Hard uses 3).",
+        ),
+    ] = 1,
     html: Annotated[
         Path | None,
         typer.Option(
@@ -114,6 +123,7 @@ def report_command(
         length_control=length_control,
         anchor=anchor,
         votes=tuple(votes or ()),
+        strong_weight=strong_weight,
     )
     run_report(job, fmt, html, plots)
 

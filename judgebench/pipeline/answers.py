@@ -28,6 +28,7 @@ from judgebench.pricing import Budget, load_price_table
 from judgebench.providers import Decoding, Provider, ProviderOptions, create_provider
 from judgebench.providers.local import local_token_counter, refuse_local_options
 from judgebench.providers.retry import CallFailed, CircuitBreaker, RetryPolicy, complete_with_retry
+from judgebench.reasoning import split_reasoning
 from judgebench.records import Answer, Choice, Message, Question, RunManifest, Usage, content_hash
 from judgebench.storage import (
     DEFAULT_QUESTION_SET,
@@ -67,6 +68,10 @@ class AnswerJob:
         max_cost: stop starting calls once this many dollars are spent.
         prices: a price file overriding the built-in table.
         dry_run: estimate calls, tokens and cost; call nothing, write nothing.
+        keep_reasoning: keep a reasoning model's ``<think>…</think>`` block (or the
+            reasoning its API sent apart, as such a block) in the answer, so that the
+            judge sees it and the model gets it back in later turns; by default only
+            the final answer is kept there and the reasoning is stored beside it.
     """
 
     model: str
@@ -87,6 +92,7 @@ class AnswerJob:
     max_cost: float | None = None
     prices: Path | None = None
     dry_run: bool = False
+    keep_reasoning: bool = False
 
     def check(self) -> None:
         """Reject option values that cannot work."""
@@ -132,6 +138,8 @@ def _generation(job: AnswerJob, question: Question) -> dict[str, object]:
     wanted["system"] = job.system
     if job.stop:  # only recorded when used, so answers made before stop strings existed stay valid
         wanted["stop"] = list(job.stop)
+    if job.keep_reasoning:
+        wanted["keep_reasoning"] = True
     return wanted
 
 
@@ -339,7 +347,7 @@ class _Runner:
         seed = None if self.job.seed is None else self.job.seed + choice
         return Decoding(temperature=temperature, max_tokens=self.job.max_tokens, seed=seed, stop=self.job.stop)
 
-    async def _call(self, messages: list[Message], decoding: Decoding, choice: int) -> tuple[str, Usage]:
+    async def _call(self, messages: list[Message], decoding: Decoding, choice: int) -> tuple[str, str | None, Usage]:
         key = content_hash(
             {
                 "model": self.provider.model_id,
@@ -351,7 +359,7 @@ class _Runner:
         cached = self.journal.get(key)
         if cached is not None:
             self.journal_hits += 1
-            return cached["text"], Usage()
+            return cached["text"], cached.get("reasoning"), Usage()
         if self.budget.exhausted:
             raise _BudgetStop
         completion = await complete_with_retry(
@@ -365,14 +373,36 @@ class _Runner:
                 "input_tokens": completion.input_tokens,
                 "output_tokens": completion.output_tokens,
                 "finish_reason": completion.finish_reason,
+                "reasoning": completion.reasoning,
                 "tstamp": time.time(),
             },
         )
-        cost = Usage(1, completion.input_tokens or 0, completion.output_tokens or 0)
+        cost = completion.usage
         self.budget.add(cost)
         self.tally.usage += cost
         self.tally.cost_usd = self.budget.cost(self.tally.usage)
-        return completion.text, cost
+        return completion.text, completion.reasoning, cost
+
+    def _final(self, text: str, apart: str | None) -> tuple[str, str]:
+        r"""The turn's answer (shown to judges and sent back next turn) and its reasoning.
+
+        >>> r = _Runner.__new__(_Runner)
+        >>> r.job = AnswerJob("fake/m")
+        >>> r._final("<think>\n17*23 = 391\n</think>\n\n391.", None)
+        ('391.', '17*23 = 391')
+        >>> r._final("391.", "17*23 = 391")
+        ('391.', '17*23 = 391')
+        >>> r.job = AnswerJob("fake/m", keep_reasoning=True)
+        >>> r._final("391.", "17*23 = 391")
+        ('<think>\n17*23 = 391\n</think>\n\n391.', '17*23 = 391')
+        """
+        split = split_reasoning(text)
+        reasoning = apart or split.reasoning
+        if not self.job.keep_reasoning:
+            return split.answer, reasoning
+        if apart:
+            return f"<think>\n{apart}\n</think>\n\n{text}", reasoning
+        return text, reasoning
 
     async def answer(self, question: Question) -> None:
         try:
@@ -389,17 +419,22 @@ class _Runner:
                 decoding = self._decoding(question, index)
                 messages = [Message("system", self.job.system)] if self.job.system else []
                 turns: list[str] = []
+                raw: list[str] = []
+                reasoning: list[str] = []
                 for number, prompt in enumerate(question.turns, start=1):
                     messages.append(Message("user", prompt))
                     try:
-                        text, cost = await self._call(messages, decoding, index)
+                        text, apart, cost = await self._call(messages, decoding, index)
                     except CallFailed as exc:
                         error = f"turn {number}: {exc.reason}"
                         break
                     spent += cost
-                    turns.append(text)
-                    messages.append(Message("assistant", text))
-                choices.append(Choice(index, tuple(turns)))
+                    answer, thought = self._final(text, apart)
+                    turns.append(answer)
+                    raw.append(text)
+                    reasoning.append(thought)
+                    messages.append(Message("assistant", answer))
+                choices.append(Choice(index, tuple(turns), tuple(raw), tuple(reasoning)))
                 if error:
                     break
             record = Answer(

@@ -9,15 +9,22 @@ calls and editing one prompt or one answer re-judges exactly what it touches.
 A record whose call was already made (for another model whose answer has the
 same text, or for the same pair game named the other way round) copies that
 verdict and is marked ``reused``; within a run each distinct call is made once.
-A judge reply without a readable verdict is re-asked up to ``reasks`` times in
-the same conversation; after that it is stored as ``unparsed`` with its raw text.
-A call that fails is stored as ``failed`` and retried by the next run.
+Each prompt's ``output_format`` names its :class:`~judgebench.verdicts.VerdictFormat`,
+whose reader takes the final verdict of the reply's final answer. A judge reply
+without a readable verdict is re-asked up to ``reasks`` times in the same
+conversation — a reply cut off at its token limit counts as none, and its re-ask
+gets twice the budget; each re-asked reply is kept on the record with its reason.
+After that the judgment is stored as ``unparsed`` (``truncated`` when the last
+reply was cut off) with its raw text. A call that fails is stored as ``failed``
+and retried by the next run.
 
-With ``verdict="logprobs"`` (the default for in-process judges) the judge is
-asked for the verdict alone and the verdict is read from its token
-probabilities right after ``[[`` (:class:`~judgebench.providers.VerdictScorer`):
-the expected grade over 1–10, or the most probable of A, B and tie, with the
-distribution kept in the judgment's text. Such a verdict never fails to parse.
+With ``verdict="logprobs"`` (the default for in-process judges on the
+transformers engine) the judge is asked for the verdict alone and the verdict
+is read from its token probabilities right after ``[[``
+(:class:`~judgebench.providers.VerdictScorer`): the expected grade over 1–10,
+or the most probable of A, B and tie, with the distribution kept in the
+judgment's text. Such a verdict never fails to parse. The first such call is
+made alone: a server that sends no probabilities stops the run there.
 """
 
 from __future__ import annotations
@@ -29,18 +36,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from judgebench.errors import BudgetReached, JudgebenchError, UsageError
+from judgebench.errors import BudgetReached, JudgebenchError, ProviderError, UsageError
 from judgebench.judging import (
-    REASK_MESSAGE_PAIR,
-    REASK_MESSAGE_SINGLE,
-    SCORE_VALUES,
+    TRUNCATED_PREFIX,
     VERDICT_CLOSER,
     VERDICT_OPENER,
-    WINNER_VALUES,
+    Reading,
     judge_decoding,
     missing_references,
-    parse_score,
-    parse_winner,
+    prompt_format,
     score_from_logprobs,
     to_pair_winner,
     winner_from_logprobs,
@@ -53,7 +57,6 @@ from judgebench.pipeline.judge_plan import (
     JudgePlan,
     JudgeWork,
     RecordId,
-    Verdict,
     call_key,
     discover_answers,
     judged_models,
@@ -77,6 +80,7 @@ from judgebench.records import (
     Message,
     PairGame,
     Question,
+    Reask,
     RunManifest,
     Usage,
     content_hash,
@@ -118,6 +122,21 @@ class JudgeRun:
     """Distinct judge calls bought (or, for a dry run, to buy); re-asks not counted."""
     unanswered: int = 0
     """Answer turns not judged because the model has no answer to the question at all."""
+    truncated: int = 0
+    """Judgments whose last reply stopped at its token limit even after re-asking (counted like ``unparsed``)."""
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """What asking the judge for one verdict came to."""
+
+    text: str
+    reading: Reading
+    attempts: int
+    spent: Usage
+    reasks: tuple[Reask, ...] = ()
+    finish_reason: str | None = None
+    truncated: bool = False
 
 
 def judge(job: JudgeJob, *, provider: Provider | None = None, observer: Observer | None = None) -> JudgeRun:
@@ -146,7 +165,7 @@ def judge(job: JudgeJob, *, provider: Provider | None = None, observer: Observer
     available = discover_answers(job.results_dir, qset.name, observer.note)
     voted = voted_items(load_votes(job.pairs_from)) if job.pairs_from is not None else None
     answers = {m: load_answers(available[m]) for m in judged_models(job, available, voted or ())}
-    decoding = judge_decoding(job.temperature, job.max_tokens)
+    decoding = replace(judge_decoding(job.temperature, job.max_tokens), reasoning_effort=job.reasoning_effort)
     prompts = load_prompts(job.prompts)
     plan = plan_judgments(job, prompts, questions, answers, decoding, voted)
     work, missing = plan.work, plan.missing
@@ -165,6 +184,11 @@ def judge(job: JudgeJob, *, provider: Provider | None = None, observer: Observer
     provider = provider or create_provider(job.judge, job.provider_options)
     if job.batch and not isinstance(provider, BatchProvider):
         raise UsageError(f"--batch: {job.judge} has no batch API here (openai/ and anthropic/ models have one)")
+    if job.reasoning_effort is not None and not getattr(provider, "accepts_reasoning_effort", False):
+        raise UsageError(
+            f"--reasoning-effort: judge {job.judge}'s API has no reasoning effort setting "
+            "(openai/ models take it) — leave the option out"
+        )
     if job.verdict_mode == "logprobs" and not isinstance(provider, VerdictScorer):
         raise UsageError(
             f"--verdict logprobs: judge {job.judge} cannot report token probabilities — use --verdict text"
@@ -179,7 +203,12 @@ def judge(job: JudgeJob, *, provider: Provider | None = None, observer: Observer
         mode=job.mode,
         baseline=job.baseline,
         prompts={name: content_hash(p.to_dict()) for name, p in sorted(prompts.items())},
-        decoding={"temperature": decoding.temperature, "max_tokens": decoding.max_tokens, "reasks": job.reasks},
+        decoding={
+            "temperature": decoding.temperature,
+            "max_tokens": decoding.max_tokens,
+            "reasks": job.reasks,
+            **({"reasoning_effort": job.reasoning_effort} if job.reasoning_effort else {}),
+        },
         options={
             "parallel": job.parallel,
             "limit": job.limit,
@@ -277,22 +306,23 @@ def _distinct_calls(items: Iterable[JudgeWork]) -> list[JudgeWork]:
     return list(first.values())
 
 
-def _reused_verdict(source: Judgment | PairGame) -> Verdict | None:
+def _reused_verdict(source: Judgment | PairGame) -> Reading | None:
     """The verdict of ``source`` as its call gave it: a grade, or the display slot (A/B) that won.
 
     >>> g = dict(question_id=1, turn=1, judge="j", prompt="p")
-    >>> _reused_verdict(PairGame(model_1="a", model_2="b", game=2, winner="model_1", **g))  # a was shown as B
+    >>> _reused_verdict(PairGame(model_1="a", model_2="b", game=2, winner="model_1", **g)).value  # a was shown as B
     'B'
     """
     if isinstance(source, Judgment):
-        return source.score
+        return None if source.score is None else Reading(source.score)
     if source.winner is None:
         return None
     if source.winner == "tie":
-        return "tie"
+        return Reading("tie", source.verdict or "C")
     won = source.model_1 if source.winner == "model_1" else source.model_2
     shown_a = source.model_1 if source.game == 1 else source.model_2
-    return "A" if won == shown_a else "B"
+    slot: Literal["A", "B"] = "A" if won == shown_a else "B"
+    return Reading(slot, source.verdict or slot, source.strong)
 
 
 class _JudgeRunner:
@@ -311,7 +341,7 @@ class _JudgeRunner:
         self.slots = asyncio.Semaphore(effective_parallel(job.parallel, provider))
         self.breaker = CircuitBreaker()
         self.usage = Usage()
-        self.counts = {"ok": 0, "unparsed": 0, "failed": 0}
+        self.counts = {"ok": 0, "unparsed": 0, "truncated": 0, "failed": 0}
         self.failures: list[str] = []
         self.sharing: dict[str, list[JudgeWork]] = {}
         """Call key → the records it gives, in plan order (the first one buys it)."""
@@ -346,9 +376,20 @@ class _JudgeRunner:
                     journal = batches_path(path, self.job.judge, "single" if self.job.mode == "single" else "pair")
                     await judge_in_batches(self, self.provider, self.decoding, buy, out, journal)
                 else:
+                    rest = buy
+                    if self.job.verdict_mode == "logprobs" and buy:
+                        # The first call alone shows whether the judge reports probabilities at all;
+                        # a server that sends none stops the run there, before any other request.
+                        await self._one(buy[0], out)
+                        rest = buy[1:]
+                        if self.counts["failed"]:
+                            raise ProviderError(
+                                f"--verdict logprobs: the first call failed ({self.failures[-1]}) — check that "
+                                f"{self.job.judge} returns token probabilities, or use --verdict text"
+                            )
                     try:
                         async with asyncio.TaskGroup() as group:
-                            for item in buy:
+                            for item in rest:
                                 group.create_task(self._one(item, out))
                     except* JudgebenchError as eg:
                         raise eg.exceptions[0] from None
@@ -367,6 +408,7 @@ class _JudgeRunner:
             skipped=skipped,
             judged=self.counts["ok"],
             unparsed=self.counts["unparsed"],
+            truncated=self.counts["truncated"],
             failed=self.counts["failed"],
             missing_answers=plan.missing,
             usage=self.usage,
@@ -382,14 +424,15 @@ class _JudgeRunner:
         """Write ``item``'s record with the verdict of an earlier call of the same content."""
         verdict = _reused_verdict(source)
         self._write(
-            item, out, text=source.judgment, verdict=verdict, attempts=0, spent=Usage(), error=None, reused=True
-        )
+            item, out, text=source.judgment, verdict=verdict, attempts=0, spent=Usage(), error=None, reused=True,
+            finish_reason=source.finish_reason, truncated=source.status == "truncated",
+        )  # fmt: skip
 
-    async def _ask_probabilities(self, item: JudgeWork) -> tuple[str, Verdict | None, int, Usage]:
+    async def _ask_probabilities(self, item: JudgeWork) -> _Asked:
         """Read the verdict from the judge's token probabilities after ``[[``."""
         scorer = self.provider
         assert isinstance(scorer, VerdictScorer)
-        values = SCORE_VALUES if item.game == 0 else WINNER_VALUES
+        values = prompt_format(item.prompt).probability_values
         logprobs = await call_with_retry(
             self.provider,
             lambda: scorer.verdict_distribution(item.messages, VERDICT_OPENER, values, VERDICT_CLOSER),
@@ -397,63 +440,92 @@ class _JudgeRunner:
             on_retry=self.observer.retry,
             breaker=self.breaker,
         )
-        verdict: Verdict | None = None
-        summary = "no probability on any verdict"
+        reading = Reading.none("no probability on any verdict")
+        summary = reading.problem
         if item.game == 0:
             graded = score_from_logprobs(logprobs)
             if graded is not None:
-                verdict, p = round(graded[0], 4), graded[1]
-                summary = f"expected grade {verdict:.2f}"
+                reading, p = Reading(round(graded[0], 4)), graded[1]
+                summary = f"expected grade {reading.value:.2f}"
         else:
             won = winner_from_logprobs(logprobs)
             if won is not None:
-                verdict, p = won
-                summary = f"most probable verdict [[{'C' if verdict == 'tie' else verdict}]]"
-        if verdict is not None:
+                reading, p = Reading(won[0], "C" if won[0] == "tie" else won[0]), won[1]
+                summary = f"most probable verdict [[{reading.token}]]"
+        if reading.value is not None:
             shown = " ".join(f"P({v})={q:.3f}" for v, q in p.items())
             summary = f"{summary} — read from token probabilities after {VERDICT_OPENER!r}: {shown}"
         if isinstance(logprobs, VerdictLogprobs):  # a scorer that counts what it read
-            return summary, verdict, 1, Usage(1, logprobs.input_tokens or 0, logprobs.output_tokens or 0)
-        return summary, verdict, 1, Usage(1)
+            return _Asked(summary, reading, 1, Usage(1, logprobs.input_tokens or 0, logprobs.output_tokens or 0))
+        return _Asked(summary, reading, 1, Usage(1))
 
-    async def _ask(self, item: JudgeWork) -> tuple[str, Verdict | None, int, Usage]:
-        """Call the judge, re-asking while the verdict cannot be parsed."""
+    async def _ask(self, item: JudgeWork) -> _Asked:
+        """Call the judge, re-asking while the reply holds no readable final verdict.
+
+        A reply cut off by its token limit is no verdict whatever it holds; it is
+        re-asked with twice the limit. Each re-asked reply is kept with its reason.
+        """
         if self.job.verdict_mode == "logprobs":
             return await self._ask_probabilities(item)
+        fmt = prompt_format(item.prompt)
+        decoding = replace(self.decoding, schema=fmt.schema)
         messages = list(item.messages)
         spent = Usage()
-        text = ""
-        verdict: Verdict | None = None
+        reasks: list[Reask] = []
         for attempt in range(1, self.job.reasks + 2):
             completion = await complete_with_retry(
                 self.provider,
                 messages,
-                self.decoding,
+                decoding,
                 self.job.retry,
                 on_retry=self.observer.retry,
                 breaker=self.breaker,
             )
-            spent += Usage(1, completion.input_tokens or 0, completion.output_tokens or 0)
+            spent += completion.usage
             text = completion.text
-            verdict = parse_score(text) if item.game == 0 else parse_winner(text)
-            if verdict is not None:
-                return text, verdict, attempt, spent
-            reask = REASK_MESSAGE_SINGLE if item.game == 0 else REASK_MESSAGE_PAIR
-            messages += [Message("assistant", text), Message("user", reask)]
-        return text, None, self.job.reasks + 1, spent
+            if completion.truncated:
+                reading = Reading.none(
+                    f"cut off at {decoding.max_tokens} tokens (finish_reason {completion.finish_reason!r})"
+                )
+            else:
+                reading = fmt.read(text)
+            asked = _Asked(text, reading, attempt, spent, tuple(reasks), completion.finish_reason, completion.truncated)
+            if reading.value is not None or attempt > self.job.reasks:
+                return asked
+            reasks.append(Reask(text, reading.problem, completion.finish_reason))
+            reask = fmt.reask
+            if completion.truncated:
+                reask = TRUNCATED_PREFIX + reask
+                decoding = replace(decoding, max_tokens=decoding.max_tokens * 2)
+            if text.strip():
+                messages += [Message("assistant", text), Message("user", reask)]
+            else:  # nothing to show back (APIs refuse an empty assistant turn): ask again in the same turn
+                messages[-1] = Message("user", f"{messages[-1].content}\n\n{reask}")
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _one(self, item: JudgeWork, out: JsonlAppender) -> None:
         async with self.slots:
             if self.budget.exhausted:  # checked before an item's first call; its re-asks may follow
                 self.stopped = True
                 return
-            error: str | None = None
-            text, verdict, attempts, spent = "", None, 1, Usage()
             try:
-                text, verdict, attempts, spent = await self._ask(item)
+                asked = await self._ask(item)
             except CallFailed as exc:
-                error, attempts = exc.reason, exc.attempts
-            self.record(item, out, text=text, verdict=verdict, attempts=attempts, spent=spent, error=error)
+                self.record(item, out, text="", verdict=None, attempts=exc.attempts, spent=Usage(), error=exc.reason)
+                await out.commit()  # on disk before this slot starts (and pays for) another call
+                return
+            self.record(
+                item,
+                out,
+                text=asked.text,
+                verdict=asked.reading,
+                attempts=asked.attempts,
+                spent=asked.spent,
+                error=None,
+                reasks=asked.reasks,
+                finish_reason=asked.finish_reason,
+                truncated=asked.truncated,
+            )
             await out.commit()  # on disk before this slot starts (and pays for) another call
 
     def record(
@@ -462,18 +534,22 @@ class _JudgeRunner:
         out: JsonlAppender,
         *,
         text: str,
-        verdict: Verdict | None,
+        verdict: Reading | None,
         attempts: int,
         spent: Usage,
         error: str | None,
+        reasks: tuple[Reask, ...] = (),
+        finish_reason: str | None = None,
+        truncated: bool = False,
     ) -> None:
         """Stage the records of ``item``'s call — its own, bought, and any sharing the call, reused.
 
         The caller makes them durable (``await out.commit()``, or ``out.flush()``).
 
-        Also used by the batch path. ``verdict`` is as the call gave it (a
-        grade, or the display slot that won), so every record maps it to its
-        own pair.
+        Also used by the batch path. ``verdict`` is the reading of the call's last
+        reply (a grade, or the display slot that won; ``None`` or no value: no
+        verdict), so every record maps it to its own pair; ``truncated`` says that
+        reply stopped at its token limit.
         """
         self.budget.add(spent)
         self.calls += 1
@@ -482,6 +558,7 @@ class _JudgeRunner:
             self._write(
                 each, out, text=text, verdict=verdict, attempts=0 if reused else attempts,
                 spent=Usage() if reused else spent, error=error, reused=reused,
+                reasks=() if reused else reasks, finish_reason=finish_reason, truncated=truncated,
             )  # fmt: skip
 
     def _write(
@@ -490,13 +567,19 @@ class _JudgeRunner:
         out: JsonlAppender,
         *,
         text: str,
-        verdict: Verdict | None,
+        verdict: Reading | None,
         attempts: int,
         spent: Usage,
         error: str | None,
         reused: bool,
+        reasks: tuple[Reask, ...] = (),
+        finish_reason: str | None = None,
+        truncated: bool = False,
     ) -> None:
-        status: JudgmentStatus = "failed" if error else "unparsed" if verdict is None else "ok"
+        value = None if verdict is None else verdict.value
+        status: JudgmentStatus = (
+            "failed" if error else "ok" if value is not None else "truncated" if truncated else "unparsed"
+        )
         q = item.question
         record: Judgment | PairGame
         provenance: dict[str, Any] = {
@@ -508,6 +591,8 @@ class _JudgeRunner:
             "tstamp": time.time(),
             "reused": reused,
             "answer_hashes": dict(item.answer_hashes),
+            "reasks": reasks,
+            "finish_reason": finish_reason,
         }
         if item.game == 0:
             record = Judgment(
@@ -516,7 +601,7 @@ class _JudgeRunner:
                 turn=item.turn,
                 judge=self.job.judge,
                 prompt=item.prompt.name,
-                score=verdict if isinstance(verdict, float) else None,
+                score=value if isinstance(value, float) else None,
                 status=status,
                 judgment=text,
                 user_prompt=item.messages[-1].content,
@@ -531,10 +616,12 @@ class _JudgeRunner:
                 judge=self.job.judge,
                 prompt=item.prompt.name,
                 game=item.game,
-                winner=to_pair_winner(verdict, item.game) if isinstance(verdict, str) else None,
+                winner=to_pair_winner(value, item.game) if isinstance(value, str) else None,
                 status=status,
                 judgment=text,
                 user_prompt=item.messages[-1].content,
+                verdict=verdict.token if verdict is not None and isinstance(value, str) else None,
+                strong=verdict is not None and verdict.strong and isinstance(value, str),
                 **provenance,
             )
         out.stage(record.to_dict())

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from judgebench.errors import BatchPending, ProviderError
-from judgebench.judging import parse_score, parse_winner
-from judgebench.pipeline.judge_plan import JudgeWork, Verdict
-from judgebench.providers import BatchProvider, BatchRequest, Decoding
+from judgebench.judging import Reading, prompt_format
+from judgebench.pipeline.judge_plan import JudgeWork
+from judgebench.providers import BatchProvider, BatchRequest, Completion, Decoding
 from judgebench.providers.retry import CallFailed, call_with_retry, setup_error
 from judgebench.records import Usage
 from judgebench.storage import JsonlAppender, model_slug, read_jsonl
@@ -78,8 +78,10 @@ def _pending(path: Path) -> list[tuple[str, list[str]]]:
     return list(submitted.items())
 
 
-def _verdict(item: JudgeWork, text: str) -> Verdict | None:
-    return parse_score(text) if item.game == 0 else parse_winner(text)
+def _verdict(item: JudgeWork, completion: Completion) -> Reading:
+    if completion.truncated:
+        return Reading.none(f"cut off at its token limit (finish_reason {completion.finish_reason!r})")
+    return prompt_format(item.prompt).read(completion.text)
 
 
 async def _collect(
@@ -117,9 +119,17 @@ async def _collect(
         elif isinstance(result, str):
             runner.record(item, out, text="", verdict=None, attempts=1, spent=Usage(), error=result)
         else:
-            spent = Usage(1, result.input_tokens or 0, result.output_tokens or 0)
-            verdict = _verdict(item, result.text)
-            runner.record(item, out, text=result.text, verdict=verdict, attempts=1, spent=spent, error=None)
+            runner.record(
+                item,
+                out,
+                text=result.text,
+                verdict=_verdict(item, result),
+                attempts=1,
+                spent=result.usage,
+                error=None,
+                finish_reason=result.finish_reason,
+                truncated=result.truncated,
+            )
     out.flush()  # the batch's records are on disk before it is marked collected
     journal.append({"schema": BATCH_SCHEMA, "event": "collected", "batch_id": batch_id, "tstamp": time.time()})
 
@@ -167,7 +177,9 @@ async def judge_in_batches(
         if not remaining:
             runner.stopped = True
             return
-        requests = [BatchRequest(w.key, w.messages, decoding) for w in remaining]
+        requests = [
+            BatchRequest(w.key, w.messages, replace(decoding, schema=prompt_format(w.prompt).schema)) for w in remaining
+        ]
         batch_id = await _call(runner, "submitting the batch", lambda: provider.submit_batch(requests), once=True)
         journal.append(
             {

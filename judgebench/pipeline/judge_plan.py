@@ -30,10 +30,18 @@ from pathlib import Path
 from typing import Literal
 
 from judgebench.errors import UsageError
-from judgebench.judging import REFERENCE_CATEGORIES, render_pair, render_single, select_prompt, verdict_only
+from judgebench.judging import (
+    REFERENCE_CATEGORIES,
+    prompt_format,
+    render_pair,
+    render_single,
+    select_prompt,
+    verdict_only,
+)
 from judgebench.providers import Decoding, ProviderOptions
 from judgebench.providers.local import is_local_model
 from judgebench.providers.retry import RetryPolicy
+from judgebench.reasoning import split_reasoning
 from judgebench.records import Answer, HumanVote, JudgePrompt, Judgment, Message, PairGame, Question, content_hash
 from judgebench.storage import DEFAULT_QUESTION_SET, Warn, bundled_dir, load_answers, load_judge_prompts
 
@@ -52,6 +60,7 @@ __all__ = [
     "load_prompts",
     "plan_judgments",
     "record_id",
+    "shown_turns",
     "voted_items",
 ]
 
@@ -89,6 +98,7 @@ class JudgeJob:
         batch: use the vendor's batch API (half price; no re-asks).
         batch_poll: seconds between looks at a running batch.
         batch_wait: seconds to wait for a batch before leaving it to a later run.
+        reasoning_effort: a reasoning judge's effort (OpenAI's ``reasoning_effort``), if set.
         references: the reference set to use: a file of the bench's
             ``reference_answer/`` (``gpt-4``) or a path; default: ``gpt-4`` or
             the only one, else the questions' inline ``reference`` fields.
@@ -125,6 +135,7 @@ class JudgeJob:
     batch: bool = False
     batch_poll: float = 30.0
     batch_wait: float = 24 * 3600.0
+    reasoning_effort: str | None = None
     references: str | None = None
     require_references: bool = False
     preset: str | None = None
@@ -132,10 +143,18 @@ class JudgeJob:
 
     @property
     def verdict_mode(self) -> Literal["text", "logprobs"]:
-        """``verdict`` with ``auto`` decided by the judge id."""
+        """``verdict`` with ``auto`` decided by the judge: probabilities where the engine computes them.
+
+        In-process judges on the transformers engine read verdicts from their logits;
+        the vLLM engine has no probability-verdict path, so ``auto`` reads its text.
+        """
         if self.verdict == "auto":
-            return "logprobs" if is_local_model(self.judge) else "text"
+            return "logprobs" if is_local_model(self.judge) and not self._vllm else "text"
         return self.verdict
+
+    @property
+    def _vllm(self) -> bool:
+        return is_local_model(self.judge) and self.provider_options.local.engine == "vllm"
 
     def check(self) -> None:
         """Reject option combinations that cannot work."""
@@ -147,6 +166,13 @@ class JudgeJob:
             raise UsageError(f"--parallel {self.parallel}: must be at least 1")
         if self.reasks < 0:
             raise UsageError(f"--reasks {self.reasks}: must be 0 or more")
+        if self.verdict == "logprobs" and self._vllm:
+            raise UsageError(
+                "--verdict logprobs: the vLLM engine has no probability verdicts — use --verdict text "
+                "(or auto), or --engine transformers"
+            )
+        if self.verdict == "logprobs" and self.batch:
+            raise UsageError("--verdict logprobs cannot be used with --batch — use --verdict text")
         designs = (self.baseline is not None) + self.all_pairs + (self.pairs_from is not None)
         if self.mode == "pairwise" and designs != 1:
             raise UsageError(
@@ -284,6 +310,8 @@ def judgment_key(judge: str, messages: Sequence[Message], decoding: Decoding, ga
             "messages": [msg.to_dict() for msg in messages],
             "decoding": [decoding.temperature, decoding.max_tokens, decoding.seed, list(decoding.stop)],
             "game": game,
+            # Only when set, so that keys made before the option existed stay valid.
+            **({"reasoning_effort": decoding.reasoning_effort} if decoding.reasoning_effort else {}),
         }
     )
 
@@ -299,13 +327,27 @@ def discover_answers(results_dir: Path, bench: str, warn: Warn | None = None) ->
 
 
 def load_prompts(spec: str) -> dict[str, JudgePrompt]:
+    """The judge prompts of a file or bundled set, each with a verdict format judgebench can read.
+
+    Raises:
+        UsageError: no such file or set, or a prompt's ``output_format`` names no format
+            (the message names the file and the prompt).
+        DataError: a bad record (``file:line``).
+    """
     path = Path(spec).expanduser()
     if not path.is_file():
         bundled = bundled_dir("judge_prompts") / f"{spec}.jsonl"
         if not bundled.is_file():
-            raise UsageError(f"--prompts {spec!r}: no such file or bundled prompt set (bundled: {DEFAULT_PROMPTS})")
+            sets = ", ".join(sorted(p.stem for p in bundled_dir("judge_prompts").glob("*.jsonl")))
+            raise UsageError(f"--prompts {spec!r}: no such file or bundled prompt set (bundled: {sets})")
         path = bundled
-    return load_judge_prompts(path)
+    prompts = load_judge_prompts(path)
+    for prompt in prompts.values():
+        try:
+            prompt_format(prompt)
+        except UsageError as exc:
+            raise UsageError(f"{path}: {exc}") from None
+    return prompts
 
 
 VotedItem = tuple[str, int, str, str]
@@ -346,12 +388,39 @@ def judged_models(job: JudgeJob, available: Mapping[str, Path], voted: Iterable[
 
 
 def _turns(answer: Answer | None, question: Question, turn: int) -> tuple[str, ...] | None:
-    """The answer's turns, or ``None`` if it is missing, failed, short, or made for an edited question."""
+    """The answer's turns as the judge sees them, or ``None`` if missing, failed, short, or stale.
+
+    A reasoning block left in a turn (answers made before reasoning was split off, or imported)
+    is not shown: the judge sees the final answer, unless the answers were made with
+    ``--keep-reasoning``.
+    """
     if answer is None or answer.status != "ok" or not answer.choices or len(answer.choices[0].turns) < turn:
         return None
     if answer.question_hash and answer.question_hash != question.content_hash:
         return None  # stale: the question changed after it was answered
-    return answer.choices[0].turns
+    return shown_turns(answer)
+
+
+def shown_turns(answer: Answer) -> tuple[str, ...]:
+    """The first choice's turns as a judge is shown them (what ``answer_hashes`` hash).
+
+    A reasoning block left in a turn (answers made before reasoning was split off, or
+    imported) is cut off, unless the answers were made with ``--keep-reasoning``.
+    """
+    turns = answer.choices[0].turns if answer.choices else ()
+    if answer.generation.get("keep_reasoning"):
+        return tuple(turns)
+    return tuple(split_reasoning(t).answer for t in turns)
+
+
+def _check_format(job: JudgeJob, prompt: JudgePrompt) -> None:
+    """Refuse, before any call, a prompt whose verdict format is unknown or cannot be read as the job asks."""
+    fmt = prompt_format(prompt)
+    if job.verdict_mode == "logprobs" and not fmt.probability_values:
+        raise UsageError(
+            f"--verdict {job.verdict}: judge prompt {prompt.name!r} uses the {fmt.name} verdict format, "
+            "which has no probability reading — use --verdict text"
+        )
 
 
 def plan_judgments(
@@ -386,6 +455,7 @@ def plan_judgments(
                 if turns is None:
                     continue
                 prompt = select_prompt(prompts, "single", q, turn, job.reference_categories)
+                _check_format(job, prompt)
                 messages = tuple(render_single(prompt, q, turns, turn))
                 if job.verdict_mode == "logprobs":
                     messages = tuple(verdict_only(messages, "single"))
@@ -398,7 +468,11 @@ def plan_judgments(
     if voted is not None:
         pairs = sorted({(m1, m2) for _, _, m1, m2 in voted if m1 in answers and m2 in answers})
     elif job.baseline is not None:
-        pairs = [(m, job.baseline) for m in models if m != job.baseline]
+        # The baseline is model_1 and is shown first in game 1, as Arena-Hard-Auto pairs a model with
+        # its baseline; FastChat's preset keeps FastChat's order (the judged model first, its
+        # ``make_match``), so its messages stay byte-identical.
+        ours = job.preset is None
+        pairs = [(job.baseline, m) if ours else (m, job.baseline) for m in models if m != job.baseline]
     else:
         pairs = list(itertools.combinations(models, 2))
     for (m1, m2), q in itertools.product(pairs, questions):
@@ -415,6 +489,7 @@ def plan_judgments(
                 plan.missing += 1
                 continue
             prompt = select_prompt(prompts, "pairwise", q, turn, job.reference_categories)
+            _check_format(job, prompt)
             hashes = {m1: answer_hash(t1[:turn]), m2: answer_hash(t2[:turn])}
             games: tuple[tuple[Literal[1, 2], tuple[str, ...], tuple[str, ...]], ...] = ((1, t1, t2), (2, t2, t1))
             for game, shown_a, shown_b in games:

@@ -55,6 +55,9 @@ class ReportJob:
         length_control: add the length-controlled win rate against the baseline.
         anchor: the model rated 1000 (default: the baseline, else the most compared).
         votes: files of human votes (MT-Bench human-judgment format) to rate models by.
+        strong_weight: count a win with a strong verdict (``[[A>>B]]``) this many times
+            in win rates, their intervals and ratings (Arena-Hard uses 3); consistency
+            is never weighted.
     """
 
     questions: str = DEFAULT_QUESTION_SET
@@ -69,6 +72,7 @@ class ReportJob:
     length_control: bool = False
     anchor: str | None = None
     votes: tuple[Path, ...] = ()
+    strong_weight: int = 1
 
 
 @dataclass(frozen=True)
@@ -304,9 +308,12 @@ def _judge_report(
         games = pairs[pairs["model_1"].isin(allowed) & pairs["model_2"].isin(allowed)].reset_index(drop=True)
     if len(games):
         baseline = job.baseline or _auto_baseline(games)
-        table = stats.pairwise_table(games, baseline)
-        comp = stats.comparisons(games, baseline)
+        table = stats.pairwise_table(games, baseline, job.strong_weight)
+        plain = stats.comparisons(games, baseline)
+        comp = plain.weighted(job.strong_weight)
         model_iv, judge_iv = stats.pairwise_intervals(comp, baseline, boot)
+        if comp is not plain:  # consistency is never weighted
+            judge_iv = stats.pairwise_intervals(plain, baseline, boot)[1]
         pair_rows = _with_intervals(stats.to_records(table), model_iv, "model")
         consistency = _with_intervals(stats.to_records(table.consistency), judge_iv, "judge")
         comparisons, excluded = table.n_comparisons, table.n_excluded

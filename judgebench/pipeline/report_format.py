@@ -92,6 +92,11 @@ def _bias_rows(bias: dict[str, Any]) -> list[dict[str, Any]]:
         f = bias["failures"][kind]
         if f["n"]:
             rows.append({"diagnostic": f"unparsed verdicts, {label}", "value": f["unparsed_rate"], "n": f["n"]})
+            if f.get("truncated"):
+                share = f["truncated"] / f["n"]
+                rows.append(
+                    {"diagnostic": f"of which cut off at the token limit, {label}", "value": share, "n": f["n"]}
+                )
             rows.append({"diagnostic": f"failed calls, {label}", "value": f["failed_rate"], "n": f["n"]})
     own = bias["self_preference"]
     if own["single"]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from judgebench.pipeline.judge_plan import answer_hash
+from judgebench.pipeline.judge_plan import answer_hash, shown_turns
 from judgebench.records import Judgment, PairGame
 from judgebench.storage import Warn, load_answers
 
@@ -113,7 +113,7 @@ def current_answers(folder: Path, warn: Warn | None = None) -> CurrentAnswers:
     for path in sorted(folder.glob("*.jsonl")):
         for qid, answer in (load_answers(path, warn=warn) if warn else load_answers(path)).items():
             ok = answer.status == "ok" and answer.choices
-            turns.setdefault(answer.model_id, {})[qid] = tuple(answer.choices[0].turns) if ok else ()
+            turns.setdefault(answer.model_id, {})[qid] = shown_turns(answer) if ok else ()
     return CurrentAnswers(turns)
 
 

@@ -17,6 +17,7 @@ class is called as ``Class(model, options)``.
 from __future__ import annotations
 
 import importlib
+import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,10 +26,11 @@ from typing import Any, Literal, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 from judgebench.errors import MissingExtraError, ProviderError, UnknownProviderError, UsageError
-from judgebench.records import Message
+from judgebench.records import Message, Usage
 
 __all__ = [
     "CONNECT_TIMEOUT",
+    "FINISH_LENGTH",
     "BatchProvider",
     "BatchRequest",
     "BatchState",
@@ -40,6 +42,7 @@ __all__ = [
     "Provider",
     "ProviderFactory",
     "ProviderOptions",
+    "ResponseSchema",
     "VerdictLogprobs",
     "VerdictScorer",
     "check_url",
@@ -140,13 +143,54 @@ class NotAnApiReplyError(MalformedResponseError):
 
 
 @dataclass(frozen=True)
+class ResponseSchema:
+    """A JSON schema the reply must follow (structured output), by name.
+
+    OpenAI enforces it as ``response_format`` of type ``json_schema`` (strict);
+    Anthropic as one forced tool whose input is the reply. Providers that cannot
+    enforce it ignore it (the prompt asks for the same JSON).
+
+    Attributes:
+        name: the schema's (and the Anthropic tool's) name.
+        schema_json: the JSON schema, serialised (hashable, stable).
+        description: what the tool records, shown to Anthropic models.
+    """
+
+    name: str
+    schema_json: str
+    description: str = ""
+
+    @property
+    def schema(self) -> dict[str, Any]:
+        """The schema as a dict."""
+        value: dict[str, Any] = json.loads(self.schema_json)
+        return value
+
+
+@dataclass(frozen=True)
 class Decoding:
-    """Sampling settings for one call; part of every resume key."""
+    """Sampling settings for one call; part of every resume key.
+
+    Attributes:
+        temperature: sampling temperature (dropped for models that refuse one, e.g. OpenAI's o-series).
+        max_tokens: reply token limit (reasoning tokens included where the API counts them so).
+        seed: sampling seed, if any.
+        stop: stop sequences.
+        schema: a JSON schema the reply must follow, where the API can enforce one.
+        reasoning_effort: ``low``/``medium``/``high`` (OpenAI's ``reasoning_effort``), passed
+            through where the API has it.
+    """
 
     temperature: float
     max_tokens: int
     seed: int | None = None
     stop: tuple[str, ...] = ()
+    schema: ResponseSchema | None = None
+    reasoning_effort: str | None = None
+
+
+FINISH_LENGTH: frozenset[str] = frozenset({"length", "max_tokens"})
+"""Finish reasons that mean the reply was cut off by a token limit (OpenAI and compatible servers, Anthropic)."""
 
 
 @dataclass(frozen=True)
@@ -154,12 +198,37 @@ class Completion:
     """What a model returned for one call.
 
     Token counts are ``None`` when the server did not report them.
+
+    Attributes:
+        text: the message content (for a structured reply: the JSON text).
+        input_tokens: prompt tokens.
+        output_tokens: reply tokens, reasoning tokens included (as vendors bill them).
+        finish_reason: the vendor's word for why it stopped (``stop``, ``length``, ``max_tokens``…).
+        reasoning: reasoning the API returned apart from the content
+            (``reasoning_content``, Anthropic thinking blocks), else ``None``.
+        reasoning_tokens: the part of ``output_tokens`` spent reasoning, when reported.
     """
 
     text: str
     input_tokens: int | None = None
     output_tokens: int | None = None
     finish_reason: str | None = None
+    reasoning: str | None = None
+    reasoning_tokens: int | None = None
+
+    @property
+    def truncated(self) -> bool:
+        """The reply stopped at its token limit (``finish_reason`` ``length`` / ``max_tokens``).
+
+        >>> Completion("…", finish_reason="length").truncated, Completion("ok", finish_reason="stop").truncated
+        (True, False)
+        """
+        return self.finish_reason in FINISH_LENGTH
+
+    @property
+    def usage(self) -> Usage:
+        """This call's :class:`~judgebench.records.Usage` (one call; unreported counts are zero)."""
+        return Usage(1, self.input_tokens or 0, self.output_tokens or 0, self.reasoning_tokens or 0)
 
 
 class VerdictLogprobs(dict[str, float]):

@@ -51,6 +51,23 @@ _PLACEHOLDER_KEY = "judgebench-no-key"  # proxies and local servers accept any k
 _RETRYABLE_STATUS = frozenset({408, 409, 429})
 
 
+def _tool_params(decoding: Decoding) -> dict[str, Any]:
+    """A structured reply as Anthropic enforces one: a single tool the model must call.
+
+    >>> from judgebench.providers import ResponseSchema
+    >>> p = _tool_params(Decoding(0.0, 10, schema=ResponseSchema("v", '{"type": "object"}', "Record it.")))
+    >>> p["tool_choice"], p["tools"][0]["name"]
+    ({'type': 'tool', 'name': 'v'}, 'v')
+    >>> _tool_params(Decoding(0.0, 10))
+    {}
+    """
+    if decoding.schema is None:
+        return {}
+    schema = decoding.schema
+    tool = {"name": schema.name, "description": schema.description or schema.name, "input_schema": schema.schema}
+    return {"tools": [tool], "tool_choice": {"type": "tool", "name": schema.name}}
+
+
 def _one_line(text: str, limit: int = 200) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
@@ -137,6 +154,7 @@ class AnthropicProvider:
             anthropic.AnthropicError: anything else the SDK raised; see :meth:`is_retryable`.
         """
         system, turns = split_system(messages)
+        tools = _tool_params(decoding)
         with run_stopping_errors(anthropic.APIStatusError, self._fatal):
             response = await self._client.messages.create(
                 model=self._model,
@@ -144,7 +162,7 @@ class AnthropicProvider:
                 max_tokens=decoding.max_tokens,
                 system=system if system is not None else anthropic.omit,
                 stop_sequences=list(decoding.stop) if decoding.stop else anthropic.omit,
-                extra_body={"temperature": decoding.temperature},
+                extra_body={"temperature": decoding.temperature, **tools},
             )
         return self._completion(response)
 
@@ -189,6 +207,7 @@ class AnthropicProvider:
                 params["system"] = system
             if r.decoding.stop:
                 params["stop_sequences"] = list(r.decoding.stop)
+            params.update(_tool_params(r.decoding))
             items.append({"custom_id": r.custom_id, "params": params})
         with run_stopping_errors(anthropic.APIStatusError, self._fatal_batch):
             batch = await self._client.messages.batches.create(requests=cast(Any, items))
@@ -238,15 +257,21 @@ class AnthropicProvider:
         texts = [getattr(block, "text", None) for block in blocks if getattr(block, "type", None) == "text"]
         if not all(isinstance(text, str) for text in texts):
             raise MalformedResponseError("a text block of the response has no text")
+        thinking = [getattr(b, "thinking", "") for b in blocks if getattr(b, "type", None) == "thinking"]
+        tool_inputs = [getattr(b, "input", None) for b in blocks if getattr(b, "type", None) == "tool_use"]
+        text = "".join(text for text in texts if isinstance(text, str))
+        if tool_inputs and isinstance(tool_inputs[-1], dict):
+            text = json.dumps(tool_inputs[-1], ensure_ascii=False)  # a structured reply: the forced tool's input
         usage = getattr(response, "usage", None)
         input_tokens = getattr(usage, "input_tokens", None)
         output_tokens = getattr(usage, "output_tokens", None)
         stop_reason = getattr(response, "stop_reason", None)
         return Completion(
-            text="".join(text for text in texts if isinstance(text, str)),
+            text=text,
             input_tokens=input_tokens if isinstance(input_tokens, int) else None,
             output_tokens=output_tokens if isinstance(output_tokens, int) else None,
             finish_reason=stop_reason if isinstance(stop_reason, str) else None,
+            reasoning="\n\n".join(t for t in thinking if isinstance(t, str)) or None,
         )
 
     def _auth_message(self, exc: anthropic.APIStatusError) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -46,6 +47,7 @@ DEFAULT_KEY_ENV = "OPENAI_API_KEY"
 
 _PLACEHOLDER_KEY = "judgebench-no-key"  # local servers accept any key; the SDK insists on one
 _RETRYABLE_STATUS = frozenset({408, 409, 429})
+_REASONING_MODEL = re.compile(r"^(?:o\d+(?:-[a-z0-9-]+)?|gpt-5(?!-chat)(?:[.-][a-z0-9.-]+)?)$")
 
 
 def _message_param(message: Message) -> ChatCompletionMessageParam:
@@ -69,10 +71,13 @@ def _got(response: object) -> str:
 class OpenAIProvider:
     """Chat completions through the official ``openai`` SDK.
 
-    Requests carry ``temperature``, ``seed`` (when set), ``stop`` (when not
-    empty) and the token limit — as ``max_completion_tokens`` for the official
-    API, as the older ``max_tokens`` that compatible servers understand when
-    a base URL is given.
+    Requests carry ``temperature`` (left out for OpenAI's reasoning models, which
+    refuse it), ``seed`` (when set), ``stop`` (when not empty), ``reasoning_effort``
+    (when set), a strict ``response_format`` JSON schema (structured verdicts) and
+    the token limit — as ``max_completion_tokens`` for the official API, as the
+    older ``max_tokens`` that compatible servers understand when a base URL is
+    given. Replies keep reasoning sent apart (``reasoning_content``) out of the
+    text, and report reasoning tokens.
 
     Args:
         model: the part after ``openai/`` (e.g. ``gpt-4o-mini``).
@@ -81,6 +86,9 @@ class OpenAIProvider:
     Raises:
         MissingApiKeyError: no key is set and no base URL is given.
     """
+
+    accepts_reasoning_effort = True
+    """``reasoning_effort`` is passed through (OpenAI's reasoning models; compatible servers that take it)."""
 
     def __init__(self, model: str, options: ProviderOptions | None = None) -> None:
         options = options or ProviderOptions()
@@ -128,16 +136,44 @@ class OpenAIProvider:
             MalformedResponseError: the reply had no choice or no text.
             openai.OpenAIError: anything else the SDK raised; see :meth:`is_retryable`.
         """
-        tokens = decoding.max_tokens
-        response = await self._create(
-            messages,
-            temperature=decoding.temperature,
-            seed=decoding.seed if decoding.seed is not None else openai.omit,
-            stop=list(decoding.stop) if decoding.stop else openai.omit,
-            max_tokens=tokens if self._compatible else openai.omit,
-            max_completion_tokens=openai.omit if self._compatible else tokens,
-        )
+        response = await self._create(messages, **self._params(decoding))
         return self._completion(response)
+
+    @property
+    def reasoning_model(self) -> bool:
+        """Whether the model is one of OpenAI's reasoning models, which refuse ``temperature``.
+
+        >>> OpenAIProvider("o3-mini", ProviderOptions(base_url="http://x")).reasoning_model
+        False
+        >>> [_REASONING_MODEL.match(m) is not None for m in ("o1", "o3-mini", "o4-mini", "gpt-5", "gpt-5-mini")]
+        [True, True, True, True, True]
+        >>> [_REASONING_MODEL.match(m) is not None for m in ("gpt-4o", "gpt-5-chat-latest", "omni")]
+        [False, False, False]
+        """
+        return not self._compatible and _REASONING_MODEL.match(self._model) is not None
+
+    def _params(self, decoding: Decoding) -> dict[str, Any]:
+        """The request parameters for ``decoding``.
+
+        OpenAI's reasoning models (o-series, gpt-5 family) reject ``temperature``
+        other than the default, so it is left out for them rather than failing the call.
+        """
+        tokens = decoding.max_tokens
+        params: dict[str, Any] = {
+            "temperature": openai.omit if self.reasoning_model else decoding.temperature,
+            "seed": decoding.seed if decoding.seed is not None else openai.omit,
+            "stop": list(decoding.stop) if decoding.stop else openai.omit,
+            "max_tokens": tokens if self._compatible else openai.omit,
+            "max_completion_tokens": openai.omit if self._compatible else tokens,
+        }
+        if decoding.reasoning_effort is not None:
+            params["reasoning_effort"] = decoding.reasoning_effort
+        if decoding.schema is not None:
+            params["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": decoding.schema.name, "strict": True, "schema": decoding.schema.schema},
+            }
+        return params
 
     async def _create(self, messages: Sequence[Message], **params: Any) -> object:
         with run_stopping_errors(openai.APIStatusError, self._fatal):
@@ -164,8 +200,15 @@ class OpenAIProvider:
             closer: the text after the verdict (unused here).
 
         Raises:
-            ProviderAuthError, ProviderError, MalformedResponseError: as :meth:`complete`.
+            ProviderError: as :meth:`complete`, and when the server sends no logprobs at
+                all (it ignores the parameter): that stops the run at its first call.
+            ProviderAuthError, MalformedResponseError: as :meth:`complete`.
         """
+        if self.reasoning_model:
+            raise ProviderError(
+                f"--verdict logprobs: OpenAI's reasoning models ({self._model}) return no token probabilities "
+                "— use --verdict text"
+            )
         limit = 8
         response = await self._create(
             messages,
@@ -179,7 +222,11 @@ class OpenAIProvider:
             raise MalformedResponseError("expected a chat completion with choices")
         logprobs = response.choices[0].logprobs
         if logprobs is None or logprobs.content is None:
-            raise MalformedResponseError("the server sent no logprobs (does this model support them?)")
+            # Not a passing fault: every call would fail the same way, so the run stops here.
+            raise ProviderError(
+                f"--verdict logprobs: {self._where()} sent no token probabilities for {self._model!r} "
+                "(it ignores 'logprobs') — use --verdict text"
+            )
         usage = response.usage
         found = VerdictLogprobs(
             input_tokens=usage.prompt_tokens if usage else None,
@@ -222,16 +269,8 @@ class OpenAIProvider:
 
     def _request_body(self, messages: Sequence[Message], decoding: Decoding) -> dict[str, object]:
         """The JSON body of one chat completion, as a batch line carries it."""
-        body: dict[str, object] = {
-            "model": self._model,
-            "messages": [m.to_dict() for m in messages],
-            "temperature": decoding.temperature,
-            ("max_tokens" if self._compatible else "max_completion_tokens"): decoding.max_tokens,
-        }
-        if decoding.seed is not None:
-            body["seed"] = decoding.seed
-        if decoding.stop:
-            body["stop"] = list(decoding.stop)
+        body: dict[str, object] = {"model": self._model, "messages": [m.to_dict() for m in messages]}
+        body.update({k: v for k, v in self._params(decoding).items() if v is not openai.omit})
         return body
 
     async def submit_batch(self, requests: Sequence[BatchRequest]) -> str:
@@ -313,6 +352,13 @@ class OpenAIProvider:
         choice = choices[0]
         message = getattr(choice, "message", None)
         text = getattr(message, "content", None)
+        # vLLM, DeepSeek and SGLang send the reasoning apart as ``reasoning_content``
+        # (newer vLLM and OpenRouter as ``reasoning``): fields the SDK keeps as extras.
+        extra = getattr(message, "model_extra", None) or {}
+        reasoning = extra.get("reasoning_content") or extra.get("reasoning")
+        finish_reason = getattr(choice, "finish_reason", None)
+        if text is None and (isinstance(reasoning, str) or finish_reason == "length"):
+            text = ""  # a reasoning model cut off (or done) before writing any answer: an empty reply, not a fault
         if not isinstance(text, str):
             refusal = getattr(message, "refusal", None)
             detail = f" (refusal: {_one_line(refusal)})" if isinstance(refusal, str) else ""
@@ -320,16 +366,21 @@ class OpenAIProvider:
         usage = getattr(response, "usage", None)
         prompt_tokens = getattr(usage, "prompt_tokens", None)
         completion_tokens = getattr(usage, "completion_tokens", None)
-        finish_reason = getattr(choice, "finish_reason", None)
+        reasoning_tokens = getattr(getattr(usage, "completion_tokens_details", None), "reasoning_tokens", None)
         return Completion(
             text=text,
             input_tokens=prompt_tokens if isinstance(prompt_tokens, int) else None,
             output_tokens=completion_tokens if isinstance(completion_tokens, int) else None,
             finish_reason=finish_reason if isinstance(finish_reason, str) else None,
+            reasoning=reasoning if isinstance(reasoning, str) else None,
+            reasoning_tokens=reasoning_tokens if isinstance(reasoning_tokens, int) else None,
         )
 
+    def _where(self) -> str:
+        return f"the server at {self._url}" if self._compatible else "the OpenAI API"
+
     def _auth_message(self, exc: openai.APIStatusError) -> str:
-        where = f"the server at {self._url}" if self._compatible else "the OpenAI API"
+        where = self._where()
         said = f"({exc.status_code}: {self._server_says(exc)})"
         if not self._key:
             return f"{where} wants a key {said} — export {self._key_env}=<its key>"

@@ -34,6 +34,7 @@ from judgebench.records.judgments import (
     Judgment,
     JudgmentStatus,
     PairGame,
+    Reask,
     Winner,
 )
 from judgebench.records.manifest import MANIFEST_SCHEMA, RunKind, RunManifest, RunStatus
@@ -58,6 +59,7 @@ __all__ = [
     "PairGame",
     "Question",
     "QuestionId",
+    "Reask",
     "RecordError",
     "RunKind",
     "RunManifest",

@@ -147,22 +147,33 @@ class Question:
 
 @dataclass(frozen=True)
 class Usage:
-    """Tokens and calls spent; ``None`` token counts mean the server did not say."""
+    """Tokens and calls spent; counts the server did not report are zero.
+
+    ``reasoning_tokens`` is the part of ``output_tokens`` a reasoning model spent
+    thinking (OpenAI's ``completion_tokens_details.reasoning_tokens``); vendors bill
+    it as output, so costs computed from ``output_tokens`` include it. It is written
+    to records only when not zero.
+    """
 
     calls: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
+    reasoning_tokens: int = 0
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
             self.calls + other.calls,
             self.input_tokens + other.input_tokens,
             self.output_tokens + other.output_tokens,
+            self.reasoning_tokens + other.reasoning_tokens,
         )
 
     def to_dict(self) -> dict[str, int]:
         """Return the dict stored in records."""
-        return {"calls": self.calls, "input_tokens": self.input_tokens, "output_tokens": self.output_tokens}
+        d = {"calls": self.calls, "input_tokens": self.input_tokens, "output_tokens": self.output_tokens}
+        if self.reasoning_tokens:
+            d["reasoning_tokens"] = self.reasoning_tokens
+        return d
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Usage:
@@ -171,19 +182,39 @@ class Usage:
             calls=int(d.get("calls", 0)),
             input_tokens=int(d.get("input_tokens", 0)),
             output_tokens=int(d.get("output_tokens", 0)),
+            reasoning_tokens=int(d.get("reasoning_tokens", 0)),
         )
 
 
 @dataclass(frozen=True)
 class Choice:
-    """One sampled conversation: the model's answer to each turn, in order."""
+    """One sampled conversation: the model's answer to each turn, in order.
+
+    Attributes:
+        index: which sample (``--num-choices``).
+        turns: the model's final answer to each turn: what judges are shown and what
+            the model got back as its own earlier turns. A reasoning model's
+            ``<think>…</think>`` block is not part of it (unless ``--keep-reasoning``).
+        raw_turns: each reply exactly as the API returned its content; written only
+            when some reply differs from its turn (a reasoning block was split off).
+        reasoning: each turn's reasoning (``""`` when none), from a ``<think>`` block
+            or sent apart by the API (``reasoning_content``, thinking blocks); written
+            only when some turn has any.
+    """
 
     index: int
     turns: tuple[str, ...]
+    raw_turns: tuple[str, ...] = ()
+    reasoning: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """Return FastChat's ``{"index", "turns"}`` dict."""
-        return {"index": self.index, "turns": list(self.turns)}
+        """Return FastChat's ``{"index", "turns"}`` dict, plus ``raw_turns``/``reasoning`` when they hold anything."""
+        d: dict[str, Any] = {"index": self.index, "turns": list(self.turns)}
+        if self.raw_turns and list(self.raw_turns) != list(self.turns):
+            d["raw_turns"] = list(self.raw_turns)
+        if any(self.reasoning):
+            d["reasoning"] = list(self.reasoning)
+        return d
 
 
 @dataclass(frozen=True)
@@ -262,9 +293,18 @@ class Answer:
             if not isinstance(c, Mapping):
                 raise RecordError(f"choices[{i}] must be an object with 'index' and 'turns'")
             turns = _require(c, "turns", list, f"choices[{i}]: the answers")
-            if not all(isinstance(t, str) for t in turns):
-                raise RecordError(f"choices[{i}].turns must hold strings")
-            choices.append(Choice(index=int(c.get("index", i)), turns=tuple(turns)))
+            extra = {key: c.get(key) or [] for key in ("raw_turns", "reasoning")}
+            for key, items in (("turns", turns), *extra.items()):
+                if not isinstance(items, list) or not all(isinstance(t, str) for t in items):
+                    raise RecordError(f"choices[{i}].{key} must hold strings")
+            choices.append(
+                Choice(
+                    index=int(c.get("index", i)),
+                    turns=tuple(turns),
+                    raw_turns=tuple(extra["raw_turns"]),
+                    reasoning=tuple(extra["reasoning"]),
+                )
+            )
         status = d.get("status", "ok")
         if status not in ("ok", "failed"):
             raise RecordError(f"field 'status' must be 'ok' or 'failed', got {status!r}")

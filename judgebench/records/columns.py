@@ -6,7 +6,7 @@ order, and the columns :data:`GAME_COLUMNS`:
 - ``qid``: ``str(question_id)``; ``model_1``, ``model_2``, ``judge``, ``prompt``:
   these five are categoricals (the categories may include values no row has:
   use the codes of the rows);
-- ``turn``, ``game``: int64;
+- ``turn``, ``game``: int64; ``strong``: bool (a strong verdict in an ``ok`` game);
 - ``winner``: categorical of ``model_1``/``model_2``/``tie``, missing unless ``status`` is ``ok``;
 - ``status``: categorical of the statuses;
 - ``hash_1``, ``hash_2``: the ``answer_hashes`` entry of ``model_1`` and of
@@ -71,7 +71,7 @@ class Field:
         default: the value of a missing key (when not ``required``).
         values: when set, the only values allowed on the bulk path.
         minimum: when set, the least value allowed on the bulk path.
-        dtype: the column's dtype: ``category``, ``int64`` or ``object``.
+        dtype: the column's dtype: ``category``, ``int64``, ``bool`` or ``object``.
     """
 
     name: str
@@ -89,6 +89,7 @@ PAIR_GAME_FIELDS: tuple[Field, ...] = (
     Field("model_2", (str,), dtype="category"),
     Field("turn", (int,), minimum=1, dtype="int64"),
     Field("game", (int,), values=frozenset({1, 2}), dtype="int64"),
+    Field("strong", (bool,), required=False, default=False, dtype="bool"),
 )
 """Fields read as they are. A new :class:`PairGame` field that reports read is one more line here."""
 
@@ -170,6 +171,8 @@ def game_columns(dicts: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]] | N
         return None
     if set(statuses) != {"ok"}:
         winners = [w if s == "ok" else None for s, w in zip(statuses, winners, strict=True)]
+        # from_dict keeps a strong verdict only in an ok game
+        cols["strong"] = [g and s == "ok" for g, s in zip(cols["strong"], statuses, strict=True)]
     for key, allowed in _CONVERTED:
         col = raw[key]
         if not _types(col) <= allowed:
@@ -212,6 +215,7 @@ def record_columns(games: Iterable[PairGame]) -> dict[str, list[Any]]:
     cols: dict[str, list[Any]] = {f.name: [getattr(g, f.name) for g in records] for f in PAIR_GAME_FIELDS}
     for name in ("judge", "prompt", "winner", "status"):
         cols[name] = [getattr(g, name) for g in records]
+    cols["strong"] = [bool(g.strong) and g.status == "ok" for g in records]  # as from_dict reads it back
     hashes = [dict(g.answer_hashes) for g in records]
     cols["hash_1"], cols["hash_2"], cols["hash_other"] = _split_hashes(hashes, cols["model_1"], cols["model_2"])
     return cols
@@ -253,6 +257,8 @@ def game_frame(games: Iterable[PairGame] | Mapping[str, Sequence[Any]]) -> pd.Da
             data[f.name] = _categorical(cols[f.name])
         elif f.dtype == "int64":
             data[f.name] = np.fromiter(cols[f.name], dtype=np.int64, count=n)
+        elif f.dtype == "bool":
+            data[f.name] = np.fromiter(cols[f.name], dtype=np.bool_, count=n)
         else:
             data[f.name] = pd.Series(cols[f.name], dtype=object)
     data["qid"] = _categorical(list(map(str, cols["question_id"])))

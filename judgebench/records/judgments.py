@@ -13,6 +13,9 @@ A judgment's ``status`` is a value, never a sentinel score:
 - ``unparsed``: the judge answered but no verdict could be read, even after
   re-asking; the raw text is kept, the row is excluded from statistics and
   counted in reports; a rerun does not pay for it again;
+- ``truncated``: the judge's last reply stopped at its token limit
+  (``finish_reason`` ``length``, ``stop_reason`` ``max_tokens``) even after
+  re-asking with a larger limit; kept, excluded and counted like ``unparsed``;
 - ``failed``: the call itself failed (reason in ``error``); a rerun retries it.
 """
 
@@ -33,6 +36,7 @@ __all__ = [
     "Judgment",
     "JudgmentStatus",
     "PairGame",
+    "Reask",
     "Winner",
 ]
 
@@ -40,11 +44,11 @@ JUDGE_PROMPT_SCHEMA = "judgebench.judge_prompt/1"
 JUDGMENT_SCHEMA = "judgebench.judgment/1"
 PAIR_GAME_SCHEMA = "judgebench.pair_game/1"
 
-JudgmentStatus = Literal["ok", "unparsed", "failed"]
+JudgmentStatus = Literal["ok", "unparsed", "truncated", "failed"]
 Winner = Literal["model_1", "model_2", "tie"]
 """Who won, named by position in the pair (never by display slot A/B)."""
 
-_STATUSES = ("ok", "unparsed", "failed")
+_STATUSES = ("ok", "unparsed", "truncated", "failed")
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,9 @@ class JudgePrompt:
         template: the user message, a ``str.format`` template (fields:
             ``question``, ``answer``, ``answer_a``, ``answer_b``, ``reference``,
             ``conversation`` … see :mod:`judgebench.judging`).
-        output_format: the verdict form the parser expects, e.g. ``[[rating]]``.
+        output_format: the verdict format, looked up by
+            :func:`judgebench.verdicts.verdict_format`: ``[[rating]]`` (1–10 grades),
+            ``[[A]]`` (A/B/C), ``[[A>>B]]`` (five levels) or ``json`` (structured).
         description: what it is for.
         style: ``judgebench`` (our templates: marked, neutralised blocks) or
             ``fastchat`` (a record of FastChat's ``judge_prompts.jsonl``: its
@@ -147,6 +153,34 @@ def _turn(d: Mapping[str, Any]) -> int:
     return int(turn)
 
 
+@dataclass(frozen=True)
+class Reask:
+    """A judge reply that held no readable verdict, and why the judge was asked again.
+
+    Attributes:
+        reply: the judge's reply, verbatim.
+        reason: why it was no verdict (``"'Rating: 4 out of 5' is a grade out of 5, not 1–10"``,
+            ``"cut off at 2048 tokens (finish_reason 'length')"``).
+        finish_reason: the API's finish reason for that reply, if it gave one.
+    """
+
+    reply: str
+    reason: str
+    finish_reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The wire dict."""
+        return {"reply": self.reply, "reason": self.reason, "finish_reason": self.finish_reason}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Reask:
+        """Read one re-ask entry."""
+        if not isinstance(d, Mapping):
+            raise RecordError("field 'reasks' must hold objects with 'reply' and 'reason'")
+        reason = d.get("finish_reason")
+        return cls(str(d.get("reply", "")), str(d.get("reason", "")), None if reason is None else str(reason))
+
+
 @dataclass(frozen=True, kw_only=True)
 class _Provenance:
     """Fields every judge-call record carries besides its verdict."""
@@ -159,6 +193,10 @@ class _Provenance:
     error: str | None = None
     attempts: int = 1
     """Judge calls made for this verdict (1 + re-asks after unparsable replies; 0 when ``reused``)."""
+    reasks: tuple[Reask, ...] = ()
+    """The replies that were re-asked, oldest first, each with the reason (written only when any)."""
+    finish_reason: str | None = None
+    """The API's finish reason for the last reply (written only when known)."""
     reused: bool = False
     """The verdict was copied from an earlier call with the same ``key`` (same prompt, same judge), not bought."""
     answer_hashes: Mapping[str, str] = field(default_factory=dict, hash=False)
@@ -171,10 +209,16 @@ class _Provenance:
 
 
 def _provenance(d: Mapping[str, Any]) -> dict[str, Any]:
+    reasks = d.get("reasks") or []
+    if not isinstance(reasks, list):
+        raise RecordError("field 'reasks' must be a list of {reply, reason}")
+    finish = d.get("finish_reason")
     return {
         "key": str(d.get("key", "")),
         "error": d.get("error"),
         "attempts": int(d.get("attempts", 1)),
+        "reasks": tuple(Reask.from_dict(r) for r in reasks),
+        "finish_reason": None if finish is None else str(finish),
         "reused": bool(d.get("reused", False)),
         "answer_hashes": _answer_hashes(d.get("answer_hashes")),
         "category": str(d.get("category", "")),
@@ -196,7 +240,7 @@ def _provenance_dict(p: _Provenance) -> dict[str, Any]:
     extra: dict[str, Any] = {"reused": True} if p.reused else {}
     if p.answer_hashes:
         extra["answer_hashes"] = dict(p.answer_hashes)
-    return {
+    d: dict[str, Any] = {
         "key": p.key,
         **extra,
         "error": p.error,
@@ -205,6 +249,11 @@ def _provenance_dict(p: _Provenance) -> dict[str, Any]:
         "usage": p.usage.to_dict(),
         "judgebench_version": p.judgebench_version,
     }
+    if p.reasks:
+        d["reasks"] = [r.to_dict() for r in p.reasks]
+    if p.finish_reason is not None:
+        d["finish_reason"] = p.finish_reason
+    return d
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -218,7 +267,7 @@ class Judgment(_Provenance):
         judge: the judge's model id.
         prompt: the judge prompt's name.
         score: the grade, ``None`` unless ``status`` is ``ok``.
-        status: ``ok``, ``unparsed`` or ``failed`` (see module docs).
+        status: ``ok``, ``unparsed``, ``truncated`` or ``failed`` (see module docs).
         judgment: the judge's full reply (the last one, if re-asked).
         user_prompt: the rendered message the judge saw.
     """
@@ -287,7 +336,11 @@ class PairGame(_Provenance):
         prompt: the judge prompt's name.
         game: 1 (``model_1`` as A) or 2 (``model_2`` as A).
         winner: the verdict mapped back to the pair, ``None`` unless ``ok``.
-        status: ``ok``, ``unparsed`` or ``failed``.
+        status: ``ok``, ``unparsed``, ``truncated`` or ``failed``.
+        verdict: the verdict as the judge wrote it, by display slot (``"A"``, ``"A>>B"``);
+            written only when set.
+        strong: a strong verdict (``[[A>>B]]``, ``[[B>>A]]``), which reports may weight
+            (``--strong-weight``); written only when true.
         judgment: the judge's full reply.
         user_prompt: the rendered message the judge saw.
     """
@@ -303,9 +356,16 @@ class PairGame(_Provenance):
     status: JudgmentStatus = "ok"
     judgment: str = ""
     user_prompt: str = ""
+    verdict: str | None = None
+    strong: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Our pair-game wire dict."""
+        extra: dict[str, Any] = {}
+        if self.verdict is not None:
+            extra["verdict"] = self.verdict
+        if self.strong:
+            extra["strong"] = True
         return {
             "question_id": self.question_id,
             "model_1": self.model_1,
@@ -319,6 +379,7 @@ class PairGame(_Provenance):
             "tstamp": self.tstamp,
             "schema": PAIR_GAME_SCHEMA,
             "status": self.status,
+            **extra,
             **_provenance_dict(self),
         }
 
@@ -347,5 +408,7 @@ class PairGame(_Provenance):
             status=status,
             judgment=str(d.get("judgment") or ""),
             user_prompt=str(d.get("user_prompt") or ""),
+            verdict=None if d.get("verdict") is None else str(d["verdict"]),
+            strong=bool(d.get("strong", False)) and status == "ok",
             **_provenance(d),
         )

@@ -157,9 +157,12 @@ def position_bias(
 def failure_rates(judgments: Sequence[Judgment], games: Sequence[PairGame] | pd.DataFrame) -> dict[str, Any]:
     """Unparsed verdicts and failed calls among one judge's latest records.
 
+    ``truncated`` (replies still cut off at their token limit after re-asking) is
+    counted apart and, having no verdict either, in ``unparsed`` too.
+
     >>> j = Judgment(question_id=1, model="m", turn=1, judge="j", prompt="p", status="unparsed")
     >>> failure_rates([j], [])["single"]
-    {'n': 1, 'unparsed': 1, 'failed': 0, 'unparsed_rate': 1.0, 'failed_rate': 0.0}
+    {'n': 1, 'unparsed': 1, 'failed': 0, 'unparsed_rate': 1.0, 'failed_rate': 0.0, 'truncated': 0}
     """
     out: dict[str, Any] = {}
     for kind, statuses in (
@@ -168,12 +171,14 @@ def failure_rates(judgments: Sequence[Judgment], games: Sequence[PairGame] | pd.
     ):
         counts = Counter(statuses)
         n = len(statuses)
+        unreadable = counts["unparsed"] + counts["truncated"]
         out[kind] = {
             "n": n,
-            "unparsed": counts["unparsed"],
+            "unparsed": unreadable,
             "failed": counts["failed"],
-            "unparsed_rate": counts["unparsed"] / n if n else None,
+            "unparsed_rate": unreadable / n if n else None,
             "failed_rate": counts["failed"] / n if n else None,
+            "truncated": counts["truncated"],
         }
     return out
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -245,6 +245,8 @@ class Comparisons:
         consistent: both games named the same winner (tie included).
         judge: judge name per comparison.
         n_excluded: comparisons left out for a game missing or not ``ok``.
+        strong: a decisive comparison with a strong verdict in either game
+            (``[[A>>B]]``-style, see :func:`Comparisons.weighted`).
     """
 
     question: IntArray
@@ -257,9 +259,37 @@ class Comparisons:
     consistent: npt.NDArray[np.bool_]
     judge: list[str]
     n_excluded: int
+    strong: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=np.bool_))
 
     def __len__(self) -> int:
         return len(self.outcome)
+
+    def weighted(self, strong_weight: int) -> Comparisons:
+        """These comparisons with each strong one counted ``strong_weight`` times (Arena-Hard counts 3).
+
+        Repeats keep their question, so the question bootstrap still moves them together.
+
+        >>> g = dict(question_id=1, model_1="a", model_2="b", turn=1, judge="j", prompt="p")
+        >>> strong = [PairGame(game=1, winner="model_1", strong=True, **g), PairGame(game=2, winner="model_1", **g)]
+        >>> comparisons(strong).weighted(3).outcome.tolist()
+        [1.0, 1.0, 1.0]
+        """
+        if strong_weight < 1:
+            raise ValueError(f"strong_weight must be at least 1, got {strong_weight}")
+        if strong_weight == 1 or not self.strong.any():
+            return self
+        take = np.repeat(np.arange(len(self)), np.where(self.strong, strong_weight, 1))
+        return replace(
+            self,
+            question=self.question[take],
+            turn=self.turn[take],
+            model_1=self.model_1[take],
+            model_2=self.model_2[take],
+            outcome=self.outcome[take],
+            consistent=self.consistent[take],
+            judge=[self.judge[i] for i in take],
+            strong=self.strong[take],
+        )
 
 
 def comparisons(games: Sequence[PairGame] | pd.DataFrame, baseline: str | None = None) -> Comparisons:
@@ -308,6 +338,7 @@ def comparisons(games: Sequence[PairGame] | pd.DataFrame, baseline: str | None =
         consistent=np.asarray(same, dtype=np.bool_),
         judge=list(judges[joined.judge[kept]]),
         n_excluded=int(keys.sum() - kept.sum()),
+        strong=np.asarray(same & (outcome != 0.5), dtype=np.bool_) & joined.strong[kept],
     )
 
 

@@ -168,6 +168,7 @@ class JoinedGames:
         judge, prompt: codes into ``judges`` and ``prompts``.
         g1, g2: each game's winner as a code into
             :data:`~judgebench.records.columns.WINNERS`, or :data:`ERROR_CODE`.
+        strong: either game is ``ok`` with a strong verdict (``[[A>>B]]``).
     """
 
     qid: IntArray
@@ -182,6 +183,7 @@ class JoinedGames:
     prompts: list[str]
     g1: IntArray
     g2: IntArray
+    strong: npt.NDArray[np.bool_]
 
     def __len__(self) -> int:
         return len(self.g1)
@@ -194,6 +196,9 @@ def join_games(games: Sequence[PairGame] | pd.DataFrame) -> JoinedGames:
     >>> j = join_games([PairGame(game=2, winner="model_2", **g)])
     >>> j.models, j.g1.tolist(), j.g2.tolist()
     (['a', 'b'], [-1], [1])
+    >>> join_games([PairGame(game=1, winner="model_1", strong=True, **g),
+    ...             PairGame(game=2, winner="model_1", **g)]).strong.tolist()
+    [True]
     """
     frame = latest_game_table(games)
     m1, m2, models = model_codes(frame)
@@ -208,6 +213,9 @@ def join_games(games: Sequence[PairGame] | pd.DataFrame) -> JoinedGames:
     g2 = np.full(len(first), ERROR_CODE, dtype=np.int64)
     g1[comparison[game == 1]] = winner[game == 1]
     g2[comparison[game == 2]] = winner[game == 2]
+    strong = np.zeros(len(first), dtype=np.bool_)
+    if "strong" in frame:  # a strong verdict counts only in a game that is ok (as a report reads it)
+        strong[comparison[(winner != ERROR_CODE) & frame["strong"].to_numpy(dtype=np.bool_)]] = True
     return JoinedGames(
         qid=qid[first],
         questions=[str(q) for q in frame["qid"].cat.categories],
@@ -221,4 +229,5 @@ def join_games(games: Sequence[PairGame] | pd.DataFrame) -> JoinedGames:
         prompts=[str(p) for p in frame["prompt"].cat.categories],
         g1=g1,
         g2=g2,
+        strong=strong,
     )

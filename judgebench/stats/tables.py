@@ -257,8 +257,9 @@ def single_table(judgments: Sequence[Judgment], categories: Mapping[str, str] | 
     by_model = graded.groupby("model")["score"]
     scores["overall"] = by_model.mean()
     scores["total"] = by_model.sum().reindex(models, fill_value=0.0)
-    for column, status in (("n", "ok"), ("n_unparsed", "unparsed"), ("n_failed", "failed")):
-        sizes = frame[frame["status"] == status].groupby("model").size()
+    # A reply still cut off at its token limit after re-asking ("truncated") has no verdict: counted as unparsed.
+    for column, statuses in (("n", ("ok",)), ("n_unparsed", ("unparsed", "truncated")), ("n_failed", ("failed",))):
+        sizes = frame[frame["status"].isin(statuses)].groupby("model").size()
         scores[column] = sizes.reindex(models, fill_value=0).astype("int64")
     scores = _sorted(scores, "overall")
 
@@ -275,7 +276,9 @@ def single_table(judgments: Sequence[Judgment], categories: Mapping[str, str] | 
     )
 
 
-def pairwise_table(games: Sequence[PairGame] | pd.DataFrame, baseline: str | None = None) -> PairwiseTable:
+def pairwise_table(
+    games: Sequence[PairGame] | pd.DataFrame, baseline: str | None = None, strong_weight: int = 1
+) -> PairwiseTable:
     """Win/loss/tie per model (FastChat's ``show_result.py --mode pairwise-*``).
 
     Args:
@@ -283,6 +286,10 @@ def pairwise_table(games: Sequence[PairGame] | pd.DataFrame, baseline: str | Non
             records or as a game table (:mod:`judgebench.records.columns`).
         baseline: count only comparisons against this model and drop its
             line (``pairwise-baseline``); ``None`` counts every pair.
+        strong_weight: a win whose games hold a strong verdict (``[[A>>B]]``)
+            counts this many times in ``win``/``loss``/``n`` and the rates, as
+            Arena-Hard weights them (it uses 3); 1 counts every comparison once.
+            Consistency is never weighted.
 
     >>> g = dict(question_id=1, model_1="a", model_2="b", turn=1, judge="j", prompt="p")
     >>> t = pairwise_table([PairGame(game=1, winner="model_1", **g), PairGame(game=2, winner="tie", **g)])
@@ -293,6 +300,8 @@ def pairwise_table(games: Sequence[PairGame] | pd.DataFrame, baseline: str | Non
     """
     from judgebench.stats.games import join_games
 
+    if strong_weight < 1:
+        raise ValueError(f"strong_weight must be at least 1, got {strong_weight}")
     joined = join_games(games)
     keep = np.ones(len(joined), dtype=bool)
     if baseline is not None:
@@ -308,17 +317,19 @@ def pairwise_table(games: Sequence[PairGame] | pd.DataFrame, baseline: str | Non
             "g1": pd.Series(labels[joined.g1[keep]], dtype=object),
             "g2": pd.Series(labels[joined.g2[keep]], dtype=object),
             "judge": pd.Series(judges[joined.judge[keep]], dtype=object),
+            "strong": pd.Series(joined.strong[keep], dtype=bool),
         }
     )
     excluded = (frame["g1"] == FASTCHAT_ERROR) | (frame["g2"] == FASTCHAT_ERROR)
     counted = frame[~excluded]
     decisive = (counted["g1"] == counted["g2"]) & (counted["g1"] != "tie")
+    weight = (decisive & counted["strong"]).astype("int64") * (strong_weight - 1) + 1
     sides = [
         pd.DataFrame(
             {
                 "model": counted[side],
-                "win": (decisive & (counted["g1"] == side)).astype("int64"),
-                "loss": (decisive & (counted["g1"] != side)).astype("int64"),
+                "win": (decisive & (counted["g1"] == side)).astype("int64") * weight,
+                "loss": (decisive & (counted["g1"] != side)).astype("int64") * weight,
                 "tie": (~decisive).astype("int64"),
             }
         )

@@ -1,11 +1,12 @@
 """A cache of a pair-game file's parsed columns, beside it: ``<file>.columns.npz``.
 
 Parsing is most of what a big report costs; the columns of an unchanged file are read back
-instead. The cache is keyed by the file's size and the SHA-256 of its bytes, so any append or
-edit invalidates it. It holds plain arrays only (NumPy's ``.npz``, loaded with
-``allow_pickle=False``): a cache file planted in a results folder can never run code. A cache
-that is missing, stale, unreadable or of another layout is ignored (and rewritten); one that
-cannot be written (a read-only folder) is skipped silently.
+instead. The cache is keyed by its format version (:data:`_LAYOUT`), the file's size and the
+SHA-256 of its bytes, so any append or edit, or a change of columns, invalidates it. It holds
+plain arrays only (NumPy's ``.npz``, loaded with ``allow_pickle=False``): a cache file planted
+in a results folder can never run code. A cache that is missing, stale, unreadable or of another
+layout is ignored (and rewritten); one that cannot be written (a read-only folder) is skipped
+silently.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ if TYPE_CHECKING:
 __all__ = ["CACHE_SUFFIX", "read_column_cache", "write_column_cache"]
 
 CACHE_SUFFIX = ".columns.npz"
-_LAYOUT = "judgebench.game_columns/1"
+_LAYOUT = "judgebench.game_columns/2"
+"""The cache format's version: bumped whenever the columns change (2: ``strong``), so an older cache is rebuilt."""
 _CATEGORICAL = ("model_1", "model_2", "qid", "judge", "prompt", "winner", "status")
 _OBJECT = ("hash_1", "hash_2", "hash_other")
 
@@ -50,6 +52,8 @@ def write_column_cache(path: Path, size: int, digest: str, table: pd.DataFrame) 
             arrays[f"{name}.names"] = np.array([json.dumps(v) for v in column.cat.categories], dtype=str)
         elif column.dtype == np.int64:
             arrays[name] = column.to_numpy(dtype=np.int64)
+        elif column.dtype == np.bool_:
+            arrays[name] = column.to_numpy(dtype=np.bool_)
         else:
             values = column.tolist()
             if {type(v) for v in values} <= {str, type(None)}:  # strings or None: a text array and a mask

@@ -1,9 +1,9 @@
-"""Verdict kinds, and verdicts read from a judge's token probabilities instead of its text.
+"""Verdicts read from a judge's token probabilities instead of its text.
 
 A judge that can report log-probabilities is asked for the verdict alone; the
 distribution over the verdict tokens right after ``[[`` gives an expected
 1–10 grade, or P(A), P(B), P(tie) — a verdict that never fails to parse.
-Pure and doctested; :mod:`judgebench.judging` re-exports everything here.
+Pure and doctested.
 """
 
 from __future__ import annotations
@@ -13,22 +13,19 @@ from collections.abc import Mapping, Sequence
 from typing import Literal
 
 from judgebench.records import Message
+from judgebench.verdicts.reading import Slot
 
 __all__ = [
     "SCORE_VALUES",
     "VERDICT_CLOSER",
     "VERDICT_OPENER",
     "WINNER_VALUES",
-    "JudgeKind",
-    "Verdict",
     "score_from_logprobs",
     "verdict_only",
     "winner_from_logprobs",
 ]
 
-JudgeKind = Literal["single", "pairwise"]
-Verdict = Literal["A", "B", "tie"]
-"""A pairwise verdict by display slot (A shown first); see :func:`to_pair_winner`."""
+Verdict = Slot
 
 
 # --- verdicts from token probabilities ---------------------------------------------------
@@ -47,7 +44,7 @@ _VERDICT_ONLY = {
 }
 
 
-def verdict_only(messages: Sequence[Message], kind: JudgeKind) -> list[Message]:
+def verdict_only(messages: Sequence[Message], kind: Literal["single", "pairwise"]) -> list[Message]:
     """The judge messages, asking for the verdict alone (for verdicts read from probabilities).
 
     The request is appended to the last user message (some chat templates refuse two user

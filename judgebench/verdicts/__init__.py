@@ -1,0 +1,82 @@
+"""Verdicts: the formats judges write them in, how each is read, and verdicts read from token probabilities.
+
+Pure and doctested. Modules:
+
+- :mod:`~judgebench.verdicts.reading`: :class:`Reading` and the rules every text format follows
+  (only the final answer, only its final verdict, restated formats are not verdicts);
+- :mod:`~judgebench.verdicts.grades`: 1–10 grades (``[[8]]``, ``[[8.5]]``, ``[[7,5]]``);
+- :mod:`~judgebench.verdicts.pairs`: ``[[A]]``/``[[B]]``/``[[C]]`` and Arena-Hard's five levels;
+- :mod:`~judgebench.verdicts.structured`: ``{"reasoning", "verdict"}`` JSON (structured output);
+- :mod:`~judgebench.verdicts.probabilities`: verdicts from the judge's token distribution;
+- :mod:`~judgebench.verdicts.formats`: :class:`VerdictFormat`, one object per format, looked up by
+  a judge prompt's ``output_format``.
+
+:mod:`judgebench.judging` re-exports what the pipeline uses.
+"""
+
+from __future__ import annotations
+
+from judgebench.verdicts.formats import (
+    FIVE_LEVEL,
+    FORMATS,
+    GRADE_10,
+    JSON_GRADE,
+    JSON_WINNER,
+    REASK_MESSAGE_PAIR,
+    REASK_MESSAGE_SINGLE,
+    TRUNCATED_PREFIX,
+    WINNER_ABC,
+    JudgeKind,
+    VerdictFormat,
+    verdict_format,
+)
+from judgebench.verdicts.grades import parse_score, read_grade
+from judgebench.verdicts.pairs import FIVE_LEVELS, parse_winner, read_five_level, read_winner
+from judgebench.verdicts.probabilities import (
+    SCORE_VALUES,
+    VERDICT_CLOSER,
+    VERDICT_OPENER,
+    WINNER_VALUES,
+    score_from_logprobs,
+    verdict_only,
+    winner_from_logprobs,
+)
+from judgebench.verdicts.reading import Reading, Slot
+from judgebench.verdicts.structured import GRADE_SCHEMA, WINNER_SCHEMA, VerdictSchema
+
+Verdict = Slot
+"""A pairwise verdict by display slot (A shown first); see :func:`judgebench.judging.to_pair_winner`."""
+
+__all__ = [
+    "FIVE_LEVEL",
+    "FIVE_LEVELS",
+    "FORMATS",
+    "GRADE_10",
+    "GRADE_SCHEMA",
+    "JSON_GRADE",
+    "JSON_WINNER",
+    "REASK_MESSAGE_PAIR",
+    "REASK_MESSAGE_SINGLE",
+    "SCORE_VALUES",
+    "TRUNCATED_PREFIX",
+    "VERDICT_CLOSER",
+    "VERDICT_OPENER",
+    "WINNER_ABC",
+    "WINNER_SCHEMA",
+    "WINNER_VALUES",
+    "JudgeKind",
+    "Reading",
+    "Slot",
+    "Verdict",
+    "VerdictFormat",
+    "VerdictSchema",
+    "parse_score",
+    "parse_winner",
+    "read_five_level",
+    "read_grade",
+    "read_winner",
+    "score_from_logprobs",
+    "verdict_format",
+    "verdict_only",
+    "winner_from_logprobs",
+]
