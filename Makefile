@@ -119,6 +119,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 bench: $(STAMP)
+	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/answers_throughput.py
 	$(BIN)/python bench/stats_report.py
 	$(BIN)/python bench/stats_coverage.py

@@ -25,7 +25,6 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from judgebench.pipeline.report_format import format_cell
 from judgebench.records import Usage
 
 if TYPE_CHECKING:
@@ -320,6 +319,8 @@ _LABELS = {
 
 def _cell(key: str, row: dict[str, Any]) -> str:
     """A figure with its interval in the compact form ``7.41 [7.02, 7.80]``."""
+    from judgebench.pipeline.report_format import format_cell  # the report's modules: only when one is drawn
+
     text = format_cell(key, row[key])
     if f"{key}_lo" in row and row[key] is not None and row[f"{key}_lo"] is not None:
         text += f" [{format_cell(key, row[f'{key}_lo'])}, {format_cell(key, row[f'{key}_hi'])}]"

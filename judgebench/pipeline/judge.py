@@ -512,6 +512,7 @@ class _JudgeRunner:
                 asked = await self._ask(item)
             except CallFailed as exc:
                 self.record(item, out, text="", verdict=None, attempts=exc.attempts, spent=Usage(), error=exc.reason)
+                await out.commit()  # on disk before this slot starts (and pays for) another call
                 return
             self.record(
                 item,
@@ -525,6 +526,7 @@ class _JudgeRunner:
                 finish_reason=asked.finish_reason,
                 truncated=asked.truncated,
             )
+            await out.commit()  # on disk before this slot starts (and pays for) another call
 
     def record(
         self,
@@ -540,7 +542,9 @@ class _JudgeRunner:
         finish_reason: str | None = None,
         truncated: bool = False,
     ) -> None:
-        """Append the records of ``item``'s call — its own, bought, and any sharing the call, reused.
+        """Stage the records of ``item``'s call — its own, bought, and any sharing the call, reused.
+
+        The caller makes them durable (``await out.commit()``, or ``out.flush()``).
 
         Also used by the batch path. ``verdict`` is the reading of the call's last
         reply (a grade, or the display slot that won; ``None`` or no value: no
@@ -620,7 +624,7 @@ class _JudgeRunner:
                 strong=verdict is not None and verdict.strong and isinstance(value, str),
                 **provenance,
             )
-        out.append(record.to_dict())
+        out.stage(record.to_dict())
         self.usage += spent
         self.counts[status] += 1
         self.reused += reused

@@ -130,6 +130,7 @@ async def _collect(
                 finish_reason=result.finish_reason,
                 truncated=result.truncated,
             )
+    out.flush()  # the batch's records are on disk before it is marked collected
     journal.append({"schema": BATCH_SCHEMA, "event": "collected", "batch_id": batch_id, "tstamp": time.time()})
 
 

@@ -70,7 +70,8 @@ def apply_preset(job: JudgeJob) -> JudgeJob:
     prompts = data_dir() / "datasets" / preset.dataset / preset.prompts_file
     if job.prompts == DEFAULT_PROMPTS and not prompts.is_file():
         raise UsageError(
-            f"--preset {preset.name}: {prompts} is missing — run 'judgebench datasets pull {preset.dataset}' first"
+            f"--preset {preset.name}: {prompts} is missing — run 'judgebench datasets pull {preset.dataset}' "
+            f"first, or pass FastChat's prompt file with --prompts PATH/{preset.prompts_file}"
         )
     return replace(
         job,

@@ -11,24 +11,27 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from judgebench.errors import UnknownQuestionSetError, UsageError
 from judgebench.pipeline.provenance import comparability_warnings, latest_runs, spend_totals
-from judgebench.pipeline.staleness import current_answers, drop_stale
-from judgebench.records import HumanVote, Judgment, PairGame, PairScore, RunManifest
+from judgebench.pipeline.staleness import current_answers, drop_stale, drop_stale_games
+from judgebench.records import HumanVote, Judgment, PairScore, RunManifest
 from judgebench.storage import (
     DEFAULT_QUESTION_SET,
     QuestionSet,
     load_answers,
+    load_game_table,
     load_judgments,
     load_manifests,
-    load_pair_games,
     load_pair_scores,
     load_questions,
     load_votes,
     resolve_question_set,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["JudgeReport", "Report", "ReportJob", "report", "resolve_bench"]
 
@@ -186,11 +189,27 @@ def resolve_bench(spec: str, results_dir: Path) -> tuple[str, QuestionSet | None
     return qset.name, qset
 
 
-def _auto_baseline(games: Sequence[PairGame]) -> str | None:
-    pairs = {(g.model_1, g.model_2) for g in games}
+def _auto_baseline(games: pd.DataFrame) -> str | None:
+    import numpy as np
+
+    from judgebench.stats.games import model_codes
+
+    first, second, names = model_codes(games)
+    codes = np.unique(first * len(names) + second)
+    pairs = {(names[c // len(names)], names[c % len(names)]) for c in codes.tolist()}
     models = {m for pair in pairs for m in pair}
     common = set.intersection(*(set(p) for p in pairs)) if pairs else set()
     return next(iter(common)) if len(common) == 1 and len(models) > 2 else None
+
+
+def _pair_tables(tables: list[pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Every file's game table joined, split by judge (rows in file order)."""
+    from judgebench.stats.games import concat_game_tables
+
+    frame = concat_game_tables(tables)
+    if not len(frame):
+        return {}
+    return {str(judge): part.reset_index(drop=True) for judge, part in frame.groupby("judge", observed=True, sort=True)}
 
 
 def _with_intervals(rows: list[dict[str, Any]], intervals: Any, key: str) -> list[dict[str, Any]]:
@@ -253,12 +272,12 @@ def _ratings_dict(result: Any) -> dict[str, Any]:
 
 
 def _bias(
-    judge: str, singles: list[Judgment], games: list[PairGame], answers: _Answers | None, boot: Any
+    judge: str, singles: list[Judgment], games: pd.DataFrame, answers: _Answers | None, boot: Any
 ) -> dict[str, Any]:
     from judgebench import stats
     from judgebench.stats import bias
 
-    comp = stats.comparisons(games) if games else None
+    comp = stats.comparisons(games) if len(games) else None
     lengths = answers.lengths if answers is not None else {}
     out: dict[str, Any] = {"failures": bias.failure_rates(singles, games)}
     if comp is not None:
@@ -275,7 +294,7 @@ def _judge_report(
     job: ReportJob,
     judge: str,
     singles: list[Judgment],
-    pairs: list[PairGame],
+    pairs: pd.DataFrame,
     categories: dict[str, str],
     answers: _Answers | None,
     boot: Any,
@@ -299,8 +318,11 @@ def _judge_report(
     ratings: dict[str, Any] | None = None
     length: dict[str, Any] | None = None
     breakdown: list[dict[str, Any]] = []
-    games = [g for g in pairs if not wanted or {g.model_1, g.model_2} <= wanted | {job.baseline}]
-    if games:
+    games = pairs
+    if wanted:
+        allowed = wanted | {job.baseline}
+        games = pairs[pairs["model_1"].isin(allowed) & pairs["model_2"].isin(allowed)].reset_index(drop=True)
+    if len(games):
         baseline = job.baseline or _auto_baseline(games)
         table = stats.pairwise_table(games, baseline, job.strong_weight)
         plain = stats.comparisons(games, baseline)
@@ -449,6 +471,7 @@ def report(job: ReportJob) -> Report:
         DataError: a bad judgment, answer or vote line (``file:line``).
     """
     from judgebench import stats  # pandas: only when a report is made
+    from judgebench.records.columns import game_frame
 
     if job.tie_threshold < 0:
         raise UsageError(f"--tie-threshold {job.tie_threshold}: must be 0 or more points")
@@ -456,14 +479,11 @@ def report(job: ReportJob) -> Report:
     categories = {str(q.question_id): q.category for q in qset.questions} if qset else {}
     folder = job.results_dir / bench / "judgments"
     singles: dict[str, list[Judgment]] = defaultdict(list)
-    pairs: dict[str, list[PairGame]] = defaultdict(list)
     warnings: list[str] = []
     for path in sorted(folder.glob("*_single.jsonl")):
         for j in load_judgments(path, warn=warnings.append):
             singles[j.judge].append(j)
-    for path in sorted(folder.glob("*_pair.jsonl")):
-        for g in load_pair_games(path, warn=warnings.append):
-            pairs[g.judge].append(g)
+    pairs = _pair_tables([load_game_table(p, warn=warnings.append) for p in sorted(folder.glob("*_pair.jsonl"))])
     scores: dict[str, list[PairScore]] = defaultdict(list)
     for path in sorted(folder.glob("*_pairscore.jsonl")):
         for s in load_pair_scores(path, warn=warnings.append):
@@ -484,8 +504,19 @@ def report(job: ReportJob) -> Report:
     if job.bias or job.length_control:
         answers = _load_answers(job.results_dir / bench / "answers")
     notes: list[str] = []
+    no_games = game_frame([])
     out = [
-        _judge_report(job, judge, singles[judge], pairs[judge], categories, answers, boot, notes, scores[judge])
+        _judge_report(
+            job,
+            judge,
+            singles[judge],
+            pairs.get(judge, no_games),
+            categories,
+            answers,
+            boot,
+            notes,
+            scores[judge],
+        )
         for judge in judges
     ]
     vote_ratings = _vote_ratings(job, votes, boot, notes) if votes else []
@@ -520,17 +551,21 @@ def _drop_stale(
     job: ReportJob,
     bench: str,
     singles: dict[str, list[Judgment]],
-    pairs: dict[str, list[PairGame]],
+    pairs: dict[str, pd.DataFrame],
     warnings: list[str],
     scores: dict[str, list[PairScore]] | None = None,
 ) -> None:
     """Keep each record's latest verdict, and of those only verdicts of the current answers; warn of the rest."""
     from judgebench import stats
+    from judgebench.stats.games import latest_game_table
 
     current = current_answers(job.results_dir / bench / "answers", warnings.append)
     for judge in sorted(set(singles) | set(pairs)):
         singles[judge], stale_single = drop_stale(stats.latest_judgments(singles[judge]), current)
-        pairs[judge], stale_pair = drop_stale(stats.latest_games(pairs[judge]), current)
+        if judge in pairs:
+            pairs[judge], stale_pair = drop_stale_games(latest_game_table(pairs[judge]), current)
+        else:
+            stale_pair = 0
         refresh = f"judgebench judge -j {judge} -q {job.questions}"
         for count, what, how in (
             (stale_single, "single grades", f"'{refresh}'"),

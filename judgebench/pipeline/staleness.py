@@ -16,13 +16,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from judgebench.pipeline.judge_plan import answer_hash, shown_turns
 from judgebench.records import Judgment, PairGame, PairScore
 from judgebench.storage import Warn, load_answers
 
-__all__ = ["CurrentAnswers", "current_answers", "drop_stale"]
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+    import pandas as pd
+
+__all__ = ["CurrentAnswers", "current_answers", "drop_stale", "drop_stale_games"]
 
 
 @dataclass(frozen=True)
@@ -40,14 +45,62 @@ class CurrentAnswers:
         >>> now.is_stale(j), now.is_stale(Judgment(question_id=1, model="m", turn=1, judge="j", prompt="p"))
         (True, False)
         """
-        for model, judged in record.answer_hashes.items():
-            answers = self.turns.get(model)
-            if answers is None:
-                continue  # no answers file for this model: nothing to check against
-            turns = answers.get(str(record.question_id), ())
-            if len(turns) < record.turn or answer_hash(turns[: record.turn]) != judged:
+        return self._any_stale(record.answer_hashes, str(record.question_id), record.turn)
+
+    def _any_stale(self, hashes: Mapping[str, str], qid: str, turn: int) -> bool:
+        for model, judged in hashes.items():
+            if model in self.turns and self.expected_hash(model, qid, turn) != judged:
                 return True
         return False
+
+    def expected_hash(self, model: str, qid: str, turn: int) -> str | None:
+        """The answer hash a current verdict on ``model``'s answer to ``qid`` up to ``turn`` records.
+
+        ``None`` when the model has no such answer now (no verdict on it is current).
+        """
+        turns = self.turns.get(model, {}).get(qid, ())
+        return answer_hash(turns[:turn]) if len(turns) >= turn else None
+
+    def stale_games(self, table: pd.DataFrame) -> npt.NDArray[np.bool_]:
+        """Which rows of a game table (:mod:`judgebench.records.columns`) judged answers that have changed since.
+
+        The same test as :meth:`is_stale`, each distinct answer hashed once.
+        """
+        import numpy as np
+        import pandas as pd
+
+        from judgebench.stats.games import model_codes
+
+        stale = np.zeros(len(table), dtype=bool)
+        if not self.turns or not len(table):
+            return stale
+        m1, m2, names = model_codes(table)
+        qid = np.asarray(table["qid"].cat.codes, dtype=np.int64)
+        questions = [str(q) for q in table["qid"].cat.categories]
+        turn = table["turn"].to_numpy(dtype=np.int64)
+        answered = np.array([name in self.turns for name in names], dtype=bool)
+        width = int(turn.max()) + 1
+        for codes, column in ((m1, "hash_1"), (m2, "hash_2")):
+            judged = table[column].to_numpy(dtype=object)
+            checked = answered[codes] & pd.notna(judged)
+            if not checked.any():
+                continue
+            cell = (codes * len(questions) + qid) * width + turn
+            cells, inverse = np.unique(cell[checked], return_inverse=True)
+            expected = np.array(
+                [
+                    self.expected_hash(
+                        names[c // width // len(questions)], questions[c // width % len(questions)], c % width
+                    )
+                    for c in cells.tolist()
+                ],
+                dtype=object,
+            )
+            stale[checked] |= expected[inverse] != judged[checked]
+        others = table["hash_other"].to_numpy(dtype=object)
+        for row in np.flatnonzero(pd.notna(others)).tolist():
+            stale[row] |= self._any_stale(others[row], questions[qid[row]], int(turn[row]))
+        return stale
 
 
 def current_answers(folder: Path, warn: Warn | None = None) -> CurrentAnswers:
@@ -71,3 +124,10 @@ def drop_stale(records: Sequence[R], answers: CurrentAnswers) -> tuple[list[R], 
     """``records`` without the stale ones, and how many were dropped."""
     kept = [r for r in records if not answers.is_stale(r)]
     return kept, len(records) - len(kept)
+
+
+def drop_stale_games(table: pd.DataFrame, answers: CurrentAnswers) -> tuple[pd.DataFrame, int]:
+    """A game table without its stale rows, and how many were dropped."""
+    stale = answers.stale_games(table)
+    count = int(stale.sum())
+    return (table[~stale].reset_index(drop=True) if count else table), count

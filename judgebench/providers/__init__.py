@@ -21,7 +21,6 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 from urllib.parse import urlsplit
@@ -460,6 +459,8 @@ def split_model_id(model_id: str) -> tuple[str, str]:
 
 
 def _plugin_targets() -> dict[str, str]:
+    from importlib.metadata import entry_points  # ~20 ms: only when a provider is looked up
+
     return {ep.name: ep.value for ep in entry_points(group=_ENTRY_POINT_GROUP)}
 
 

@@ -102,11 +102,19 @@ class OpenAIProvider:
         self._model = model
         self._key = key
         self._compatible = options.base_url is not None
+        limits = openai.DEFAULT_CONNECTION_LIMITS
+        timeout = openai.Timeout(options.timeout, connect=options.connect_timeout)
         self._client = openai.AsyncOpenAI(
             api_key=key or _PLACEHOLDER_KEY,
             base_url=options.base_url,
-            timeout=openai.Timeout(options.timeout, connect=options.connect_timeout),
+            timeout=timeout,
             max_retries=0,
+            # Keep every connection alive (the SDK keeps 100): with more requests in flight than that,
+            # each call beyond 100 would close its connection and the next would open a new one.
+            http_client=openai.DefaultAsyncHttpxClient(
+                timeout=timeout,
+                limits=type(limits)(max_connections=limits.max_connections, max_keepalive_connections=None),
+            ),
         )
         self._url = str(self._client.base_url).rstrip("/")
 

@@ -30,8 +30,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from judgebench.records import Judgment, PairGame
+from judgebench.records.columns import WINNERS
 from judgebench.stats.bootstrap import (
     DEFAULT_BOOTSTRAP,
     Bootstrap,
@@ -43,8 +45,9 @@ from judgebench.stats.bootstrap import (
     question_weights,
     ratio_interval,
 )
+from judgebench.stats.games import latest_game_table
 from judgebench.stats.length import LengthKey
-from judgebench.stats.tables import latest_games, latest_judgments
+from judgebench.stats.tables import latest_judgments
 
 __all__ = [
     "FAMILIES",
@@ -108,22 +111,26 @@ def _sums(codes: IntArray, n_q: int, values: Any) -> FloatArray:
 
 
 def position_bias(
-    games: Sequence[PairGame], comp: Comparisons, bootstrap: Bootstrap = DEFAULT_BOOTSTRAP
+    games: Sequence[PairGame] | pd.DataFrame, comp: Comparisons, bootstrap: Bootstrap = DEFAULT_BOOTSTRAP
 ) -> dict[str, Any]:
     """Position consistency, P(first position wins) and tie rates of one judge.
 
     Args:
-        games: the judge's pair games (all of them; the last record of a game wins).
+        games: the judge's pair games, records or a game table (all of them; the last record of a game wins).
         comp: the same games reconciled (:func:`~judgebench.stats.comparisons`, no baseline filter).
         bootstrap: interval settings.
     """
-    ok = [g for g in latest_games(games) if g.status == "ok" and g.winner is not None]
-    codes, questions = question_codes(list(comp.questions) + [str(g.question_id) for g in ok])
+    latest = latest_game_table(games)
+    winner = np.asarray(latest["winner"].cat.codes, dtype=np.int64)
+    ok = (latest["status"].to_numpy(dtype=object) == "ok") & (winner >= 0)
+    game_qids = np.asarray(latest["qid"].cat.categories, dtype=object)[np.asarray(latest["qid"].cat.codes)[ok]]
+    codes, questions = question_codes(list(comp.questions) + list(game_qids))
     comp_codes, game_codes = codes[: len(comp.questions)][comp.question], codes[len(comp.questions) :]
     n_q = len(questions)
     weights = question_weights(n_q, bootstrap.replicates, bootstrap.seed) if bootstrap.replicates else None
-    decisive = np.array([g.winner != "tie" for g in ok], dtype=bool)
-    first = np.array([(g.game == 1) == (g.winner == "model_1") for g in ok], dtype=bool) & decisive
+    winner = winner[ok]
+    decisive = winner != WINNERS.index("tie")
+    first = ((latest["game"].to_numpy(dtype=np.int64)[ok] == 1) == (winner == WINNERS.index("model_1"))) & decisive
     tie_game = ~decisive
     return {
         "consistency": _rate(
@@ -136,7 +143,7 @@ def position_bias(
             _sums(game_codes, n_q, first), _sums(game_codes, n_q, decisive), weights, bootstrap.level
         ),
         "tie_rate_games": _rate(
-            _sums(game_codes, n_q, tie_game), _sums(game_codes, n_q, np.ones(len(ok))), weights, bootstrap.level
+            _sums(game_codes, n_q, tie_game), _sums(game_codes, n_q, np.ones(len(winner))), weights, bootstrap.level
         ),
         "tie_rate_comparisons": _rate(
             _sums(comp_codes, n_q, comp.outcome == 0.5),
@@ -147,7 +154,7 @@ def position_bias(
     }
 
 
-def failure_rates(judgments: Sequence[Judgment], games: Sequence[PairGame]) -> dict[str, Any]:
+def failure_rates(judgments: Sequence[Judgment], games: Sequence[PairGame] | pd.DataFrame) -> dict[str, Any]:
     """Unparsed verdicts and failed calls among one judge's latest records.
 
     ``truncated`` (replies still cut off at their token limit after re-asking) is
@@ -160,7 +167,7 @@ def failure_rates(judgments: Sequence[Judgment], games: Sequence[PairGame]) -> d
     out: dict[str, Any] = {}
     for kind, statuses in (
         ("single", [j.status for j in latest_judgments(judgments)]),
-        ("pair_games", [g.status for g in latest_games(games)]),
+        ("pair_games", list(latest_game_table(games)["status"].astype(object))),
     ):
         counts = Counter(statuses)
         n = len(statuses)

@@ -36,7 +36,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from judgebench.records import Judgment, PairGame
-from judgebench.stats.tables import FASTCHAT_ERROR, latest_games, latest_judgments
+from judgebench.records.columns import WINNERS
+from judgebench.stats.tables import latest_judgments
 
 __all__ = [
     "DEFAULT_BOOTSTRAP",
@@ -291,53 +292,53 @@ class Comparisons:
         )
 
 
-def comparisons(games: Sequence[PairGame], baseline: str | None = None) -> Comparisons:
+def comparisons(games: Sequence[PairGame] | pd.DataFrame, baseline: str | None = None) -> Comparisons:
     """Join games into comparisons and reconcile them as :func:`~judgebench.stats.pairwise_table` counts.
 
-    With a ``baseline`` only comparisons involving it are kept.
+    Args:
+        games: pair games, as records or as a game table (:mod:`judgebench.records.columns`).
+        baseline: when set, only comparisons involving it are kept.
 
     >>> g = dict(question_id=1, model_1="a", model_2="b", turn=1, judge="j", prompt="p")
     >>> c = comparisons([PairGame(game=1, winner="model_2", **g), PairGame(game=2, winner="model_2", **g)])
     >>> c.models, c.outcome.tolist(), c.consistent.tolist()
     (['a', 'b'], [0.0], [True])
     """
+    from judgebench.stats.games import ERROR_CODE, join_games
+
     # The last record of each game wins, as in pair_rows_from_games; a game missing or not ok is FastChat's "error".
-    winners: dict[tuple[str, int, str, str, str, str], list[str]] = {}
-    strong: dict[tuple[str, int, str, str, str, str], list[bool]] = {}
-    first_id: dict[tuple[str, int, str, str, str, str], object] = {}
-    for g in latest_games(games):
-        key = (str(g.question_id), g.turn, g.model_1, g.model_2, g.judge, g.prompt)
-        pair = winners.get(key)
-        if pair is None:
-            pair = winners[key] = [FASTCHAT_ERROR, FASTCHAT_ERROR]
-            strong[key] = [False, False]
-            first_id[key] = g.question_id
-        ok = g.status == "ok" and g.winner is not None
-        pair[g.game - 1] = g.winner if ok and g.winner is not None else FASTCHAT_ERROR
-        strong[key][g.game - 1] = ok and g.strong
-    keys = [k for k in winners if baseline is None or baseline in (k[2], k[3])]
-    kept = [k for k in keys if FASTCHAT_ERROR not in winners[k]]
-    codes, questions = question_codes(first_id[k] for k in kept)
-    models = sorted({k[2] for k in keys} | {k[3] for k in keys})
-    lookup = {m: i for i, m in enumerate(models)}
-    g1 = np.array([winners[k][0] for k in kept], dtype=object)
-    g2 = np.array([winners[k][1] for k in kept], dtype=object)
+    joined = join_games(games)
+    keys = np.ones(len(joined), dtype=bool)
+    if baseline is not None:
+        code = joined.models.index(baseline) if baseline in joined.models else -2
+        keys = (joined.model_1 == code) | (joined.model_2 == code)
+    kept = keys & (joined.g1 != ERROR_CODE) & (joined.g2 != ERROR_CODE)
+    used_q = np.unique(joined.qid[kept])
+    names = [joined.questions[q] for q in used_q]
+    order = sorted(range(len(names)), key=names.__getitem__)
+    q_lookup = np.full(len(joined.questions), -1, dtype=np.int64)
+    q_lookup[used_q[order]] = np.arange(len(order))
+    present = np.unique(np.concatenate([joined.model_1[keys], joined.model_2[keys]]))
+    m_lookup = np.full(len(joined.models), -1, dtype=np.int64)
+    m_lookup[present] = np.arange(len(present))  # joined.models is sorted, so present codes stay in name order
+    g1, g2 = joined.g1[kept], joined.g2[kept]
     same = g1 == g2
-    outcome = np.full(len(kept), 0.5)
-    outcome[same & (g1 == "model_1")] = 1.0
-    outcome[same & (g1 == "model_2")] = 0.0
+    outcome = np.full(int(kept.sum()), 0.5)
+    outcome[same & (g1 == WINNERS.index("model_1"))] = 1.0
+    outcome[same & (g1 == WINNERS.index("model_2"))] = 0.0
+    judges = np.asarray(joined.judges, dtype=object)
     return Comparisons(
-        question=codes,
-        questions=questions,
-        turn=np.array([k[1] for k in kept], dtype=np.int64),
-        model_1=np.array([lookup[k[2]] for k in kept], dtype=np.int64),
-        model_2=np.array([lookup[k[3]] for k in kept], dtype=np.int64),
-        models=models,
+        question=q_lookup[joined.qid[kept]],
+        questions=[names[i] for i in order],
+        turn=joined.turn[kept],
+        model_1=m_lookup[joined.model_1[kept]],
+        model_2=m_lookup[joined.model_2[kept]],
+        models=[joined.models[m] for m in present],
         outcome=outcome,
         consistent=np.asarray(same, dtype=np.bool_),
-        judge=[k[4] for k in kept],
-        n_excluded=len(keys) - len(kept),
-        strong=np.asarray(same & (outcome != 0.5), dtype=np.bool_) & np.array([any(strong[k]) for k in kept], bool),
+        judge=list(judges[joined.judge[kept]]),
+        n_excluded=int(keys.sum() - kept.sum()),
+        strong=np.asarray(same & (outcome != 0.5), dtype=np.bool_) & joined.strong[kept],
     )
 
 

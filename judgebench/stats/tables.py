@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from judgebench.records import Judgment, PairGame, QuestionId
+from judgebench.records.columns import WINNERS
 
 __all__ = [
     "FASTCHAT_ERROR",
@@ -275,11 +276,14 @@ def single_table(judgments: Sequence[Judgment], categories: Mapping[str, str] | 
     )
 
 
-def pairwise_table(games: Sequence[PairGame], baseline: str | None = None, strong_weight: int = 1) -> PairwiseTable:
+def pairwise_table(
+    games: Sequence[PairGame] | pd.DataFrame, baseline: str | None = None, strong_weight: int = 1
+) -> PairwiseTable:
     """Win/loss/tie per model (FastChat's ``show_result.py --mode pairwise-*``).
 
     Args:
-        games: one judge's pair games (both games of each comparison).
+        games: one judge's pair games (both games of each comparison), as
+            records or as a game table (:mod:`judgebench.records.columns`).
         baseline: count only comparisons against this model and drop its
             line (``pairwise-baseline``); ``None`` counts every pair.
         strong_weight: a win whose games hold a strong verdict (``[[A>>B]]``)
@@ -294,27 +298,28 @@ def pairwise_table(games: Sequence[PairGame], baseline: str | None = None, stron
     >>> to_records(t.consistency)
     [{'judge': 'j', 'consistent': 0, 'n': 1, 'rate': 0.0}]
     """
-    rows = pair_rows_from_games(games)
-    if baseline is not None:
-        rows = [r for r in rows if baseline in (r["model_1"], r["model_2"])]
+    from judgebench.stats.games import join_games
+
     if strong_weight < 1:
         raise ValueError(f"strong_weight must be at least 1, got {strong_weight}")
-    strong: dict[PairKey, bool] = {}
-    for g in latest_games(games):  # named as the rows are, the last record of each game counting
-        strong[pair_key(g)] = strong.get(pair_key(g), False) or (g.status == "ok" and g.strong)
+    joined = join_games(games)
+    keep = np.ones(len(joined), dtype=bool)
+    if baseline is not None:
+        code = joined.models.index(baseline) if baseline in joined.models else -2
+        keep = (joined.model_1 == code) | (joined.model_2 == code)
+    models_ = np.asarray([*joined.models, ""], dtype=object)
+    judges = np.asarray([*joined.judges, ""], dtype=object)
+    labels = np.asarray([*WINNERS, FASTCHAT_ERROR], dtype=object)  # code -1 is the last: "error"
     frame = pd.DataFrame(
         {
-            "model_1": pd.Series([r["model_1"] for r in rows], dtype=object),
-            "model_2": pd.Series([r["model_2"] for r in rows], dtype=object),
-            "g1": pd.Series([r["g1_winner"] for r in rows], dtype=object),
-            "g2": pd.Series([r["g2_winner"] for r in rows], dtype=object),
-            "judge": pd.Series([r["judge"][0] for r in rows], dtype=object),
-            "strong": pd.Series(
-                [strong.get((str(r["question_id"]), r["turn"], r["model_1"], r["model_2"], *r["judge"]), False)
-                 for r in rows], dtype=bool,
-            ),
+            "model_1": pd.Series(models_[joined.model_1[keep]], dtype=object),
+            "model_2": pd.Series(models_[joined.model_2[keep]], dtype=object),
+            "g1": pd.Series(labels[joined.g1[keep]], dtype=object),
+            "g2": pd.Series(labels[joined.g2[keep]], dtype=object),
+            "judge": pd.Series(judges[joined.judge[keep]], dtype=object),
+            "strong": pd.Series(joined.strong[keep], dtype=bool),
         }
-    )  # fmt: skip
+    )
     excluded = (frame["g1"] == FASTCHAT_ERROR) | (frame["g2"] == FASTCHAT_ERROR)
     counted = frame[~excluded]
     decisive = (counted["g1"] == counted["g2"]) & (counted["g1"] != "tie")

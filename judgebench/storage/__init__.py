@@ -11,7 +11,8 @@ crash mid-write, by an older version or another tool) is reported and, before
 we append, cut off so that it can never glue itself to the next record.
 Readers cite ``file:line`` in every error. We parse with the standard ``json``
 module rather than a JSON Lines library to keep byte-exact control of line
-numbers, UTF-8 errors and torn tails.
+numbers, UTF-8 errors and torn tails; reports read pair games in bulk with
+orjson (:func:`load_game_table`), falling back to that reader for exact errors.
 """
 
 from judgebench.storage.files import FilePlan, replace_file
@@ -30,6 +31,7 @@ from judgebench.storage.loaders import (
     DEFAULT_REFERENCE_SET,
     QuestionSet,
     load_answers,
+    load_game_table,
     load_judge_prompts,
     load_judgments,
     load_pair_games,
@@ -56,6 +58,7 @@ __all__ = [
     "data_dir",
     "judgments_path",
     "load_answers",
+    "load_game_table",
     "load_judge_prompts",
     "load_judgments",
     "load_manifests",

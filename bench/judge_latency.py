@@ -1,0 +1,121 @@
+"""``judge`` on all 31 published MT-Bench models against a local test server with 200 ms latency.
+
+4,960 single grades (80 questions × 2 turns × 31 models; 4,869 distinct calls: 91 answer turns repeat
+another model's text and reuse its verdict), 128 requests in flight, through the real CLI, SDK and
+journal. The server (tests/llm_server.py) runs in its own process and answers every request after
+``--latency`` seconds with a parseable grade. The figure is the whole command's wall time and the
+client's CPU time (user + system of the judgebench process); the target is 1.3 × N·L/C (N calls,
+L latency, C in flight), i.e. the client adds at most 30 % to the latency-bound ideal.
+
+Needs FastChat's MT-Bench files in ../shared/mtbench (skipped with a note when absent).
+Run: ``python bench/judge_latency.py [--runs 3] [--latency 0.2] [--parallel 128]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+MTBENCH = ROOT.parent / "shared" / "mtbench"
+sys.path.insert(0, str(ROOT / "tests"))
+
+from llm_server import LLMServer  # noqa: E402
+
+JUDGEBENCH = [sys.executable, "-m", "judgebench"]
+
+
+def grade(request: dict[str, Any]) -> str:
+    """A judge's reply with a verdict the single-grade parser reads."""
+    return "The answer is helpful and correct. Rating: [[8]]"
+
+
+def serve(latency: float, conn: Connection) -> None:
+    """Run the test server until the parent says stop."""
+    with LLMServer(reply=grade, latency=latency) as server:
+        conn.send(server.base_url)
+        conn.recv()
+
+
+def run_once(base_url: str, parallel: int, work: Path) -> tuple[float, float, int]:
+    """Import the answers afresh, judge them all; return (wall s, client CPU s, judgment lines)."""
+    results = work / "results"
+    subprocess.run(
+        [*JUDGEBENCH, "import", "fastchat", str(MTBENCH), "--bench", "mtb", "--results-dir", str(results)],
+        check=True,
+        capture_output=True,
+    )
+    for judgments in (results / "mtb" / "judgments").glob("*"):
+        if judgments.is_file():
+            judgments.unlink()
+    qfile = results / "mtb" / "question.jsonl"
+    env = {**os.environ, "OPENAI_API_KEY": "bench-key"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    judge = ["judge", "-j", "openai/bench-judge", "-q", str(qfile), "--results-dir", str(results)]
+    proc = subprocess.run(
+        [*JUDGEBENCH, *judge, "--base-url", base_url, "--parallel", str(parallel), "--timeout", "60"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise SystemExit(f"judge failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    lines = sum(
+        1 for path in (results / "mtb" / "judgments").glob("*_single.jsonl") for _ in path.open(encoding="utf-8")
+    )
+    return wall, cpu, lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3, help="runs; the minimum is the figure (a shared machine)")
+    parser.add_argument("--latency", type=float, default=0.2, help="server seconds per request")
+    parser.add_argument("--parallel", type=int, default=128)
+    args = parser.parse_args()
+    if not (MTBENCH / "model_answer").is_dir():
+        print(f"judge, 4,960 single calls: skipped ({MTBENCH} not found)")
+        return
+    parent, child = multiprocessing.Pipe()
+    server = multiprocessing.Process(target=serve, args=(args.latency, child), daemon=True)
+    server.start()
+    base_url = parent.recv()
+    try:
+        runs = []
+        for _ in range(args.runs):
+            with tempfile.TemporaryDirectory() as tmp:
+                runs.append(run_once(base_url, args.parallel, Path(tmp)))
+    finally:
+        parent.send("stop")
+        server.join(timeout=10)
+    calls = 4869  # distinct prompts: the calls made
+    target = 1.3 * 4960 * args.latency / args.parallel  # the issue's N: 4,960 grades
+    wall = min(r[0] for r in runs)
+    cpu = min(r[1] for r in runs)
+    lines = {r[2] for r in runs}
+    verdict = "within" if wall <= target else "OVER"
+    print(
+        f"judge, {calls:,} calls for 4,960 grades, {args.parallel} in flight, latency {args.latency * 1000:.0f} ms: "
+        f"{wall:5.2f} s wall (min of {args.runs}: {', '.join(f'{r[0]:.2f}' for r in runs)}), "
+        f"client CPU {cpu:.2f} s ({cpu / calls * 1000:.2f} ms/call); target ≤ {target:.2f} s: {verdict}; "
+        f"{'/'.join(str(n) for n in sorted(lines))} judgment lines"
+    )
+    print(json.dumps({"figure": "judge", "wall_s": wall, "cpu_s": cpu, "target_s": target, "runs": runs}))
+
+
+if __name__ == "__main__":
+    main()
