@@ -515,7 +515,7 @@ def test_hub_reachability_check(monkeypatch: pytest.MonkeyPatch, llm_server: LLM
 @pytest.mark.parametrize(
     ("status", "body", "content_type"),
     [
-        (501, b"<html><body>Error 501: Unsupported method ('POST')</body></html>", "text/html"),  # python -m http.server
+        (501, b"<html><body>Error 501: Unsupported method ('POST')</body></html>", "text/html"),  # http.server
         (405, b"Method Not Allowed", "text/plain"),
         (404, b"<html><body>404 Not Found</body></html>", "text/html"),  # a web server's page, not the API's error
         (404, b"", "text/plain"),
