@@ -510,3 +510,34 @@ def test_hub_reachability_check(monkeypatch: pytest.MonkeyPatch, llm_server: LLM
     assert hub_unreachable() is None
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     assert hub_unreachable() == "HF_HUB_OFFLINE is set"
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "content_type"),
+    [
+        (501, b"<html><body>Error 501: Unsupported method ('POST')</body></html>", "text/html"),  # http.server
+        (405, b"Method Not Allowed", "text/plain"),
+        (404, b"<html><body>404 Not Found</body></html>", "text/html"),  # a web server's page, not the API's error
+        (404, b"", "text/plain"),
+    ],
+)
+def test_a_url_that_serves_no_api_stops_at_the_first_call(
+    tmp_path: Path, status: int, body: bytes, content_type: str
+) -> None:
+    with CannedServer(status, body, content_type) as server:
+        observer = Retries()
+        with pytest.raises(ServerSetupError) as info:
+            gen_answers(answers_job(tmp_path, server.base_url), observer=observer)
+        assert info.value.cause == "endpoint not found"
+        assert str(info.value).startswith(f"no API at {server.base_url} ({status} on /v1/chat/completions")
+        assert "check --base-url" in str(info.value)
+        assert server.requests == ["POST /v1/chat/completions"]
+        assert observer.events == []
+
+
+def test_a_json_404_is_still_the_model_not_found(tmp_path: Path) -> None:
+    with CannedServer(*NOT_FOUND) as server:
+        with pytest.raises(ServerSetupError, match="model 'm' not found") as info:
+            gen_answers(answers_job(tmp_path, server.base_url), observer=Retries())
+        assert "check --model and --base-url" in str(info.value)
+        assert len(server.requests) == 1

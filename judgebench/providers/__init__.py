@@ -25,12 +25,13 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
-from judgebench.errors import MissingExtraError, ProviderError, UnknownProviderError, UsageError
+from judgebench.errors import MissingExtraError, ProviderError, ServerSetupError, UnknownProviderError, UsageError
 from judgebench.records import Message, Usage
 
 __all__ = [
     "CONNECT_TIMEOUT",
     "FINISH_LENGTH",
+    "NO_API_STATUS",
     "BatchProvider",
     "BatchRequest",
     "BatchState",
@@ -48,6 +49,7 @@ __all__ = [
     "check_url",
     "create_provider",
     "known_providers",
+    "no_api_error",
     "run_stopping_errors",
     "split_model_id",
 ]
@@ -76,6 +78,33 @@ def run_stopping_errors(
         if fatal is None:
             raise
         raise fatal from exc
+
+
+NO_API_STATUS = frozenset({405, 501})
+"""HTTP statuses a server gives when nothing at the URL takes the API's POSTs (a static file
+server, a web page): every call of the run would get them, so they stop it at once."""
+
+
+def no_api_error(url: str, status: int, path: str, body: object, said: str) -> ServerSetupError | None:
+    """The run-stopping error for a reply that shows no API is served at ``url``, else ``None``.
+
+    That is a 405 or 501 (:data:`NO_API_STATUS`), or a 404 whose body is not the
+    API's JSON error (a web server's page, or nothing): the URL, not the model, is
+    wrong. A 404 with a JSON error body is the API saying the model is unknown, and
+    is left to the adapter.
+
+    >>> no_api_error("http://h/v1", 501, "/v1/chat/completions", None, "Unsupported method").cause
+    'endpoint not found'
+    >>> no_api_error("http://h/v1", 404, "/v1/chat/completions", {"error": {}}, "x") is None
+    True
+    """
+    if status in NO_API_STATUS or (status == 404 and not isinstance(body, dict)):
+        return ServerSetupError(
+            f"no API at {url} ({status} on {path}: {said}) — check --base-url "
+            "(an OpenAI-compatible server's usually ends in /v1)",
+            "endpoint not found",
+        )
+    return None
 
 
 CONNECT_TIMEOUT = 5.0

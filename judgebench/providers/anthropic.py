@@ -37,6 +37,7 @@ from judgebench.providers import (
     MalformedResponseError,
     NotAnApiReplyError,
     ProviderOptions,
+    no_api_error,
     run_stopping_errors,
 )
 from judgebench.providers.retry import retry_after_from_headers
@@ -167,9 +168,12 @@ class AnthropicProvider:
         return self._completion(response)
 
     def _fatal(self, exc: anthropic.APIStatusError) -> ProviderError | None:
-        """The run-stopping error a 401/403/404 stands for, else ``None``."""
+        """The run-stopping error a 401/403/404/405/501 stands for, else ``None``."""
         if isinstance(exc, anthropic.AuthenticationError | anthropic.PermissionDeniedError):
             return ProviderAuthError(self._auth_message(exc))
+        no_api = no_api_error(self._url, exc.status_code, exc.request.url.path, exc.body, self._server_says(exc))
+        if no_api is not None:
+            return no_api
         if isinstance(exc, anthropic.NotFoundError):
             return ServerSetupError(
                 f"model {self._model!r} not found at {self._url} "

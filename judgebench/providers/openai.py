@@ -35,6 +35,7 @@ from judgebench.providers import (
     NotAnApiReplyError,
     ProviderOptions,
     VerdictLogprobs,
+    no_api_error,
     run_stopping_errors,
 )
 from judgebench.providers.retry import retry_after_from_headers
@@ -246,9 +247,12 @@ class OpenAIProvider:
         return found
 
     def _fatal(self, exc: openai.APIStatusError) -> ProviderError | None:
-        """The run-stopping error a 401/403/404 stands for, else ``None``."""
+        """The run-stopping error a 401/403/404/405/501 stands for, else ``None``."""
         if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
             return ProviderAuthError(self._auth_message(exc))
+        no_api = no_api_error(self._url, exc.status_code, exc.request.url.path, exc.body, self._server_says(exc))
+        if no_api is not None:
+            return no_api
         if isinstance(exc, openai.NotFoundError):
             return ServerSetupError(
                 f"model {self._model!r} not found at {self._url} "
