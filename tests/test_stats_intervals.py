@@ -113,7 +113,14 @@ def test_report_on_real_judgments_with_every_section(bench: Path) -> None:
     assert bias["position"]["first_position_wins"]["rate"] > 0.5  # GPT-4 favours the first answer shown
     assert bias["longer_wins"]["rate"] > 0.5
     assert bias["failures"]["pair_games"]["failed"] == 3 and sum(bias["score_histogram"].values()) == 160
-    assert {v["voters"] for v in data["vote_ratings"]} == {"author", "expert", "gpt4_pair"}
+    (pooled,) = data["vote_ratings"]  # every voter in one table
+    assert (pooled["votes"], pooled["n_voters"]) == (14, 4)
+    assert [(r["voter"], r["votes"]) for r in pooled["voter_agreement"]] == [
+        ("gpt4_pair", 6),
+        ("expert_0", 4),
+        ("expert_1", 3),
+        ("author_0", 1),
+    ]
     assert isinstance(data["injection_flags"], list)
     for fmt in ("table", "markdown", "csv"):
         shown = judgebench(*args, "-f", fmt, cwd=bench)

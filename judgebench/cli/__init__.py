@@ -22,7 +22,7 @@ import typer
 from rich.markup import escape
 
 from judgebench import __version__
-from judgebench.cli import arena, gate, loop, reporting
+from judgebench.cli import arena, gate, loop, reporting, validate
 from judgebench.cli.data import datasets_app, export_app, import_app
 from judgebench.cli.models import models_app
 from judgebench.cli.render import configure_logging, err, out
@@ -45,6 +45,7 @@ app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
 app.add_typer(models_app, name="models")
 arena.register(app)
+validate.register(app)
 
 
 def _version(value: bool) -> None:

@@ -65,6 +65,7 @@ def report_command(
     results_dir: ResultsDir = Path("results"),
     judges: Annotated[list[str] | None, typer.Option("--judge", "-j", help="Only this judge; repeat.")] = None,
     baseline: Baseline = None,
+    models: Annotated[list[str] | None, typer.Option("--model", "-m", help="Only this judged model; repeat.")] = None,
     fmt: FormatOption = "table",
     bootstrap: BootstrapOption = 1000,
     seed: SeedOption = 0,
@@ -121,6 +122,14 @@ def report_command(
     plots: Annotated[
         Path | None, typer.Option("--plots", file_okay=False, help="Also save the main figures as PNGs in this folder.")
     ] = None,
+    question: Annotated[
+        str | None,
+        typer.Option(
+            "--question",
+            help="Instead of the tables, print this question's answers, grades, games and the judges' rationales "
+            "(-f json for JSON).",
+        ),
+    ] = None,
 ) -> None:
     """Scores and win rates with intervals; position consistency; optional ratings, length control and bias."""
     from judgebench.pipeline.report import ReportJob
@@ -133,6 +142,7 @@ def report_command(
         results_dir=results_dir,
         judges=tuple(judges or ()),
         baseline=baseline,
+        models=tuple(models or ()),
         bootstrap=bootstrap,
         seed=seed,
         bias=bias,
@@ -144,7 +154,22 @@ def report_command(
         tie_threshold=tie_threshold,
         strong_weight=strong_weight,
     )
+    if question is not None:
+        _print_question(job, question, fmt)
+        return
     run_report(job, fmt, html, plots)
+
+
+def _print_question(job: ReportJob, question: str, fmt: Format) -> None:
+    import json
+
+    from judgebench.errors import UsageError
+    from judgebench.pipeline.question_view import question_view, render_question
+
+    if fmt == "csv":
+        raise UsageError("--question prints text or JSON — use -f table, markdown or json")
+    view = question_view(job, question)
+    sys.stdout.write(json.dumps(view.to_dict(), indent=2) + "\n" if fmt == "json" else render_question(view) + "\n")
 
 
 def agreement_command(

@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from judgebench.pipeline.report import JudgeReport, Report
 from judgebench.storage import model_slug
 
-__all__ = ["Plot", "WinMatrix", "draw"]
+__all__ = ["Plot", "WinMatrix", "draw", "draw_agreement"]
 
 
 @dataclass(frozen=True)
@@ -236,6 +236,42 @@ def draw(result: Report, matrices: Sequence[WinMatrix] = (), png_dir: Path | Non
                     png = png_dir / f"{name}.png"
                     fig.savefig(png, format="png", dpi=150, metadata={"Software": None})
                 plots.append(Plot(name, title, _svg(fig), png))
+            finally:
+                plt.close(fig)
+    return plots
+
+
+def draw_agreement(rows: Sequence[Mapping[str, Any]], title: str, png_dir: Path | None = None) -> list[Plot]:
+    """``validate-judge``'s figures: agreement with the humans, with and without ties, with intervals.
+
+    Args:
+        rows: one per judge compared (``who`` as its label, then ``n``, ``rate``,
+            ``n_no_tie``, ``rate_no_tie`` and their ``_lo``/``_hi``), e.g. the
+            judge, GPT-4 and the humans with each other.
+        title: the figures' title.
+        png_dir: also write ``agreement.png`` and ``agreement-no-tie.png`` there.
+
+    Returns:
+        the two figures (SVG text, and the PNG path when written).
+    """
+    style = {"svg.hashsalt": "judgebench", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
+    plots = []
+    with plt.rc_context(style):  # type: ignore[arg-type]  # the stubs want literal keys
+        for name, suffix, what in (("agreement", "", "with ties"), ("agreement-no-tie", "_no_tie", "without ties")):
+            bars = [
+                {"model": r["who"], "n": r[f"n{suffix}"], "rate": r[f"rate{suffix}"],
+                 "rate_lo": r[f"rate{suffix}_lo"], "rate_hi": r[f"rate{suffix}_hi"]}
+                for r in rows
+            ]  # fmt: skip
+            caption = f"{title} ({what})"
+            fig = _bars(caption, bars, "rate", "agreement with the human votes", (0.0, 1.0))
+            try:
+                png = None
+                if png_dir is not None:
+                    png_dir.mkdir(parents=True, exist_ok=True)
+                    png = png_dir / f"{name}.png"
+                    fig.savefig(png, format="png", dpi=150, metadata={"Software": None})
+                plots.append(Plot(name, caption, _svg(fig), png))
             finally:
                 plt.close(fig)
     return plots

@@ -15,7 +15,15 @@ from judgebench.errors import BudgetReached
 from judgebench.records import RunKind, RunManifest, RunStatus, Usage
 from judgebench.storage import QuestionSet, write_manifest
 
-__all__ = ["RunTally", "comparability_warnings", "git_state", "latest_runs", "question_set_info", "recorded_run"]
+__all__ = [
+    "RunTally",
+    "comparability_warnings",
+    "git_state",
+    "latest_runs",
+    "question_set_info",
+    "recorded_run",
+    "spend_totals",
+]
 
 
 def git_state(cwd: Path | None = None) -> dict[str, Any] | None:
@@ -113,6 +121,40 @@ def latest_runs(manifests: Sequence[RunManifest]) -> list[RunManifest]:
         key = ("answers", *m.models) if m.kind == "answers" else ("judge", m.judge or "", m.mode or "")
         latest[key] = m
     return list(latest.values())
+
+
+def spend_totals(manifests: Sequence[RunManifest]) -> list[dict[str, Any]]:
+    """Calls, tokens and dollars summed over **every** run, per answering model and per judge and mode.
+
+    Returns:
+        rows ``{"kind", "who", "runs", "calls", "input_tokens", "output_tokens", "cost_usd",
+        "unpriced_runs"}``, answers first then judges, by name; ``cost_usd`` sums the runs
+        with a known price (``None`` when none had one) and ``unpriced_runs`` counts the others.
+
+    >>> u = Usage(calls=2, input_tokens=10, output_tokens=5)
+    >>> runs = [RunManifest(run_id=str(i), kind="judge", bench="b", question_set={}, judge="j", mode="single",
+    ...                     usage=u, cost_usd=c) for i, c in enumerate([0.5, 0.25, None])]
+    >>> spend_totals(runs)  # doctest: +NORMALIZE_WHITESPACE
+    [{'kind': 'judge', 'who': 'j (single)', 'runs': 3, 'calls': 6, 'input_tokens': 30, 'output_tokens': 15,
+      'cost_usd': 0.75, 'unpriced_runs': 1}]
+    """
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for m in manifests:
+        who = ", ".join(m.models) if m.kind == "answers" else f"{m.judge} ({m.mode})"
+        row = rows.setdefault(
+            (m.kind, who),
+            {"kind": m.kind, "who": who, "runs": 0, "calls": 0, "input_tokens": 0, "output_tokens": 0,
+             "cost_usd": None, "unpriced_runs": 0},
+        )  # fmt: skip
+        row["runs"] += 1
+        row["calls"] += m.usage.calls
+        row["input_tokens"] += m.usage.input_tokens
+        row["output_tokens"] += m.usage.output_tokens
+        if m.cost_usd is None:
+            row["unpriced_runs"] += 1
+        else:
+            row["cost_usd"] = (row["cost_usd"] or 0.0) + m.cost_usd
+    return [rows[k] for k in sorted(rows, key=lambda k: (k[0] != "answers", k))]
 
 
 def comparability_warnings(base: Sequence[RunManifest], other: Sequence[RunManifest] = ()) -> list[str]:

@@ -7,7 +7,6 @@ the tables as JSON, CSV or Markdown text. The CLI draws the same rows with rich.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from judgebench.errors import UnknownQuestionSetError, UsageError
-from judgebench.pipeline.provenance import comparability_warnings, latest_runs
+from judgebench.pipeline.provenance import comparability_warnings, latest_runs, spend_totals
 from judgebench.pipeline.staleness import current_answers, drop_stale, drop_stale_games
 from judgebench.records import HumanVote, Judgment, PairScore, RunManifest
 from judgebench.storage import (
@@ -100,6 +99,8 @@ class JudgeReport:
     """The model the single table's ``relative_pct`` is a percentage of (``report --relative-to``)."""
     pair_score: list[dict[str, Any]] = field(default_factory=list)
     """Paired scoring's Vicuna table, a row per (baseline, model): :func:`judgebench.stats.paired.paired_table`."""
+    pairwise_breakdown: list[dict[str, Any]] = field(default_factory=list)
+    """Adjusted win rate per turn and per category, per model (``stats.breakdown.pairwise_breakdown``)."""
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,8 @@ class Report:
         judges: each judge's tables.
         bootstrap: how the intervals were drawn (``replicates``, ``seed``,
             ``level``, ``unit``), or ``None`` without intervals.
-        vote_ratings: Bradley–Terry ratings from human votes, one per voter group.
+        vote_ratings: Bradley–Terry ratings pooling every voter's votes (one entry), with each
+            voter's count and agreement with the others (``voter_agreement``).
         injection_flags: answers with verdict-like text aimed at the judge (with ``bias``).
         notes: what could not be computed, and why.
     """
@@ -127,6 +129,8 @@ class Report:
     notes: tuple[str, ...] = ()
     tie_threshold: float = 0.0
     """Paired scoring: averaged scores at most this many points apart were counted a tie."""
+    spend: tuple[dict[str, Any], ...] = ()
+    """Calls, tokens and dollars per answering model and per judge, summed over every run (``spend_totals``)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form."""
@@ -141,6 +145,7 @@ class Report:
                     "excluded": j.pair_excluded,
                     "models": j.pairwise,
                     "consistency": j.consistency,
+                    "breakdown": j.pairwise_breakdown,
                 },
             }
             if j.pair_score:
@@ -153,6 +158,7 @@ class Report:
             "bench": self.bench,
             "warnings": list(self.warnings),
             "runs": [m.to_dict() for m in self.runs],
+            "spend": list(self.spend),
             "bootstrap": self.bootstrap,
             "judges": judges,
         }
@@ -246,15 +252,6 @@ def _load_answers(folder: Path) -> _Answers:
     return _Answers(lengths, texts)
 
 
-def _voter_group(judge: str) -> str:
-    """``author_3`` → ``author``; ``expert_12`` → ``expert``; other names stay as they are.
-
-    >>> _voter_group("author_3"), _voter_group("gpt4_pair")
-    ('author', 'gpt4_pair')
-    """
-    return re.sub(r"_\d+$", "", judge)
-
-
 def _ratings_dict(result: Any) -> dict[str, Any]:
     from judgebench import stats
 
@@ -320,6 +317,7 @@ def _judge_report(
     baseline, comparisons, excluded = None, 0, 0
     ratings: dict[str, Any] | None = None
     length: dict[str, Any] | None = None
+    breakdown: list[dict[str, Any]] = []
     games = pairs
     if wanted:
         allowed = wanted | {job.baseline}
@@ -334,6 +332,9 @@ def _judge_report(
             judge_iv = stats.pairwise_intervals(plain, baseline, boot)[1]
         pair_rows = _with_intervals(stats.to_records(table), model_iv, "model")
         consistency = _with_intervals(stats.to_records(table.consistency), judge_iv, "judge")
+        from judgebench.stats.breakdown import pairwise_breakdown
+
+        breakdown = stats.to_records(pairwise_breakdown(comp, categories, baseline=baseline, bootstrap=boot))
         comparisons, excluded = table.n_comparisons, table.n_excluded
         if job.ratings:
             ratings = _ratings_dict(_rate(comp, job.anchor or baseline, boot, f"judge {judge}"))
@@ -359,6 +360,7 @@ def _judge_report(
         bias,
         job.relative_to if single_rows and job.relative_to is not None else None,
         _pair_score_rows(job, scores, boot),
+        breakdown,
     )
 
 
@@ -422,24 +424,42 @@ def _with_relative(
 
 
 def _vote_ratings(job: ReportJob, votes: list[HumanVote], boot: Any, notes: list[str]) -> list[dict[str, Any]]:
-    """Bradley–Terry ratings from human votes, one per voter group (``author_3`` → ``author``)."""
+    """One Bradley–Terry table pooling every voter's votes, with each voter's count and agreement with the rest.
+
+    Returns a one-element list (``[]`` without ``--ratings``): the ratings
+    dict plus ``voters`` (``"all"``), ``n_voters``, ``votes`` and
+    ``voter_agreement`` (rows of :func:`judgebench.stats.voters.voter_agreement`).
+    """
     from judgebench import stats
+    from judgebench.stats.voters import voter_agreement
 
     if not job.ratings:
         notes.append("--votes are used by --ratings; add --ratings to rate models by them")
         return []
     wanted = set(job.models)
-    groups: dict[str, list[HumanVote]] = defaultdict(list)
-    for v in votes:
-        if not wanted or {v.model_a, v.model_b} <= wanted:
-            groups[_voter_group(v.judge)].append(v)
-    out = []
-    for group, group_votes in sorted(groups.items()):
-        outcomes = stats.outcomes_from_votes(group_votes)
-        anchor = job.anchor if job.anchor in outcomes.models else job.baseline
-        result = _rate(outcomes, anchor if anchor in outcomes.models else None, boot, f"votes of {group}")
-        out.append({"voters": group, "votes": len(group_votes), **_ratings_dict(result)})
-    return out
+    pooled = [v for v in votes if not wanted or {v.model_a, v.model_b} <= wanted]
+    if not pooled:
+        notes.append(f"--votes: no votes between the models asked for ({', '.join(job.models)})")
+        return []
+    outcomes = stats.outcomes_from_votes(pooled)
+    anchor = job.anchor if job.anchor in outcomes.models else job.baseline
+    result = _rate(outcomes, anchor if anchor in outcomes.models else None, boot, "the pooled votes")
+    agreement = voter_agreement(pooled, bootstrap=boot)
+    chance = [row["voter"] for row in agreement if row["at_chance"]]
+    if chance:
+        notes.append(
+            f"{len(chance)} of {len(agreement)} voters agree with the others' ratings no better than chance "
+            f"(or have too few votes to tell): {', '.join(chance[:10])}{' …' if len(chance) > 10 else ''}"
+        )
+    return [
+        {
+            "voters": "all",
+            "n_voters": len(agreement),
+            "votes": len(pooled),
+            **_ratings_dict(result),
+            "voter_agreement": agreement,
+        }
+    ]
 
 
 def report(job: ReportJob) -> Report:
@@ -510,7 +530,8 @@ def report(job: ReportJob) -> Report:
     info = None
     if boot.replicates:
         info = {"replicates": boot.replicates, "seed": boot.seed, "level": boot.level, "unit": "question"}
-    runs = latest_runs(load_manifests(job.results_dir, bench))
+    manifests = load_manifests(job.results_dir, bench)
+    runs = latest_runs(manifests)
     warnings += [f"not comparable: {w}" for w in comparability_warnings(runs)]
     return Report(
         bench=bench,
@@ -522,6 +543,7 @@ def report(job: ReportJob) -> Report:
         injection_flags=flags,
         notes=tuple(notes),
         tie_threshold=job.tie_threshold,
+        spend=tuple(spend_totals(manifests)),
     )
 
 

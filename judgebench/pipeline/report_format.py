@@ -30,7 +30,7 @@ def render_json(result: Report) -> str:
     return json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
-_THREE_DECIMALS = ("rate", "kappa", "spearman", "coef", "value")
+_THREE_DECIMALS = ("rate", "kappa", "spearman", "coef", "value", "p_chance")
 _WHOLE = ("rating", "mean_length_diff")
 
 
@@ -50,6 +50,11 @@ def format_cell(key: str, value: Any) -> str:
             return f"{value:.0f}"
         return f"{value:.3f}" if any(word in base for word in _THREE_DECIMALS) else f"{value:.2f}"
     return str(value)
+
+
+def _columns(row: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """``model`` and the keys starting with ``prefix``."""
+    return {k: v for k, v in row.items() if k == "model" or k.startswith(prefix)}
 
 
 @dataclass(frozen=True)
@@ -154,6 +159,57 @@ def _models_of(rows: Sequence[dict[str, Any]]) -> list[str]:
     return [str(r[k]) for r in rows for k in ("model", "model_1", "model_2") if k in r]
 
 
+def _breakdown_sections(
+    bench: str, judge: str, against: str, breakdown: list[dict[str, Any]], interval: str
+) -> list[Section]:
+    """Pairwise win rate per turn (when there are two turns or more) and per category."""
+    sections = []
+    note = "adjusted win rate (wins + ties/2) / comparisons; both games of a comparison reconciled"
+    for what, prefix in (("turn", "turn"), ("category", "category:")):
+        part = [_columns(r, prefix) for r in breakdown]
+        scopes = sum(not k.endswith(("_lo", "_hi")) for k in part[0]) - 1 if part else 0
+        if scopes > 1 or (scopes == 1 and what == "category"):  # one turn: the pairwise table says it
+            sections.append(
+                Section(f"{bench} — pairwise win rate per {what}, {against} ({judge})", part, (note, interval))
+            )
+    return sections
+
+
+def _vote_sections(result: Report, interval: str) -> list[Section]:
+    """The pooled ratings from votes, then the voters' table."""
+    sections: list[Section] = []
+    for v in result.vote_ratings:
+        notes = (
+            f"{v['votes']} votes by {v['n_voters']} voters pooled; {v['anchor']} anchored at "
+            f"{v['anchor_rating']:.0f}; {interval}",
+            *([v["note"]] if v["note"] else []),
+        )
+        sections.append(Section(f"{result.bench} — pooled ratings from all votes", v["models"], notes))
+        voter_notes = (
+            "rate: share of a voter's decided votes (not ties) that pick the model the other voters' pooled "
+            "ratings rate higher (leave-one-voter-out); chance is 0.5",
+            "at_chance: one-sided exact binomial test against 0.5 gives p_chance ≥ 0.05 (includes too few votes)",
+        )
+        title = "voters: votes and agreement with the others' ratings"
+        sections.append(Section(title, v["voter_agreement"], voter_notes))
+    return sections
+
+
+def _spend_sections(result: Report) -> list[Section]:
+    """Spend per model and judge over every run."""
+    sections: list[Section] = []
+    if result.spend:
+        runs = sum(r["runs"] for r in result.spend)
+        known = [r["cost_usd"] for r in result.spend if r["cost_usd"] is not None]
+        total = f"${sum(known):.4f}" if known else "unknown"
+        unpriced = sum(r["unpriced_runs"] for r in result.spend)
+        notes = (
+            f"total over all {runs} runs: {total}" + (f" ({unpriced} runs without a known price)" if unpriced else ""),
+        )
+        sections.append(Section("spend per model and judge, summed over every run", list(result.spend), notes))
+    return sections
+
+
 def report_sections(result: Report) -> list[Section]:
     """The report as titled tables, in reading order (the Markdown and rich renderings draw these)."""
     sections: list[Section] = []
@@ -185,6 +241,7 @@ def report_sections(result: Report) -> list[Section]:
             sections.append(Section(f"{result.bench} — pairwise, {against}, judged by {j.judge}", j.pairwise, notes))
             if j.consistency:
                 sections.append(Section("position consistency (both games agree)", j.consistency))
+            sections += _breakdown_sections(result.bench, j.judge, against, j.pairwise_breakdown, interval)
         if j.pair_score:
             sections.append(
                 Section(f"{result.bench} — paired scoring (Vicuna table), judged by {j.judge}", j.pair_score,
@@ -214,20 +271,14 @@ def report_sections(result: Report) -> list[Section]:
             histogram = j.bias.get("score_histogram")
             if histogram and any(histogram.values()):
                 sections.append(Section(f"grades given by {j.judge} (bin k: k ≤ grade < k+1)", [histogram]))
-    for v in result.vote_ratings:
-        notes = (
-            f"{v['votes']} votes; {v['anchor']} anchored at {v['anchor_rating']:.0f}",
-            *([v["note"]] if v["note"] else []),
-        )
-        sections.append(
-            Section(f"{result.bench} — ratings (Elo scale) from votes of {v['voters']}", v["models"], notes)
-        )
+    sections += _vote_sections(result, interval)
     if result.injection_flags is not None:
         flags = list(result.injection_flags)
         note = f"{len(flags)} answer turns hold verdict-like text or notes aimed at the judge"
         sections.append(Section("answers that talk to the judge", flags, (note,)))
     if result.runs:
         sections.append(Section("runs behind these numbers (latest of each)", run_rows(result.runs)))
+    sections += _spend_sections(result)
     if result.notes:
         sections.append(Section("notes", [], result.notes))
     return sections
@@ -276,6 +327,9 @@ def render_csv(result: Report) -> str:
     for j in result.judges:
         rows += [{"judge": j.judge, "mode": "single", **r} for r in j.single]
         rows += [{"judge": j.judge, "mode": "pairwise", "baseline": j.baseline, **r} for r in j.pairwise]
+        rows += [
+            {"judge": j.judge, "mode": "pairwise_breakdown", "baseline": j.baseline, **r} for r in j.pairwise_breakdown
+        ]
         rows += [{"judge": j.judge, "mode": "pair_score", **r} for r in j.pair_score]
         if j.ratings is not None:
             rows += [{"judge": j.judge, "mode": "ratings", **r} for r in j.ratings["models"]]

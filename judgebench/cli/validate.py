@@ -1,0 +1,165 @@
+"""The ``validate-judge`` command: judge MT-Bench's human-voted items, then compare with the experts and GPT-4."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.markup import escape
+
+from judgebench.cli.loop import _failed, _judge
+from judgebench.cli.options import (
+    ApiKeyEnv,
+    BaseUrl,
+    DryRun,
+    JudgeId,
+    Limit,
+    MaxAttempts,
+    MaxCost,
+    Parallel,
+    Prices,
+    ResultsDir,
+    Timeout,
+    Verbose,
+    provider_options,
+    the_judge,
+)
+from judgebench.cli.render import err, print_sections
+from judgebench.errors import UsageError
+
+__all__ = ["register"]
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``validate-judge`` to ``app``."""
+    app.command("validate-judge")(validate_judge_command)
+
+
+def validate_judge_command(
+    judge_id: JudgeId,
+    mode: Annotated[
+        Literal["pairwise", "single"],
+        typer.Option("--mode", help="pairwise: judge the voted pairs in both orders; single: grade, then compare."),
+    ] = "pairwise",
+    results_dir: ResultsDir = Path("results"),
+    prompts: Annotated[str, typer.Option("--prompts", help="Judge prompt set (name or JSONL file).")] = "jb-v1",
+    limit: Limit = None,
+    dry_run: DryRun = False,
+    votes: Annotated[
+        Path | None,
+        typer.Option("--votes", help="Human votes (default: the pulled mt-bench-human release's votes/human.jsonl)."),
+    ] = None,
+    reference: Annotated[
+        Path | None,
+        typer.Option("--reference", help="GPT-4's votes (default: the release's votes/gpt4_pair.jsonl)."),
+    ] = None,
+    voters: Annotated[str, typer.Option("--voters", help="Only human voters matching this glob, e.g. 'expert_*'.")] = (
+        "*"
+    ),
+    tie_threshold: Annotated[
+        float, typer.Option("--tie-threshold", min=0.0, help="Single: grades this close or closer are a tie.")
+    ] = 0.0,
+    margin: Annotated[
+        float,
+        typer.Option("--margin", min=0.0, max=1.0, help="'As often as GPT-4': at most this much lower agreement."),
+    ] = 0.05,
+    bootstrap: Annotated[int, typer.Option("--bootstrap", min=0, help="Question-bootstrap replicates.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
+    fmt: Annotated[
+        Literal["table", "markdown", "json"], typer.Option("--format", "-f", help="table, markdown or json.")
+    ] = "table",
+    plots: Annotated[
+        Path | None,
+        typer.Option("--plots", file_okay=False, help="Also save the agreement figures (PNG) in this folder."),
+    ] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", dir_okay=False, help="Also write a self-contained HTML page: figures, tables, verdict."),
+    ] = None,
+    parallel: Parallel = None,
+    base_url: BaseUrl = None,
+    api_key_env: ApiKeyEnv = None,
+    timeout: Timeout = 300.0,
+    max_attempts: MaxAttempts = 6,
+    max_cost: MaxCost = None,
+    prices: Prices = None,
+    verbose: Verbose = False,
+) -> None:
+    """Judge the items MT-Bench's experts voted on, then show agreement beside GPT-4's and the experts' own."""
+    from judgebench.pipeline.validation import (
+        HUMAN_BENCH,
+        ValidateJob,
+        human_votes_path,
+        validate_judge,
+        validation_rows,
+        validation_sections,
+    )
+    from judgebench.storage import load_votes
+
+    judge = the_judge(judge_id)
+    votes_path = votes or human_votes_path("human")
+    if not votes_path.is_file():
+        raise UsageError(f"--votes: {votes_path} not found — run 'judgebench datasets pull mt-bench-human' first")
+    models: tuple[str, ...] = ()
+    question_ids: tuple[str, ...] = ()
+    if mode == "single":  # grade every voted model's answers to the voted questions
+        voted = load_votes(votes_path)
+        models = tuple(sorted({v.model_a for v in voted} | {v.model_b for v in voted}))
+        question_ids = tuple(sorted({str(v.question_id) for v in voted}, key=lambda q: (len(q), q)))
+    # With -f json/markdown stdout carries only the result: the judging step's summary goes to stderr.
+    to_stderr = fmt != "table" and not dry_run
+    with contextlib.redirect_stdout(sys.stderr) if to_stderr else contextlib.nullcontext():
+        failed = _judge(
+            judge,
+            mode,
+            HUMAN_BENCH,
+            results_dir,
+            models=models,
+            question_ids=question_ids,
+            pairs_from=votes_path if mode == "pairwise" else None,
+            prompts=prompts,
+            parallel=parallel,
+            limit=limit,
+            dry_run=dry_run,
+            options=provider_options(base_url, api_key_env, timeout),
+            max_attempts=max_attempts,
+            max_cost=max_cost,
+            prices=prices,
+            verbose=verbose,
+        )
+    if dry_run:
+        return
+    job = ValidateJob(
+        judge=judge, mode=mode, results_dir=results_dir, votes=votes_path, reference=reference, voters=voters,
+        tie_threshold=tie_threshold, margin=margin, bootstrap=bootstrap, seed=seed,
+    )  # fmt: skip
+    result = validate_judge(job)
+    if fmt == "json":
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+    elif fmt == "markdown":
+        from judgebench.pipeline.report_format import markdown_table
+
+        lines = [f"# validate-judge: {judge}", ""]
+        for section in validation_sections(result):
+            lines += [f"## {section.title}", "", *markdown_table(section.rows), *(f"{n}  " for n in section.notes), ""]
+        sys.stdout.write("\n".join(lines) + "\n")
+    else:
+        print_sections(validation_sections(result))
+    if plots is not None or html is not None:
+        from judgebench.pipeline.plots import draw_agreement
+        from judgebench.pipeline.validation import validation_html
+
+        title = f"{judge}, GPT-4 and the humans on {result.items} voted items"
+        figures = draw_agreement(validation_rows(result, "all"), title, plots)
+        for figure in figures:
+            if figure.png is not None:
+                err.print(f"wrote figure: {escape(str(figure.png))}")
+        if html is not None:
+            html.write_text(validation_html(result, figures), encoding="utf-8")
+            err.print(f"wrote page: {escape(str(html))}")
+    if failed:
+        raise _failed(failed, "judgment")

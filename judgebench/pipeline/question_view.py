@@ -1,0 +1,146 @@
+"""``report --question ID``: one question's answers, grades, games and the judges' rationales.
+
+For reading why a judge decided as it did without opening JSONL files: the
+question's turns (and reference), each model's answer per turn, every single
+grade and every pair game of the question with the judge's own text. Only the
+latest record of each grade or game is shown, as the report counts them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from judgebench.errors import UsageError
+from judgebench.pipeline.report import ReportJob, resolve_bench
+from judgebench.storage import load_answers, load_judgments, load_pair_games
+
+__all__ = ["QuestionView", "question_view", "render_question"]
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    """One question and everything recorded about it.
+
+    Attributes:
+        bench: the bench.
+        question_id: the question's id (as text).
+        category: its category (``""`` when the bench's questions are unknown).
+        turns: the user turns (empty when unknown).
+        reference: the reference answer's turns, if any.
+        answers: ``{"model", "turn", "text"}`` per model and turn (first choice; ok answers).
+            With ``job.models``: only those models' answers and grades, and the games they played.
+        grades: ``{"judge", "model", "turn", "score", "status", "rationale"}``.
+        games: ``{"judge", "turn", "game", "model_a", "model_b", "winner", "status", "rationale"}``,
+            ``model_a`` the model shown first in that game and ``winner`` a model name, ``"tie"`` or ``None``.
+    """
+
+    bench: str
+    question_id: str
+    category: str = ""
+    turns: tuple[str, ...] = ()
+    reference: tuple[str, ...] | None = None
+    answers: list[dict[str, Any]] = field(default_factory=list)
+    grades: list[dict[str, Any]] = field(default_factory=list)
+    games: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form."""
+        return {
+            "bench": self.bench,
+            "question_id": self.question_id,
+            "category": self.category,
+            "turns": list(self.turns),
+            "reference": list(self.reference) if self.reference is not None else None,
+            "answers": self.answers,
+            "grades": self.grades,
+            "games": self.games,
+        }
+
+
+def question_view(job: ReportJob, question_id: str) -> QuestionView:
+    """Collect one question's answers and judgments (``job.judges``/``job.models`` filter them).
+
+    Raises:
+        UsageError: the bench has no such question and nothing is recorded for it.
+        DataError: a bad answer or judgment line (``file:line``).
+    """
+    from judgebench import stats
+
+    bench, qset = resolve_bench(job.questions, job.results_dir)
+    qid = str(question_id).strip()
+    question = next((q for q in qset.questions if str(q.question_id) == qid), None) if qset else None
+    models, judges = set(job.models), set(job.judges)
+    answers: list[dict[str, Any]] = []
+    for path in sorted((job.results_dir / bench / "answers").glob("*.jsonl")):
+        answer = load_answers(path).get(qid)
+        if answer is None or answer.status != "ok" or not answer.choices or (models and answer.model_id not in models):
+            continue
+        turns = answer.choices[0].turns
+        answers += [{"model": answer.model_id, "turn": t, "text": text} for t, text in enumerate(turns, start=1)]
+    folder = job.results_dir / bench / "judgments"
+    grades = [
+        {"judge": j.judge, "model": j.model, "turn": j.turn, "score": j.score, "status": j.status,
+         "rationale": j.judgment or j.error or ""}
+        for path in sorted(folder.glob("*_single.jsonl"))
+        for j in stats.latest_judgments(load_judgments(path))
+        if str(j.question_id) == qid and (not judges or j.judge in judges) and (not models or j.model in models)
+    ]  # fmt: skip
+    games = []
+    for path in sorted(folder.glob("*_pair.jsonl")):
+        for g in stats.latest_games(load_pair_games(path)):
+            if str(g.question_id) != qid or (judges and g.judge not in judges):
+                continue
+            if models and not {g.model_1, g.model_2} & models:
+                continue
+            first, second = (g.model_1, g.model_2) if g.game == 1 else (g.model_2, g.model_1)
+            named = {"model_1": g.model_1, "model_2": g.model_2, "tie": "tie"}
+            games.append(
+                {"judge": g.judge, "turn": g.turn, "game": g.game, "model_a": first, "model_b": second,
+                 "winner": named.get(g.winner) if g.winner else None, "status": g.status,
+                 "rationale": g.judgment or g.error or ""}
+            )  # fmt: skip
+    if question is None and not answers and not grades and not games:
+        known = f"; questions are {qset.questions[0].question_id}…{qset.questions[-1].question_id}" if qset else ""
+        raise UsageError(f"--question {qid}: no such question in {bench} and nothing recorded for it{known}")
+    key = lambda r: (r["turn"], r.get("judge", ""), r.get("model", ""), r.get("game", 0))  # noqa: E731
+    return QuestionView(
+        bench=bench,
+        question_id=qid,
+        category=question.category if question else "",
+        turns=question.turns if question else (),
+        reference=question.reference if question else None,
+        answers=sorted(answers, key=lambda r: (r["turn"], r["model"])),
+        grades=sorted(grades, key=key),
+        games=sorted(games, key=key),
+    )
+
+
+def _quote(text: str) -> list[str]:
+    return [f"> {line}" if line else ">" for line in text.splitlines()] or [">"]
+
+
+def render_question(view: QuestionView) -> str:
+    """The view as Markdown: the question's turns, then per turn the answers, the grades and the games."""
+    title = f"# {view.bench} — question {view.question_id}" + (f" ({view.category})" if view.category else "")
+    lines = [title, ""]
+    turns = sorted({*range(1, len(view.turns) + 1), *(r["turn"] for r in view.answers + view.grades + view.games)})
+    for turn in turns:
+        lines += [f"## Turn {turn}", ""]
+        if turn <= len(view.turns):
+            lines += ["**User:**", "", *_quote(view.turns[turn - 1]), ""]
+        if view.reference is not None and turn <= len(view.reference):
+            lines += ["**Reference answer:**", "", *_quote(view.reference[turn - 1]), ""]
+        for a in (r for r in view.answers if r["turn"] == turn):
+            lines += [f"### Answer of {a['model']}", "", *_quote(a["text"]), ""]
+        for g in (r for r in view.grades if r["turn"] == turn):
+            score = "–" if g["score"] is None else f"{g['score']:g}"
+            status = "" if g["status"] == "ok" else f" ({g['status']})"
+            lines += [f"### Grade of {g['model']} by {g['judge']}: {score}{status}", "", *_quote(g["rationale"]), ""]
+        for p in (r for r in view.games if r["turn"] == turn):
+            verdict = p["winner"] or p["status"]
+            head = f"### Game {p['game']} by {p['judge']}: A = {p['model_a']}, B = {p['model_b']} → {verdict}"
+            lines += [head, "", *_quote(p["rationale"]), ""]
+    if not (view.answers or view.grades or view.games):
+        lines += ["No answers or judgments recorded for this question yet.", ""]
+    return "\n".join(lines)

@@ -1,0 +1,311 @@
+"""``validate-judge``: a judge's agreement with MT-Bench's human experts, beside GPT-4's and the experts' own.
+
+Reads the MT-Bench human-judgment release as ``datasets pull mt-bench-human``
+leaves it (``votes/human.jsonl``: expert and author votes; ``votes/gpt4_pair.jsonl``:
+GPT-4's verdicts) and the judge's verdicts on the bench ``mt-bench-human`` (made
+by ``judge --pairs-from``, in both orders; or single grades turned into pair
+verdicts: the higher grade wins unless the two differ by no more than
+``tie_threshold``). Every figure is computed on the same items — the (question,
+model pair, turn) items the judge has a verdict on — so the judge, GPT-4 and the
+experts are compared like for like:
+
+- the judge vs the humans, GPT-4 vs the humans, and the humans with each other
+  (two different voters on one item): FastChat's agreement with and without
+  ties and Cohen's κ, per turn and overall, with question-clustered intervals
+  (:func:`judgebench.stats.agreement.agreement`);
+- the judge's position consistency (pairwise: both games agree), its tie rate
+  (share of its verdicts that are ties), and its spend over every run;
+- a verdict (:func:`judgebench.stats.validation.as_good_as`): agreement with
+  ties, the judge minus GPT-4, paired question bootstrap, margin ``margin``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from judgebench.errors import UsageError
+from judgebench.pipeline.provenance import spend_totals
+from judgebench.pipeline.report_format import Section
+from judgebench.records import HumanVote
+from judgebench.storage import data_dir, judgments_path, load_judgments, load_manifests, load_pair_games, load_votes
+
+__all__ = [
+    "HUMAN_BENCH",
+    "ValidateJob",
+    "Validation",
+    "human_votes_path",
+    "validate_judge",
+    "validation_rows",
+    "validation_sections",
+]
+
+HUMAN_BENCH = "mt-bench-human"
+"""The bench ``datasets pull mt-bench-human`` files the voted answers under."""
+
+
+def human_votes_path(split: Literal["human", "gpt4_pair"]) -> Path:
+    """``<data dir>/datasets/mt-bench-human/votes/<split>.jsonl``, where ``datasets pull`` leaves them."""
+    return data_dir() / "datasets" / HUMAN_BENCH / "votes" / f"{split}.jsonl"
+
+
+@dataclass(frozen=True)
+class ValidateJob:
+    """What ``validate_judge`` compares.
+
+    Attributes:
+        judge: the judge's model id (its verdicts on ``bench`` are read).
+        mode: ``pairwise`` (its pair games) or ``single`` (its grades, as pair verdicts).
+        results_dir: root of the results tree.
+        bench: the bench holding the voted answers.
+        votes: the human votes (default: the pulled release's ``human`` split).
+        reference: the reference judge's votes (default: its ``gpt4_pair`` split).
+        voters: glob of the human voters to compare with (``expert_*``; default all).
+        tie_threshold: single mode: grades no further apart than this are a tie.
+        margin: how far below the reference's agreement still counts as "as often".
+        bootstrap: question-bootstrap replicates (0: no intervals, and no verdict).
+        seed: the bootstrap's seed.
+    """
+
+    judge: str
+    mode: Literal["pairwise", "single"] = "pairwise"
+    results_dir: Path = Path("results")
+    bench: str = HUMAN_BENCH
+    votes: Path | None = None
+    reference: Path | None = None
+    voters: str = "*"
+    tie_threshold: float = 0.0
+    margin: float = 0.05
+    bootstrap: int = 1000
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Validation:
+    """The comparison (JSON-able fields).
+
+    Attributes:
+        judge, mode, bench: what was validated.
+        reference: the reference judge's name (``gpt4_pair``).
+        items / questions: items and questions compared (those the judge has verdicts on).
+        agreement: one row per (who, turn): ``who`` is ``judge``, ``reference`` or
+            ``humans``; the rest as :class:`judgebench.stats.agreement.Agreement` rows.
+        consistency: the judge's position consistency (pairwise; ``None`` for single).
+        tie_rate: share of the judge's verdicts that are ties.
+        spend: the judge's runs on the bench, summed (calls, tokens, ``cost_usd``).
+        verdict: :func:`judgebench.stats.validation.as_good_as`'s result.
+        tie_threshold: single mode's threshold.
+    """
+
+    judge: str
+    mode: str
+    bench: str
+    reference: str
+    items: int
+    questions: int
+    agreement: list[dict[str, Any]]
+    consistency: dict[str, Any] | None
+    tie_rate: float | None
+    spend: dict[str, Any] | None
+    verdict: dict[str, Any]
+    tie_threshold: float | None = None
+
+    @property
+    def verdict_line(self) -> str:
+        """``agrees with experts as often as GPT-4 did: yes, n=… items (… questions)`` plus the figures."""
+        v = self.verdict
+        n = f"n={self.items} items ({self.questions} questions)"
+        head = f"agrees with experts as often as GPT-4 did: {v['verdict']}, {n}"
+        if v["difference"] is None:
+            return head
+        figures = f"agreement with ties {v['judge_rate']:.3f} vs GPT-4's {v['reference_rate']:.3f}"
+        if v["difference_lo"] is not None:
+            figures += f", difference {v['difference']:+.3f} [{v['difference_lo']:+.3f}, {v['difference_hi']:+.3f}]"
+        return f"{head} — {figures}; margin {v['margin']:.2f}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form."""
+        return {
+            "judge": self.judge,
+            "mode": self.mode,
+            "bench": self.bench,
+            "reference": self.reference,
+            "items": self.items,
+            "questions": self.questions,
+            "tie_threshold": self.tie_threshold,
+            "agreement": self.agreement,
+            "consistency": self.consistency,
+            "tie_rate": self.tie_rate,
+            "spend": self.spend,
+            "verdict": {**self.verdict, "line": self.verdict_line},
+        }
+
+
+def _load(path: Path, what: str) -> list[HumanVote]:
+    if not path.is_file():
+        raise UsageError(f"{what}: {path} not found — run 'judgebench datasets pull mt-bench-human' (or pass the file)")
+    return load_votes(path)
+
+
+def _judge_votes(job: ValidateJob) -> tuple[list[HumanVote], dict[str, Any] | None]:
+    """The judge's verdicts as votes, and its position consistency (pairwise)."""
+    from judgebench import stats
+    from judgebench.stats.agreement import votes_from_comparisons, votes_from_grades
+
+    mode: Literal["single", "pair"] = "single" if job.mode == "single" else "pair"
+    path = judgments_path(job.results_dir, job.bench, job.judge, mode)
+    if not path.is_file():
+        raise UsageError(
+            f"--judge {job.judge}: no {job.mode} verdicts on {job.bench} ({path}) — run validate-judge without "
+            "--dry-run to judge the voted items"
+        )
+    if job.mode == "single":
+        return votes_from_grades(load_judgments(path), job.judge, tie_threshold=job.tie_threshold), None
+    comp = stats.comparisons(load_pair_games(path))
+    n = len(comp)
+    same = int(comp.consistent.sum())
+    consistency = {"consistent": same, "n": n, "rate": same / n if n else None}
+    return votes_from_comparisons(comp, job.judge), consistency
+
+
+def validate_judge(job: ValidateJob) -> Validation:
+    """Compare the judge's verdicts with the human votes, beside the reference judge's and the humans' own.
+
+    Raises:
+        UsageError: the release is not pulled, the judge has no verdicts on
+            the bench, or none on a voted item; no voter matches ``voters``.
+        DataError: a bad vote or judgment line (``file:line``).
+    """
+    from judgebench.stats import Bootstrap
+    from judgebench.stats.agreement import agreement
+    from judgebench.stats.validation import as_good_as, item_of, on_items
+
+    humans = _load(job.votes or human_votes_path("human"), "human votes")
+    humans = [v for v in humans if fnmatch.fnmatchcase(v.judge, job.voters)]
+    if not humans:
+        raise UsageError(f"--voters {job.voters!r}: no human vote by a matching voter")
+    reference = _load(job.reference or human_votes_path("gpt4_pair"), "GPT-4's votes")
+    reference_name = reference[0].judge if reference else "gpt4_pair"
+    mine, consistency = _judge_votes(job)
+    items = {item_of(v) for v in mine} & {item_of(v) for v in humans}
+    if not items:
+        raise UsageError(
+            f"--judge {job.judge}: none of its verdicts on {job.bench} is on a voted item — judge them with "
+            "'judgebench validate-judge' (without --dry-run)"
+        )
+    mine, humans, reference = on_items(mine, items), on_items(humans, items), on_items(reference, items)
+    boot = Bootstrap(replicates=job.bootstrap, seed=job.seed)
+    rows: list[dict[str, Any]] = []
+    for who, result in (
+        ("judge", agreement(mine, humans, a=job.judge, b="humans", bootstrap=boot)),
+        ("reference", agreement(reference, humans, a=reference_name, b="humans", bootstrap=boot)),
+        ("humans", agreement(humans, None, a="humans", bootstrap=boot)),
+    ):
+        rows += [{"who": who, **row} for row in result.rows]
+    spent = [
+        r
+        for r in spend_totals([m for m in load_manifests(job.results_dir, job.bench) if m.judge == job.judge])
+        if r["kind"] == "judge"
+    ]
+    spend = None
+    if spent:
+        spend = {k: sum(r[k] for r in spent) for k in ("runs", "calls", "input_tokens", "output_tokens")}
+        known = [r["cost_usd"] for r in spent if r["cost_usd"] is not None]
+        spend["cost_usd"] = sum(known) if known else None
+    return Validation(
+        judge=job.judge,
+        mode=job.mode,
+        bench=job.bench,
+        reference=reference_name,
+        items=len(items),
+        questions=len({i[0] for i in items}),
+        agreement=rows,
+        consistency=consistency,
+        tie_rate=sum(v.is_tie for v in mine) / len(mine) if mine else None,
+        spend=spend,
+        verdict=as_good_as(mine, reference, humans, bootstrap=boot, margin=job.margin),
+        tie_threshold=job.tie_threshold if job.mode == "single" else None,
+    )
+
+
+_SHOWN = ("turn", "n", "rate", "kappa", "n_no_tie", "rate_no_tie", "kappa_no_tie")
+
+
+def validation_rows(result: Validation, turn: int | str | None = None) -> list[dict[str, Any]]:
+    """The agreement rows labelled for people (``who``: the judge, ``gpt4_pair (release)``, humans…).
+
+    Args:
+        result: the comparison.
+        turn: only this scope (``1``, ``2``, ``"all"``); default every scope.
+    """
+    label = {"judge": result.judge, "reference": f"{result.reference} (release)", "humans": "humans with each other"}
+    rows = []
+    for row in result.agreement:
+        if turn is not None and row["turn"] != turn:
+            continue
+        shown = {k: row.get(k) for k in _SHOWN}
+        for k in ("rate", "kappa", "rate_no_tie", "kappa_no_tie"):
+            shown[f"{k}_lo"], shown[f"{k}_hi"] = row.get(f"{k}_lo"), row.get(f"{k}_hi")
+        rows.append({"who": label[row["who"]], **shown})
+    return rows
+
+
+def validation_sections(result: Validation) -> list[Section]:
+    """The comparison as titled tables for the terminal and Markdown, the verdict last."""
+    rows = validation_rows(result)
+    how = (
+        f"single grades as pair verdicts: a tie when the grades differ by ≤ {result.tie_threshold:g}"
+        if result.mode == "single"
+        else "pairwise, both orders; games that disagree count as a tie (FastChat)"
+    )
+    notes = (
+        f"on the {result.items} voted items (question, model pair, turn) the judge has verdicts on, "
+        f"{result.questions} questions; rate: share of (verdict, human vote) pairs that agree; κ: Cohen's",
+        how,
+        "[lo, hi]: 95% question-clustered bootstrap",
+    )
+    own: dict[str, Any] = {"judge": result.judge, "tie_rate": result.tie_rate}
+    if result.consistency is not None:
+        own["position_consistency_rate"] = result.consistency["rate"]
+        own["comparisons"] = result.consistency["n"]
+    if result.spend is not None:
+        own |= {"runs": result.spend["runs"], "calls": result.spend["calls"], "cost_usd": result.spend["cost_usd"]}
+    return [
+        Section(f"{result.bench} — agreement with the human votes", rows, notes),
+        Section("the judge", [own]),
+        Section("verdict", [], (result.verdict_line,)),
+    ]
+
+
+def validation_html(result: Validation, plots: Sequence[Any]) -> str:
+    """One self-contained page: the agreement figures (SVG, embedded), the tables and the verdict."""
+    import base64
+    import html
+
+    from judgebench.pipeline.html_report import _asset, _table
+
+    title = f"validate-judge: {result.judge}"
+    body = [
+        f'<section id="verdict"><h2>Verdict</h2><p><strong>{html.escape(result.verdict_line)}</strong></p></section>'
+    ]
+    body.append('<section id="figures"><h2>Figures</h2><div class="figures">')
+    for p in plots:
+        data = base64.b64encode(p.svg.encode("utf-8")).decode("ascii")
+        body.append(
+            f'<figure><img alt="{html.escape(p.title)}" src="data:image/svg+xml;base64,{data}">'
+            f"<figcaption>{html.escape(p.title)}</figcaption></figure>"
+        )
+    body.append("</div></section>")
+    for section in validation_sections(result)[:-1]:
+        body.append(f'<section class="table"><h2>{html.escape(section.title)}</h2>{_table(section)}</section>')
+    policy = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
+        f"<title>{html.escape(title)}</title><style>{_asset('report.css')}</style></head><body>"
+        f"<header><h1>{html.escape(title)}</h1></header><main>{''.join(body)}</main></body></html>\n"
+    )
