@@ -124,15 +124,17 @@ def test_validate_judge_end_to_end(pulled: Path, llm_server: LLMServer) -> None:
     assert (rows[("humans", "all")]["agree"], rows[("humans", "all")]["n"]) == (6, 12)
     assert rows[("judge", "all")]["rate_no_tie"] == 1.0  # its decided verdicts all match the experts'
     assert data["spend"]["calls"] == 24 and data["spend"]["runs"] == 2
-    assert data["verdict"]["verdict"] == "yes" and data["verdict"]["difference"] == 0.0
+    # As good as GPT-4 on these items, but 3 questions are too few for a firm answer.
+    assert data["verdict"]["verdict"] == "can't tell" and data["verdict"]["difference"] == 0.0
     assert data["verdict"]["line"].startswith(
-        "agrees with experts as often as GPT-4 did: yes, n=12 items (3 questions)"
+        "agrees with experts as often as GPT-4 did: can't tell, n=12 items (3 questions)"
     )
+    assert data["verdict"]["line"].endswith("(a yes or no needs votes on at least 10 questions)")
     again = judgebench(*args, cwd=pulled, env=ENV)
     assert again.returncode == 0, again.stderr
     assert len(llm_server.requests) == 24  # resumed: nothing left to pay for
     assert "agreement with the human votes" in again.stdout and "gpt4_pair (release)" in again.stdout
-    assert "agrees with experts as often as GPT-4 did: yes, n=12 items (3 questions)" in again.stdout
+    assert "agrees with experts as often as GPT-4 did: can't tell, n=12 items (3 questions)" in again.stdout
 
 
 def test_single_grade_judge(pulled: Path, llm_server: LLMServer) -> None:

@@ -116,6 +116,8 @@ class Validation:
     @property
     def verdict_line(self) -> str:
         """``agrees with experts as often as GPT-4 did: yes, n=… items (… questions)`` plus the figures."""
+        from judgebench.stats.validation import MIN_QUESTIONS
+
         v = self.verdict
         n = f"n={self.items} items ({self.questions} questions)"
         head = f"agrees with experts as often as GPT-4 did: {v['verdict']}, {n}"
@@ -124,7 +126,9 @@ class Validation:
         figures = f"agreement with ties {v['judge_rate']:.3f} vs GPT-4's {v['reference_rate']:.3f}"
         if v["difference_lo"] is not None:
             figures += f", difference {v['difference']:+.3f} [{v['difference_lo']:+.3f}, {v['difference_hi']:+.3f}]"
-        return f"{head} — {figures}; margin {v['margin']:.2f}"
+        few = v["verdict"] == "can't tell" and v.get("n_questions", 0) < MIN_QUESTIONS
+        needs = f" (a yes or no needs votes on at least {MIN_QUESTIONS} questions)" if few else ""
+        return f"{head} — {figures}; margin {v['margin']:.2f}{needs}"
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form."""

@@ -11,7 +11,9 @@ resampled questions for both judges), against a stated margin ``δ``
 
 - ``yes`` when ``lo ≥ −δ``: the judge is at worst ``δ`` below the reference;
 - ``no`` when ``hi < −δ``: the judge is surely more than ``δ`` below;
-- ``can't tell`` otherwise (too few items to decide).
+- ``can't tell`` otherwise (too few items to decide), and always when fewer than
+  :data:`MIN_QUESTIONS` questions hold vote pairs: a bootstrap over a handful of
+  questions collapses to a point and would give a firm answer from noise.
 """
 
 from __future__ import annotations
@@ -31,10 +33,13 @@ from judgebench.stats.bootstrap import (
     question_weights,
 )
 
-__all__ = ["DEFAULT_MARGIN", "Item", "Verdict", "as_good_as", "item_of", "on_items"]
+__all__ = ["DEFAULT_MARGIN", "MIN_QUESTIONS", "Item", "Verdict", "as_good_as", "item_of", "on_items"]
 
 DEFAULT_MARGIN = 0.05
 """How far below the reference's agreement still counts as "as often" (a share, 0.05 = 5 points)."""
+
+MIN_QUESTIONS = 10
+"""Fewest questions (the bootstrap's clusters) with vote pairs for a ``yes`` or ``no``."""
 
 Item = tuple[str, int, str, str]
 """``(question id as text, turn, model, model)``, the two models sorted."""
@@ -93,6 +98,8 @@ def as_good_as(
     ('yes', 'no')
     >>> as_good_as(bad[:1] + ref[1:2], ref[:2], h[:2])["verdict"]
     "can't tell"
+    >>> as_good_as(bad[:5], ref[:5], h[:5])["verdict"]  # 5 questions: too few for a firm answer
+    "can't tell"
     """
     _, names = question_codes(v.question_id for v in humans)
     index = {name: i for i, name in enumerate(names)}
@@ -120,6 +127,8 @@ def as_good_as(
         diff = (weights @ j_agree) / (weights @ j_total) - (weights @ r_agree) / (weights @ r_total)
     lo, hi = percentile_interval(diff[:, None], bootstrap.level)
     out["difference_lo"], out["difference_hi"] = float(lo[0]), float(hi[0])
+    if out["n_questions"] < MIN_QUESTIONS:
+        return out
     if lo[0] >= -margin:
         out["verdict"] = "yes"
     elif hi[0] < -margin:
