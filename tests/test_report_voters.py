@@ -85,3 +85,20 @@ def test_votes_without_ratings_say_how(tmp_path: Path) -> None:
     path.write_text("".join(json.dumps(v.to_dict()) + "\n" for v in arena_votes()[:3]))
     data = json.loads(judgebench("report", "--votes", str(path), "-f", "json", cwd=tmp_path).stdout)
     assert "vote_ratings" not in data and "add --ratings" in " ".join(data["notes"])
+
+
+def test_a_voter_who_votes_the_other_way_round_is_flagged_reversed(tmp_path: Path) -> None:
+    # zed picks the worse model on five questions: 0 of 15 agree, far below chance (p = 0.5**15).
+    flipped = [HumanVote(q, b, w, "model_b", "arena-zed") for q in range(1, 6) for b, w in BETTER_FIRST]
+    votes = [*arena_votes(), *flipped]
+    by = {r["voter"]: r for r in voter_agreement(votes, bootstrap=Bootstrap(0))}
+    assert (by["arena-zed"]["agree"], by["arena-zed"]["scored"], by["arena-zed"]["reversed"]) == (0, 15, True)
+    assert by["arena-zed"]["at_chance"] is True  # the one-sided test "better than chance" still fails
+    assert (by["arena-eve"]["reversed"], by["arena-ann"]["reversed"]) == (False, False)
+    path = tmp_path / "votes.jsonl"
+    path.write_text("".join(json.dumps(v.to_dict()) + "\n" for v in votes))
+    proc = judgebench("report", "--votes", str(path), "--ratings", "--bootstrap", "0", "-f", "json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    notes = json.loads(proc.stdout)["notes"]
+    assert any("1 of 4 voters mostly vote against the others' ratings" in n and "arena-zed" in n for n in notes)
+    assert any("1 of 4 voters agree with the others' ratings no better than chance" in n for n in notes)

@@ -445,7 +445,13 @@ def _vote_ratings(job: ReportJob, votes: list[HumanVote], boot: Any, notes: list
     anchor = job.anchor if job.anchor in outcomes.models else job.baseline
     result = _rate(outcomes, anchor if anchor in outcomes.models else None, boot, "the pooled votes")
     agreement = voter_agreement(pooled, bootstrap=boot)
-    chance = [row["voter"] for row in agreement if row["at_chance"]]
+    chance = [row["voter"] for row in agreement if row["at_chance"] and not row["reversed"]]
+    flipped = [row["voter"] for row in agreement if row["reversed"]]
+    if flipped:
+        notes.append(
+            f"{len(flipped)} of {len(agreement)} voters mostly vote against the others' ratings (reversed: a swapped "
+            f"button or a contrarian): {', '.join(flipped[:10])}{' …' if len(flipped) > 10 else ''}"
+        )
     if chance:
         notes.append(
             f"{len(chance)} of {len(agreement)} voters agree with the others' ratings no better than chance "

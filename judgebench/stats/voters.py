@@ -8,7 +8,9 @@ votes moved. A voter who votes at random agrees half the time; a voter whose
 agreement cannot be told apart from that is flagged ``at_chance``: the exact
 one-sided binomial test of ``agree`` out of ``scored`` against 0.5
 (``scipy.stats.binomtest``, alternative "greater") gives ``p_chance`` ≥ 0.05 —
-which includes voters with too few votes to tell.
+which includes voters with too few votes to tell. A voter who agrees significantly
+*less* often than chance (the same test, alternative "less", p < 0.05) votes the
+other way round (a swapped button, or a contrarian) and is also flagged ``reversed``.
 
 Formula, for voter ``v`` with decided votes ``D_v`` whose two models both have
 finite, unequal ratings in the fit without ``v``:
@@ -58,9 +60,10 @@ def voter_agreement(
         dicts with ``voter``, ``votes``, ``ties``, ``scored`` (decided votes the
         others' ratings can score), ``agree``, ``rate`` (``None`` when nothing
         is scored), ``rate_lo``/``rate_hi`` and ``at_chance`` (the interval
-        ``p_chance`` (one-sided exact binomial p-value against :data:`CHANCE`)
-        and ``at_chance`` (``p_chance`` ≥ ``alpha``; ``None`` when nothing is
-        scored).
+        ``p_chance`` (one-sided exact binomial p-value against :data:`CHANCE`),
+        ``at_chance`` (``p_chance`` ≥ ``alpha``) and ``reversed`` (agreeing
+        significantly less often than chance); both ``None`` when nothing is
+        scored.
 
     >>> vs = [HumanVote(question_id=q, model_a="x", model_b="y", winner=w, judge=j)
     ...       for q, w, j in [(1, "model_a", "p"), (2, "model_a", "p"), (3, "model_b", "p"),
@@ -94,12 +97,14 @@ def voter_agreement(
             "rate_hi": None,
             "p_chance": None,
             "at_chance": None,
+            "reversed": None,
         }
         if scored:
             from scipy.stats import binomtest  # scipy: only when voters are checked
 
             row["p_chance"] = float(binomtest(agree, scored, CHANCE, alternative="greater").pvalue)
             row["at_chance"] = row["p_chance"] >= alpha
+            row["reversed"] = float(binomtest(agree, scored, CHANCE, alternative="less").pvalue) < alpha
         if scored and bootstrap.replicates:
             codes, names = question_codes(questions)
             num = np.bincount(codes, weights=np.array(hits), minlength=len(names)).astype(np.float64)[:, None]
