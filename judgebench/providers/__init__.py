@@ -49,9 +49,9 @@ __all__ = [
     "check_url",
     "create_provider",
     "known_providers",
-    "no_api_error",
     "run_stopping_errors",
     "split_model_id",
+    "status_setup_error",
 ]
 
 
@@ -85,23 +85,50 @@ NO_API_STATUS = frozenset({405, 501})
 server, a web page): every call of the run would get them, so they stop it at once."""
 
 
-def no_api_error(url: str, status: int, path: str, body: object, said: str) -> ServerSetupError | None:
-    """The run-stopping error for a reply that shows no API is served at ``url``, else ``None``.
+def status_setup_error(
+    status: int, *, url: str, model: str, path: str, body: object, said: str, batch: bool = False
+) -> ServerSetupError | None:
+    """The run-stopping error an HTTP status shows about the server's setup, else ``None``.
 
-    That is a 405 or 501 (:data:`NO_API_STATUS`), or a 404 whose body is not the
-    API's JSON error (a web server's page, or nothing): the URL, not the model, is
-    wrong. A 404 with a JSON error body is the API saying the model is unknown, and
-    is left to the adapter.
+    Shared by the SDK adapters, whatever their exception types:
 
-    >>> no_api_error("http://h/v1", 501, "/v1/chat/completions", None, "Unsupported method").cause
-    'endpoint not found'
-    >>> no_api_error("http://h/v1", 404, "/v1/chat/completions", {"error": {}}, "x") is None
+    - under ``--batch`` (``batch``), a 404 or 405 means the server has no batch API;
+    - a 405 or 501 (:data:`NO_API_STATUS`), or a 404 whose body is not the API's
+      JSON error (a web server's page, or nothing): no API at ``url`` at all;
+    - a 404 with the API's JSON error: the model is unknown there.
+
+    Args:
+        status: the HTTP status.
+        url: the server's base URL, as named in the message.
+        model: the model asked for.
+        path: the request's path.
+        body: the reply's parsed JSON body, if it had one.
+        said: the server's own message, one line, key redacted.
+        batch: the call was to the batch API.
+
+    >>> kw = dict(url="http://h/v1", model="m", path="/v1/chat/completions", said="x")
+    >>> status_setup_error(501, body=None, **kw).cause, status_setup_error(404, body={"error": {}}, **kw).cause
+    ('endpoint not found', 'endpoint not found')
+    >>> str(status_setup_error(404, body={"error": {}}, **kw)).startswith("model 'm' not found")
     True
+    >>> status_setup_error(405, body=None, batch=True, **kw).cause, status_setup_error(429, body=None, **kw)
+    ('feature missing', None)
     """
+    if batch and status in (404, 405):
+        return ServerSetupError(
+            f"the server at {url} has no batch API ({status} on {path}: {said}) — drop --batch to judge with "
+            "direct calls",
+            "feature missing",
+        )
     if status in NO_API_STATUS or (status == 404 and not isinstance(body, dict)):
         return ServerSetupError(
             f"no API at {url} ({status} on {path}: {said}) — check --base-url "
             "(an OpenAI-compatible server's usually ends in /v1)",
+            "endpoint not found",
+        )
+    if status == 404:
+        return ServerSetupError(
+            f"model {model!r} not found at {url} (404: {said}) — check --model and --base-url",
             "endpoint not found",
         )
     return None

@@ -25,7 +25,7 @@ import openai
 from openai.types import Batch, FileObject
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 
-from judgebench.errors import MissingApiKeyError, ProviderAuthError, ProviderError, ServerSetupError
+from judgebench.errors import MissingApiKeyError, ProviderAuthError, ProviderError
 from judgebench.providers import (
     BatchRequest,
     BatchState,
@@ -35,8 +35,8 @@ from judgebench.providers import (
     NotAnApiReplyError,
     ProviderOptions,
     VerdictLogprobs,
-    no_api_error,
     run_stopping_errors,
+    status_setup_error,
 )
 from judgebench.providers.retry import retry_after_from_headers
 from judgebench.records import Message
@@ -246,30 +246,18 @@ class OpenAIProvider:
             seen += token.token
         return found
 
-    def _fatal(self, exc: openai.APIStatusError) -> ProviderError | None:
+    def _fatal(self, exc: openai.APIStatusError, *, batch: bool = False) -> ProviderError | None:
         """The run-stopping error a 401/403/404/405/501 stands for, else ``None``."""
         if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
             return ProviderAuthError(self._auth_message(exc))
-        no_api = no_api_error(self._url, exc.status_code, exc.request.url.path, exc.body, self._server_says(exc))
-        if no_api is not None:
-            return no_api
-        if isinstance(exc, openai.NotFoundError):
-            return ServerSetupError(
-                f"model {self._model!r} not found at {self._url} "
-                f"(404: {self._server_says(exc)}) — check --model and --base-url",
-                "endpoint not found",
-            )
-        return None
+        return status_setup_error(
+            exc.status_code, url=self._url, model=self._model, path=exc.request.url.path, body=exc.body,
+            said=self._server_says(exc), batch=batch,
+        )  # fmt: skip
 
     def _fatal_batch(self, exc: openai.APIStatusError) -> ProviderError | None:
         """As :meth:`_fatal`, but a 404 or 405 means the server has no batch API."""
-        if isinstance(exc, openai.NotFoundError) or exc.status_code == 405:
-            return ServerSetupError(
-                f"the server at {self._url} has no batch API ({exc.status_code} on {exc.request.url.path}: "
-                f"{self._server_says(exc)}) — drop --batch to judge with direct calls",
-                "feature missing",
-            )
-        return self._fatal(exc)
+        return self._fatal(exc, batch=True)
 
     def _request_body(self, messages: Sequence[Message], decoding: Decoding) -> dict[str, object]:
         """The JSON body of one chat completion, as a batch line carries it."""
