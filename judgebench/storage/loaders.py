@@ -6,12 +6,12 @@ import csv
 import gc
 import hashlib
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from judgebench.errors import DataError, UnknownQuestionSetError, UsageError
 from judgebench.records import (
@@ -29,6 +29,8 @@ from judgebench.records.columns import game_columns, game_frame, record_columns
 from judgebench.storage.columns_cache import read_column_cache, write_column_cache
 from judgebench.storage.jsonl import Warn, _ignore, parse_lines, read_bytes, read_jsonl
 from judgebench.storage.layout import bundled_dir, data_dir
+
+R = TypeVar("R")
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -270,19 +272,28 @@ def load_judge_prompts(path: Path) -> dict[str, JudgePrompt]:
     return prompts
 
 
+def _load_records(path: Path, from_dict: Callable[[Mapping[str, Any]], R], warn: Warn) -> list[R]:
+    """Read one record a line with ``from_dict``, in file order (a torn last line is cut and reported).
+
+    Raises:
+        DataError: a line ``from_dict`` rejects, citing ``file:line``.
+    """
+    out: list[R] = []
+    for number, obj in read_jsonl(path, warn=warn, torn_tail_ok=True):
+        try:
+            out.append(from_dict(obj))
+        except RecordError as exc:
+            raise DataError(path, number, str(exc), "fix or delete this line") from None
+    return out
+
+
 def load_judgments(path: Path, *, warn: Warn = _ignore) -> list[Judgment]:
     """Read single-grade judgments (ours or FastChat's ``*_single.jsonl``), in file order.
 
     Raises:
         DataError: a line that is not a judgment, citing ``file:line``.
     """
-    out: list[Judgment] = []
-    for number, obj in read_jsonl(path, warn=warn, torn_tail_ok=True):
-        try:
-            out.append(Judgment.from_dict(obj))
-        except RecordError as exc:
-            raise DataError(path, number, str(exc), "fix or delete this line") from None
-    return out
+    return _load_records(path, Judgment.from_dict, warn)
 
 
 def load_pair_games(path: Path, *, warn: Warn = _ignore) -> list[PairGame]:
@@ -291,13 +302,7 @@ def load_pair_games(path: Path, *, warn: Warn = _ignore) -> list[PairGame]:
     Raises:
         DataError: a line that is not a pair game, citing ``file:line``.
     """
-    out: list[PairGame] = []
-    for number, obj in read_jsonl(path, warn=warn, torn_tail_ok=True):
-        try:
-            out.append(PairGame.from_dict(obj))
-        except RecordError as exc:
-            raise DataError(path, number, str(exc), "fix or delete this line") from None
-    return out
+    return _load_records(path, PairGame.from_dict, warn)
 
 
 def load_pair_scores(path: Path, *, warn: Warn = _ignore) -> list[PairScore]:
@@ -306,13 +311,7 @@ def load_pair_scores(path: Path, *, warn: Warn = _ignore) -> list[PairScore]:
     Raises:
         DataError: a line that is not a pair score, citing ``file:line``.
     """
-    out: list[PairScore] = []
-    for number, obj in read_jsonl(path, warn=warn, torn_tail_ok=True):
-        try:
-            out.append(PairScore.from_dict(obj))
-        except RecordError as exc:
-            raise DataError(path, number, str(exc), "fix or delete this line") from None
-    return out
+    return _load_records(path, PairScore.from_dict, warn)
 
 
 COLUMN_CACHE_MIN_ROWS = 20_000
