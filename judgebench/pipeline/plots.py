@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -223,12 +223,15 @@ def _svg(fig: Figure) -> str:
     return text[text.index("<svg") :]
 
 
-def draw(result: Report, matrices: Sequence[WinMatrix] = (), png_dir: Path | None = None) -> list[Plot]:
-    """Draw the report's main figures; with ``png_dir``, also save each as ``<name>.png`` there."""
+_STYLE = {"svg.hashsalt": "judgebench", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
+"""matplotlib settings of every figure (a fixed SVG hash salt keeps the HTML reproducible)."""
+
+
+def _render(figures: Callable[[], Iterable[tuple[str, str, Figure]]], png_dir: Path | None) -> list[Plot]:
+    """Draw ``figures()`` (name, title, figure) in our style as SVG; with ``png_dir``, also ``<name>.png``."""
     plots: list[Plot] = []
-    style = {"svg.hashsalt": "judgebench", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
-    with plt.rc_context(style):  # type: ignore[arg-type]  # the stubs want literal keys
-        for name, title, fig in _figures(result, matrices):
+    with plt.rc_context(_STYLE):  # type: ignore[arg-type]  # the stubs want literal keys
+        for name, title, fig in figures():
             try:
                 png = None
                 if png_dir is not None:
@@ -239,6 +242,11 @@ def draw(result: Report, matrices: Sequence[WinMatrix] = (), png_dir: Path | Non
             finally:
                 plt.close(fig)
     return plots
+
+
+def draw(result: Report, matrices: Sequence[WinMatrix] = (), png_dir: Path | None = None) -> list[Plot]:
+    """Draw the report's main figures; with ``png_dir``, also save each as ``<name>.png`` there."""
+    return _render(lambda: _figures(result, matrices), png_dir)
 
 
 def draw_agreement(rows: Sequence[Mapping[str, Any]], title: str, png_dir: Path | None = None) -> list[Plot]:
@@ -254,9 +262,8 @@ def draw_agreement(rows: Sequence[Mapping[str, Any]], title: str, png_dir: Path 
     Returns:
         the two figures (SVG text, and the PNG path when written).
     """
-    style = {"svg.hashsalt": "judgebench", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
-    plots = []
-    with plt.rc_context(style):  # type: ignore[arg-type]  # the stubs want literal keys
+
+    def figures() -> Iterator[tuple[str, str, Figure]]:
         for name, suffix, what in (("agreement", "", "with ties"), ("agreement-no-tie", "_no_tie", "without ties")):
             bars = [
                 {"model": r["who"], "n": r[f"n{suffix}"], "rate": r[f"rate{suffix}"],
@@ -264,14 +271,6 @@ def draw_agreement(rows: Sequence[Mapping[str, Any]], title: str, png_dir: Path 
                 for r in rows
             ]  # fmt: skip
             caption = f"{title} ({what})"
-            fig = _bars(caption, bars, "rate", "agreement with the human votes", (0.0, 1.0))
-            try:
-                png = None
-                if png_dir is not None:
-                    png_dir.mkdir(parents=True, exist_ok=True)
-                    png = png_dir / f"{name}.png"
-                    fig.savefig(png, format="png", dpi=150, metadata={"Software": None})
-                plots.append(Plot(name, caption, _svg(fig), png))
-            finally:
-                plt.close(fig)
-    return plots
+            yield name, caption, _bars(caption, bars, "rate", "agreement with the human votes", (0.0, 1.0))
+
+    return _render(figures, png_dir)
