@@ -16,6 +16,8 @@ import pytest
 from clirun import assert_one_line_error, judgebench
 from llm_server import LLMServer, last_user_text
 
+from judgebench.errors import UsageError
+
 MTBENCH = Path(__file__).resolve().parents[2] / "shared" / "mtbench"
 ENV = {"OPENAI_API_KEY": "sk-test"}
 JUDGE = "openai/gpt-judge"
@@ -159,3 +161,52 @@ def test_single_grade_judge(pulled: Path, llm_server: LLMServer) -> None:
 def test_without_the_release_it_says_what_to_pull(tmp_path: Path) -> None:
     proc = judgebench("validate-judge", "-j", JUDGE, cwd=tmp_path, env=ENV)
     assert_one_line_error(proc, 2, "datasets pull mt-bench-human")
+
+
+def test_single_grade_judge_with_unreadable_verdicts_names_the_fix(pulled: Path, llm_server: LLMServer) -> None:
+    readable = {"gpt-4", "llama-13b"}  # claude-v1's grades come back without a verdict at first
+
+    def grader(body: dict[str, Any]) -> str:
+        text = body["messages"][1]["content"] if len(body["messages"]) > 2 else last_user_text(body)
+        if not any(f"{m} " in text for m in readable):
+            return "No grade from me."
+        return "Graded.\n[[9]]" if "STRONG" in text else "Graded.\n[[4]]"
+
+    llm_server.reply = grader
+    args = ("validate-judge", "-j", JUDGE, "--mode", "single", "--base-url", llm_server.base_url, "--bootstrap", "0")
+    part = judgebench(*args, "-f", "json", cwd=pulled, env=ENV)
+    assert part.returncode == 0, part.stderr
+    assert len(llm_server.requests) == 12 + 6 * 3  # claude-v1's 6 grades asked, then re-asked twice each
+    data = json.loads(part.stdout)
+    assert (data["items"], data["unreadable"]) == (6, 6)  # claude-v1 vs llama-13b: left out, counted
+    assert "6 verdicts unreadable — rerun with --retry-unparsed" in part.stderr
+    shown = judgebench(*args, cwd=pulled, env=ENV)
+    assert shown.returncode == 0 and len(llm_server.requests) == 30  # resumed: no new call
+    assert "6 voted items left out: the judge's verdict could not be read — rerun with --retry-unparsed" in (
+        shown.stdout.replace("\n", " ")
+    )
+    readable.add("claude-v1")
+    fixed = judgebench(*args, "--retry-unparsed", "-f", "json", cwd=pulled, env=ENV)
+    assert fixed.returncode == 0, fixed.stderr
+    assert len(llm_server.requests) == 36  # exactly the 6 unreadable grades, asked again
+    data = json.loads(fixed.stdout)
+    assert (data["items"], data["unreadable"], data["tie_rate"]) == (12, 0, 0.5)
+
+
+def test_a_judge_whose_every_verdict_is_unreadable_is_told_the_real_fix(pulled: Path, llm_server: LLMServer) -> None:
+    llm_server.reply = lambda body: "These answers are both fine."
+    args = ("validate-judge", "-j", JUDGE, "--mode", "single", "--base-url", llm_server.base_url, "--bootstrap", "0")
+    first = judgebench(*args, cwd=pulled, env=ENV)
+    assert_one_line_error(first, 1, "all 18 judgments could not be read", "--retry-unparsed", "--prompts")
+    assert len(llm_server.requests) == 18 * 3
+    again = judgebench(*args, cwd=pulled, env=ENV)  # not stuck in silence: same fix, nothing bought again
+    assert_one_line_error(again, 1, "all 18 judgments could not be read", "--retry-unparsed")
+    assert len(llm_server.requests) == 54
+    from judgebench.pipeline.validation import ValidateJob, validate_judge
+
+    votes = pulled / "data" / "datasets" / "mt-bench-human" / "votes"
+    job = ValidateJob(
+        JUDGE, "single", pulled / "results", votes=votes / "human.jsonl", reference=votes / "gpt4_pair.jsonl"
+    )
+    with pytest.raises(UsageError, match=r"its verdicts on all 12 voted items it judged could not be read — rerun"):
+        validate_judge(job)

@@ -17,7 +17,6 @@ from judgebench.cli.options import (
     DryRun,
     Dtype,
     Engine,
-    JudgeId,
     Limit,
     MaxAttempts,
     MaxCost,
@@ -28,6 +27,7 @@ from judgebench.cli.options import (
     QuestionIds,
     Questions,
     ResultsDir,
+    RetryUnparsed,
     Timeout,
     Verbose,
     one_judge,
@@ -36,15 +36,17 @@ from judgebench.cli.options import (
     the_judge,
 )
 from judgebench.cli.render import (
+    UNREADABLE_FIX,
     RichObserver,
     announce_embedded,
+    counted,
     print_answer_run,
     print_judge_run,
     share_verbose,
     warn_toy_judge,
 )
 from judgebench.cli.reporting import Baseline, FormatOption, run_report
-from judgebench.errors import JudgebenchError
+from judgebench.errors import JudgebenchError, UsageError
 from judgebench.providers import ProviderOptions
 
 if TYPE_CHECKING:
@@ -274,9 +276,14 @@ def _judge(
     require_references: bool = False,
     preset: str | None = None,
     pairs_from: Path | None = None,
+    retry_unparsed: bool = False,
     verbose: bool = False,
 ) -> int:
-    """Run judge and print its summary; returns the number of failed judgments."""
+    """Run judge and print its summary; returns the number of failed judgments.
+
+    Raises:
+        JudgebenchError: every judgment of the job has an unreadable verdict (one line with the fix).
+    """
     from judgebench.pipeline.judge import JudgeJob, judge
     from judgebench.providers.retry import RetryPolicy
 
@@ -309,6 +316,7 @@ def _judge(
         require_references=require_references,
         preset=preset,
         pairs_from=pairs_from,
+        retry_unparsed=retry_unparsed,
     )
     if judge_id:
         warn_toy_judge(judge_id)
@@ -321,6 +329,11 @@ def _judge(
         except KeyboardInterrupt:
             raise Interrupted("interrupted — finished judgments are saved; rerun the same command to resume") from None
     print_judge_run(run, dry_run=dry_run, max_tokens=max_tokens)
+    if not dry_run and run.unreadable and not run.verdicts:
+        raise JudgebenchError(
+            f"no readable verdict: the judge's replies to all {counted(run.unreadable, 'judgment')} could not be "
+            f"read — {UNREADABLE_FIX}"
+        )
     return run.failed
 
 
@@ -415,6 +428,7 @@ def judge_command(
             "(e.g. mt-bench-human's votes/human.jsonl).",
         ),
     ] = None,
+    retry_unparsed: RetryUnparsed = False,
     verbose: Verbose = False,
 ) -> None:
     """Judge answers: single grades, or pairwise in both orders; math/reasoning/coding against references."""
@@ -460,6 +474,7 @@ def judge_command(
         require_references=require_references,
         preset=preset,
         pairs_from=pairs_from,
+        retry_unparsed=retry_unparsed,
         verbose=verbose,
     )
     if failed:
@@ -468,7 +483,12 @@ def judge_command(
 
 def run_command(
     models: Annotated[list[str], typer.Option("--model", "-m", help="A model to evaluate (provider/model); repeat.")],
-    judge_id: JudgeId,
+    judge_id: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--judge", "-j", help="The judge model, provider/model (e.g. openai/gpt-4o); give one (--preset sets one)."
+        ),
+    ] = None,
     mode: Annotated[Mode, typer.Option("--mode", help="single or pairwise.")] = "single",
     baseline: Baseline = None,
     all_pairs: AllPairs = False,
@@ -497,6 +517,15 @@ def run_command(
     max_cost: MaxCost = None,
     prices: Prices = None,
     fmt: FormatOption = "table",
+    preset: Annotated[
+        str | None,
+        typer.Option(
+            "--preset",
+            help="mt-bench: FastChat's official MT-Bench setup, as on judge — its questions (unless -q), GPT-4 "
+            "references, its judge prompts and judge openai/gpt-4 (unless -j).",
+        ),
+    ] = None,
+    retry_unparsed: RetryUnparsed = False,
     verbose: Verbose = False,
 ) -> None:
     """The whole loop: answers for each model → judgments → report."""
@@ -506,7 +535,18 @@ def run_command(
     from judgebench.providers.local import is_local_model, refuse_local_options
 
     models = [resolve_model(m) for m in models]  # answers are filed under the resolved ids
-    judge = resolve_model(the_judge(judge_id))
+    if preset is not None:
+        from judgebench.pipeline.presets import PRESETS
+
+        if preset not in PRESETS:
+            raise UsageError(f"--preset {preset!r}: unknown; available: {', '.join(sorted(PRESETS))}")
+        from judgebench.pipeline.judge_plan import JudgeJob
+        from judgebench.pipeline.presets import apply_preset
+
+        apply_preset(JudgeJob(judge="", preset=preset))  # its files are there, before any answer is bought
+        questions = PRESETS[preset].dataset if questions == "jb-80" else questions
+        judge_id = judge_id or [PRESETS[preset].judge]
+    judge = resolve_model(the_judge(judge_id or []))
     ids = split_ids(question_ids)
     local = provider_options(device=device, dtype=dtype, batch=batch_size_).local
     if not any(is_local_model(m) for m in [*models, judge]):
@@ -558,6 +598,8 @@ def run_command(
         options=options_for(judge, judge_base_url or base_url),
         max_cost=budget.left(f"judging by {judge}"),
         prices=prices,
+        preset=preset,
+        retry_unparsed=retry_unparsed,
         verbose=verbose,
     )
     run_report(ReportJob(questions=questions, results_dir=results_dir, judges=(judge,), baseline=baseline), fmt)

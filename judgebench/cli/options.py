@@ -30,6 +30,7 @@ __all__ = [
     "QuestionIds",
     "Questions",
     "ResultsDir",
+    "RetryUnparsed",
     "Timeout",
     "Verbose",
     "batch_size",
@@ -81,6 +82,14 @@ JudgeId = Annotated[
 """Collected as a list so that a repeated ``--judge`` is refused (:func:`one_judge`), not silently cut to the last."""
 DryRun = Annotated[
     bool, typer.Option("--dry-run", help="Print the calls, tokens and dollars it would spend, at most; spend nothing.")
+]
+RetryUnparsed = Annotated[
+    bool,
+    typer.Option(
+        "--retry-unparsed",
+        help="Ask again (and pay again for) exactly the judgments whose verdict on disk could not be read; "
+        "the new verdict replaces the old one. Default: a rerun never re-buys them.",
+    ),
 ]
 MaxCost = Annotated[
     float | None,

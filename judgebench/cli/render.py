@@ -36,9 +36,11 @@ if TYPE_CHECKING:
     from judgebench.providers.retry import RetryEvent
 
 __all__ = [
+    "UNREADABLE_FIX",
     "RichObserver",
     "announce_embedded",
     "configure_logging",
+    "counted",
     "err",
     "out",
     "print_answer_run",
@@ -268,15 +270,34 @@ def print_answer_run(run: AnswerRun) -> None:
         err.print(f"[yellow]{escape(reason)}[/]")
 
 
+def counted(n: int, noun: str, nouns: str | None = None) -> str:
+    """``n`` and the noun in the number it needs: ``1 question``, ``2 questions``, ``0 questions``.
+
+    >>> counted(1, "question"), counted(3, "verdict"), counted(2, "reply", "replies")
+    ('1 question', '3 verdicts', '2 replies')
+    """
+    return f"{n} {noun if n == 1 else nouns or noun + 's'}"
+
+
+UNREADABLE_FIX = "rerun with --retry-unparsed or change the verdict format (--prompts)"
+"""What to do about verdicts the judge gave in a form no reader could parse."""
+
+
 def print_judge_run(run: JudgeRun, *, dry_run: bool, max_tokens: int) -> None:
-    """Summary of a judge run, or of what it would do."""
+    """Summary of a judge run, or of what it would do.
+
+    The calls bought count every request paid for: the calls, the follow-ups
+    re-asking for a verdict a reply lacked, and (``--retry-unparsed``) the
+    records asked again because their verdict on disk was unreadable.
+    """
     reused = f"; {run.reused} reuse the verdict of a call with the same prompt" if run.reused else ""
+    retried = f" ({counted(run.retried, 'judgment')} asked again: unreadable before)" if run.retried else ""
     if dry_run:
         cost = "" if run.cost_usd is None else f", at most ${run.cost_usd:.4f}"
         out.print(
-            f"dry run: would make {run.calls} judge calls (~{run.estimated_input_tokens:,} input tokens, "
-            f"up to {max_tokens:,} output tokens each, plus re-asks{cost}) for {run.planned} judgments"
-            f"{reused}; {run.skipped} already judged"
+            f"dry run: would make {counted(run.calls, 'judge call')}{retried} (~{run.estimated_input_tokens:,} input "
+            f"tokens, up to {max_tokens:,} output tokens each, plus re-asks{cost}) for "
+            f"{counted(run.planned, 'judgment')}{reused}; {run.skipped} already judged"
         )
     else:
         out.print(f"judgments: {run.path}")
@@ -285,8 +306,14 @@ def print_judge_run(run: JudgeRun, *, dry_run: bool, max_tokens: int) -> None:
             f"readable verdict{f' ({run.truncated} cut off at the token limit)' if run.truncated else ''}, "
             f"{run.failed} failed; {run.skipped} already done"
         )
-        out.print(f"{run.calls} judge calls bought{reused}")
+        followups = run.requests - run.calls
+        extra = (
+            f" + {counted(followups, 're-ask')} for a missing verdict = {run.requests} requests" if followups else ""
+        )
+        out.print(f"{counted(run.calls, 'judge call')} bought{retried}{extra}{reused}")
         out.print(_usage(run.usage, run.cost_usd))
+    if run.unreadable:
+        err.print(f"[yellow]{counted(run.unreadable, 'verdict')} unreadable — {UNREADABLE_FIX}[/]")
     if run.missing_answers:
         err.print(f"[yellow]{run.missing_answers} answer turns not judged: failed, incomplete or stale[/]")
     if run.unanswered:

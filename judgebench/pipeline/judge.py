@@ -4,8 +4,10 @@ Planning renders every judge message the run needs; each record is keyed by
 what it is about and each call by its content (the identity model is described
 in :mod:`judgebench.pipeline.judge_plan`). A record already on disk for the
 same call with a verdict — or with a reply no parser could read, which
-re-asking would only buy again — is skipped, so a finished run makes zero
-calls and editing one prompt or one answer re-judges exactly what it touches.
+re-asking would buy again — is skipped, so a finished run makes zero
+calls and editing one prompt or one answer re-judges exactly what it touches;
+``retry_unparsed`` (``--retry-unparsed``) asks the unreadable ones again, and
+only those (the rule is in :mod:`judgebench.pipeline.judge_plan`).
 A record whose call was already made (for another model whose answer has the
 same text, or for the same pair game named the other way round) copies that
 verdict and is marked ``reused``; within a run each distinct call is made once.
@@ -124,6 +126,14 @@ class JudgeRun:
     """Answer turns not judged because the model has no answer to the question at all."""
     truncated: int = 0
     """Judgments whose last reply stopped at its token limit even after re-asking (counted like ``unparsed``)."""
+    retried: int = 0
+    """Records of ``planned`` asked again because their verdict on disk was unreadable (``retry_unparsed``)."""
+    unreadable: int = 0
+    """Records of the job whose latest verdict is unreadable (``unparsed`` or ``truncated``), this run's and earlier."""
+    verdicts: int = 0
+    """Records of the job with a readable verdict on disk after the run, this run's and earlier."""
+    requests: int = 0
+    """Judge requests paid for: ``calls`` plus the follow-ups re-asking for an unreadable verdict."""
 
 
 @dataclass(frozen=True)
@@ -171,7 +181,10 @@ def judge(job: JudgeJob, *, provider: Provider | None = None, observer: Observer
     work, missing = plan.work, plan.missing
     mode: Literal["single", "pair"] = "single" if job.mode == "single" else "pair"
     path = judgments_path(job.results_dir, qset.name, job.judge, mode)
-    todo, reuse = _still_needed(work, _finished(path, mode, observer.note))
+    finished = _finished(path, mode, observer.note)
+    todo, reuse = _still_needed(work, finished, retry_unparsed=job.retry_unparsed)
+    before = _latest_statuses(work, finished)
+    retried = sum(before.get(w.identity) in _UNREADABLE for w in todo)
     buy = _distinct_calls(w for w in todo if w.key not in reuse)
     count = local_token_counter(job.judge) if job.dry_run else None  # the judge's tokenizer, if local
     estimate = sum(count(m.content) if count else len(m.content) // 4 for w in buy for m in w.messages)
@@ -180,6 +193,8 @@ def judge(job: JudgeJob, *, provider: Provider | None = None, observer: Observer
         return JudgeRun(
             path, qset.name, len(todo), len(work) - len(todo), 0, 0, 0, missing, bound, estimate,
             cost_usd=budget.cost(bound), reused=len(todo) - len(buy), calls=len(buy), unanswered=plan.unanswered,
+            retried=retried, unreadable=sum(s in _UNREADABLE for s in before.values()),
+            verdicts=sum(s == "ok" for s in before.values()), requests=len(buy),
         )  # fmt: skip
     provider = provider or create_provider(job.judge, job.provider_options)
     if job.batch and not isinstance(provider, BatchProvider):
@@ -222,7 +237,14 @@ def judge(job: JudgeJob, *, provider: Provider | None = None, observer: Observer
     with recorded_run(job.results_dir, manifest) as tally:
         tally.planned = len(todo)
         runner = _JudgeRunner(job, provider, decoding, observer, budget, tally)
-        return asyncio.run(runner.run(path, todo, reuse, len(work) - len(todo), plan, qset.name, estimate))
+        run = asyncio.run(runner.run(path, todo, reuse, len(work) - len(todo), plan, qset.name, estimate))
+    after = _latest_statuses(work, _finished(path, mode, observer.note))
+    return replace(
+        run,
+        retried=retried,
+        unreadable=sum(s in _UNREADABLE for s in after.values()),
+        verdicts=sum(s == "ok" for s in after.values()),
+    )
 
 
 _LISTED = 20
@@ -259,8 +281,12 @@ def _check_references(
     observer.note(f"no reference answer for {shown}: judged without a reference (--require-references refuses instead)")
 
 
+_UNREADABLE = frozenset({"unparsed", "truncated"})
+"""Statuses of a record whose call was answered but whose verdict could not be read."""
+
+
 def _finished(path: Path, mode: Literal["single", "pair"], warn: Warn) -> list[Judgment | PairGame]:
-    """The records on disk that need no new call: those with a verdict or an unreadable reply."""
+    """The records on disk whose call was answered: with a verdict or an unreadable reply (not ``failed``)."""
     if not path.exists():
         return []
     records: Sequence[Judgment | PairGame] = (
@@ -269,18 +295,41 @@ def _finished(path: Path, mode: Literal["single", "pair"], warn: Warn) -> list[J
     return [r for r in records if r.key and r.status != "failed"]
 
 
+def _latest_statuses(work: Sequence[JudgeWork], finished: Sequence[Judgment | PairGame]) -> dict[RecordId, str]:
+    """Status of the latest record on disk of each planned record, for its current call (absent: none yet)."""
+    latest: dict[tuple[RecordId, str], str] = {}
+    for r in finished:
+        latest[(record_id(r), r.key)] = r.status
+    out: dict[RecordId, str] = {}
+    for item in work:
+        for k in (item.key, *item.legacy_keys):
+            if (item.identity, k) in latest:
+                out[item.identity] = latest[(item.identity, k)]
+                break
+    return out
+
+
 def _still_needed(
-    work: Sequence[JudgeWork], finished: Sequence[Judgment | PairGame]
+    work: Sequence[JudgeWork], finished: Sequence[Judgment | PairGame], *, retry_unparsed: bool = False
 ) -> tuple[list[JudgeWork], dict[str, Judgment | PairGame]]:
     """The records not yet on disk for their current call, and the finished calls they can copy.
+
+    With ``retry_unparsed``, a record whose latest reply on disk has no readable
+    verdict is not finished: it is asked again (a new call, whose record supersedes
+    the old one), and an unreadable reply is never copied to another record.
 
     Returns:
         ``(todo, reuse)``: ``todo`` in plan order, each record once; ``reuse``
         maps the call key of a ``todo`` item to a finished record of the same call.
     """
-    done = {(record_id(r), r.key) for r in finished}
+    latest: dict[tuple[RecordId, str], Judgment | PairGame] = {}
+    for r in finished:
+        latest[(record_id(r), r.key)] = r
+    done = {k for k, r in latest.items() if not (retry_unparsed and r.status in _UNREADABLE)}
     by_call: dict[str, Judgment | PairGame] = {}
     for r in finished:  # the latest record of a call, a verdict before an unreadable reply
+        if retry_unparsed and r.status != "ok":
+            continue
         if r.status == "ok" or by_call.get(r.key, r).status != "ok":
             by_call[r.key] = r
     todo: list[JudgeWork] = []
@@ -347,6 +396,8 @@ class _JudgeRunner:
         """Call key → the records it gives, in plan order (the first one buys it)."""
         self.reused = 0
         self.calls = 0
+        self.followups = 0
+        """Requests re-asking for a verdict the judge's previous reply did not give (paid, like calls)."""
 
     async def run(
         self,
@@ -418,6 +469,7 @@ class _JudgeRunner:
             reused=self.reused,
             calls=self.calls,
             unanswered=plan.unanswered,
+            requests=self.calls + self.followups,
         )
 
     def _copy(self, item: JudgeWork, source: Judgment | PairGame, out: JsonlAppender) -> None:
@@ -553,6 +605,7 @@ class _JudgeRunner:
         """
         self.budget.add(spent)
         self.calls += 1
+        self.followups += len(reasks)
         for n, each in enumerate(self.sharing.get(item.key) or [item]):
             reused = n > 0
             self._write(

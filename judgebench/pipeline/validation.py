@@ -22,7 +22,7 @@ experts are compared like for like:
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -42,6 +42,11 @@ __all__ = [
     "validation_rows",
     "validation_sections",
 ]
+
+Item = tuple[str, int, str, str]
+"""A voted item: ``(question id as text, turn, model, model)``, the two models sorted."""
+
+_UNREADABLE = ("unparsed", "truncated")
 
 HUMAN_BENCH = "mt-bench-human"
 """The bench ``datasets pull mt-bench-human`` files the voted answers under."""
@@ -98,6 +103,8 @@ class Validation:
         spend: the judge's runs on the bench, summed (calls, tokens, ``cost_usd``).
         verdict: :func:`judgebench.stats.validation.as_good_as`'s result.
         tie_threshold: single mode's threshold.
+        unreadable: the judge's latest verdicts on voted items that could not be
+            read (``unparsed``/``truncated``): left out of every figure.
     """
 
     judge: str
@@ -112,6 +119,7 @@ class Validation:
     spend: dict[str, Any] | None
     verdict: dict[str, Any]
     tie_threshold: float | None = None
+    unreadable: int = 0
 
     @property
     def verdict_line(self) -> str:
@@ -140,6 +148,7 @@ class Validation:
             "items": self.items,
             "questions": self.questions,
             "tie_threshold": self.tie_threshold,
+            "unreadable": self.unreadable,
             "agreement": self.agreement,
             "consistency": self.consistency,
             "tie_rate": self.tie_rate,
@@ -154,8 +163,17 @@ def _load(path: Path, what: str) -> list[HumanVote]:
     return load_votes(path)
 
 
-def _judge_votes(job: ValidateJob) -> tuple[list[HumanVote], dict[str, Any] | None]:
-    """The judge's verdicts as votes, and its position consistency (pairwise)."""
+UNREADABLE_FIX = "rerun with --retry-unparsed or change the verdict format (--prompts)"
+"""The fix for verdicts the judge gave in a form no reader could parse."""
+
+
+def _judge_votes(job: ValidateJob) -> tuple[list[HumanVote], dict[str, Any] | None, Callable[[Item], bool]]:
+    """The judge's verdicts as votes, its position consistency (pairwise), and a test of unreadable items.
+
+    An item (question, turn, sorted model pair) is unreadable when the judge's
+    latest record of it — of either model's grade (single), of either game
+    (pairwise) — is ``unparsed`` or ``truncated``.
+    """
     from judgebench import stats
     from judgebench.stats.agreement import votes_from_comparisons, votes_from_grades
 
@@ -167,12 +185,25 @@ def _judge_votes(job: ValidateJob) -> tuple[list[HumanVote], dict[str, Any] | No
             "--dry-run to judge the voted items"
         )
     if job.mode == "single":
-        return votes_from_grades(load_judgments(path), job.judge, tie_threshold=job.tie_threshold), None
-    comp = stats.comparisons(load_pair_games(path))
+        grades = stats.latest_judgments(load_judgments(path))
+        bad = {(str(j.question_id), j.turn, j.model) for j in grades if j.status in _UNREADABLE}
+
+        def unreadable_grade(item: Item) -> bool:
+            return (item[0], item[1], item[2]) in bad or (item[0], item[1], item[3]) in bad
+
+        votes = votes_from_grades(grades, job.judge, tie_threshold=job.tie_threshold)
+        return votes, None, unreadable_grade
+    games = stats.latest_games(load_pair_games(path))
+    unread: set[Item] = set()
+    for g in games:
+        if g.status in _UNREADABLE:
+            first, second = sorted((g.model_1, g.model_2))
+            unread.add((str(g.question_id), g.turn, first, second))
+    comp = stats.comparisons(games)
     n = len(comp)
     same = int(comp.consistent.sum())
     consistency = {"consistent": same, "n": n, "rate": same / n if n else None}
-    return votes_from_comparisons(comp, job.judge), consistency
+    return votes_from_comparisons(comp, job.judge), consistency, unread.__contains__
 
 
 def validate_judge(job: ValidateJob) -> Validation:
@@ -193,8 +224,14 @@ def validate_judge(job: ValidateJob) -> Validation:
         raise UsageError(f"--voters {job.voters!r}: no human vote by a matching voter")
     reference = _load(job.reference or human_votes_path("gpt4_pair"), "GPT-4's votes")
     reference_name = reference[0].judge if reference else "gpt4_pair"
-    mine, consistency = _judge_votes(job)
+    mine, consistency, unreadable = _judge_votes(job)
     items = {item_of(v) for v in mine} & {item_of(v) for v in humans}
+    unread = sum(map(unreadable, {item_of(v) for v in humans}))
+    if not items and unread:
+        raise UsageError(
+            f"--judge {job.judge}: its verdicts on all {unread} voted item{'s' if unread != 1 else ''} it judged "
+            f"could not be read — {UNREADABLE_FIX}"
+        )
     if not items:
         raise UsageError(
             f"--judge {job.judge}: none of its verdicts on {job.bench} is on a voted item — judge them with "
@@ -232,6 +269,7 @@ def validate_judge(job: ValidateJob) -> Validation:
         spend=spend,
         verdict=as_good_as(mine, reference, humans, bootstrap=boot, margin=job.margin),
         tie_threshold=job.tie_threshold if job.mode == "single" else None,
+        unreadable=unread,
     )
 
 
@@ -265,7 +303,7 @@ def validation_sections(result: Validation) -> list[Section]:
         if result.mode == "single"
         else "pairwise, both orders; games that disagree count as a tie (FastChat)"
     )
-    notes = (
+    notes: tuple[str, ...] = (
         f"on the {result.items} voted items (question, model pair, turn) the judge has verdicts on, "
         f"{result.questions} questions; rate: share of (verdict, human vote) pairs that agree; κ: Cohen's",
         how,
@@ -277,6 +315,11 @@ def validation_sections(result: Validation) -> list[Section]:
         own["comparisons"] = result.consistency["n"]
     if result.spend is not None:
         own |= {"runs": result.spend["runs"], "calls": result.spend["calls"], "cost_usd": result.spend["cost_usd"]}
+    if result.unreadable:
+        notes += (
+            f"{result.unreadable} voted item{'s' if result.unreadable != 1 else ''} left out: the judge's verdict "
+            f"could not be read — {UNREADABLE_FIX}",
+        )
     return [
         Section(f"{result.bench} — agreement with the human votes", rows, notes),
         Section("the judge", [own]),
