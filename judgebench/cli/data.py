@@ -42,6 +42,23 @@ def datasets_list_command() -> None:
 def datasets_pull_command(
     name: Annotated[str, typer.Argument(help="Dataset to download, e.g. mt-bench.")],
     mirror: Annotated[str | None, typer.Option("--mirror", help="Base URL of a copy with the upstream layout.")] = None,
+    source_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--from",
+            file_okay=False,
+            exists=True,
+            help="A local copy to read instead of downloading: the upstream layout (or the files by name).",
+        ),
+    ] = None,
+    no_verify: Annotated[
+        bool,
+        typer.Option(
+            "--no-verify",
+            help="With --from: accept files whose sha256 differs from the published release's (a hand-made copy); "
+            "recorded as unverified in SOURCE.json and shown by validate-judge.",
+        ),
+    ] = False,
     force: Annotated[bool, typer.Option("--force", help="Download again even if already present.")] = False,
     results_dir: ResultsDir = Path("results"),
 ) -> None:
@@ -51,10 +68,31 @@ def datasets_pull_command(
     """
     from judgebench.datasets import pull
 
-    result = pull(name, mirror=mirror, force=force, on_file=lambda f: err.print(f"downloading {f}"))
+    what = "copying" if source_dir is not None else "downloading"
+    result = pull(
+        name,
+        mirror=mirror,
+        force=force,
+        on_file=lambda f: err.print(f"{what} {f}"),
+        source_dir=source_dir,
+        verify=not no_verify,
+    )
     for f in result.already_present:
-        out.print(f"{f}: already present, sha256 verified")
-    out.print(f"{name}: {len(result.downloaded)} files downloaded and verified into {result.folder}")
+        out.print(f"{f}: already present, {'sha256 verified' if f not in result.unverified else 'UNVERIFIED'}")
+    if source_dir is not None:
+        got = len(result.downloaded)
+        checked = "checked" if result.unverified else "verified"
+        out.print(
+            f"{name}: {got} file{'s' if got != 1 else ''} copied from {source_dir} and {checked} into {result.folder}"
+        )
+    else:
+        out.print(f"{name}: {len(result.downloaded)} files downloaded and verified into {result.folder}")
+    if result.unverified:
+        err.print(
+            f"[bold yellow]UNVERIFIED: {len(result.unverified)} of the files are not the published release "
+            f"({', '.join(result.unverified)}: sha256 differs) — figures made from them are not the paper's; "
+            f"recorded in {result.folder / 'SOURCE.json'}[/]"
+        )
     for note in result.notes:
         err.print(f"[yellow]{escape(note)}[/]")
     votes = [f for f in result.built if f.startswith("votes/")]

@@ -105,6 +105,8 @@ class Validation:
         tie_threshold: single mode's threshold.
         unreadable: the judge's latest verdicts on voted items that could not be
             read (``unparsed``/``truncated``): left out of every figure.
+        release: where the pulled release came from, when the votes are its files
+            (its ``SOURCE.json``: ``verified``, ``from``, ``unverified`` files).
     """
 
     judge: str
@@ -120,6 +122,18 @@ class Validation:
     verdict: dict[str, Any]
     tie_threshold: float | None = None
     unreadable: int = 0
+    release: dict[str, Any] | None = None
+
+    @property
+    def unverified_line(self) -> str | None:
+        """A loud line when the release's files are not the published ones (``datasets pull --no-verify``)."""
+        if not self.release or self.release.get("verified", True):
+            return None
+        files = ", ".join(sorted(self.release.get("unverified", {}))) or "some files"
+        return (
+            f"UNVERIFIED release: {files} from {self.release.get('from', 'a local copy')} differ from the published "
+            "MT-Bench human judgments (datasets pull --no-verify) — these figures are not the paper's"
+        )
 
     @property
     def verdict_line(self) -> str:
@@ -149,6 +163,7 @@ class Validation:
             "questions": self.questions,
             "tie_threshold": self.tie_threshold,
             "unreadable": self.unreadable,
+            "release": self.release,
             "agreement": self.agreement,
             "consistency": self.consistency,
             "tie_rate": self.tie_rate,
@@ -206,6 +221,21 @@ def _judge_votes(job: ValidateJob) -> tuple[list[HumanVote], dict[str, Any] | No
     return votes_from_comparisons(comp, job.judge), consistency, unread.__contains__
 
 
+def _release(job: ValidateJob) -> dict[str, Any] | None:
+    """The pulled release's ``SOURCE.json`` when the votes compared are its files, else ``None``."""
+    import json
+
+    folder = human_votes_path("human").parent.parent
+    used = [p for p in (job.votes, job.reference) if p is not None]
+    if any(folder.resolve() not in p.resolve().parents for p in used) or not (folder / "SOURCE.json").is_file():
+        return None
+    try:
+        info = json.loads((folder / "SOURCE.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return info if isinstance(info, dict) else None
+
+
 def validate_judge(job: ValidateJob) -> Validation:
     """Compare the judge's verdicts with the human votes, beside the reference judge's and the humans' own.
 
@@ -219,6 +249,7 @@ def validate_judge(job: ValidateJob) -> Validation:
     from judgebench.stats.validation import as_good_as, item_of, on_items
 
     humans = _load(job.votes or human_votes_path("human"), "human votes")
+    release = _release(job)
     humans = [v for v in humans if fnmatch.fnmatchcase(v.judge, job.voters)]
     if not humans:
         raise UsageError(f"--voters {job.voters!r}: no human vote by a matching voter")
@@ -270,6 +301,7 @@ def validate_judge(job: ValidateJob) -> Validation:
         verdict=as_good_as(mine, reference, humans, bootstrap=boot, margin=job.margin),
         tie_threshold=job.tie_threshold if job.mode == "single" else None,
         unreadable=unread,
+        release=release,
     )
 
 
@@ -323,7 +355,7 @@ def validation_sections(result: Validation) -> list[Section]:
     return [
         Section(f"{result.bench} — agreement with the human votes", rows, notes),
         Section("the judge", [own]),
-        Section("verdict", [], (result.verdict_line,)),
+        Section("verdict", [], (result.verdict_line, *filter(None, (result.unverified_line,)))),
     ]
 
 
@@ -335,8 +367,10 @@ def validation_html(result: Validation, plots: Sequence[Any]) -> str:
     from judgebench.pipeline.html_report import _asset, _table
 
     title = f"validate-judge: {result.judge}"
+    warning = f"<p><strong>{html.escape(result.unverified_line)}</strong></p>" if result.unverified_line else ""
     body = [
-        f'<section id="verdict"><h2>Verdict</h2><p><strong>{html.escape(result.verdict_line)}</strong></p></section>'
+        f'<section id="verdict"><h2>Verdict</h2><p><strong>{html.escape(result.verdict_line)}</strong></p>'
+        f"{warning}</section>"
     ]
     body.append('<section id="figures"><h2>Figures</h2><div class="figures">')
     for p in plots:
