@@ -276,8 +276,8 @@ def test_pull_mt_bench_human_files_votes_and_answers(
     assert agree.returncode == 0, agree.stderr
     data = json.loads(agree.stdout)
     assert data["sources"] == {
-        "a": "3 votes by 1 voter(s) matching 'gpt4_pair'",
-        "b": "2 votes by 2 voter(s) matching 'expert_*'",
+        "a": "3 votes by 1 voter matching 'gpt4_pair'",
+        "b": "2 votes by 2 voters matching 'expert_*'",
     }
     rows = {t["turn"]: (t["n"], t["agree"], t["n_no_tie"]) for t in data["turns"]}
     # turn 2: GPT-4's "tie (inconsistent)" and expert_1's "tie (bothbad)" are both ties, so they agree

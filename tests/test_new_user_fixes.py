@@ -7,7 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from builders import write_questions
 from clirun import assert_one_line_error, judgebench
+from llm_server import LLMServer
 
 MTBENCH = Path(__file__).resolve().parents[2] / "shared" / "mtbench"
 
@@ -30,3 +32,40 @@ def test_run_takes_the_mt_bench_preset(tmp_path: Path) -> None:
     assert len(records) == 8  # 2 models x the first 2 MT-Bench questions x 2 turns
     assert {r["judge"][1] for r in records} == {"single-v1", "single-v1-multi-turn"}  # FastChat's own prompts
     assert {r["question_id"] for r in records} == {81, 82}
+
+
+def test_counts_in_cli_output_agree_with_their_number(tmp_path: Path) -> None:
+    questions = tmp_path / "one.jsonl"
+    questions.write_text(json.dumps({"question_id": 1, "category": "writing", "turns": ["Hi?"]}) + "\n")
+    dry = judgebench("gen-answers", "-m", "fake/a", "-q", str(questions), "--dry-run", cwd=tmp_path)
+    assert dry.returncode == 0, dry.stderr
+    assert "dry run: 1 question to answer, 0 already done" in dry.stdout
+    made = judgebench("gen-answers", "-m", "fake/a", "-q", str(questions), cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert "1 question: 1 answered now, 0 already done, 0 failed" in made.stdout
+    judged = judgebench("judge", "-j", "fake/judge", "-q", str(questions), cwd=tmp_path)
+    assert judged.returncode == 0, judged.stderr
+    assert "1 judge call bought" in judged.stdout and "1 judge calls" not in judged.stdout
+
+
+def test_a_base_url_model_named_like_a_vendor_model_is_not_priced_as_the_vendor(
+    tmp_path: Path, llm_server: LLMServer
+) -> None:
+    llm_server.reply = lambda body: "Fine.\n[[7]]"
+    questions = write_questions(tmp_path / "q.jsonl", n=1)
+    assert judgebench("gen-answers", "-m", "fake/a", "-q", str(questions), cwd=tmp_path).returncode == 0
+    args = ("judge", "-j", "openai/gpt-4", "--base-url", llm_server.base_url, "-q", str(questions))
+    local = judgebench(*args, cwd=tmp_path, env={"OPENAI_API_KEY": "sk-test"})
+    assert local.returncode == 0, local.stderr
+    assert "cost unknown (no price for this model)" in local.stdout and "$" not in local.stdout
+    (manifest,) = [json.loads(p.read_text()) for p in (tmp_path / "results" / "q" / "runs").glob("*judge*.json")]
+    assert manifest["cost_usd"] is None  # not OpenAI's $30/$60 per 1M tokens
+    capped = judgebench(*args, "--max-cost", "1", cwd=tmp_path, env={"OPENAI_API_KEY": "sk-test"})
+    assert_one_line_error(capped, 2, "--max-cost: no price known for openai/gpt-4", "--prices FILE")
+    # The user's own price for their server still applies.
+    prices = tmp_path / "prices.json"
+    prices.write_text(json.dumps({"openai/gpt-4": {"input": 1.0, "output": 2.0}}))
+    (tmp_path / "results" / "q" / "judgments" / "openai__gpt-4_single.jsonl").unlink()
+    priced = judgebench(*args, "--prices", str(prices), cwd=tmp_path, env={"OPENAI_API_KEY": "sk-test"})
+    assert priced.returncode == 0, priced.stderr
+    assert ", cost $0.0" in priced.stdout

@@ -10,6 +10,7 @@ from rich.markup import escape
 
 from judgebench.cli.options import Questions, ResultsDir
 from judgebench.cli.render import err
+from judgebench.records import counted
 
 __all__ = ["register"]
 
@@ -34,7 +35,8 @@ def arena_command(
     job = ArenaJob(questions=questions, results_dir=results_dir, models=tuple(models or ()), seed=seed)
     with Arena(job) as arena:
         err.print(
-            f"arena for {escape(arena.bench)}: {len(arena.models)} models, {arena.votes} votes so far in "
+            f"arena for {escape(arena.bench)}: {counted(len(arena.models), 'model')}, "
+            f"{counted(arena.votes, 'vote')} so far in "
             f"{escape(str(arena.path))}\nopen http://{escape(host)}:{port}/ (Ctrl-C to stop)"
         )
         serve(arena, host, port)

@@ -10,6 +10,7 @@ from rich.markup import escape
 
 from judgebench.cli.options import Questions, ResultsDir
 from judgebench.cli.render import err, out
+from judgebench.records import counted
 
 __all__ = ["datasets_app", "export_app", "import_app"]
 
@@ -80,13 +81,11 @@ def datasets_pull_command(
     for f in result.already_present:
         out.print(f"{f}: already present, {'sha256 verified' if f not in result.unverified else 'UNVERIFIED'}")
     if source_dir is not None:
-        got = len(result.downloaded)
         checked = "checked" if result.unverified else "verified"
-        out.print(
-            f"{name}: {got} file{'s' if got != 1 else ''} copied from {source_dir} and {checked} into {result.folder}"
-        )
+        got = counted(len(result.downloaded), "file")
+        out.print(f"{name}: {got} copied from {source_dir} and {checked} into {result.folder}")
     else:
-        out.print(f"{name}: {len(result.downloaded)} files downloaded and verified into {result.folder}")
+        out.print(f"{name}: {counted(len(result.downloaded), 'file')} downloaded and verified into {result.folder}")
     if result.unverified:
         err.print(
             f"[bold yellow]UNVERIFIED: {len(result.unverified)} of the files are not the published release "
@@ -131,7 +130,7 @@ def import_fastchat_command(
 
     name = bench or src.resolve().name
     summary = import_fastchat(src, results_dir, name, overwrite=overwrite)
-    out.print(f"imported into {results_dir / name}: {len(summary.files)} files")
+    out.print(f"imported into {results_dir / name}: {counted(len(summary.files), 'file')}")
     for note in summary.notes:
         err.print(f"[yellow]{escape(note)}[/]")
     out.print(f"report it with: judgebench report --questions {name} --results-dir {results_dir}")
@@ -151,6 +150,6 @@ def export_fastchat_command(
     bench, qset = resolve_bench(questions, results_dir)
     qfile = qset.path if qset is not None else None
     summary = export_fastchat(results_dir, bench, dest, questions=qfile, overwrite=overwrite)
-    out.print(f"exported {bench} to {dest}: {len(summary.files)} files")
+    out.print(f"exported {bench} to {dest}: {counted(len(summary.files), 'file')}")
     for note in summary.notes:
         err.print(f"[yellow]{escape(note)}[/]")

@@ -25,7 +25,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from judgebench.records import Usage
+from judgebench.records import Usage, counted
 
 if TYPE_CHECKING:
     from judgebench.pipeline.answers import AnswerRun
@@ -259,24 +259,18 @@ def print_answer_run(run: AnswerRun) -> None:
     """Summary of a gen-answers run, or of what it would spend."""
     if run.dry_run:
         todo = run.selected - run.skipped
-        out.print(f"dry run: {todo} questions to answer, {run.skipped} already done; at most:")
+        out.print(f"dry run: {counted(todo, 'question')} to answer, {run.skipped} already done; at most:")
         out.print(_usage(run.usage, run.cost_usd))
         return
     out.print(f"answers: {run.path}")
-    out.print(f"{run.selected} questions: {run.answered} answered now, {run.skipped} already done, {run.failed} failed")
-    reused = f"; {run.journal_hits} turns reused from the call journal" if run.journal_hits else ""
+    out.print(
+        f"{counted(run.selected, 'question')}: {run.answered} answered now, {run.skipped} already done, "
+        f"{run.failed} failed"
+    )
+    reused = f"; {counted(run.journal_hits, 'turn')} reused from the call journal" if run.journal_hits else ""
     out.print(_usage(run.usage, run.cost_usd) + reused)
     for reason in run.failures:
         err.print(f"[yellow]{escape(reason)}[/]")
-
-
-def counted(n: int, noun: str, nouns: str | None = None) -> str:
-    """``n`` and the noun in the number it needs: ``1 question``, ``2 questions``, ``0 questions``.
-
-    >>> counted(1, "question"), counted(3, "verdict"), counted(2, "reply", "replies")
-    ('1 question', '3 verdicts', '2 replies')
-    """
-    return f"{n} {noun if n == 1 else nouns or noun + 's'}"
 
 
 UNREADABLE_FIX = "rerun with --retry-unparsed or change the verdict format (--prompts)"
@@ -315,10 +309,10 @@ def print_judge_run(run: JudgeRun, *, dry_run: bool, max_tokens: int) -> None:
     if run.unreadable:
         err.print(f"[yellow]{counted(run.unreadable, 'verdict')} unreadable — {UNREADABLE_FIX}[/]")
     if run.missing_answers:
-        err.print(f"[yellow]{run.missing_answers} answer turns not judged: failed, incomplete or stale[/]")
+        err.print(f"[yellow]{counted(run.missing_answers, 'answer turn')} not judged: failed, incomplete or stale[/]")
     if run.unanswered:
         err.print(
-            f"[yellow]{run.unanswered} turns not judged: their questions have no answer yet "
+            f"[yellow]{counted(run.unanswered, 'turn')} not judged: their questions have no answer yet "
             "(answered with --limit or --question-ids?) — gen-answers adds them[/]"
         )
     for reason in run.failures:
@@ -415,7 +409,9 @@ def print_comparison(c: Comparison) -> None:
             )
     calls = sum(r.usage.calls for r in c.new_runs)
     verdict = _VERDICT_STYLE[c.verdict]
-    out.print(f"verdict: {verdict} (fail below {c.fail_below:+g}); the candidate's own runs made {calls} calls")
+    out.print(
+        f"verdict: {verdict} (fail below {c.fail_below:+g}); the candidate's own runs made {counted(calls, 'call')}"
+    )
 
 
 def announce_embedded(model: str) -> None:

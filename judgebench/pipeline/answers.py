@@ -226,7 +226,9 @@ def gen_answers(job: AnswerJob, *, provider: Provider | None = None, observer: O
     observer = observer or NullObserver()
     qset = resolve_question_set(job.questions, job.results_dir)
     selected = select_questions(qset.questions, job.question_ids, job.limit)
-    budget = Budget(job.model, load_price_table(job.prices), job.max_cost)
+    budget = Budget(
+        job.model, load_price_table(job.prices, builtin=job.provider_options.base_url is None), job.max_cost
+    )
     name = job.name or job.model
     if job.dry_run:
         existing = _existing(answers_path(job.results_dir, qset.name, name), name, observer.note)

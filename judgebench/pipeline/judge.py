@@ -86,6 +86,7 @@ from judgebench.records import (
     RunManifest,
     Usage,
     content_hash,
+    counted,
 )
 from judgebench.storage import (
     JsonlAppender,
@@ -171,7 +172,12 @@ def judge(job: JudgeJob, *, provider: Provider | None = None, observer: Observer
     questions = select_questions(qset.questions, job.question_ids, job.limit)
     observer = observer or NullObserver()
     _check_references(job, qset.name, qset.references, qset.notes, questions, observer)
-    budget = Budget(job.judge, load_price_table(job.prices), job.max_cost, batch=job.batch)
+    budget = Budget(
+        job.judge,
+        load_price_table(job.prices, builtin=job.provider_options.base_url is None),
+        job.max_cost,
+        batch=job.batch,
+    )
     available = discover_answers(job.results_dir, qset.name, observer.note)
     voted = voted_items(load_votes(job.pairs_from)) if job.pairs_from is not None else None
     answers = {m: load_answers(available[m]) for m in judged_models(job, available, voted or ())}
@@ -412,7 +418,7 @@ class _JudgeRunner:
         self.observer.start(len(todo), skipped)
         if plan.missing:
             self.observer.note(
-                f"{plan.missing} answer turns are failed or stale (question edited since) and are not judged "
+                f"{counted(plan.missing, 'answer turn')} failed or stale (question edited since) and are not judged "
                 "— run gen-answers for them first"
             )
         for item in todo:

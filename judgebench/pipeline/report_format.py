@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from judgebench.pipeline.report import Report
-from judgebench.records import RunManifest
+from judgebench.records import RunManifest, counted
 
 __all__ = [
     "Section",
@@ -180,7 +180,7 @@ def _vote_sections(result: Report, interval: str) -> list[Section]:
     sections: list[Section] = []
     for v in result.vote_ratings:
         notes = (
-            f"{v['votes']} votes by {v['n_voters']} voters pooled; {v['anchor']} anchored at "
+            f"{counted(v['votes'], 'vote')} by {counted(v['n_voters'], 'voter')} pooled; {v['anchor']} anchored at "
             f"{v['anchor_rating']:.0f}; {interval}",
             *([v["note"]] if v["note"] else []),
         )
@@ -204,7 +204,8 @@ def _spend_sections(result: Report) -> list[Section]:
         total = f"${sum(known):.4f}" if known else "unknown"
         unpriced = sum(r["unpriced_runs"] for r in result.spend)
         notes = (
-            f"total over all {runs} runs: {total}" + (f" ({unpriced} runs without a known price)" if unpriced else ""),
+            f"total over all {counted(runs, 'run')}: {total}"
+            + (f" ({counted(unpriced, 'run')} without a known price)" if unpriced else ""),
         )
         sections.append(Section("spend per model and judge, summed over every run", list(result.spend), notes))
     return sections
@@ -250,7 +251,8 @@ def report_sections(result: Report) -> list[Section]:
         if j.ratings is not None:
             r = j.ratings
             notes = (
-                f"Bradley–Terry on {r['comparisons']} comparisons from {r['questions']} questions; "
+                f"Bradley–Terry on {counted(r['comparisons'], 'comparison')} from "
+                f"{counted(r['questions'], 'question')}; "
                 f"{r['anchor']} anchored at {r['anchor_rating']:.0f}; a tie is half a win",
                 *((r["note"],) if r["note"] else ()),
                 *((f"{r['replicates_unidentified']} replicates without finite ratings left out",)
@@ -274,7 +276,7 @@ def report_sections(result: Report) -> list[Section]:
     sections += _vote_sections(result, interval)
     if result.injection_flags is not None:
         flags = list(result.injection_flags)
-        note = f"{len(flags)} answer turns hold verdict-like text or notes aimed at the judge"
+        note = f"{counted(len(flags), 'answer turn')} hold verdict-like text or notes aimed at the judge"
         sections.append(Section("answers that talk to the judge", flags, (note,)))
     if result.runs:
         sections.append(Section("runs behind these numbers (latest of each)", run_rows(result.runs)))

@@ -30,7 +30,7 @@ from typing import Any, Literal
 from judgebench.errors import UsageError
 from judgebench.pipeline.provenance import spend_totals
 from judgebench.pipeline.report_format import Section
-from judgebench.records import HumanVote
+from judgebench.records import HumanVote, counted
 from judgebench.storage import data_dir, judgments_path, load_judgments, load_manifests, load_pair_games, load_votes
 
 __all__ = [
@@ -141,7 +141,7 @@ class Validation:
         from judgebench.stats.validation import MIN_QUESTIONS
 
         v = self.verdict
-        n = f"n={self.items} items ({self.questions} questions)"
+        n = f"n={counted(self.items, 'item')} ({counted(self.questions, 'question')})"
         head = f"agrees with experts as often as GPT-4 did: {v['verdict']}, {n}"
         if v["difference"] is None:
             return head
@@ -260,7 +260,7 @@ def validate_judge(job: ValidateJob) -> Validation:
     unread = sum(map(unreadable, {item_of(v) for v in humans}))
     if not items and unread:
         raise UsageError(
-            f"--judge {job.judge}: its verdicts on all {unread} voted item{'s' if unread != 1 else ''} it judged "
+            f"--judge {job.judge}: its verdicts on all {counted(unread, 'voted item')} it judged "
             f"could not be read — {UNREADABLE_FIX}"
         )
     if not items:
@@ -336,8 +336,8 @@ def validation_sections(result: Validation) -> list[Section]:
         else "pairwise, both orders; games that disagree count as a tie (FastChat)"
     )
     notes: tuple[str, ...] = (
-        f"on the {result.items} voted items (question, model pair, turn) the judge has verdicts on, "
-        f"{result.questions} questions; rate: share of (verdict, human vote) pairs that agree; κ: Cohen's",
+        f"on the {counted(result.items, 'voted item')} (question, model pair, turn) the judge has verdicts on, "
+        f"{counted(result.questions, 'question')}; rate: share of (verdict, human vote) pairs that agree; κ: Cohen's",
         how,
         "[lo, hi]: 95% question-clustered bootstrap",
     )
@@ -349,7 +349,7 @@ def validation_sections(result: Validation) -> list[Section]:
         own |= {"runs": result.spend["runs"], "calls": result.spend["calls"], "cost_usd": result.spend["cost_usd"]}
     if result.unreadable:
         notes += (
-            f"{result.unreadable} voted item{'s' if result.unreadable != 1 else ''} left out: the judge's verdict "
+            f"{counted(result.unreadable, 'voted item')} left out: the judge's verdict "
             f"could not be read — {UNREADABLE_FIX}",
         )
     return [

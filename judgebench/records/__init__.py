@@ -12,6 +12,8 @@ exists, plus ``schema`` and ``judgebench_version``.
   position-swapped games of a pairwise comparison).
 - :mod:`judgebench.records.votes`: :class:`HumanVote` (one person's verdict,
   MT-Bench's human-judgment format).
+- :mod:`judgebench.records.counts`: :func:`counted`, ``1 question`` / ``2 questions``
+  in every message.
 """
 
 from judgebench.records.answers import (
@@ -26,6 +28,7 @@ from judgebench.records.answers import (
     Usage,
     content_hash,
 )
+from judgebench.records.counts import counted
 from judgebench.records.judgments import (
     JUDGE_PROMPT_SCHEMA,
     JUDGMENT_SCHEMA,
@@ -71,4 +74,5 @@ __all__ = [
     "VoteWinner",
     "Winner",
     "content_hash",
+    "counted",
 ]
