@@ -69,3 +69,37 @@ def test_a_base_url_model_named_like_a_vendor_model_is_not_priced_as_the_vendor(
     priced = judgebench(*args, "--prices", str(prices), cwd=tmp_path, env={"OPENAI_API_KEY": "sk-test"})
     assert priced.returncode == 0, priced.stderr
     assert ", cost $0.0" in priced.stdout
+
+
+def test_a_run_against_a_dead_server_leaves_no_empty_results_file(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    questions = write_questions(tmp_path / "q.jsonl", n=1)
+    assert judgebench("gen-answers", "-m", "fake/a", "-q", str(questions), cwd=tmp_path).returncode == 0
+    dead = f"http://127.0.0.1:{port}/v1"
+    proc = judgebench(
+        "judge", "-j", "openai/j", "--base-url", dead, "-q", str(questions), cwd=tmp_path, env={"OPENAI_API_KEY": "x"}
+    )
+    assert_one_line_error(proc, 7, "is the server running?")
+    judgments = tmp_path / "results" / "q" / "judgments"
+    assert sorted(p.name for p in judgments.iterdir() if not p.name.endswith(".lock")) == []
+
+
+def test_an_appender_that_wrote_nothing_removes_only_the_file_it_made(tmp_path: Path) -> None:
+    from judgebench.storage import JsonlAppender
+
+    made = tmp_path / "made.jsonl"
+    with JsonlAppender(made):
+        assert made.is_file()
+    assert not made.exists()
+    kept = tmp_path / "kept.jsonl"
+    kept.write_text("")
+    with JsonlAppender(kept):
+        pass
+    assert kept.is_file()  # not this appender's to remove
+    with JsonlAppender(made) as out:
+        out.append({"a": 1})
+    assert made.read_text() == '{"a":1}\n'
