@@ -103,3 +103,23 @@ def test_an_appender_that_wrote_nothing_removes_only_the_file_it_made(tmp_path: 
     with JsonlAppender(made) as out:
         out.append({"a": 1})
     assert made.read_text() == '{"a":1}\n'
+
+
+def test_report_flags_models_judged_on_fewer_questions(tmp_path: Path) -> None:
+    questions = write_questions(tmp_path / "q.jsonl", n=4)
+    for model, limit in (("fake/a", "4"), ("fake/b", "2")):
+        made = judgebench("gen-answers", "-m", model, "-q", str(questions), "--limit", limit, cwd=tmp_path)
+        assert made.returncode == 0, made.stderr
+    assert judgebench("judge", "-j", "fake/judge", "-q", str(questions), cwd=tmp_path).returncode == 0
+    pair = ("judge", "-j", "fake/judge", "-q", str(questions), "--mode", "pairwise", "--all-pairs")
+    assert judgebench(*pair, cwd=tmp_path).returncode == 0
+    shown = judgebench("report", "-q", str(questions), "--bootstrap", "0", cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    text = " ".join(shown.stdout.split())
+    assert (
+        "partial coverage: fake/b graded on 2 questions, the others on 4 — its figures stand on fewer questions; "
+        "judge the missing ones for a like-for-like table" in text
+    )
+    data = json.loads(judgebench("report", "-q", str(questions), "-f", "json", cwd=tmp_path).stdout)
+    (judge,) = data["judges"]
+    assert set(judge["coverage"]) == {"single"}  # every pair game has both models: nothing partial there

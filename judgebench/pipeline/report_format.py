@@ -226,7 +226,8 @@ def report_sections(result: Report) -> list[Section]:
                     "the relative_n (question, turn) items both were graded on",
                 )
             title = f"{result.bench} — single grades by {j.judge}"
-            sections.append(Section(title, plain, (interval, *relative, *caveat)))
+            cover = tuple(v for k, v in j.coverage.items() if k == "single")
+            sections.append(Section(title, plain, (*cover, interval, *relative, *caveat)))
             per_category = [{k: v for k, v in r.items() if k == "model" or k.startswith("category:")} for r in j.single]
             if len(per_category[0]) > 1:
                 title = f"{result.bench} — mean grade per category ({j.judge})"
@@ -236,6 +237,7 @@ def report_sections(result: Report) -> list[Section]:
             notes = (
                 f"{j.pair_comparisons} comparisons (each judged in both orders); "
                 f"{j.pair_excluded} excluded for a game without a verdict",
+                *(v for k, v in j.coverage.items() if k == "pairwise"),
                 interval,
                 *caveat,
             )
