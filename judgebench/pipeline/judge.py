@@ -244,7 +244,7 @@ def judge(job: JudgeJob, *, provider: Provider | None = None, observer: Observer
         tally.planned = len(todo)
         runner = _JudgeRunner(job, provider, decoding, observer, budget, tally)
         run = asyncio.run(runner.run(path, todo, reuse, len(work) - len(todo), plan, qset.name, estimate))
-    after = _latest_statuses(work, _finished(path, mode, observer.note))
+    after = _latest_statuses(work, _finished(path, mode, observer.note)) if todo else before
     return replace(
         run,
         retried=retried,
