@@ -29,7 +29,7 @@ from judgebench.providers import Decoding, Provider, ProviderOptions, create_pro
 from judgebench.providers.local import local_token_counter, refuse_local_options
 from judgebench.providers.retry import CallFailed, CircuitBreaker, RetryPolicy, complete_with_retry
 from judgebench.reasoning import split_reasoning
-from judgebench.records import Answer, Choice, Message, Question, RunManifest, Usage, content_hash
+from judgebench.records import Answer, Choice, Message, Question, RunManifest, Usage, content_hash, counted
 from judgebench.storage import (
     DEFAULT_QUESTION_SET,
     CallJournal,
@@ -292,8 +292,8 @@ async def _gen_answers(
     if runner.stopped:
         saved = runner.answered + len(runner.failures)
         raise BudgetReached(
-            f"--max-cost ${job.max_cost:.2f} reached (spent ${budget.spent:.4f}): {saved} of {len(todo)} answers "
-            "saved — rerun with a higher --max-cost to resume"
+            f"--max-cost ${job.max_cost:.2f} reached (spent ${budget.spent:.4f}): {saved} of "
+            f"{counted(len(todo), 'answer')} saved — rerun with a higher --max-cost to resume"
         )
     return AnswerRun(
         path=path,

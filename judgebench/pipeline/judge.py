@@ -456,7 +456,7 @@ class _JudgeRunner:
             saved = sum(self.counts.values())
             raise BudgetReached(
                 f"--max-cost ${self.job.max_cost:.2f} reached (spent ${self.budget.spent:.4f}): {saved} of "
-                f"{len(todo)} judgments saved — rerun with a higher --max-cost to resume"
+                f"{counted(len(todo), 'judgment')} saved — rerun with a higher --max-cost to resume"
             )
         return JudgeRun(
             path=path,

@@ -502,12 +502,13 @@ def _vote_ratings(job: ReportJob, votes: list[HumanVote], boot: Any, notes: list
     flipped = [row["voter"] for row in agreement if row["reversed"]]
     if flipped:
         notes.append(
-            f"{len(flipped)} of {len(agreement)} voters mostly vote against the others' ratings (reversed: a swapped "
-            f"button or a contrarian): {', '.join(flipped[:10])}{' …' if len(flipped) > 10 else ''}"
+            f"{len(flipped)} of {counted(len(agreement), 'voter')} mostly vote against the others' ratings "
+            f"(reversed: a swapped button or a contrarian): "
+            f"{', '.join(flipped[:10])}{' …' if len(flipped) > 10 else ''}"
         )
     if chance:
         notes.append(
-            f"{len(chance)} of {len(agreement)} voters agree with the others' ratings no better than chance "
+            f"{len(chance)} of {counted(len(agreement), 'voter')} agree with the others' ratings no better than chance "
             f"(or have too few votes to tell): {', '.join(chance[:10])}{' …' if len(chance) > 10 else ''}"
         )
     return [

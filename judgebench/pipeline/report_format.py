@@ -235,7 +235,7 @@ def report_sections(result: Report) -> list[Section]:
         if j.pairwise:
             against = f"against {j.baseline}" if j.baseline else "all pairs"
             notes = (
-                f"{j.pair_comparisons} comparisons (each judged in both orders); "
+                f"{counted(j.pair_comparisons, 'comparison')} (each judged in both orders); "
                 f"{j.pair_excluded} excluded for a game without a verdict",
                 *(v for k, v in j.coverage.items() if k == "pairwise"),
                 interval,
