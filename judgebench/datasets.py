@@ -47,7 +47,6 @@ __all__ = [
     "PullResult",
     "build_mt_bench_human",
     "pull",
-    "source_info",
 ]
 
 
@@ -401,16 +400,6 @@ def pull(
     return PullResult(
         folder, tuple(downloaded), tuple(present), tuple(built), tuple(notes), unverified=tuple(sorted(unverified))
     )
-
-
-def source_info(name: str) -> dict[str, Any] | None:
-    """A pulled dataset's ``SOURCE.json`` (``None`` if absent or unreadable): where it came from, verified or not."""
-    path = data_dir() / "datasets" / name / "SOURCE.json"
-    try:
-        info = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return info if isinstance(info, dict) else None
 
 
 def _local_file(source_dir: Path, file: DatasetFile, name: str) -> Path:

@@ -36,10 +36,8 @@ from judgebench.cli.options import (
     the_judge,
 )
 from judgebench.cli.render import (
-    UNREADABLE_FIX,
     RichObserver,
     announce_embedded,
-    counted,
     print_answer_run,
     print_judge_run,
     share_verbose,
@@ -48,6 +46,7 @@ from judgebench.cli.render import (
 from judgebench.cli.reporting import Baseline, FormatOption, run_report
 from judgebench.errors import JudgebenchError, UsageError
 from judgebench.providers import ProviderOptions
+from judgebench.records import UNREADABLE_FIX, counted
 
 if TYPE_CHECKING:
     from judgebench.pipeline import AnswerRun

@@ -25,7 +25,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from judgebench.records import Usage, counted
+from judgebench.records import UNREADABLE_FIX, Usage, counted
 
 if TYPE_CHECKING:
     from judgebench.pipeline.answers import AnswerRun
@@ -36,11 +36,9 @@ if TYPE_CHECKING:
     from judgebench.providers.retry import RetryEvent
 
 __all__ = [
-    "UNREADABLE_FIX",
     "RichObserver",
     "announce_embedded",
     "configure_logging",
-    "counted",
     "err",
     "out",
     "print_answer_run",
@@ -271,10 +269,6 @@ def print_answer_run(run: AnswerRun) -> None:
     out.print(_usage(run.usage, run.cost_usd) + reused)
     for reason in run.failures:
         err.print(f"[yellow]{escape(reason)}[/]")
-
-
-UNREADABLE_FIX = "rerun with --retry-unparsed or change the verdict format (--prompts)"
-"""What to do about verdicts the judge gave in a form no reader could parse."""
 
 
 def print_judge_run(run: JudgeRun, *, dry_run: bool, max_tokens: int) -> None:

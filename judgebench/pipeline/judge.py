@@ -77,6 +77,7 @@ from judgebench.providers import BatchProvider, Decoding, Provider, VerdictLogpr
 from judgebench.providers.local import local_token_counter, refuse_local_options
 from judgebench.providers.retry import CallFailed, CircuitBreaker, call_with_retry, complete_with_retry
 from judgebench.records import (
+    UNREADABLE,
     Judgment,
     JudgmentStatus,
     Message,
@@ -190,7 +191,7 @@ def judge(job: JudgeJob, *, provider: Provider | None = None, observer: Observer
     finished = _finished(path, mode, observer.note)
     todo, reuse = _still_needed(work, finished, retry_unparsed=job.retry_unparsed)
     before = _latest_statuses(work, finished)
-    retried = sum(before.get(w.identity) in _UNREADABLE for w in todo)
+    retried = sum(before.get(w.identity) in UNREADABLE for w in todo)
     buy = _distinct_calls(w for w in todo if w.key not in reuse)
     count = local_token_counter(job.judge) if job.dry_run else None  # the judge's tokenizer, if local
     estimate = sum(count(m.content) if count else len(m.content) // 4 for w in buy for m in w.messages)
@@ -199,7 +200,7 @@ def judge(job: JudgeJob, *, provider: Provider | None = None, observer: Observer
         return JudgeRun(
             path, qset.name, len(todo), len(work) - len(todo), 0, 0, 0, missing, bound, estimate,
             cost_usd=budget.cost(bound), reused=len(todo) - len(buy), calls=len(buy), unanswered=plan.unanswered,
-            retried=retried, unreadable=sum(s in _UNREADABLE for s in before.values()),
+            retried=retried, unreadable=sum(s in UNREADABLE for s in before.values()),
             verdicts=sum(s == "ok" for s in before.values()), requests=len(buy),
         )  # fmt: skip
     provider = provider or create_provider(job.judge, job.provider_options)
@@ -248,7 +249,7 @@ def judge(job: JudgeJob, *, provider: Provider | None = None, observer: Observer
     return replace(
         run,
         retried=retried,
-        unreadable=sum(s in _UNREADABLE for s in after.values()),
+        unreadable=sum(s in UNREADABLE for s in after.values()),
         verdicts=sum(s == "ok" for s in after.values()),
     )
 
@@ -285,10 +286,6 @@ def _check_references(
         )
     shown = "; ".join(named[:_LISTED]) + (f"; … {len(named)} turns in all" if len(named) > _LISTED else "")
     observer.note(f"no reference answer for {shown}: judged without a reference (--require-references refuses instead)")
-
-
-_UNREADABLE = frozenset({"unparsed", "truncated"})
-"""Statuses of a record whose call was answered but whose verdict could not be read."""
 
 
 def _finished(path: Path, mode: Literal["single", "pair"], warn: Warn) -> list[Judgment | PairGame]:
@@ -331,7 +328,7 @@ def _still_needed(
     latest: dict[tuple[RecordId, str], Judgment | PairGame] = {}
     for r in finished:
         latest[(record_id(r), r.key)] = r
-    done = {k for k, r in latest.items() if not (retry_unparsed and r.status in _UNREADABLE)}
+    done = {k for k, r in latest.items() if not (retry_unparsed and r.status in UNREADABLE)}
     by_call: dict[str, Judgment | PairGame] = {}
     for r in finished:  # the latest record of a call, a verdict before an unreadable reply
         if retry_unparsed and r.status != "ok":

@@ -30,7 +30,7 @@ from typing import Any, Literal
 from judgebench.errors import UsageError
 from judgebench.pipeline.provenance import spend_totals
 from judgebench.pipeline.report_format import Section
-from judgebench.records import HumanVote, counted
+from judgebench.records import UNREADABLE, UNREADABLE_FIX, HumanVote, counted
 from judgebench.storage import data_dir, judgments_path, load_judgments, load_manifests, load_pair_games, load_votes
 
 __all__ = [
@@ -45,8 +45,6 @@ __all__ = [
 
 Item = tuple[str, int, str, str]
 """A voted item: ``(question id as text, turn, model, model)``, the two models sorted."""
-
-_UNREADABLE = ("unparsed", "truncated")
 
 HUMAN_BENCH = "mt-bench-human"
 """The bench ``datasets pull mt-bench-human`` files the voted answers under."""
@@ -178,10 +176,6 @@ def _load(path: Path, what: str) -> list[HumanVote]:
     return load_votes(path)
 
 
-UNREADABLE_FIX = "rerun with --retry-unparsed or change the verdict format (--prompts)"
-"""The fix for verdicts the judge gave in a form no reader could parse."""
-
-
 def _judge_votes(job: ValidateJob) -> tuple[list[HumanVote], dict[str, Any] | None, Callable[[Item], bool]]:
     """The judge's verdicts as votes, its position consistency (pairwise), and a test of unreadable items.
 
@@ -201,7 +195,7 @@ def _judge_votes(job: ValidateJob) -> tuple[list[HumanVote], dict[str, Any] | No
         )
     if job.mode == "single":
         grades = stats.latest_judgments(load_judgments(path))
-        bad = {(str(j.question_id), j.turn, j.model) for j in grades if j.status in _UNREADABLE}
+        bad = {(str(j.question_id), j.turn, j.model) for j in grades if j.status in UNREADABLE}
 
         def unreadable_grade(item: Item) -> bool:
             return (item[0], item[1], item[2]) in bad or (item[0], item[1], item[3]) in bad
@@ -211,7 +205,7 @@ def _judge_votes(job: ValidateJob) -> tuple[list[HumanVote], dict[str, Any] | No
     games = stats.latest_games(load_pair_games(path))
     unread: set[Item] = set()
     for g in games:
-        if g.status in _UNREADABLE:
+        if g.status in UNREADABLE:
             first, second = sorted((g.model_1, g.model_2))
             unread.add((str(g.question_id), g.turn, first, second))
     comp = stats.comparisons(games)
