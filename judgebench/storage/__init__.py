@@ -15,12 +15,14 @@ numbers, UTF-8 errors and torn tails; reports read pair games in bulk with
 orjson (:func:`load_game_table`), falling back to that reader for exact errors.
 """
 
+from judgebench.storage.benches import resolve_bench
 from judgebench.storage.files import FilePlan, replace_file
 from judgebench.storage.jsonl import CallJournal, JsonlAppender, Warn, read_jsonl
 from judgebench.storage.layout import (
     DEFAULT_QUESTION_SET,
     JudgeMode,
     answers_path,
+    batches_path,
     bundled_dir,
     calls_path,
     data_dir,
@@ -53,6 +55,7 @@ __all__ = [
     "QuestionSet",
     "Warn",
     "answers_path",
+    "batches_path",
     "bundled_dir",
     "calls_path",
     "data_dir",
@@ -70,6 +73,7 @@ __all__ = [
     "read_jsonl",
     "reference_file",
     "replace_file",
+    "resolve_bench",
     "resolve_question_set",
     "runs_dir",
     "write_manifest",
