@@ -13,6 +13,10 @@ Readers cite ``file:line`` in every error. We parse with the standard ``json``
 module rather than a JSON Lines library to keep byte-exact control of line
 numbers, UTF-8 errors and torn tails; reports read pair games in bulk with
 orjson (:func:`load_game_table`), falling back to that reader for exact errors.
+
+Storage also owns which bench a spec names (:func:`resolve_bench`), the batch
+journals' paths (:func:`batches_path`) and FastChat's file formats
+(:mod:`judgebench.storage.fastchat`, import and export).
 """
 
 from judgebench.storage.benches import resolve_bench
