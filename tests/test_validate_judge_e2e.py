@@ -85,7 +85,7 @@ def pulled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """``datasets pull mt-bench-human`` from a local mirror of a small release with the real schema."""
     if not MTBENCH.is_dir():
         pytest.skip("../shared/mtbench is not beside the repo")
-    from judgebench.datasets import DATASETS
+    from judgebench.pipeline.datasets import DATASETS
 
     root = tmp_path / "upstream"
     made = build_release(root)

@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 from judgebench.errors import UsageError
 from judgebench.pipeline.provenance import spend_totals
-from judgebench.pipeline.report_format import Section
+from judgebench.presentation.report_format import Section
 from judgebench.records import UNREADABLE, UNREADABLE_FIX, HumanVote, counted
 from judgebench.storage import data_dir, judgments_path, load_judgments, load_manifests, load_pair_games, load_votes
 
@@ -358,7 +358,7 @@ def validation_html(result: Validation, plots: Sequence[Any]) -> str:
     import base64
     import html
 
-    from judgebench.pipeline.html_report import _asset, _table
+    from judgebench.presentation.html_report import _asset, _table
 
     title = f"validate-judge: {result.judge}"
     warning = f"<p><strong>{html.escape(result.unverified_line)}</strong></p>" if result.unverified_line else ""
