@@ -21,7 +21,7 @@ A judgment's ``status`` is a value, never a sentinel score:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
@@ -230,12 +230,12 @@ def _provenance(d: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _number(d: Mapping[str, Any], key: str, kind: Callable[[Any], N], default: N) -> N:
+def _number(d: Mapping[str, Any], key: str, kind: type[N], default: N) -> N:
     """``kind(d[key])`` (``default`` when absent); a value it cannot read is a :class:`RecordError`."""
     try:
         return kind(d.get(key, default))
     except (TypeError, ValueError):
-        raise RecordError(f"field {key!r} must be a number, got {d.get(key)!r}") from None
+        raise RecordError(f"field {key!r} must be a number ({kind.__name__}), got {d.get(key)!r}") from None
 
 
 def _answer_hashes(raw: object) -> dict[str, str]:
