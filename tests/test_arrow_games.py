@@ -16,11 +16,11 @@ import pandas as pd
 import pytest
 
 from judgebench.errors import DataError
-from judgebench.fastchat import import_fastchat
 from judgebench.records import PairGame, Usage
 from judgebench.records.columns import game_frame
 from judgebench.storage import load_game_table, load_pair_games
 from judgebench.storage.arrow_games import read_game_frame
+from judgebench.storage.fastchat import import_fastchat
 
 THIRD_PARTY = Path(__file__).resolve().parents[2] / "shared" / "mtbench" / "third_party"
 needs_shared = pytest.mark.skipif(not THIRD_PARTY.is_dir(), reason="needs ../shared/mtbench (real FastChat files)")
