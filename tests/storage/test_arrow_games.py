@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from builders import MTBENCH
 
 from judgebench.errors import DataError
 from judgebench.records import PairGame, Usage
@@ -22,7 +23,7 @@ from judgebench.storage import load_game_table, load_pair_games
 from judgebench.storage.arrow_games import read_game_frame
 from judgebench.storage.fastchat import import_fastchat
 
-THIRD_PARTY = Path(__file__).resolve().parents[2] / "shared" / "mtbench" / "third_party"
+THIRD_PARTY = MTBENCH / "third_party"
 needs_shared = pytest.mark.skipif(not THIRD_PARTY.is_dir(), reason="needs ../shared/mtbench (real FastChat files)")
 
 
