@@ -10,7 +10,6 @@ from rich.markup import escape
 
 from judgebench.cli.options import Questions, ResultsDir
 from judgebench.cli.render import err
-from judgebench.records import counted
 
 __all__ = ["register"]
 
@@ -31,6 +30,7 @@ def arena_command(
     """Blind pairwise voting in the browser; votes are appended as human judgments (read by --votes)."""
     from judgebench.arena.session import Arena, ArenaJob
     from judgebench.arena.web import serve
+    from judgebench.records import counted
 
     job = ArenaJob(questions=questions, results_dir=results_dir, models=tuple(models or ()), seed=seed)
     with Arena(job) as arena:

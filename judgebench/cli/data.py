@@ -10,7 +10,6 @@ from rich.markup import escape
 
 from judgebench.cli.options import Questions, ResultsDir
 from judgebench.cli.render import err, out
-from judgebench.records import counted
 
 __all__ = ["datasets_app", "export_app", "import_app"]
 
@@ -68,6 +67,7 @@ def datasets_pull_command(
     A dataset with answers (mt-bench-human) also files them under RESULTS_DIR/NAME/answers.
     """
     from judgebench.pipeline.datasets import pull
+    from judgebench.records import counted
 
     what = "copying" if source_dir is not None else "downloading"
     result = pull(
@@ -126,6 +126,7 @@ def import_fastchat_command(
     overwrite: Overwrite = False,
 ) -> None:
     """Import FastChat answers, single and pairwise judgments and reference answers."""
+    from judgebench.records import counted
     from judgebench.storage.fastchat import import_fastchat
 
     name = bench or src.resolve().name
@@ -144,6 +145,7 @@ def export_fastchat_command(
     overwrite: Overwrite = False,
 ) -> None:
     """Export a bench's answers and judgments in FastChat's llm_judge layout."""
+    from judgebench.records import counted
     from judgebench.storage import resolve_bench
     from judgebench.storage.fastchat import export_fastchat
 

@@ -45,11 +45,10 @@ from judgebench.cli.render import (
 )
 from judgebench.cli.reporting import Baseline, FormatOption, run_report
 from judgebench.errors import Interrupted, JudgebenchError, UsageError
-from judgebench.providers import ProviderOptions
-from judgebench.records import UNREADABLE_FIX, counted
 
 if TYPE_CHECKING:
     from judgebench.pipeline import AnswerRun
+    from judgebench.providers import ProviderOptions
 
 __all__ = ["register"]
 
@@ -90,6 +89,7 @@ def _answers(
 ) -> AnswerRun:
     """Run gen-answers and print its summary."""
     from judgebench.pipeline import AnswerJob, gen_answers
+    from judgebench.providers import ProviderOptions
     from judgebench.providers.retry import RetryPolicy
 
     job = AnswerJob(
@@ -278,6 +278,7 @@ def _judge(
         JudgebenchError: every judgment of the job has an unreadable verdict (one line with the fix).
     """
     from judgebench.pipeline.judge import JudgeJob, judge
+    from judgebench.providers import ProviderOptions
     from judgebench.providers.retry import RetryPolicy
 
     job = JudgeJob(
@@ -323,6 +324,8 @@ def _judge(
             raise Interrupted("interrupted — finished judgments are saved; rerun the same command to resume") from None
     print_judge_run(run, dry_run=dry_run, max_tokens=max_tokens)
     if not dry_run and run.unreadable and not run.verdicts:
+        from judgebench.records import UNREADABLE_FIX, counted
+
         raise JudgebenchError(
             f"no readable verdict: the judge's replies to all {counted(run.unreadable, 'judgment')} could not be "
             f"read — {UNREADABLE_FIX}"
@@ -524,7 +527,7 @@ def run_command(
     """The whole loop: answers for each model → judgments → report."""
     from judgebench.aliases import resolve_model
     from judgebench.pipeline.report import ReportJob
-    from judgebench.providers import check_url
+    from judgebench.providers import ProviderOptions, check_url
     from judgebench.providers.local import is_local_model, refuse_local_options
 
     models = [resolve_model(m) for m in models]  # answers are filed under the resolved ids

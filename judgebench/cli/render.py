@@ -25,8 +25,6 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from judgebench.records import UNREADABLE_FIX, Usage, counted
-
 if TYPE_CHECKING:
     from judgebench.pipeline.answers import AnswerRun
     from judgebench.pipeline.compare import Comparison
@@ -34,6 +32,7 @@ if TYPE_CHECKING:
     from judgebench.pipeline.report import Report
     from judgebench.presentation.report_format import Section
     from judgebench.providers.retry import RetryEvent
+    from judgebench.records import Usage
 
 __all__ = [
     "RichObserver",
@@ -189,6 +188,8 @@ class RichObserver:
         self.verbose = verbose
         self.progress: Progress | None = None
         self.task: TaskID | None = None
+        from judgebench.records import Usage  # records load when a run starts, not for --help
+
         self.usage = Usage()
         self.failed = 0
         self.retries = RetryTally()
@@ -255,6 +256,8 @@ def _usage(usage: Usage, cost: float | None = None) -> str:
 
 def print_answer_run(run: AnswerRun) -> None:
     """Summary of a gen-answers run, or of what it would spend."""
+    from judgebench.records import counted
+
     if run.dry_run:
         todo = run.selected - run.skipped
         out.print(f"dry run: {counted(todo, 'question')} to answer, {run.skipped} already done; at most:")
@@ -278,6 +281,8 @@ def print_judge_run(run: JudgeRun, *, dry_run: bool, max_tokens: int) -> None:
     re-asking for a verdict a reply lacked, and (``--retry-unparsed``) the
     records asked again because their verdict on disk was unreadable.
     """
+    from judgebench.records import UNREADABLE_FIX, counted
+
     reused = f"; {run.reused} reuse the verdict of a call with the same prompt" if run.reused else ""
     retried = f" ({counted(run.retried, 'judgment')} asked again: unreadable before)" if run.retried else ""
     if dry_run:
@@ -381,6 +386,8 @@ _VERDICT_STYLE = {
 
 def print_comparison(c: Comparison) -> None:
     """The gate's table: per model and metric, base, candidate, delta with interval, verdict."""
+    from judgebench.records import counted
+
     for warning in c.warnings:
         err.print(f"[yellow]not comparable: {escape(warning)}[/]")
     share = round(c.metrics[0].delta.confidence * 100)

@@ -7,11 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from builders import write_questions
+from builders import MTBENCH, write_questions
 from clirun import assert_one_line_error, judgebench
 from llm_server import LLMServer
-
-MTBENCH = Path(__file__).resolve().parents[2] / "shared" / "mtbench"
 
 
 def test_run_takes_the_mt_bench_preset(tmp_path: Path) -> None:
