@@ -24,6 +24,7 @@ from judgebench.storage import load_pair_scores
 
 FAST_RETRY = RetryPolicy(max_attempts=2, initial=0.001, max_wait=0.002)
 VICUNA = Path(__file__).resolve().parents[2] / "shared" / "mtbench" / "vicuna_bench"
+FASTCHAT_PROMPTS = VICUNA.parent / "judge_prompts.jsonl"
 
 # The hand-computed fixture. Each question's true scores (model, base); the scripted judge adds
 # one point to whichever answer it is shown first, so each answer's two games are true+1 and
@@ -224,6 +225,15 @@ def test_cli_refuses_pair_score_without_a_design(tmp_path: Path) -> None:
     assert_one_line_error(proc, 2, "--mode pair-score needs exactly one of --baseline MODEL or --all-pairs")
 
 
+@pytest.mark.skipif(not FASTCHAT_PROMPTS.is_file(), reason="../shared/mtbench is not beside the repo")
+def test_fastchat_prompts_have_no_pair_score_prompt(tmp_path: Path) -> None:
+    qfile = write_bench(tmp_path)
+    args = ("judge", "-j", "fake/j", "-q", str(qfile), "--mode", "pair-score", "--baseline", "base")
+    proc = judgebench(*args, "--prompts", str(FASTCHAT_PROMPTS), cwd=tmp_path)
+    assert_one_line_error(proc, 2, "FastChat's judge prompts have no pair-score prompt", "--prompts jb-v1")
+    assert not (tmp_path / "results" / "vq" / "judgments" / "fake__j_pairscore.jsonl").exists()
+
+
 @pytest.mark.skipif(not (VICUNA / "question.jsonl").is_file(), reason="../shared/mtbench is not beside the repo")
 def test_vicuna_bench_end_to_end(tmp_path: Path) -> None:
     """The issue's 'done means': judge --mode pair-score on vicuna-bench, then report prints the Vicuna table."""
@@ -261,3 +271,34 @@ def test_vicuna_bench_end_to_end(tmp_path: Path) -> None:
     assert row["wins"] + row["ties"] + row["losses"] == 80
     for key in ("relative_pct", "win_rate", "tie_rate", "loss_rate", "first_position_bonus"):
         assert row[f"{key}_lo"] <= row[key] <= row[f"{key}_hi"]
+
+
+def test_a_twin_answer_reuses_the_bought_call_with_its_scores_mapped_to_its_pair(tmp_path: Path) -> None:
+    qfile = write_bench(tmp_path)
+    judge(job(tmp_path, qfile), provider=FakeProvider("judge", reply=scripted_judge))
+    # "twin" answers exactly as "model" does, so its pair games are the same calls: bought once.
+    gen_answers(
+        AnswerJob(model="fake/model", questions=str(qfile), results_dir=tmp_path / "results", name="twin"),
+        provider=FakeProvider("model"),
+    )
+    provider = FakeProvider("judge", reply=scripted_judge)
+    run = judge(job(tmp_path, qfile), provider=provider)
+    assert (run.planned, run.reused, run.calls, len(provider.requests)) == (8, 8, 0, 0)
+    scores = load_pair_scores(run.path)
+    mine = {(int(s.question_id), s.game): s for s in scores if s.model_2 == "model"}
+    twin = {(int(s.question_id), s.game): s for s in scores if s.model_2 == "twin"}
+    assert all(s.reused and s.attempts == 0 and s.usage == Usage() for s in twin.values())
+    assert {k: (s.score_1, s.score_2, s.status) for k, s in twin.items()} == {
+        k: (s.score_1, s.score_2, s.status) for k, s in mine.items()
+    }
+    result = report(ReportJob(questions=str(qfile), results_dir=tmp_path / "results", bootstrap=0))
+    rows = {r["model"]: r for r in result.judges[0].pair_score}
+    assert rows["twin"]["model_total"] == rows["model"]["model_total"] == 21.5
+
+
+def test_dry_run_counts_calls_and_a_local_judge_reads_text(tmp_path: Path) -> None:
+    qfile = write_bench(tmp_path, turns=2)
+    dry = judge(job(tmp_path, qfile, dry_run=True), provider=FakeProvider("judge"))
+    assert (dry.planned, dry.calls, dry.path.exists()) == (16, 16, False)  # 4 questions x 2 turns x 2 orders
+    assert JudgeJob(judge="local/gemma-3-270m", mode="pair-score", baseline="b").verdict_mode == "text"
+    assert JudgeJob(judge="local/gemma-3-270m", mode="pairwise", baseline="b").verdict_mode == "logprobs"
