@@ -24,7 +24,8 @@ from judgebench.storage import load_pair_scores
 
 FAST_RETRY = RetryPolicy(max_attempts=2, initial=0.001, max_wait=0.002)
 VICUNA = Path(__file__).resolve().parents[2] / "shared" / "mtbench" / "vicuna_bench"
-FASTCHAT_PROMPTS = VICUNA.parent / "judge_prompts.jsonl"
+MTBENCH = VICUNA.parent
+FASTCHAT_PROMPTS = MTBENCH / "judge_prompts.jsonl"
 
 # The hand-computed fixture. Each question's true scores (model, base); the scripted judge adds
 # one point to whichever answer it is shown first, so each answer's two games are true+1 and
@@ -302,3 +303,31 @@ def test_dry_run_counts_calls_and_a_local_judge_reads_text(tmp_path: Path) -> No
     assert (dry.planned, dry.calls, dry.path.exists()) == (16, 16, False)  # 4 questions x 2 turns x 2 orders
     assert JudgeJob(judge="local/gemma-3-270m", mode="pair-score", baseline="b").verdict_mode == "text"
     assert JudgeJob(judge="local/gemma-3-270m", mode="pairwise", baseline="b").verdict_mode == "logprobs"
+
+
+@pytest.mark.skipif(not (MTBENCH / "question.jsonl").is_file(), reason="../shared/mtbench is not beside the repo")
+def test_mt_bench_multi_turn_with_its_reference_answers(tmp_path: Path) -> None:
+    """Real MT-Bench questions, per turn; the math question is scored against FastChat's gpt-4 references."""
+    ids = ("--question-ids", "81,111")
+    for name in ("model", "base"):
+        proc = judgebench("gen-answers", "-m", f"fake/{name}", "--name", name, "-q", str(MTBENCH), *ids, cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+    args = ("judge", "-j", "fake/judge", "-q", str(MTBENCH), *ids, "--mode", "pair-score", "--baseline", "base")
+    proc = judgebench(*args, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "8 judged now: 8 with a verdict" in proc.stdout  # 2 questions x 2 turns x 2 orders
+    scores = load_pair_scores(tmp_path / "results" / "mtbench" / "judgments" / "fake__judge_pairscore.jsonl")
+    assert Counter((int(s.question_id), s.turn, s.prompt) for s in scores) == {
+        (81, 1, "pairscore-v1"): 2, (81, 2, "pairscore-multi-v1"): 2,
+        (111, 1, "pairscore-ref-v1"): 2, (111, 2, "pairscore-ref-multi-v1"): 2,
+    }  # fmt: skip
+    reference = next(
+        json.loads(line)["choices"][0]["turns"][1]
+        for line in (MTBENCH / "reference_answer" / "gpt-4.jsonl").read_text().splitlines()
+        if json.loads(line)["question_id"] == 111
+    )
+    turn_2 = next(s for s in scores if s.question_id == 111 and s.turn == 2)
+    assert reference.strip()[:40] in turn_2.user_prompt
+    data = json.loads(judgebench("report", "-q", str(MTBENCH), "-f", "json", cwd=tmp_path).stdout)
+    (row,) = data["judges"][0]["pair_score"]["models"]
+    assert (row["baseline"], row["model"], row["n"], row["excluded"]) == ("base", "model", 4, 0)
