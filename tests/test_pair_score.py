@@ -331,3 +331,18 @@ def test_mt_bench_multi_turn_with_its_reference_answers(tmp_path: Path) -> None:
     data = json.loads(judgebench("report", "-q", str(MTBENCH), "-f", "json", cwd=tmp_path).stdout)
     (row,) = data["judges"][0]["pair_score"]["models"]
     assert (row["baseline"], row["model"], row["n"], row["excluded"]) == ("base", "model", 4, 0)
+
+
+def test_report_question_shows_both_games_scores_as_shown(tmp_path: Path) -> None:
+    qfile = write_bench(tmp_path)
+    judge(job(tmp_path, qfile), provider=FakeProvider("judge", reply=scripted_judge))
+    shown = judgebench("report", "-q", str(qfile), "--question", "4", cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "### Paired scoring, game 1 by fake/judge: A = base: 5, B = model: 4" in shown.stdout
+    assert "### Paired scoring, game 2 by fake/judge: unparsed (A = model, B = base)" in shown.stdout
+    assert "> Both replies have merit; I cannot decide on numbers." in shown.stdout
+    data = json.loads(judgebench("report", "-q", str(qfile), "--question", "1", "-f", "json", cwd=tmp_path).stdout)
+    assert [(s["game"], s["model_a"], s["score_a"], s["model_b"], s["score_b"]) for s in data["scored"]] == [
+        (1, "base", 7.0, "model", 8.0),
+        (2, "model", 9.0, "base", 6.0),
+    ]
