@@ -20,7 +20,7 @@ from judgebench.pipeline.report import ReportJob, report
 from judgebench.providers.fake import FakeProvider
 from judgebench.providers.retry import RetryPolicy
 from judgebench.records import Message, Usage
-from judgebench.storage import load_pair_scores
+from judgebench.storage import load_manifests, load_pair_scores
 
 FAST_RETRY = RetryPolicy(max_attempts=2, initial=0.001, max_wait=0.002)
 VICUNA = Path(__file__).resolve().parents[2] / "shared" / "mtbench" / "vicuna_bench"
@@ -109,6 +109,11 @@ def test_both_orders_scores_mapped_back_and_the_vicuna_table_by_hand(tmp_path: P
     assert run.usage.calls == 10
     assert all(s.answer_hashes.keys() == {"base", "model"} for s in scores)
     assert all(s.key and s.judgebench_version for s in scores)
+    (manifest,) = [m for m in load_manifests(tmp_path / "results", "vq") if m.kind == "judge"]
+    assert (manifest.mode, manifest.baseline, manifest.status, manifest.planned, manifest.done) == (
+        "pair-score", "base", "complete", 8, 8
+    )  # fmt: skip
+    assert manifest.usage == run.usage
 
     result = report(ReportJob(questions=str(qfile), results_dir=tmp_path / "results", bootstrap=0))
     (row,) = result.judges[0].pair_score
