@@ -178,6 +178,8 @@ def test_bad_options_are_refused_before_any_call(tmp_path: Path) -> None:
     provider = FakeProvider("judge", reply=scripted_judge)
     with pytest.raises(UsageError, match="--mode pair-score needs exactly one of --baseline MODEL or --all-pairs"):
         judge(job(tmp_path, qfile, baseline=None), provider=provider)
+    with pytest.raises(UsageError, match="--pairs-from is for --mode pairwise"):
+        judge(job(tmp_path, qfile, baseline=None, pairs_from=tmp_path / "votes.jsonl"), provider=provider)
     with pytest.raises(UsageError, match="no probability reading"):
         judge(job(tmp_path, qfile, verdict="logprobs"), provider=provider)
     assert provider.requests == []

@@ -192,7 +192,9 @@ class JudgeJob:
             raise UsageError(
                 "--mode pairwise needs exactly one of --baseline MODEL or --all-pairs (or --pairs-from VOTES)"
             )
-        if self.mode == "pair-score" and (self.pairs_from is not None or designs != 1):
+        if self.mode == "pair-score" and self.pairs_from is not None:
+            raise UsageError("--pairs-from is for --mode pairwise; with pair-score use --baseline MODEL or --all-pairs")
+        if self.mode == "pair-score" and designs != 1:
             raise UsageError("--mode pair-score needs exactly one of --baseline MODEL or --all-pairs")
         if self.mode == "single" and designs:
             raise UsageError("--baseline, --all-pairs and --pairs-from are for --mode pairwise (or pair-score)")
