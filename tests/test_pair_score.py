@@ -20,7 +20,7 @@ from judgebench.pipeline.report import ReportJob, report
 from judgebench.providers.fake import FakeProvider
 from judgebench.providers.retry import RetryPolicy
 from judgebench.records import Message, Usage
-from judgebench.storage import load_manifests, load_pair_scores
+from judgebench.storage import answers_path, load_manifests, load_pair_scores
 
 FAST_RETRY = RetryPolicy(max_attempts=2, initial=0.001, max_wait=0.002)
 VICUNA = Path(__file__).resolve().parents[2] / "shared" / "mtbench" / "vicuna_bench"
@@ -353,3 +353,28 @@ def test_report_question_shows_both_games_scores_as_shown(tmp_path: Path) -> Non
         (1, "base", 7.0, "model", 8.0),
         (2, "model", 9.0, "base", 6.0),
     ]
+
+
+def test_an_edited_answer_is_left_out_of_the_report_and_rejudged_alone(tmp_path: Path) -> None:
+    qfile = write_bench(tmp_path)
+    judge(job(tmp_path, qfile), provider=FakeProvider("judge", reply=scripted_judge))
+    path = answers_path(tmp_path / "results", "vq", "model")
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    for record in lines:
+        if record["question_id"] == 1:
+            record["choices"][0]["turns"][0] = "model answers (edited): a better reply."
+    path.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    result = report(ReportJob(questions=str(qfile), results_dir=tmp_path / "results", bootstrap=0))
+    (row,) = result.judges[0].pair_score
+    assert (row["n"], row["excluded"], row["model_total"], row["baseline_total"]) == (2, 1, 13.0, 17.0)
+    assert any(
+        "2 pair scores judge answers regenerated since" in w and "--mode pair-score" in w for w in result.warnings
+    )
+    provider = FakeProvider("judge", reply=scripted_judge)
+    run = judge(job(tmp_path, qfile), provider=provider)
+    assert (run.planned, run.skipped, run.calls) == (2, 6, 2)
+    assert all("a better reply" in messages[-1].content for messages, _ in provider.requests)
+    (again,) = (
+        report(ReportJob(questions=str(qfile), results_dir=tmp_path / "results", bootstrap=0)).judges[0].pair_score
+    )
+    assert (again["n"], again["model_total"], again["baseline_total"]) == (3, 21.5, 23.5)
