@@ -378,3 +378,45 @@ def test_an_edited_answer_is_left_out_of_the_report_and_rejudged_alone(tmp_path:
         report(ReportJob(questions=str(qfile), results_dir=tmp_path / "results", bootstrap=0)).judges[0].pair_score
     )
     assert (again["n"], again["model_total"], again["baseline_total"]) == (3, 21.5, 23.5)
+
+
+def test_batch_pair_scoring_journals_apart_and_stores_what_a_direct_run_would(
+    tmp_path: Path, llm_server: LLMServer
+) -> None:
+    llm_server.reply = pair_scoring_server_judge
+    qfile = write_bench(tmp_path)
+    env = {"OPENAI_API_KEY": "sk-test"}
+    prices = tmp_path / "prices.json"
+    prices.write_text(json.dumps({"openai/gpt-4o": {"input": 3.0, "output": 15.0}}))
+    args = [
+        "judge",
+        "-j",
+        "openai/gpt-4o",
+        "--base-url",
+        llm_server.base_url,
+        "-q",
+        str(qfile),
+        "--prices",
+        str(prices),
+    ]
+    design = ["--mode", "pair-score", "--baseline", "base", "--reasks", "0"]
+    proc = judgebench(*args, *design, "--batch", "--batch-poll", "0.01", cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "8 judged now: 7 with a verdict, 1 without a readable verdict" in proc.stdout
+    assert len(llm_server._batches.items) == 8  # every call in the batch, none direct (no re-asks in a batch)
+    journal = tmp_path / "results" / "vq" / "batches" / "openai__gpt-4o_pairscore.jsonl"
+    assert [json.loads(line)["event"] for line in journal.read_text().splitlines()] == ["submitted", "collected"]
+    batched = {(int(s.question_id), s.game): (s.score_1, s.score_2, s.status) for s in load_pair_scores(
+        tmp_path / "results" / "vq" / "judgments" / "openai__gpt-4o_pairscore.jsonl")}  # fmt: skip
+    assert batched[1, 1] == (7.0, 8.0, "ok") and batched[4, 2] == (None, None, "unparsed")
+    direct_root = tmp_path / "direct"
+    direct_root.mkdir()
+    write_bench(direct_root)
+    direct_args = [*args[:5], "-q", "vq.jsonl", "--prices", str(prices)]
+    assert judgebench(*direct_args, *design, cwd=direct_root, env=env).returncode == 0
+    direct = {(int(s.question_id), s.game): (s.score_1, s.score_2, s.status) for s in load_pair_scores(
+        direct_root / "results" / "vq" / "judgments" / "openai__gpt-4o_pairscore.jsonl")}  # fmt: skip
+    assert batched == direct
+    runs = [json.loads(p.read_text()) for p in (tmp_path / "results" / "vq" / "runs").glob("*judge*.json")]
+    direct_runs = [json.loads(p.read_text()) for p in (direct_root / "results" / "vq" / "runs").glob("*judge*.json")]
+    assert runs[0]["cost_usd"] == pytest.approx(direct_runs[0]["cost_usd"] / 2)
