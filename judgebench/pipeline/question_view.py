@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from judgebench.errors import UsageError
-from judgebench.pipeline.report import ReportJob, resolve_bench
-from judgebench.storage import load_answers, load_judgments, load_pair_games, load_pair_scores
+from judgebench.pipeline.report import ReportJob
+from judgebench.storage import load_answers, load_judgments, load_pair_games, load_pair_scores, resolve_bench
 
 __all__ = ["QuestionView", "question_view", "render_question"]
 

@@ -67,7 +67,7 @@ class JudgePrompt:
             ``question``, ``answer``, ``answer_a``, ``answer_b``, ``reference``,
             ``conversation`` … see :mod:`judgebench.judging`).
         output_format: the verdict format, looked up by
-            :func:`judgebench.verdicts.verdict_format`: ``[[rating]]`` (1–10 grades),
+            :func:`judgebench.judging.verdicts.verdict_format`: ``[[rating]]`` (1–10 grades),
             ``[[A]]`` (A/B/C), ``[[A>>B]]`` (five levels), ``json`` (structured) or
             ``[[A, B]]`` (paired scoring's two scores).
         description: what it is for.

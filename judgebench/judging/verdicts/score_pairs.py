@@ -3,7 +3,7 @@
 The judge sees two answers in one prompt and ends with one double-bracket token
 holding both scores, assistant A's first: ``[[8, 6]]``, ``[[7.5, 9]]`` (a comma,
 semicolon or "and" between them; never a slash, which reads as "out of"). Reading rules are those of
-:mod:`judgebench.verdicts.reading`: the last double-bracket token with a digit
+:mod:`judgebench.judging.verdicts.reading`: the last double-bracket token with a digit
 decides; a malformed or off-scale one (``[[11, 3]]``, ``[[8]]``, ``[[8, 6, 2]]``)
 is no verdict — re-asked, never clipped, and never replaced by an earlier token.
 Decimal points only (a comma separates the two scores). There are no near-miss
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from judgebench.verdicts.reading import Reading, final_answer, final_tokens, quote
+from judgebench.judging.verdicts.reading import Reading, final_answer, final_tokens, quote
 
 __all__ = ["REASK_MESSAGE_SCORE_PAIR", "ScorePair", "parse_score_pair", "read_score_pair"]
 
