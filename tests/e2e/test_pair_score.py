@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from builders import MTBENCH
 from clirun import assert_one_line_error, judgebench
 from llm_server import LLMServer
 
@@ -23,8 +24,7 @@ from judgebench.records import Message, Usage
 from judgebench.storage import answers_path, load_manifests, load_pair_scores
 
 FAST_RETRY = RetryPolicy(max_attempts=2, initial=0.001, max_wait=0.002)
-VICUNA = Path(__file__).resolve().parents[2] / "shared" / "mtbench" / "vicuna_bench"
-MTBENCH = VICUNA.parent
+VICUNA = MTBENCH / "vicuna_bench"
 FASTCHAT_PROMPTS = MTBENCH / "judge_prompts.jsonl"
 
 # The hand-computed fixture. Each question's true scores (model, base); the scripted judge adds
