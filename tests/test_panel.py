@@ -1,0 +1,305 @@
+"""Judge panels: several judges in one concurrent, resumable run; the panel's tables, α, τ and self-preference."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Literal
+
+import pytest
+from builders import write_questions
+from clirun import assert_one_line_error, judgebench
+from llm_server import LLMServer, last_user_text
+
+from judgebench.pipeline.judge import JudgeJob, judge_panel
+from judgebench.pipeline.report import ReportJob, report
+from judgebench.pipeline.report_format import render_markdown
+from judgebench.providers import Completion, Decoding
+from judgebench.providers.fake import FakeProvider
+from judgebench.records import Judgment, Message, PairGame
+from judgebench.stats import Bootstrap
+from judgebench.stats.panel import game_panel, grade_panel, panel_summary
+
+# -- the statistics, on cases computed by hand ---------------------------------------------------------------------
+
+MODELS = ("a-model", "b-model", "openai/gpt-4o-mini")
+"""Items sort in this order; only the last is of a judge's family (openai)."""
+GRADES = {"fake/judge-a": (1.0, 2.0, 3.0), "fake/judge-c": (2.0, 2.0, 3.0), "openai/gpt-4o": (1.0, 2.0, 4.0)}
+
+
+def _grades() -> dict[str, list[Judgment]]:
+    return {
+        judge: [
+            Judgment(question_id=1, model=m, turn=1, judge=judge, prompt="p", score=s)
+            for m, s in zip(MODELS, scores, strict=True)
+        ]
+        for judge, scores in GRADES.items()
+    }
+
+
+def test_grade_panel_alpha_tau_and_self_preference_by_hand() -> None:
+    panel = grade_panel(_grades())
+    assert [j.score for j in panel.judgments()] == pytest.approx([4 / 3, 2.0, 10 / 3])
+    assert {j.judge for j in panel.judgments()} == {"panel"}
+    summary = panel_summary(panel, None, Bootstrap(replicates=50, seed=1))
+    single = summary["single"]
+    # Interval α, units (1,2,1) (2,2,2) (3,3,4): D_o = 4/9, D_e = 136/72, α = 1 - 4/17.
+    assert (single["items"], single["left_out"], single["level"]) == (3, 0, "interval")
+    assert single["alpha"] == pytest.approx(13 / 17, abs=1e-12)
+    loo = {o["judge"]: o["alpha"] for o in single["judge_vs_others"]}
+    # fake/judge-a (1,2,3) against the others' mean (1.5,2,3.5): D_o = 1/6, D_e = 52/30, α = 47/52.
+    assert loo["fake/judge-a"] == pytest.approx(47 / 52, abs=1e-12)
+    # Kendall's τ-b of the model rankings: (1,2,3) vs (1,2,4) concordant; vs (2,2,3) 2/sqrt(6) (one tie).
+    tau = {(r["judge_a"], r["judge_b"]): r for r in summary["rank_stability"]}
+    assert tau[("fake/judge-a", "openai/gpt-4o")]["tau"] == pytest.approx(1.0)
+    assert tau[("fake/judge-a", "fake/judge-c")]["tau"] == pytest.approx(2 / math.sqrt(6))
+    assert tau[("fake/judge-c", "openai/gpt-4o")]["tau"] == pytest.approx(2 / math.sqrt(6))
+    # One question: every bootstrap replicate draws it, so the interval is the point.
+    row = tau[("fake/judge-a", "fake/judge-c")]
+    assert (row["tau_lo"], row["tau_hi"], row["models"], row["questions"]) == pytest.approx(
+        (2 / math.sqrt(6), 2 / math.sqrt(6), 3, 1)
+    )
+    # openai/gpt-4o grades openai/gpt-4o-mini 4; the others 3 and 3.
+    (pref,) = summary["self_preference"]
+    assert pref == {
+        "judge": "openai/gpt-4o", "family": "openai", "mode": "single", "models": ["openai/gpt-4o-mini"], "n": 1,
+        "judge_score": 4.0, "others_score": 3.0, "gap": 1.0, "flag": True,
+    }  # fmt: skip
+
+
+def test_items_not_graded_by_every_judge_are_left_out() -> None:
+    grades = _grades()
+    grades["fake/judge-c"] = grades["fake/judge-c"][:2]
+    panel = grade_panel(grades)
+    assert (len(panel.items), panel.left_out) == (2, 1)
+
+
+VERDICTS = {"j1": (0, 0, 1, 2), "j2": (0, 0, 1, 1), "j3": (0, 1, 1, 2)}
+"""Per game: 0 — m-a wins, 1 — m-b wins, 2 — tie."""
+
+
+def _games() -> dict[str, list[PairGame]]:
+    winners: tuple[Literal["model_1", "model_2", "tie"], ...] = ("model_1", "model_2", "tie")
+    slots = ((1, 1), (1, 2), (2, 1), (2, 2))  # (question, game)
+    out: dict[str, list[PairGame]] = {}
+    for judge, codes in VERDICTS.items():
+        out[judge] = []
+        for (q, game), code in zip(slots, codes, strict=True):
+            g = PairGame(question_id=q, model_1="m-a", model_2="m-b", turn=1, judge=judge, prompt="p", game=game)
+            out[judge].append(replace(g, winner=winners[code]))
+    return out
+
+
+def test_game_panel_majority_nominal_alpha_by_hand() -> None:
+    panel = game_panel(_games())
+    assert panel.verdicts == [["m-a", "m-a", "m-b", "tie"], ["m-a", "m-a", "m-b", "m-b"], ["m-a", "m-b", "m-b", "tie"]]
+    # Majorities: (0,0,0) m-a; (0,0,1) m-a; (1,1,1) m-b; (2,1,2) tie.
+    assert [g.winner for g in panel.pair_games()] == ["model_1", "model_1", "model_2", "tie"]
+    summary = panel_summary(None, panel, Bootstrap(replicates=0))
+    pair = summary["pairwise"]
+    # Coincidences o00=4 o01=o10=1 o11=3 o12=o21=1 o22=1, n=12: D_o = 4/12, D_e = 90/132, α = 23/45.
+    assert (pair["games"], pair["level"]) == (4, "nominal")
+    assert pair["alpha"] == pytest.approx(23 / 45, abs=1e-12)
+    j1 = next(o for o in pair["judge_vs_others"] if o["judge"] == "j1")
+    # The others' majority of j2, j3: (0, tie, 1, tie) — two judges who disagree tie; j1 agrees on 3 of 4.
+    assert j1["agree"] == 0.75
+    assert j1["alpha"] == pytest.approx(2 / 3, abs=1e-12)
+    assert summary["self_preference"] == []
+    assert [(r["judge_a"], r["judge_b"], r["tau_lo"]) for r in summary["rank_stability"]] == [
+        ("j1", "j2", None), ("j1", "j3", None), ("j2", "j3", None),
+    ]  # fmt: skip
+
+
+def test_no_majority_is_a_tie() -> None:
+    games = _games()
+    del games["j3"]
+    panel = game_panel(games)
+    assert [g.winner for g in panel.pair_games()] == ["model_1", "model_1", "model_2", "tie"]
+    games = {j: g for j, g in _games().items() if j != "j1"}
+    assert [g.winner for g in game_panel(games).pair_games()] == ["model_1", "tie", "model_2", "tie"]
+
+
+# -- the run: concurrent, shared bound, resumable ------------------------------------------------------------------
+
+
+class GateJudge:
+    """A judge whose calls wait until every judge of the panel has one in flight (so only a concurrent run ends).
+
+    Grades are fixed per judge; it counts its calls and the panel's calls in flight.
+    """
+
+    def __init__(self, name: str, grade: int, board: dict[str, Any]) -> None:
+        self.name = name
+        self.grade = grade
+        self.board = board
+        self.calls = 0
+
+    @property
+    def model_id(self) -> str:
+        return f"fake/{self.name}"
+
+    async def complete(self, messages: Sequence[Message], decoding: Decoding) -> Completion:
+        board = self.board
+        board["in_flight"] += 1
+        board["max_in_flight"] = max(board["max_in_flight"], board["in_flight"])
+        board["judges"].add(self.name)
+        if len(board["judges"]) == board["panel"]:
+            board["all_in"].set()
+        await asyncio.wait_for(board["all_in"].wait(), timeout=60)  # never reached in a concurrent run
+        board["in_flight"] -= 1
+        self.calls += 1
+        return Completion(text=f"fine\n[[{self.grade}]]", input_tokens=10, output_tokens=2, finish_reason="stop")
+
+    def is_retryable(self, exc: BaseException) -> bool:
+        return False
+
+    def retry_after(self, exc: BaseException) -> float | None:
+        return None
+
+    def redact(self, text: str) -> str:
+        return text
+
+    async def aclose(self) -> None:
+        """Nothing to release."""
+
+
+def _answers(tmp_path: Path) -> Path:
+    qfile = write_questions(tmp_path / "mini.jsonl", n=3)
+    for name in ("alpha", "beta"):
+        proc = judgebench("gen-answers", "-m", f"fake/{name}", "--name", name, "-q", str(qfile), cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+    return qfile
+
+
+def test_panel_run_is_concurrent_under_one_bound_and_resumes_with_zero_calls(tmp_path: Path) -> None:
+    qfile = _answers(tmp_path)
+    results = tmp_path / "results"
+
+    def run(grades: dict[str, int]) -> tuple[Any, list[GateJudge], dict[str, Any]]:
+        board: dict[str, Any] = {"in_flight": 0, "max_in_flight": 0, "judges": set(), "panel": 3}
+        board["all_in"] = _LazyEvent()
+        judges = [GateJudge(name, grade, board) for name, grade in grades.items()]
+        jobs = [JudgeJob(judge=j.model_id, questions=str(qfile), results_dir=results, parallel=3) for j in judges]
+        return judge_panel(jobs, providers=judges), judges, board
+
+    first, judges, board = run({"a": 3, "b": 5, "c": 7})
+    # 3 questions x 2 turns x 2 models = 12 grades per judge, each its own call.
+    assert [(r.planned, r.judged, r.calls, r.skipped) for r in first.runs] == [(12, 12, 12, 0)] * 3
+    assert [j.calls for j in judges] == [12, 12, 12]
+    assert board["max_in_flight"] == 3  # one bound shared by the panel: parallel 3, not 3 per judge
+    assert [r.usage.input_tokens for r in first.runs] == [120] * 3  # usage per judge
+    files = sorted(p.name for p in (results / "mini" / "judgments").glob("*_single.jsonl"))
+    assert files == ["fake__a_single.jsonl", "fake__b_single.jsonl", "fake__c_single.jsonl"]
+
+    again, judges, _ = run({"a": 3, "b": 5, "c": 7})
+    assert [(r.planned, r.calls, r.skipped) for r in again.runs] == [(0, 0, 12)] * 3
+    assert [j.calls for j in judges] == [0, 0, 0]
+
+    result = report(ReportJob(questions=str(qfile), results_dir=results, panel=True, bootstrap=0))
+    assert [j.judge for j in result.judges] == ["fake/a", "fake/b", "fake/c", "panel"]
+    panel_rows = {r["model"]: r["overall"] for r in result.judges[-1].single}
+    assert panel_rows == {"alpha": 5.0, "beta": 5.0}
+    assert result.panel is not None
+    assert result.panel["single"]["items"] == 12
+    markdown = render_markdown(result)
+    assert "single grades by panel" in markdown and "judge panel (fake/a, fake/b, fake/c): agreement" in markdown
+
+
+class _LazyEvent:
+    """An :class:`asyncio.Event` made on first use, inside the run's event loop."""
+
+    def __init__(self) -> None:
+        self._event: asyncio.Event | None = None
+
+    def _get(self) -> asyncio.Event:
+        if self._event is None:
+            self._event = asyncio.Event()
+        return self._event
+
+    def set(self) -> None:
+        self._get().set()
+
+    async def wait(self) -> bool:
+        return await self._get().wait()
+
+
+def test_a_judge_named_twice_is_refused(tmp_path: Path) -> None:
+    jobs = [JudgeJob(judge="fake/a", results_dir=tmp_path), JudgeJob(judge="fake/a", results_dir=tmp_path)]
+    with pytest.raises(Exception, match="given twice"):
+        judge_panel(jobs, providers=[FakeProvider("a"), FakeProvider("a")])
+
+
+# -- the command: the issue's "done means" --------------------------------------------------------------------------
+
+
+def panel_judges(body: dict[str, Any]) -> str:
+    """Three judges that disagree: grades and verdicts depend on the judge's name and the prompt."""
+    system = next((m["content"] for m in body["messages"] if m["role"] == "system"), "")
+    text = last_user_text(body)
+    seed = sum(map(ord, text)) + sum(map(ord, body["model"])) * 7
+    if "[[C]]" in system:
+        return "Verdict.\n" + ("[[A]]", "[[B]]", "[[C]]")[seed % 3]
+    return f"Grade.\n[[{1 + seed % 10}]]"
+
+
+def test_three_judge_panel_over_http_prints_tables_alpha_tau_and_resumes_with_zero_calls(
+    tmp_path: Path, llm_server: LLMServer
+) -> None:
+    llm_server.reply = panel_judges
+    qfile = _answers(tmp_path)
+    env = {"OPENAI_API_KEY": "sk-test"}
+    args = ["-j", "openai/judge-a", "--judges", "openai/judge-b,openai/judge-c", "--base-url", llm_server.base_url]
+    single = judgebench("judge", *args, "-q", str(qfile), cwd=tmp_path, env=env)
+    assert single.returncode == 0, single.stderr
+    assert single.stdout.count("12 judged now: 12 with a verdict") == 3
+    assert len(llm_server.requests) == 36
+    pair = judgebench("judge", *args, "-q", str(qfile), "--mode", "pairwise", "--all-pairs", cwd=tmp_path, env=env)
+    assert pair.returncode == 0, pair.stderr
+    assert pair.stdout.count("12 judged now: 12 with a verdict") == 3  # 3 questions x 2 turns x 2 games
+    assert len(llm_server.requests) == 72
+
+    for mode in ([], ["--mode", "pairwise", "--all-pairs"]):
+        again = judgebench("judge", *args, "-q", str(qfile), *mode, cwd=tmp_path, env=env)
+        assert again.returncode == 0, again.stderr
+        assert again.stdout.count("0 judged now") == 3
+    assert len(llm_server.requests) == 72  # resumed: zero calls
+
+    shown = judgebench("report", "-q", str(qfile), "--panel", "--bootstrap", "200", cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    for judge in ("openai/judge-a", "openai/judge-b", "openai/judge-c", "panel"):
+        assert f"single grades by {judge}" in shown.stdout
+        assert f"judged by {judge}" in shown.stdout
+    assert "agreement" in shown.stdout and "rank stability" in shown.stdout
+
+    data = json.loads(judgebench("report", "-q", str(qfile), "-j", "panel", "-f", "json", cwd=tmp_path).stdout)
+    panel = data["panel"]
+    assert panel["judges"] == ["openai/judge-a", "openai/judge-b", "openai/judge-c"]
+    assert panel["single"]["items"] == 12 and panel["pairwise"]["games"] == 12
+    assert -1.0 <= panel["single"]["alpha"] <= 1.0
+    assert len(panel["rank_stability"]) == 6  # 3 pairs of judges x (single, pairwise)
+    grades = {j["judge"]: j["single"] for j in data["judges"]}
+    by_item: dict[str, list[float]] = {}
+    for judge in ("openai/judge-a", "openai/judge-b", "openai/judge-c"):
+        for row in grades[judge]:
+            by_item.setdefault(row["model"], []).append(row["overall"])
+    # Every item has all three grades, so the panel's mean per model is the mean of the judges' means.
+    assert {r["model"]: r["overall"] for r in grades["panel"]} == pytest.approx(
+        {m: sum(v) / 3 for m, v in by_item.items()}
+    )
+
+    html = tmp_path / "report.html"
+    page = judgebench("report", "-q", str(qfile), "--panel", "--bootstrap", "0", "--html", str(html), cwd=tmp_path)
+    assert page.returncode == 0, page.stderr
+    text = html.read_text()
+    assert "judge panel (openai/judge-a, openai/judge-b, openai/judge-c): agreement" in text
+    assert 'class="table panel"' in text
+
+
+def test_panel_needs_two_judges(tmp_path: Path) -> None:
+    proc = judgebench("run", "-m", "fake/a", "-j", "fake/judge", "--limit", "1", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert_one_line_error(judgebench("report", "--panel", cwd=tmp_path), 2, "--panel: needs two judges or more")
