@@ -5,6 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -303,3 +309,83 @@ def test_panel_needs_two_judges(tmp_path: Path) -> None:
     proc = judgebench("run", "-m", "fake/a", "-j", "fake/judge", "--limit", "1", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert_one_line_error(judgebench("report", "--panel", cwd=tmp_path), 2, "--panel: needs two judges or more")
+
+
+def test_a_killed_panel_run_loses_nothing_paid_for_and_pays_nothing_twice(
+    tmp_path: Path, llm_server: LLMServer
+) -> None:
+    """Replies are held until the test lets k through; once k grades are on disk the run is killed (-9)."""
+    qfile = _answers(tmp_path)
+    permits = threading.Semaphore(0)
+    held = {"open": False}
+
+    def gated(body: dict[str, Any]) -> str:
+        if not held["open"]:
+            permits.acquire()
+        return panel_judges(body) if "messages" in body else ""  # {}: a request torn by the kill
+
+    llm_server.reply = gated
+    args = ["judge", "-j", "openai/judge-a", "-j", "openai/judge-b", "-j", "openai/judge-c", "-q", str(qfile)]
+    args += ["--base-url", llm_server.base_url, "--parallel", "3"]
+    folder = tmp_path / "results" / "mini" / "judgments"
+
+    def recorded() -> int:
+        return sum(p.read_bytes().count(b"\n") for p in folder.glob("*_single.jsonl"))
+
+    env = {**os.environ, "OPENAI_API_KEY": "sk-test"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "judgebench", *args], cwd=tmp_path, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        k = 5
+        for _ in range(k):
+            permits.release()
+        while recorded() < k:  # progress observed on disk, not a timer
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            time.sleep(0.005)
+        proc.kill()
+        proc.communicate()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert recorded() == k
+    held["open"] = True
+    for _ in range(16):
+        permits.release()  # any request of the killed run still held
+    again = judgebench(*args, cwd=tmp_path, env={"OPENAI_API_KEY": "sk-rerun"})
+    assert again.returncode == 0, again.stderr
+    rerun = [r for r in llm_server.requests if r.headers.get("authorization") == "Bearer sk-rerun"]
+    assert len(rerun) == 36 - k  # only what was not on disk is bought again
+    assert recorded() == 36
+    assert again.stdout.count("already done") == 3
+
+
+def test_run_with_a_panel_reports_it_and_compare_and_ratings_take_the_panel(tmp_path: Path) -> None:
+    proc = judgebench(
+        "run", "-m", "fake/a", "-m", "fake/b", "-j", "fake/j1", "--judges", "fake/j2", "--limit", "2",
+        "--mode", "pairwise", "--all-pairs", cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "judged by panel" in proc.stdout and "judge panel (fake/j1, fake/j2): agreement" in proc.stdout
+    rated = json.loads(judgebench("report", "-j", "panel", "--ratings", "-f", "json", cwd=tmp_path).stdout)
+    panel = next(j for j in rated["judges"] if j["judge"] == "panel")
+    assert sorted(r["model"] for r in panel["ratings"]["models"]) == ["fake/a", "fake/b"]
+    # 2 questions x 2 turns, one comparison each, a row per model of it
+    assert sum(r["win"] + r["loss"] + r["tie"] for r in panel["pairwise"]["models"]) == 8
+
+    shutil.copytree(tmp_path / "results", tmp_path / "candidate")
+    gate = judgebench("compare", "results", "candidate", "-j", "panel", "-f", "json", cwd=tmp_path)
+    assert gate.returncode == 0, gate.stderr
+    compared = json.loads(gate.stdout)
+    assert (compared["judge"], compared["verdict"]) == ("panel", "pass")
+    assert [(m["model"], m["metric"], m["delta"]) for m in compared["metrics"]] == [
+        ("fake/a", "win rate", 0.0), ("fake/b", "win rate", 0.0),
+    ]  # fmt: skip
+    (tmp_path / "candidate" / "jb-80" / "judgments" / "fake__j2_pair.jsonl").unlink()
+    assert_one_line_error(
+        judgebench("compare", "results", "candidate", "-j", "panel", cwd=tmp_path),
+        2,
+        "--judge panel: needs two judges or more in both runs; shared: fake/j1",
+    )
