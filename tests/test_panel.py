@@ -120,6 +120,26 @@ def test_game_panel_majority_nominal_alpha_by_hand() -> None:
     ]  # fmt: skip
 
 
+def test_pairwise_self_preference_by_hand() -> None:
+    def game(judge: str, n: int, winner: Literal["model_1", "model_2", "tie"]) -> PairGame:
+        g = PairGame(
+            question_id=n, model_1="openai/gpt-4o-mini", model_2="m-b", turn=1, judge=judge, prompt="p", game=1
+        )
+        return replace(g, winner=winner)
+
+    verdicts: dict[str, tuple[Literal["model_1", "model_2", "tie"], ...]] = {
+        "openai/gpt-4o": ("model_1", "model_1"),  # its family's model wins both
+        "j1": ("model_1", "tie"),
+        "j2": ("model_2", "tie"),  # the others' majority: tie, tie
+    }
+    panel = game_panel({j: [game(j, n, w) for n, w in enumerate(ws, start=1)] for j, ws in verdicts.items()})
+    (pref,) = panel_summary(None, panel, Bootstrap(replicates=0))["self_preference"]
+    assert pref == {
+        "judge": "openai/gpt-4o", "family": "openai", "mode": "pairwise", "models": ["openai/gpt-4o-mini"], "n": 2,
+        "judge_score": 1.0, "others_score": 0.5, "gap": 0.5, "flag": True,
+    }  # fmt: skip
+
+
 def test_no_majority_is_a_tie() -> None:
     games = _games()
     del games["j3"]

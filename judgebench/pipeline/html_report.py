@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 from judgebench import __version__
-from judgebench.pipeline.panel import PANEL
 from judgebench.pipeline.report import Report, ReportJob, report, resolve_bench
 from judgebench.pipeline.report_format import Section, format_cell, report_sections
 from judgebench.records import Answer, Judgment, PairGame, Question
@@ -81,7 +80,7 @@ def load_evidence(job: ReportJob) -> Evidence:
     answers = [a for path in sorted((root / "answers").glob("*.jsonl")) for a in load_answers(path).values()]
     singles = [j for path in sorted((root / "judgments").glob("*_single.jsonl")) for j in load_judgments(path)]
     games = [g for path in sorted((root / "judgments").glob("*_pair.jsonl")) for g in load_pair_games(path)]
-    judges, models = set(job.judges) - {PANEL}, set(job.models)  # the panel's verdicts are its judges'
+    judges, models = set(job.judges) - {"panel"}, set(job.models)  # the panel's verdicts are its judges'
 
     current = current_answers(root / "answers")  # verdicts of answers regenerated since are left out
     singles, _ = drop_stale(latest_judgments(singles), current)
