@@ -73,7 +73,7 @@ def test_grade_panel_alpha_tau_and_self_preference_by_hand() -> None:
     (pref,) = summary["self_preference"]
     assert pref == {
         "judge": "openai/gpt-4o", "family": "openai", "mode": "single", "models": ["openai/gpt-4o-mini"], "n": 1,
-        "judge_score": 4.0, "others_score": 3.0, "gap": 1.0, "flag": True,
+        "judge_score": 4.0, "others_score": 3.0, "gap": 1.0, "gap_lo": 1.0, "gap_hi": 1.0, "flag": True,
     }  # fmt: skip
 
 
@@ -133,11 +133,11 @@ def test_pairwise_self_preference_by_hand() -> None:
         "j2": ("model_2", "tie"),  # the others' majority: tie, tie
     }
     panel = game_panel({j: [game(j, n, w) for n, w in enumerate(ws, start=1)] for j, ws in verdicts.items()})
-    (pref,) = panel_summary(None, panel, Bootstrap(replicates=0))["self_preference"]
+    (pref,) = panel_summary(None, panel, Bootstrap(replicates=20))["self_preference"]
     assert pref == {
         "judge": "openai/gpt-4o", "family": "openai", "mode": "pairwise", "models": ["openai/gpt-4o-mini"], "n": 2,
-        "judge_score": 1.0, "others_score": 0.5, "gap": 0.5, "flag": True,
-    }  # fmt: skip
+        "judge_score": 1.0, "others_score": 0.5, "gap": 0.5, "gap_lo": 0.5, "gap_hi": 0.5, "flag": True,
+    }  # fmt: skip  # every question moves the gap by 0.5, so every replicate's gap is 0.5
 
 
 def test_no_majority_is_a_tie() -> None:

@@ -263,6 +263,7 @@ def _panel_sections(result: Report, interval: str) -> list[Section]:
             "a judge grading models of its own family (vendor by model-name prefix, e.g. openai/gpt-4o and "
             "openai/gpt-4o-mini): judge_score is its mean grade (pairwise: adjusted win rate) of them, others_score "
             "the other judges' panel on the same items; flag: the judge's is higher",
+            interval,
         )
         sections.append(Section(f"{result.bench} — self-preference in the panel", rows, notes))
     return sections

@@ -339,10 +339,17 @@ def _pair_rank_data(panel: GamePanel) -> tuple[list[str], list[str], np.ndarray[
 
 
 def _preference_row(
-    judge: str, family: str, mode: str, models: set[str], mine: Sequence[float], rest: Sequence[float]
+    judge: str,
+    family: str,
+    mode: str,
+    models: set[str],
+    scores: tuple[Sequence[str], Sequence[float], Sequence[float]],
+    bootstrap: Bootstrap,
 ) -> dict[str, Any]:
+    """``scores``: per item its question, the judge's score and the others' panel's."""
+    questions, mine, rest = scores
     judge_score, others_score = float(np.mean(mine)), float(np.mean(rest))
-    return {
+    row: dict[str, Any] = {
         "judge": judge,
         "family": family,
         "mode": mode,
@@ -351,11 +358,21 @@ def _preference_row(
         "judge_score": judge_score,
         "others_score": others_score,
         "gap": judge_score - others_score,
+        "gap_lo": None,
+        "gap_hi": None,
         "flag": judge_score > others_score,
     }
+    if bootstrap.replicates:
+        codes, names = question_codes(questions)
+        diff = np.bincount(codes, weights=np.asarray(mine) - np.asarray(rest), minlength=len(names))
+        count = np.bincount(codes, minlength=len(names)).astype(np.float64)
+        w = question_weights(len(names), bootstrap.replicates, bootstrap.seed)
+        lo, hi = percentile_interval(((w @ diff) / (w @ count))[:, None], bootstrap.level)
+        row["gap_lo"], row["gap_hi"] = float(lo[0]), float(hi[0])
+    return row
 
 
-def _self_preference(grades: GradePanel | None, games: GamePanel | None) -> list[dict[str, Any]]:
+def _self_preference(grades: GradePanel | None, games: GamePanel | None, boot: Bootstrap) -> list[dict[str, Any]]:
     """A row per judge and mode where judged models are of the judge's family (see the module docs)."""
     out: list[dict[str, Any]] = []
     for i, judge in enumerate(grades.judges if grades is not None else ()):
@@ -365,12 +382,14 @@ def _self_preference(grades: GradePanel | None, games: GamePanel | None) -> list
             continue
         others = np.delete(grades.grades, i, axis=0)[:, own].mean(axis=0)
         models = {grades.items[n][1] for n in own}
-        out.append(_preference_row(judge, family, "single", models, grades.grades[i, own].tolist(), others.tolist()))
+        scores = ([grades.items[n][0] for n in own], grades.grades[i, own].tolist(), others.tolist())
+        out.append(_preference_row(judge, family, "single", models, scores, boot))
     for i, judge in enumerate(games.judges if games is not None else ()):
         family = model_family(judge)
         if games is None or family is None:
             continue
         rest = games.majority([k for k in range(len(games.judges)) if k != i])
+        questions: list[str] = []
         mine_s: list[float] = []
         rest_s: list[float] = []
         favoured: set[str] = set()
@@ -379,10 +398,11 @@ def _self_preference(grades: GradePanel | None, games: GamePanel | None) -> list
             if len(fam) != 1:
                 continue  # both or neither in the family: no side to prefer
             favoured.add(fam[0])
+            questions.append(key[0])
             for won, sink in ((games.verdicts[i][n], mine_s), (rest[n], rest_s)):
                 sink.append(0.5 if won == "tie" else 1.0 if won == fam[0] else 0.0)
         if mine_s:
-            out.append(_preference_row(judge, family, "pairwise", favoured, mine_s, rest_s))
+            out.append(_preference_row(judge, family, "pairwise", favoured, (questions, mine_s, rest_s), boot))
     return out
 
 
@@ -401,8 +421,9 @@ def panel_summary(
         ``rank_stability``: a row per (mode, pair of judges) with ``tau`` and its
         question-bootstrap ``tau_lo``/``tau_hi``; ``self_preference``: a row per
         judge and mode where the judge's family has judged models, with the
-        judge's and the others' mean score of them (grade, or adjusted win rate)
-        and ``flag`` when the judge's is higher.
+        judge's and the others' mean score of them (grade, or adjusted win rate),
+        their ``gap`` with its question-bootstrap ``gap_lo``/``gap_hi``, and
+        ``flag`` when the judge's is higher.
     """
     judges = dict.fromkeys([*(grades.judges if grades else ()), *(games.judges if games else ())])
     out: dict[str, Any] = {
@@ -410,7 +431,7 @@ def panel_summary(
         "single": None,
         "pairwise": None,
         "rank_stability": [],
-        "self_preference": _self_preference(grades, games),
+        "self_preference": _self_preference(grades, games, bootstrap),
     }
     if grades is not None and grades.items:
         out["single"] = _agreement_single(grades)
