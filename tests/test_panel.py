@@ -409,3 +409,14 @@ def test_run_with_a_panel_reports_it_and_compare_and_ratings_take_the_panel(tmp_
         2,
         "--judge panel: needs two judges or more in both runs; shared: fake/j1",
     )
+
+
+def test_panel_figures_follow_model_selection(tmp_path: Path) -> None:
+    proc = judgebench("run", "-m", "fake/a", "-m", "fake/b", "-j", "fake/j1", "-j", "fake/j2", "--limit", "2",
+                      cwd=tmp_path)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    everything = json.loads(judgebench("report", "--panel", "-f", "json", cwd=tmp_path).stdout)
+    assert everything["panel"]["single"]["items"] == 8  # 2 questions x 2 turns x 2 models
+    one = json.loads(judgebench("report", "--panel", "-m", "fake/a", "-f", "json", cwd=tmp_path).stdout)
+    assert one["panel"]["single"]["items"] == 4
+    assert [r["model"] for r in next(j for j in one["judges"] if j["judge"] == "panel")["single"]] == ["fake/a"]

@@ -31,6 +31,8 @@ def add_panel(
     pairs: dict[str, pd.DataFrame],
     boot: Bootstrap,
     notes: list[str],
+    models: tuple[str, ...] = (),
+    baseline: str | None = None,
 ) -> dict[str, Any]:
     """Add the panel of ``judges`` to ``singles``/``pairs`` and ``judges``; its summary.
 
@@ -43,6 +45,9 @@ def add_panel(
         pairs: judge → latest current game table (the panel's is added).
         boot: the bootstrap of τ's intervals.
         notes: where left-out items are explained.
+        models: ``--model``: the figures are of these models only (pairwise: games between
+            them and ``baseline``), as the judges' tables are; the panel's records keep every model.
+        baseline: the report's baseline.
 
     Returns:
         :func:`judgebench.stats.panel.panel_summary`'s figures.
@@ -62,16 +67,24 @@ def add_panel(
             f"--panel: needs two judges or more with judgments of the same mode; have {', '.join(judges) or 'none'} "
             "— judge with several (judge --judge A --judge B …)"
         )
+    wanted = set(models)
+    allowed = wanted | {baseline}
     grades = game = None
     if len(graders) >= 2:
         grades = grade_panel({j: singles[j] for j in graders})
         singles[PANEL] = grades.judgments()
         if grades.left_out:
             notes.append(f"panel: {grades.left_out} single items not graded by every judge are left out of the panel")
+        if wanted:
+            grades = grade_panel({j: [r for r in singles[j] if r.model in wanted] for j in graders})
     if len(pairers) >= 2:
         game = game_panel({j: games_from_frame(pairs[j]) for j in pairers})
         pairs[PANEL] = game_frame(game.pair_games())
         if game.left_out:
             notes.append(f"panel: {game.left_out} pair games without a verdict of every judge are left out")
+        if wanted:
+            game = game_panel(
+                {j: [g for g in games_from_frame(pairs[j]) if {g.model_1, g.model_2} <= allowed] for j in pairers}
+            )
     judges.append(PANEL)
     return panel_summary(grades, game, boot)
