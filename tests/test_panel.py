@@ -21,6 +21,7 @@ from builders import write_questions
 from clirun import assert_one_line_error, judgebench
 from llm_server import LLMServer, last_user_text
 
+from judgebench.errors import BudgetReached
 from judgebench.pipeline.judge import JudgeJob, judge_panel
 from judgebench.pipeline.report import ReportJob, report
 from judgebench.pipeline.report_format import render_markdown
@@ -420,3 +421,32 @@ def test_panel_figures_follow_model_selection(tmp_path: Path) -> None:
     one = json.loads(judgebench("report", "--panel", "-m", "fake/a", "-f", "json", cwd=tmp_path).stdout)
     assert one["panel"]["single"]["items"] == 4
     assert [r["model"] for r in next(j for j in one["judges"] if j["judge"] == "panel")["single"]] == ["fake/a"]
+
+
+def test_one_max_cost_for_the_whole_panel(tmp_path: Path) -> None:
+    qfile = _answers(tmp_path)
+    results = tmp_path / "results"
+    prices = tmp_path / "prices.json"
+    dollar_a_call = {"input": 0.0, "output": 500_000.0}  # each call: 2 output tokens
+    prices.write_text(json.dumps(dict.fromkeys(("openai/a", "openai/b"), dollar_a_call)))  # fake/ is free
+
+    def judges() -> list[GateJudge]:
+        board: dict[str, Any] = {"in_flight": 0, "max_in_flight": 0, "judges": set(), "panel": 1}
+        board["all_in"] = _LazyEvent()
+        return [GateJudge("a", 4, board), GateJudge("b", 6, board)]
+
+    def jobs(limit: float) -> list[JudgeJob]:
+        return [
+            JudgeJob(judge=f"openai/{name}", questions=str(qfile), results_dir=results, parallel=1, max_cost=limit,
+                     prices=prices)
+            for name in ("a", "b")
+        ]  # fmt: skip
+
+    first = judges()
+    with pytest.raises(BudgetReached, match=r"--max-cost \$5.00 reached \(spent \$5.0000, every judge of the panel"):
+        judge_panel(jobs(5.0), providers=first)
+    assert [j.calls for j in first] == [3, 2]  # one call at a time, the judges in turn, $1 each
+    second = judges()
+    done = judge_panel(jobs(100.0), providers=second)
+    assert [j.calls for j in second] == [9, 10]  # 12 grades per judge; nothing bought twice
+    assert [r.skipped for r in done.runs] == [3, 2]

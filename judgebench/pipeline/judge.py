@@ -226,9 +226,15 @@ def judge_panel(
         return _PanelBudget(model, table, limit, batch=batch, pool=pool)
 
     muted = _Muted(observer)
-    prepared = [
-        _prepare(job, providers[i] if providers is not None else None, muted, budget) for i, job in enumerate(jobs)
-    ]
+    prepared: list[_Prepared | JudgeRun] = []
+    try:
+        for i, job in enumerate(jobs):
+            prepared.append(_prepare(job, providers[i] if providers is not None else None, muted, budget))
+    except BaseException:  # one judge's bad input: nothing was called; release the providers made so far
+        made = [p.provider for p in prepared if isinstance(p, _Prepared)]
+        if made and providers is None:
+            asyncio.run(_close(made))
+        raise
     done = [p for p in prepared if isinstance(p, JudgeRun)]
     if len(done) == len(prepared):  # dry run
         return PanelRun(tuple(done), tuple(r_job.judge for r_job in jobs))
@@ -243,6 +249,13 @@ def judge_panel(
             *(r.run_all(p) for r, p in zip(runners, ready, strict=True)), return_exceptions=True
         )
         for result in results:
+            if isinstance(result, BudgetReached) and pool.limit is not None:
+                saved = sum(t.done for t in tallies)
+                raise BudgetReached(
+                    f"--max-cost ${pool.limit:.2f} reached (spent ${pool.spent:.4f}, every judge of the panel "
+                    f"together): {saved} judgments saved — rerun with a higher --max-cost to resume"
+                ) from None
+        for result in results:
             if isinstance(result, BaseException):
                 raise result
         return [r for r in results if isinstance(r, JudgeRun)]
@@ -251,6 +264,11 @@ def judge_panel(
         tallies = [stack.enter_context(recorded_run(p.job.results_dir, p.manifest)) for p in ready]
         runs = asyncio.run(run_all(tallies))
     return PanelRun(tuple(runs), tuple(p.job.judge for p in ready))
+
+
+async def _close(providers: Sequence[Provider]) -> None:
+    for provider in providers:
+        await provider.aclose()
 
 
 class _FairSlots:
