@@ -57,6 +57,7 @@ def test_grade_panel_alpha_tau_and_self_preference_by_hand() -> None:
     # Interval α, units (1,2,1) (2,2,2) (3,3,4): D_o = 4/9, D_e = 136/72, α = 1 - 4/17.
     assert (single["items"], single["left_out"], single["level"]) == (3, 0, "interval")
     assert single["alpha"] == pytest.approx(13 / 17, abs=1e-12)
+    assert (single["alpha_lo"], single["alpha_hi"]) == pytest.approx((13 / 17, 13 / 17))  # one question: no spread
     loo = {o["judge"]: o["alpha"] for o in single["judge_vs_others"]}
     # fake/judge-a (1,2,3) against the others' mean (1.5,2,3.5): D_o = 1/6, D_e = 52/30, α = 47/52.
     assert loo["fake/judge-a"] == pytest.approx(47 / 52, abs=1e-12)
@@ -111,6 +112,7 @@ def test_game_panel_majority_nominal_alpha_by_hand() -> None:
     # Coincidences o00=4 o01=o10=1 o11=3 o12=o21=1 o22=1, n=12: D_o = 4/12, D_e = 90/132, α = 23/45.
     assert (pair["games"], pair["level"]) == (4, "nominal")
     assert pair["alpha"] == pytest.approx(23 / 45, abs=1e-12)
+    assert (pair["alpha_lo"], pair["alpha_hi"]) == (None, None)  # --bootstrap 0
     j1 = next(o for o in pair["judge_vs_others"] if o["judge"] == "j1")
     # The others' majority of j2, j3: (0, tie, 1, tie) — two judges who disagree tie; j1 agrees on 3 of 4.
     assert j1["agree"] == 0.75

@@ -230,11 +230,11 @@ def _panel_sections(result: Report, interval: str) -> list[Section]:
         n = a["items"] if mode == "single" else a["games"]
         agreement.append(
             {"mode": mode, "judge": "all judges", "n": n, "left_out": a["left_out"], "level": a["level"],
-             "alpha": a["alpha"], "agree_rate": None}
+             "alpha": a["alpha"], "alpha_lo": a["alpha_lo"], "alpha_hi": a["alpha_hi"], "agree_rate": None}
         )  # fmt: skip
         agreement += [
             {"mode": mode, "judge": f"{o['judge']} vs the others", "n": o["n"], "left_out": None, "level": a["level"],
-             "alpha": o["alpha"], "agree_rate": o.get("agree")}
+             "alpha": o["alpha"], "alpha_lo": None, "alpha_hi": None, "agree_rate": o.get("agree")}
             for o in a["judge_vs_others"]
         ]  # fmt: skip
     sections = [
@@ -246,6 +246,7 @@ def _panel_sections(result: Report, interval: str) -> list[Section]:
                 "alpha: Krippendorff's alpha (krippendorff package), interval data for grades, nominal for verdicts; "
                 "'vs the others': the judge against the panel of the other judges (leave-one-out); "
                 "agree_rate: share of games with the same verdict",
+                interval,
             ),
         )
     ]

@@ -213,7 +213,24 @@ def _verdict_codes(panel: GamePanel, verdicts: Sequence[str]) -> list[float]:
     return [2.0 if v == "tie" else 0.0 if v == k[2] else 1.0 for k, v in zip(panel.games, verdicts, strict=True)]
 
 
-def _agreement_single(panel: GradePanel) -> dict[str, Any]:
+def _alpha_interval(
+    data: npt.NDArray[np.float64], questions: Sequence[str], level: Literal["interval", "nominal"], boot: Bootstrap
+) -> tuple[float | None, float | None]:
+    """Percentile interval of α over question-bootstrap replicates (an item's column moves with its question)."""
+    if not boot.replicates or not data.shape[1]:
+        return None, None
+    codes, names = question_codes(questions)
+    counts = question_weights(len(names), boot.replicates, boot.seed)[:, codes].astype(np.int64)
+    columns = np.arange(data.shape[1])
+    draws = [_alpha(data[:, np.repeat(columns, row)], level) for row in counts]
+    values = np.array([np.nan if a is None else a for a in draws], dtype=np.float64)
+    if np.isnan(values).all():
+        return None, None
+    lo, hi = percentile_interval(values[:, None], boot.level)
+    return float(lo[0]), float(hi[0])
+
+
+def _agreement_single(panel: GradePanel, bootstrap: Bootstrap) -> dict[str, Any]:
     others = [
         {
             "judge": judge,
@@ -222,16 +239,19 @@ def _agreement_single(panel: GradePanel) -> dict[str, Any]:
         }
         for i, judge in enumerate(panel.judges)
     ]
+    lo, hi = _alpha_interval(panel.grades, [k[0] for k in panel.items], "interval", bootstrap)
     return {
         "items": len(panel.items),
         "left_out": panel.left_out,
         "level": "interval",
         "alpha": _alpha(panel.grades, "interval"),
+        "alpha_lo": lo,
+        "alpha_hi": hi,
         "judge_vs_others": others,
     }
 
 
-def _agreement_pairwise(panel: GamePanel) -> dict[str, Any]:
+def _agreement_pairwise(panel: GamePanel, bootstrap: Bootstrap) -> dict[str, Any]:
     n = len(panel.judges)
     others = []
     for i, judge in enumerate(panel.judges):
@@ -245,11 +265,15 @@ def _agreement_pairwise(panel: GamePanel) -> dict[str, Any]:
                 "agree": sum(a == b for a, b in zip(mine, rest, strict=True)) / len(mine) if mine else None,
             }
         )
+    codes = np.array([_verdict_codes(panel, v) for v in panel.verdicts], dtype=np.float64)
+    lo, hi = _alpha_interval(codes, [k[0] for k in panel.games], "nominal", bootstrap)
     return {
         "games": len(panel.games),
         "left_out": panel.left_out,
         "level": "nominal",
-        "alpha": _alpha([_verdict_codes(panel, v) for v in panel.verdicts], "nominal"),
+        "alpha": _alpha(codes, "nominal"),
+        "alpha_lo": lo,
+        "alpha_hi": hi,
         "judge_vs_others": others,
     }
 
@@ -415,7 +439,8 @@ def panel_summary(
         ``{"judges", "single", "pairwise", "rank_stability", "self_preference"}``:
         ``single``/``pairwise`` (``None`` without such records): the items or
         games every judge gave a verdict for, those ``left_out``, Krippendorff's
-        ``alpha`` over every judge (``level`` interval or nominal) and each
+        ``alpha`` over every judge (``level`` interval or nominal) with its
+        question-bootstrap ``alpha_lo``/``alpha_hi``, and each
         judge's leave-one-out ``alpha`` with the others' panel (``judge_vs_others``;
         pairwise adds ``agree``, the share of games with the same verdict);
         ``rank_stability``: a row per (mode, pair of judges) with ``tau`` and its
@@ -434,9 +459,9 @@ def panel_summary(
         "self_preference": _self_preference(grades, games, bootstrap),
     }
     if grades is not None and grades.items:
-        out["single"] = _agreement_single(grades)
+        out["single"] = _agreement_single(grades, bootstrap)
         out["rank_stability"] += _rank_stability(grades.judges, *_single_rank_data(grades), "single", bootstrap)
     if games is not None and games.games:
-        out["pairwise"] = _agreement_pairwise(games)
+        out["pairwise"] = _agreement_pairwise(games, bootstrap)
         out["rank_stability"] += _rank_stability(games.judges, *_pair_rank_data(games), "pairwise", bootstrap)
     return out
