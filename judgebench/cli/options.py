@@ -78,12 +78,10 @@ Verbose = Annotated[
     ),
 ]
 JudgeId = Annotated[
-    list[str],
-    typer.Option(
-        "--judge", "-j", help="The judge model, provider/model (e.g. openai/gpt-4o); repeat for a judge panel."
-    ),
+    list[str], typer.Option("--judge", "-j", help="The judge model, provider/model (e.g. openai/gpt-4o); give one.")
 ]
-"""Collected as a list: a command that takes one judge refuses a repeated ``--judge`` (:func:`one_judge`)."""
+"""Collected as a list so that a repeated ``--judge`` is refused (:func:`one_judge`), not silently cut to the last
+(``judge`` and ``run`` take a panel instead: :func:`judge_panel_ids`)."""
 DryRun = Annotated[
     bool, typer.Option("--dry-run", help="Print the calls, tokens and dollars it would spend, at most; spend nothing.")
 ]
