@@ -9,11 +9,13 @@ Pure functions over records (no I/O). The panel's verdicts:
   which answer was shown first) is the verdict **more than half** of its judges
   gave (a model, or a tie); with **no majority the game is a tie** (three
   judges saying A, B and tie; two judges who disagree). Only games every judge
-  gave a verdict for are the panel's.
+  gave a verdict for are the panel's. The panel's two position-swapped games of
+  a comparison are then reconciled as any judge's are (a win needs both).
 
 Agreement is Krippendorff's α from the maintained ``krippendorff`` package
-(Krippendorff 2011, *Computing Krippendorff's Alpha-Reliability*): **interval**
-data for grades, **nominal** for verdicts (coded: the first model of the pair
+(Krippendorff 2011, *Computing Krippendorff's Alpha-Reliability*), with a
+question-clustered bootstrap interval: **interval** data for grades, **nominal**
+for verdicts (one unit per game) (coded: the first model of the pair
 in sorted order wins, the second wins, tie). Each judge's agreement with the
 panel is **leave-one-out**: α between the judge and the panel of the *other*
 judges (their mean grade; their majority verdict), so a judge is never compared
