@@ -24,7 +24,7 @@ from llm_server import LLMServer, last_user_text
 from judgebench.errors import BudgetReached
 from judgebench.pipeline.judge import JudgeJob, judge_panel
 from judgebench.pipeline.report import ReportJob, report
-from judgebench.pipeline.report_format import render_markdown
+from judgebench.presentation.report_format import render_markdown
 from judgebench.providers import Completion, Decoding
 from judgebench.providers.fake import FakeProvider
 from judgebench.records import Judgment, Message, PairGame

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from judgebench.fastchat import import_fastchat
 from judgebench.records import Judgment, PairGame
 from judgebench.stats import pairwise_table, single_table, to_records
 from judgebench.storage import judgments_path, load_judgments, load_pair_games
+from judgebench.storage.fastchat import import_fastchat
 
 THIRD_PARTY = Path(__file__).resolve().parents[2] / "shared" / "mtbench" / "third_party"
 FILES = sorted(THIRD_PARTY.glob("*/model_judgment/*.jsonl")) if THIRD_PARTY.is_dir() else []
