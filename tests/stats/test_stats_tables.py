@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from builders import MTBENCH
 
 from judgebench.records import Judgment, PairGame
 from judgebench.stats import pairwise_table, single_table, to_records
 from judgebench.storage import judgments_path, load_judgments, load_pair_games
 from judgebench.storage.fastchat import import_fastchat
 
-THIRD_PARTY = Path(__file__).resolve().parents[2] / "shared" / "mtbench" / "third_party"
+THIRD_PARTY = MTBENCH / "third_party"
 FILES = sorted(THIRD_PARTY.glob("*/model_judgment/*.jsonl")) if THIRD_PARTY.is_dir() else []
 needs_shared = pytest.mark.skipif(not FILES, reason="needs ../shared/mtbench (real FastChat files)")
 TOL = 1e-12

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import write_questions
+from builders import MTBENCH, write_questions
 from clirun import assert_one_line_error, judgebench
 from llm_server import LLMServer, last_user_text
-from test_stats_tables import expected_pairwise, expected_single, fastchat_rows
 
-MTBENCH = Path(__file__).resolve().parents[2] / "shared" / "mtbench"
+from tests.stats.test_stats_tables import expected_pairwise, expected_single, fastchat_rows
+
 STEFANSTUD = MTBENCH / "third_party" / "Stefanstud_FastChat"
 
 

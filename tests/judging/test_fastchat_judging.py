@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from builders import MTBENCH, REPO
 from clirun import assert_one_line_error, judgebench
 from llm_server import LLMServer
 
@@ -32,7 +33,6 @@ from judgebench.judging import (
 from judgebench.records import JudgePrompt, Message, Question
 from judgebench.storage import load_answers, load_judge_prompts, load_judgments, load_questions, resolve_question_set
 
-MTBENCH = Path(__file__).resolve().parents[2] / "shared" / "mtbench"
 PROMPTS = MTBENCH / "judge_prompts.jsonl"
 needs_shared = pytest.mark.skipif(not PROMPTS.is_file(), reason="needs ../shared/mtbench (real FastChat files)")
 
@@ -69,7 +69,7 @@ def test_fastchat_prompt_records_are_recognised(fastchat_prompts: dict[str, Judg
         "single-math-v1-multi-turn": ("single", True, True, "fastchat"),
     }
     assert is_fastchat_set(fastchat_prompts)
-    bundled = load_judge_prompts(Path(__file__).resolve().parents[1] / "judge_prompts" / "jb-v1.jsonl")
+    bundled = load_judge_prompts(REPO / "judge_prompts" / "jb-v1.jsonl")
     assert not is_fastchat_set(bundled)
     assert {p.style for p in bundled.values()} == {"judgebench"}
 
