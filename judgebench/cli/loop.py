@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
-Mode = Literal["single", "pairwise"]
+Mode = Literal["single", "pairwise", "pair-score"]
 VerdictMode = Literal["auto", "text", "logprobs"]
 ReasoningEffort = Literal["minimal", "low", "medium", "high"]
 
@@ -235,7 +235,7 @@ Models = Annotated[
     list[str] | None,
     typer.Option("--model", "-m", help="Judge only these models (names of answers files); repeat. Default: all."),
 ]
-AllPairs = Annotated[bool, typer.Option("--all-pairs", help="Pairwise: compare every pair of models.")]
+AllPairs = Annotated[bool, typer.Option("--all-pairs", help="Pairwise, pair-score: compare every pair of models.")]
 Prompts = Annotated[str, typer.Option("--prompts", help="Judge prompts: a JSONL file, or a bundled set name (jb-v1).")]
 
 
@@ -340,9 +340,14 @@ def judge_command(
         ),
     ] = None,
     judges: JudgeList = None,
-    mode: Annotated[Mode, typer.Option("--mode", help="single: grade 1–10; pairwise: compare in both orders.")] = (
-        "single"
-    ),
+    mode: Annotated[
+        Mode,
+        typer.Option(
+            "--mode",
+            help="single: grade 1–10; pairwise: compare in both orders; pair-score: score both answers 1–10 in "
+            "one prompt, in both orders (the Vicuna evaluation; needs --baseline or --all-pairs).",
+        ),
+    ] = ("single"),
     questions: Questions = "jb-80",
     results_dir: ResultsDir = Path("results"),
     models: Models = None,
@@ -483,7 +488,7 @@ def run_command(
             "--judge", "-j", help="The judge model, provider/model (e.g. openai/gpt-4o); repeat for a judge panel."
         ),
     ] = None,
-    mode: Annotated[Mode, typer.Option("--mode", help="single or pairwise.")] = "single",
+    mode: Annotated[Mode, typer.Option("--mode", help="single, pairwise or pair-score.")] = "single",
     judges: JudgeList = None,
     baseline: Baseline = None,
     all_pairs: AllPairs = False,

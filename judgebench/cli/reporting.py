@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 __all__ = ["Baseline", "Format", "FormatOption", "register", "run_report"]
 
 Format = Literal["table", "markdown", "json", "csv"]
-Baseline = Annotated[str | None, typer.Option("--baseline", help="Pairwise: compare each model with this one.")]
+Baseline = Annotated[
+    str | None, typer.Option("--baseline", help="Pairwise, pair-score: compare each model with this one.")
+]
 
 
 def register(app: typer.Typer) -> None:

@@ -1,4 +1,9 @@
-"""``judge``: grade answers (single) or compare them in both orders (pairwise).
+"""``judge``: grade answers (single), compare them in both orders (pairwise), or score both in one prompt.
+
+Paired scoring (``mode="pair-score"``, the Vicuna evaluation's design) shows both
+answers in one prompt and reads a 1–10 score for each (``[[8, 6]]``), in both
+orders; each game is a :class:`~judgebench.records.PairScore` with the scores
+mapped back to the pair (``score_1`` is ``model_1``'s whichever was shown first).
 
 Planning renders every judge message the run needs; each record is keyed by
 what it is about and each call by its content (the identity model is described
@@ -81,6 +86,7 @@ from judgebench.records import (
     JudgmentStatus,
     Message,
     PairGame,
+    PairScore,
     Question,
     Reask,
     RunManifest,
@@ -89,12 +95,14 @@ from judgebench.records import (
 )
 from judgebench.storage import (
     JsonlAppender,
+    JudgeMode,
     Warn,
     batches_path,
     judgments_path,
     load_answers,
     load_judgments,
     load_pair_games,
+    load_pair_scores,
     load_votes,
     resolve_question_set,
 )
@@ -407,7 +415,7 @@ class _Prepared:
     manifest: RunManifest
     path: Path
     todo: list[JudgeWork]
-    reuse: dict[str, Judgment | PairGame]
+    reuse: dict[str, Record]
     skipped: int
     plan: JudgePlan
     bench: str
@@ -438,7 +446,7 @@ def _prepare(
     prompts = load_prompts(job.prompts)
     plan = plan_judgments(job, prompts, questions, answers, decoding, voted)
     work, missing = plan.work, plan.missing
-    mode: Literal["single", "pair"] = "single" if job.mode == "single" else "pair"
+    mode: JudgeMode = _FILE_MODES[job.mode]
     path = judgments_path(job.results_dir, qset.name, job.judge, mode)
     todo, reuse = _still_needed(work, _finished(path, mode, observer.note))
     buy = _distinct_calls(w for w in todo if w.key not in reuse)
@@ -527,19 +535,28 @@ def _check_references(
     observer.note(f"no reference answer for {shown}: judged without a reference (--require-references refuses instead)")
 
 
-def _finished(path: Path, mode: Literal["single", "pair"], warn: Warn) -> list[Judgment | PairGame]:
+Record = Judgment | PairGame | PairScore
+"""A judge-call record of any mode."""
+
+_FILE_MODES: dict[str, JudgeMode] = {"single": "single", "pairwise": "pair", "pair-score": "pairscore"}
+"""Judge mode → the judgments file it writes (``<judge>_<file mode>.jsonl``)."""
+
+
+def _finished(path: Path, mode: JudgeMode, warn: Warn) -> list[Record]:
     """The records on disk that need no new call: those with a verdict or an unreadable reply."""
     if not path.exists():
         return []
-    records: Sequence[Judgment | PairGame] = (
-        load_judgments(path, warn=warn) if mode == "single" else load_pair_games(path, warn=warn)
-    )
+    records: Sequence[Record]
+    if mode == "single":
+        records = load_judgments(path, warn=warn)
+    elif mode == "pair":
+        records = load_pair_games(path, warn=warn)
+    else:
+        records = load_pair_scores(path, warn=warn)
     return [r for r in records if r.key and r.status != "failed"]
 
 
-def _still_needed(
-    work: Sequence[JudgeWork], finished: Sequence[Judgment | PairGame]
-) -> tuple[list[JudgeWork], dict[str, Judgment | PairGame]]:
+def _still_needed(work: Sequence[JudgeWork], finished: Sequence[Record]) -> tuple[list[JudgeWork], dict[str, Record]]:
     """The records not yet on disk for their current call, and the finished calls they can copy.
 
     Returns:
@@ -547,12 +564,12 @@ def _still_needed(
         maps the call key of a ``todo`` item to a finished record of the same call.
     """
     done = {(record_id(r), r.key) for r in finished}
-    by_call: dict[str, Judgment | PairGame] = {}
+    by_call: dict[str, Record] = {}
     for r in finished:  # the latest record of a call, a verdict before an unreadable reply
         if r.status == "ok" or by_call.get(r.key, r).status != "ok":
             by_call[r.key] = r
     todo: list[JudgeWork] = []
-    reuse: dict[str, Judgment | PairGame] = {}
+    reuse: dict[str, Record] = {}
     seen: set[RecordId] = set()
     for item in work:
         keys = (item.key, *item.legacy_keys)
@@ -574,15 +591,22 @@ def _distinct_calls(items: Iterable[JudgeWork]) -> list[JudgeWork]:
     return list(first.values())
 
 
-def _reused_verdict(source: Judgment | PairGame) -> Reading | None:
-    """The verdict of ``source`` as its call gave it: a grade, or the display slot (A/B) that won.
+def _reused_verdict(source: Record) -> Reading | None:
+    """The verdict of ``source`` as its call gave it: a grade, the display slot (A/B) that won, or scores (A's, B's).
 
     >>> g = dict(question_id=1, turn=1, judge="j", prompt="p")
     >>> _reused_verdict(PairGame(model_1="a", model_2="b", game=2, winner="model_1", **g)).value  # a was shown as B
     'B'
+    >>> _reused_verdict(PairScore(model_1="a", model_2="b", game=2, score_1=8, score_2=5, **g)).value  # b shown as A
+    (5, 8)
     """
     if isinstance(source, Judgment):
         return None if source.score is None else Reading(source.score)
+    if isinstance(source, PairScore):
+        if source.score_1 is None or source.score_2 is None:
+            return None
+        shown = (source.score_1, source.score_2) if source.game == 1 else (source.score_2, source.score_1)
+        return Reading(shown, f"{shown[0]:g}, {shown[1]:g}")
     if source.winner is None:
         return None
     if source.winner == "tie":
@@ -635,7 +659,7 @@ class _JudgeRunner:
         self,
         path: Path,
         todo: list[JudgeWork],
-        reuse: dict[str, Judgment | PairGame],
+        reuse: dict[str, Record],
         skipped: int,
         plan: JudgePlan,
         bench: str,
@@ -656,7 +680,7 @@ class _JudgeRunner:
                     for item in self.sharing[key]:
                         self._copy(item, source, out)
                 if self.job.batch and isinstance(self.provider, BatchProvider):
-                    journal = batches_path(path, self.job.judge, "single" if self.job.mode == "single" else "pair")
+                    journal = batches_path(path, self.job.judge, _FILE_MODES[self.job.mode])
                     await judge_in_batches(self, self.provider, self.decoding, buy, out, journal)
                 else:
                     rest = buy
@@ -703,7 +727,7 @@ class _JudgeRunner:
             unanswered=plan.unanswered,
         )
 
-    def _copy(self, item: JudgeWork, source: Judgment | PairGame, out: JsonlAppender) -> None:
+    def _copy(self, item: JudgeWork, source: Record, out: JsonlAppender) -> None:
         """Write ``item``'s record with the verdict of an earlier call of the same content."""
         verdict = _reused_verdict(source)
         self._write(
@@ -864,7 +888,7 @@ class _JudgeRunner:
             "failed" if error else "ok" if value is not None else "truncated" if truncated else "unparsed"
         )
         q = item.question
-        record: Judgment | PairGame
+        record: Record
         provenance: dict[str, Any] = {
             "key": item.key,
             "error": error,
@@ -885,6 +909,24 @@ class _JudgeRunner:
                 judge=self.job.judge,
                 prompt=item.prompt.name,
                 score=value if isinstance(value, float) else None,
+                status=status,
+                judgment=text,
+                user_prompt=item.messages[-1].content,
+                **provenance,
+            )
+        elif item.scored:
+            shown = value if isinstance(value, tuple) else None  # (A's score, B's score) as displayed
+            scores = (None, None) if shown is None else shown if item.game == 1 else (shown[1], shown[0])
+            record = PairScore(
+                question_id=q.question_id,
+                model_1=item.pair[0],
+                model_2=item.pair[1],
+                turn=item.turn,
+                judge=self.job.judge,
+                prompt=item.prompt.name,
+                game=item.game,
+                score_1=scores[0],
+                score_2=scores[1],
                 status=status,
                 judgment=text,
                 user_prompt=item.messages[-1].content,

@@ -580,9 +580,10 @@ def _drop_stale(
     for judge, records in (scores or {}).items():
         kept = [r for r in records if not current.is_stale(r)]
         if len(kept) < len(records):
+            refresh = f"judgebench judge -j {judge} -q {job.questions} --mode pair-score"
             warnings.append(
                 f"{judge}: {len(records) - len(kept)} pair scores judge answers regenerated since and are left out "
-                "— judge them again"
+                f"— refresh them with '{refresh}' with the same --baseline or --all-pairs"
             )
         records[:] = kept
 

@@ -134,7 +134,8 @@ def _pair_score_notes(result: Report, rows: Sequence[dict[str, Any]]) -> tuple[s
         f"over the n comparisons; relative_pct = 100 · model_total / baseline_total; {excluded} excluded for a "
         "game without both scores",
         f"win / tie / loss by the averaged scores (a tie: at most {tie:g} points apart, --tie-threshold)",
-        "first_position_bonus: mean (score shown first − score shown second), points; order_shift: its mean size",
+        "first_position_bonus: mean over answers of (score shown first − score shown second), points, with its "
+        "interval — how much the order moved the scores; order_shift: its mean size",
         _interval_note(result),
     )
 
