@@ -25,11 +25,16 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from clirun import judgebench
+
+from judgebench.judging import FASTCHAT_REFERENCE_CATEGORIES, select_prompt
+from judgebench.records import Question
+from judgebench.storage import load_judge_prompts, load_questions
 
 MTBENCH = Path(__file__).resolve().parents[2] / "shared" / "mtbench"
 THIRD_PARTY = MTBENCH / "third_party"
@@ -187,3 +192,66 @@ def test_published_leaderboard(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     single = {row["model"]: row["overall"] for row in report(tmp_path)["single"]}
     assert {m: round(single[m], 2) for m in PUBLISHED_LEADERBOARD} == PUBLISHED_LEADERBOARD
+
+
+def recorded(path: Path) -> list[dict[str, Any]]:
+    """The rows of a FastChat judgment file as FastChat wrote them."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def question_set(name: str, tmp_path: Path) -> dict[int | str, Question]:
+    """The questions FastChat judged a third-party bench on, with ``reference_answer/gpt-4.jsonl`` beside them
+    (the Korean set: its own translated questions; the others: MT-Bench's)."""
+    own = THIRD_PARTY / name / "question.jsonl"
+    folder = tmp_path / "questions"
+    folder.mkdir()
+    shutil.copy(own if own.is_file() else MTBENCH / "question.jsonl", folder / "question.jsonl")
+    shutil.copytree(MTBENCH / "reference_answer", folder / "reference_answer")
+    return {q.question_id: q for q in load_questions(folder / "question.jsonl").questions}
+
+
+@needs_shared
+@pytest.mark.parametrize(
+    "path", sorted(THIRD_PARTY.glob("*/model_judgment/*.jsonl")) if THIRD_PARTY.is_dir() else [], ids=str
+)
+def test_prompt_choice_equals_what_fastchat_recorded(path: Path, tmp_path: Path) -> None:
+    """For every judgment FastChat stored, the product picks the prompt FastChat names in ``judge[1]``.
+
+    This covers both turns of the pairwise prompts (the Korean file) and the Korean set's misspelt
+    category ``wrting`` (question 82), which FastChat judged with the general prompt.
+    """
+    name = path.parts[-3]
+    questions = question_set(name, tmp_path)
+    prompts = load_judge_prompts(MTBENCH / "judge_prompts.jsonl")
+    kind: Literal["single", "pairwise"] = "single" if path.name.endswith("_single.jsonl") else "pairwise"
+    chosen: Counter[str] = Counter()
+    for row in recorded(path):
+        q = questions[row["question_id"]]
+        picked = select_prompt(prompts, kind, q, row["turn"], FASTCHAT_REFERENCE_CATEGORIES).name
+        assert picked == row["judge"][1], (row["question_id"], row["turn"], q.category)
+        chosen[picked] += 1
+    assert sum(chosen.values()) == lines_with(path, '"judge": ["gpt-4", ')
+
+
+@needs_shared
+def test_korean_set_is_judged_with_the_english_gpt4_references_fastchat_used(tmp_path: Path) -> None:
+    """The Korean questions carry translated inline notes, but FastChat judged them with the English
+    ``reference_answer/gpt-4.jsonl``: every recorded math/reasoning/coding prompt shows the reference and the
+    Korean question text the product loads, byte for byte."""
+    name = "SFMI-Byeongsu_mtbench-question-korean"
+    questions = question_set(name, tmp_path)
+    checked = 0
+    for row in recorded(THIRD_PARTY / name / "model_judgment" / "gpt-4_pair.jsonl"):
+        q = questions[row["question_id"]]
+        prompt = row["g1_user_prompt"]
+        assert all(text in prompt for text in q.turns[: row["turn"]]), row["question_id"]
+        if "math" not in row["judge"][1]:
+            continue
+        assert q.reference is not None
+        if row["turn"] == 1:
+            assert f"[The Start of Reference Answer]\n{q.reference[0]}\n[The End of Reference Answer]" in prompt
+        else:
+            assert f"### Reference answer:\n{q.reference[0]}\n\n" in prompt
+            assert f"### Reference answer:\n{q.reference[1]}\n\n" in prompt
+        checked += 1
+    assert checked == 60  # 30 questions x 2 turns
