@@ -31,6 +31,7 @@ from typing import Any, Literal
 
 import pytest
 from clirun import judgebench
+from llm_server import LLMServer
 
 from judgebench.judging import FASTCHAT_REFERENCE_CATEGORIES, select_prompt
 from judgebench.records import Question
@@ -100,13 +101,13 @@ def lines_with(path: Path, literal: str) -> int:
 
 
 def imported(tmp_path: Path, name: str) -> Path:
-    """``judgebench import fastchat`` of one third-party folder as bench ``b``, with MT-Bench's questions
-    and GPT-4 references where the folder has no question file of its own; returns the working folder."""
+    """``judgebench import fastchat`` of one third-party folder as bench ``b``, with MT-Bench's reference
+    answers, and MT-Bench's questions where the folder has none of its own; returns the working folder."""
     src = tmp_path / "src"
     shutil.copytree(THIRD_PARTY / name, src)
     if not (src / "question.jsonl").is_file():
         shutil.copy(MTBENCH / "question.jsonl", src / "question.jsonl")
-        shutil.copytree(MTBENCH / "reference_answer", src / "reference_answer")
+    shutil.copytree(MTBENCH / "reference_answer", src / "reference_answer")
     proc = judgebench("import", "fastchat", str(src), "--bench", "b", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     return tmp_path
@@ -255,3 +256,41 @@ def test_korean_set_is_judged_with_the_english_gpt4_references_fastchat_used(tmp
             assert f"### Reference answer:\n{q.reference[1]}\n\n" in prompt
         checked += 1
     assert checked == 60  # 30 questions x 2 turns
+
+
+@needs_shared
+def test_korean_set_judged_with_the_preset_sends_what_fastchat_sent(tmp_path: Path, llm_server: LLMServer) -> None:
+    """Pairwise judging of the imported Korean set with ``--preset mt-bench`` over a loopback judge.
+
+    FastChat's Korean judgment file is the reference: per recorded comparison, both games go out with the
+    system prompt of the prompt FastChat named, and every part of the user message that does not depend on
+    the answers (question, English reference, up to the first answer) is byte for byte what FastChat sent.
+    """
+    llm_server.reply = lambda body: "Both are alike. [[C]]"
+    name = "SFMI-Byeongsu_mtbench-question-korean"
+    pulled = tmp_path / "data" / "datasets" / "mt-bench"  # what `datasets pull mt-bench` leaves
+    pulled.mkdir(parents=True)
+    shutil.copy(MTBENCH / "judge_prompts.jsonl", pulled / "judge_prompts.jsonl")
+    imported(tmp_path, name)
+    for model in ("fake/a", "fake/b"):
+        assert judgebench("gen-answers", "-m", model, "-q", "b", cwd=tmp_path).returncode == 0
+    proc = judgebench(
+        "judge", "-q", "b", "--preset", "mt-bench", "--base-url", llm_server.base_url, "--mode", "pairwise",
+        "--baseline", "fake/b", cwd=tmp_path, env={"OPENAI_API_KEY": "sk-test"},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "references of b: reference_answer/gpt-4.jsonl (30 questions)" in proc.stdout + proc.stderr
+    sent = [(r.json["messages"][0]["content"], r.json["messages"][1]["content"]) for r in llm_server.requests]
+    rows = recorded(THIRD_PARTY / name / "model_judgment" / "gpt-4_pair.jsonl")
+    assert len(sent) == 2 * len(rows) == 320  # both games of all 160 comparisons FastChat made
+    system = {p.name: p.system_prompt for p in load_judge_prompts(MTBENCH / "judge_prompts.jsonl").values()}
+    assert Counter(s for s, _ in sent) == Counter(system[r["judge"][1]] for r in rows for _ in (1, 2))
+    for row in rows:
+        theirs = row["g1_user_prompt"]
+        head = theirs[: theirs.index("Assistant A")]  # question and reference, as FastChat rendered them
+        if row["turn"] == 2 and "math" not in row["judge"][1]:
+            continue  # the multi-turn general prompt opens with the answers: nothing to compare before them
+        matches = [u for s, u in sent if s == system[row["judge"][1]] and u.startswith(head)]
+        assert len(matches) == 2, (row["question_id"], row["turn"])
+    ours = report(tmp_path, "-j", "openai/gpt-4", "--baseline", "fake/b")["pairwise"]
+    assert [(r["model"], r["tie"], r["n"]) for r in ours["models"]] == [("fake/a", 160, 160)]
