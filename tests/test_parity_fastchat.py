@@ -294,3 +294,22 @@ def test_korean_set_judged_with_the_preset_sends_what_fastchat_sent(tmp_path: Pa
         assert len(matches) == 2, (row["question_id"], row["turn"])
     ours = report(tmp_path, "-j", "openai/gpt-4", "--baseline", "fake/b")["pairwise"]
     assert [(r["model"], r["tie"], r["n"]) for r in ours["models"]] == [("fake/a", 160, 160)]
+
+
+@needs_shared
+def test_identical_answers_in_jxiw_are_judged_once_as_fastchat_rendered_them(tmp_path: Path) -> None:
+    """Some mamba models gave identical answers: FastChat rendered identical prompts for them (and graded
+    them alike). A dry run of the same judging buys one call per distinct prompt FastChat rendered."""
+    path = THIRD_PARTY / "jxiw_FastChat" / "model_judgment" / "gpt-4_single.jsonl"
+    prompts = [row["user_prompt"] for row in recorded(path)]
+    repeats = len(prompts) - len(set(prompts))
+    assert (len(prompts), repeats) == (960, 7)
+    pulled = tmp_path / "data" / "datasets" / "mt-bench"
+    pulled.mkdir(parents=True)
+    shutil.copy(MTBENCH / "judge_prompts.jsonl", pulled / "judge_prompts.jsonl")
+    imported(tmp_path, "jxiw_FastChat")
+    dry = judgebench("judge", "-q", "b", "--preset", "mt-bench", "--dry-run", cwd=tmp_path)
+    assert dry.returncode == 0, dry.stderr
+    said = " ".join(dry.stdout.split())
+    assert f"would make {len(set(prompts))} judge calls" in said
+    assert f"for 960 judgments; {repeats} reuse the verdict of a call with the same prompt; 0 already judged" in said
