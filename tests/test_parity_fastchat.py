@@ -1,8 +1,9 @@
 """Parity with FastChat: the product's report against figures FastChat itself printed.
 
-Every test here imports real FastChat judgment files with ``judgebench import fastchat`` and reads
-``judgebench report -f json``; nothing in this file computes a score or a win rate. The expected
-figures come from FastChat, never from a re-implementation:
+The tests run the product on real FastChat files: ``judgebench import fastchat`` then ``judgebench report -f
+json``, ``judgebench judge --preset mt-bench`` against a loopback judge, and the public prompt selection;
+nothing in this file computes a score, a win rate or a rendering. The expected figures come from FastChat,
+never from a re-implementation:
 
 * ``JXIW_PUBLISHED``: the ``show_result.py`` output the authors published in
   github.com/jxiw/MambaInLlama, ``benchmark/mt_bench/README.md`` (commit 2bffcd6a9bc32eff594de67b3ef781373e27eb87),
@@ -15,6 +16,7 @@ figures come from FastChat, never from a re-implementation:
   the reference tool's output on their files. Figures are compared to the 12 digits printed.
 * a few counts read straight from the raw file by matching one literal field (``"score": -1,``,
   ``"g1_winner": "error"``): FastChat's rules drop those rows, and the report must say how many.
+* what FastChat recorded per judgment: the prompt name (``judge[1]``) and the user prompt it sent.
 
 The published MT-Bench leaderboard (GPT-4 8.99, GPT-3.5-turbo 7.94, …) needs FastChat's
 ``model_judgment/gpt-4_single.jsonl`` for the 31 models, which ``../shared/mtbench`` does not hold;
@@ -82,8 +84,9 @@ SHOW_RESULT_PAIR: dict[tuple[str, str | None], dict[str, Row]] = {
     },
 }
 
-# Published MT-Bench single-grade averages (LMSYS, "Chatbot Arena Leaderboard Week 8: Introducing MT-Bench
-# and Vicuna-33B", 2023-06-22, and the MT-Bench leaderboard of the same data), two decimals as published.
+# Published MT-Bench scores (single-answer GPT-4 grading, FastChat's show_result average): LMSYS, "Chatbot Arena
+# Leaderboard Week 8: Introducing MT-Bench and Vicuna-33B", Table 1, https://lmsys.org/blog/2023-06-22-leaderboard
+# (two decimals, as published), keyed by the model's answer file in ../shared/mtbench/model_answer.
 PUBLISHED_LEADERBOARD = {
     "gpt-4": 8.99,
     "gpt-3.5-turbo": 7.94,
@@ -91,7 +94,25 @@ PUBLISHED_LEADERBOARD = {
     "claude-instant-v1": 7.85,
     "vicuna-33b-v1.3": 7.12,
     "wizardlm-30b": 7.01,
-    "llama-13b": 2.61,
+    "guanaco-33b": 6.53,
+    "tulu-30b": 6.43,
+    "guanaco-65b": 6.41,
+    "oasst-sft-7-llama-30b": 6.41,
+    "palm-2-chat-bison-001": 6.40,
+    "vicuna-13b-v1.3": 6.39,
+    "mpt-30b-chat": 6.39,
+    "wizardlm-13b": 6.35,
+    "vicuna-7b-v1.3": 6.00,
+    "baize-v2-13b": 5.75,
+    "nous-hermes-13b": 5.51,
+    "mpt-7b-chat": 5.42,
+    "gpt4all-13b-snoozy": 5.41,
+    "koala-13b": 5.35,
+    "mpt-30b-instruct": 5.22,
+    "falcon-40b-instruct": 5.17,
+    "h2ogpt-oasst-open-llama-13b": 4.63,
+    "alpaca-13b": 4.53,
+    "chatglm-6b": 4.50,
 }
 
 
