@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from builders import write_questions
 from clirun import assert_one_line_error, judgebench
+from fastchat_figures import PRINTED, SHOW_RESULT_PAIR, SHOW_RESULT_SINGLE
 from llm_server import LLMServer, last_user_text
-from test_parity_fastchat import PRINTED, SHOW_RESULT_PAIR, SHOW_RESULT_SINGLE
 
 MTBENCH = Path(__file__).resolve().parents[2] / "shared" / "mtbench"
 STEFANSTUD = MTBENCH / "third_party" / "Stefanstud_FastChat"
