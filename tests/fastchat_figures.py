@@ -9,6 +9,9 @@
   ``display.precision`` 12) on 2026-11-30; its printed tables pasted here. The instructlab, Stefanstud and
   Korean repositories published no ``show_result.py`` output of their own.
 * ``PUBLISHED_LEADERBOARD``: the MT-Bench scores LMSYS published.
+* ``COMPUTE_AGREEMENT``: FastChat's ``fastchat/llm_judge/compute_agreement.py`` (same commit) run unchanged on
+  ``tests/data/mt_bench_human_votes.json`` (its ``gpt4_pair`` votes given FastChat's judge field
+  ``["gpt-4", "pair-v2"]``, in their own file): ``--judges gpt4-pair human`` and ``--judges human human``.
 """
 
 from __future__ import annotations
@@ -85,3 +88,8 @@ PUBLISHED_LEADERBOARD = {
     "alpaca-13b": 4.53,
     "chatglm-6b": 4.50,
 }
+
+
+# compute_agreement.py: judges -> turn -> (total with tie, agree with tie, total without tie, agree without tie).
+# "human human" has no turn-2 pair in the fixture (FastChat's script then divides by zero).
+COMPUTE_AGREEMENT = {"gpt4-pair human": {1: (5, 3, 3, 2), 2: (2, 1, 2, 1)}, "human human": {1: (2, 1, 1, 1)}}

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from clirun import assert_one_line_error, judgebench
+from fastchat_figures import COMPUTE_AGREEMENT
 
 from judgebench.errors import DataError
 from judgebench.records import Judgment, PairGame
@@ -29,13 +30,9 @@ VOTES = Path(__file__).parent / "data" / "mt_bench_human_votes.json"
 #   κ with ties, all: p_o = 4/7; gpt4 marginals F2 S3 T2, experts F1 S5 T1: p_e = (2+15+2)/49 = 19/49,
 #   κ = (28/49 - 19/49) / (30/49) = 0.3.  Without ties: p_o = 3/5, p_e = (2·0 + 3·5)/25 = 0.6, κ = 0.
 # expert_* among themselves: q81 t1 (S,S) agree, q82 t1 (F,T) disagree: 1 of 2; without ties 1 of 1.
-#
-# The agreement counts are also what FastChat's own compute_agreement.py (lm-sys/FastChat 0e6d3e4) printed when
-# run on this fixture (its gpt4_pair votes given FastChat's judge field ["gpt-4", "pair-v2"]):
-#   --judges gpt4-pair human: turn 1 with tie total 5 agree 3, without tie 3 / 2; turn 2: 2 / 1 and 2 / 1.
-#   --judges human human: turn 1 with tie 2 / 1, without tie 1 / 1 (turn 2 has no pair; FastChat divides by zero).
-FASTCHAT_PRINTED = {"gpt4-pair human": {1: (5, 3, 3, 2), 2: (2, 1, 2, 1)}, "human human": {1: (2, 1, 1, 1)}}
 #   κ (pairs counted both ways): cells SS×2, FT, TF: p_o = 2/4, marginals S2 F1 T1: p_e = 6/16, κ = 0.2.
+#
+# The agreement counts are also what FastChat's compute_agreement.py printed (fastchat_figures.py).
 
 
 def rows_by_turn(result: object) -> dict[object, dict[str, object]]:
@@ -47,7 +44,7 @@ def test_agreement_llm_vs_humans_by_hand() -> None:
     gpt4 = [v for v in votes if v.judge == "gpt4_pair"]
     experts = [v for v in votes if v.judge.startswith("expert_")]
     rows = rows_by_turn(agreement(gpt4, experts, bootstrap=Bootstrap(200)))
-    for turn, printed in FASTCHAT_PRINTED["gpt4-pair human"].items():
+    for turn, printed in COMPUTE_AGREEMENT["gpt4-pair human"].items():
         assert (rows[turn]["n"], rows[turn]["agree"], rows[turn]["n_no_tie"], rows[turn]["agree_no_tie"]) == printed
     everything = rows["all"]
     assert everything["rate"] == pytest.approx(4 / 7) and everything["rate_no_tie"] == pytest.approx(3 / 5)
@@ -63,7 +60,7 @@ def test_agreement_among_humans_by_hand() -> None:
     row = by_turn["all"]
     assert result.same_group
     one = by_turn[1]
-    assert (one["n"], one["agree"], one["n_no_tie"], one["agree_no_tie"]) == FASTCHAT_PRINTED["human human"][1]
+    assert (one["n"], one["agree"], one["n_no_tie"], one["agree_no_tie"]) == COMPUTE_AGREEMENT["human human"][1]
     assert (row["n"], row["agree"], row["rate"]) == (2, 1, 0.5)
     assert (row["n_no_tie"], row["agree_no_tie"], row["rate_no_tie"]) == (1, 1, 1.0)
     assert row["kappa"] == pytest.approx(0.2)
