@@ -107,10 +107,12 @@ lock:
 	rm -rf $(LOCK_VENV)
 	@echo "$(LOCK) rewritten: review 'git diff $(LOCK)', then make clean && make test"
 
+# lint-imports checks the layer contract of ARCHITECTURE.md ([tool.importlinter] in pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 check: lint test
 
@@ -128,4 +130,4 @@ bench-local: $(EMBEDDED_STAMP)
 	$(BIN)/python bench/local_generation.py
 
 clean:
-	rm -rf $(VENV) $(LOCK_VENV) $(LATEST_VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(LOCK_VENV) $(LATEST_VENV) .mypy_cache .ruff_cache .pytest_cache .import_linter_cache

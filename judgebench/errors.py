@@ -9,6 +9,8 @@ Each message names the file and line, or the option, at fault and says the fix.
     │   ├── UnknownProviderError         `foo/model`: no such provider
     │   └── UnknownQuestionSetError      `--questions NAME`: no such set
     ├── DataError                        a bad input file: cites file:line
+    ├── RecordError                      a dict that is no valid record, by field (also a ValueError);
+    │                                    readers turn it into a DataError citing file:line
     ├── ConfigError                      the environment is not ready
     │   ├── MissingApiKeyError           an API key variable is unset
     │   └── MissingExtraError            an optional dependency is missing
@@ -17,25 +19,30 @@ Each message names the file and line, or the option, at fault and says the fix.
     │   └── ServerSetupError             exit 7: every call would fail the same way
     │                                    (refused, name not resolved, TLS, 404, not
     │                                    the API, a feature the run needs is missing)
+    ├── ArenaError                       an arena request refused, with its HTTP status
     ├── DownloadError                    `datasets pull` could not fetch/verify
     ├── ResultsError                     the results dir cannot be written
     ├── BudgetReached                    exit 5: --max-cost reached, work saved
-    └── BatchPending                     exit 6: a batch is still running; rerun later
+    ├── BatchPending                     exit 6: a batch is still running; rerun later
+    └── Interrupted                      exit 130: Ctrl-C; finished work is on disk
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "ArenaError",
     "BatchPending",
     "BudgetReached",
     "ConfigError",
     "DataError",
     "DownloadError",
+    "Interrupted",
     "JudgebenchError",
     "MissingApiKeyError",
     "MissingExtraError",
     "ProviderAuthError",
     "ProviderError",
+    "RecordError",
     "ResultsError",
     "ServerSetupError",
     "UnknownProviderError",
@@ -145,3 +152,27 @@ class BatchPending(JudgebenchError):
     """A submitted batch has not finished within ``--batch-wait``; a later run collects it."""
 
     exit_code = 6
+
+
+class RecordError(JudgebenchError, ValueError):
+    """A dict that does not describe a valid record; the message names the field.
+
+    Raised by ``from_dict``, which knows the field but not the file: readers catch it and
+    raise a :class:`DataError` citing ``file:line``. Also a :class:`ValueError`, as before it
+    joined the tree, so readers that catch ``ValueError`` for a bad field catch it too.
+    """
+
+
+class ArenaError(JudgebenchError):
+    """A request the arena refuses; ``status`` is the HTTP status that says why."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class Interrupted(JudgebenchError):
+    """Ctrl-C: finished work is on disk."""
+
+    exit_code = 130

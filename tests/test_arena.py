@@ -14,9 +14,9 @@ from builders import write_questions
 from clirun import judgebench
 from starlette.testclient import TestClient
 
+from judgebench.arena.session import Arena, ArenaJob
+from judgebench.arena.web import MAX_BODY, app
 from judgebench.pipeline import AnswerJob, gen_answers
-from judgebench.pipeline.arena import Arena, ArenaJob
-from judgebench.pipeline.arena_web import MAX_BODY, app
 from judgebench.providers.fake import FakeProvider
 from judgebench.storage import load_votes
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from clirun import judgebench
 
-from judgebench.datasets import DATASETS, FASTCHAT_COMMIT, MT_BENCH_HUMAN_REVISION, pull
 from judgebench.errors import DownloadError, UnknownQuestionSetError
+from judgebench.pipeline.datasets import DATASETS, FASTCHAT_COMMIT, MT_BENCH_HUMAN_REVISION, pull
 from judgebench.storage import load_answers, load_pair_games, load_votes, resolve_question_set
 
 MTBENCH = Path(__file__).resolve().parents[2] / "shared" / "mtbench"

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from judgebench.errors import DataError, UsageError
-from judgebench.fastchat import export_fastchat, import_fastchat
 from judgebench.records import Answer, Choice, Judgment, PairGame
 from judgebench.storage import answers_path, judgments_path, load_answers, load_judgments, load_pair_games
+from judgebench.storage.fastchat import export_fastchat, import_fastchat
 
 MTBENCH = Path(__file__).resolve().parents[2] / "shared" / "mtbench"
 THIRD_PARTY = MTBENCH / "third_party"

@@ -8,8 +8,8 @@ import pytest
 from builders import write_questions
 from clirun import assert_one_line_error, judgebench
 
+from judgebench.aliases import add_alias, load_user_aliases, resolve_model
 from judgebench.errors import ConfigError, UsageError
-from judgebench.models import add_alias, load_user_aliases, resolve_model
 
 
 def test_user_alias_round_trip_and_wins(tmp_path: Path) -> None:

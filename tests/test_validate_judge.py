@@ -108,8 +108,8 @@ def test_no_verdicts_is_one_clear_error(release: ValidateJob) -> None:
 
 
 def test_agreement_figures(release: ValidateJob, tmp_path: Path) -> None:
-    from judgebench.pipeline.plots import draw_agreement
     from judgebench.pipeline.validation import validation_rows
+    from judgebench.presentation.plots import draw_agreement
 
     write(release.results_dir / "mt-bench-human" / "judgments" / "openai__judge_pair.jsonl", judge_games())
     rows = validation_rows(validate_judge(release), "all")

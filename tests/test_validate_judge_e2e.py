@@ -60,7 +60,7 @@ def pulled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         pytest.skip("../shared/mtbench is not beside the repo")
     import pandas as pd
 
-    from judgebench.datasets import DATASETS
+    from judgebench.pipeline.datasets import DATASETS
 
     root = tmp_path / "upstream"
     (root / "mt_bench" / "reference_answer").mkdir(parents=True)

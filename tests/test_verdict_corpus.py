@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from judgebench.verdicts import (
+from judgebench.judging.verdicts import (
     FIVE_LEVEL,
     GRADE_10,
     JSON_GRADE,

@@ -28,8 +28,8 @@ def arena_command(
     seed: Annotated[int | None, typer.Option("--seed", help="Seed of the battle draws (default: random).")] = None,
 ) -> None:
     """Blind pairwise voting in the browser; votes are appended as human judgments (read by --votes)."""
-    from judgebench.pipeline.arena import Arena, ArenaJob
-    from judgebench.pipeline.arena_web import serve
+    from judgebench.arena.session import Arena, ArenaJob
+    from judgebench.arena.web import serve
 
     job = ArenaJob(questions=questions, results_dir=results_dir, models=tuple(models or ()), seed=seed)
     with Arena(job) as arena:

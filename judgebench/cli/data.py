@@ -23,7 +23,7 @@ def datasets_list_command() -> None:
     """List bundled question sets and downloadable datasets."""
     from rich.table import Table
 
-    from judgebench.datasets import DATASETS
+    from judgebench.pipeline.datasets import DATASETS
     from judgebench.storage import bundled_dir, data_dir
 
     table = Table("name", "kind", "where")
@@ -49,7 +49,7 @@ def datasets_pull_command(
 
     A dataset with answers (mt-bench-human) also files them under RESULTS_DIR/NAME/answers.
     """
-    from judgebench.datasets import pull
+    from judgebench.pipeline.datasets import pull
 
     result = pull(name, mirror=mirror, force=force, on_file=lambda f: err.print(f"downloading {f}"))
     for f in result.already_present:
@@ -59,7 +59,7 @@ def datasets_pull_command(
         err.print(f"[yellow]{escape(note)}[/]")
     votes = [f for f in result.built if f.startswith("votes/")]
     if any(f.startswith("model_answer/") for f in result.built):
-        from judgebench.fastchat import import_fastchat
+        from judgebench.storage.fastchat import import_fastchat
 
         summary = import_fastchat(result.folder, results_dir, name)
         filed = ", ".join(f"{m} ({n})" for m, n in sorted(summary.answers.items()))
@@ -89,7 +89,7 @@ def import_fastchat_command(
     overwrite: Overwrite = False,
 ) -> None:
     """Import FastChat answers, single and pairwise judgments and reference answers."""
-    from judgebench.fastchat import import_fastchat
+    from judgebench.storage.fastchat import import_fastchat
 
     name = bench or src.resolve().name
     summary = import_fastchat(src, results_dir, name, overwrite=overwrite)
@@ -107,8 +107,8 @@ def export_fastchat_command(
     overwrite: Overwrite = False,
 ) -> None:
     """Export a bench's answers and judgments in FastChat's llm_judge layout."""
-    from judgebench.fastchat import export_fastchat
-    from judgebench.pipeline.report import resolve_bench
+    from judgebench.storage import resolve_bench
+    from judgebench.storage.fastchat import export_fastchat
 
     bench, qset = resolve_bench(questions, results_dir)
     qfile = qset.path if qset is not None else None

@@ -44,13 +44,13 @@ from judgebench.cli.render import (
     warn_toy_judge,
 )
 from judgebench.cli.reporting import Baseline, FormatOption, run_report
-from judgebench.errors import JudgebenchError
+from judgebench.errors import Interrupted, JudgebenchError
 from judgebench.providers import ProviderOptions
 
 if TYPE_CHECKING:
     from judgebench.pipeline import AnswerRun
 
-__all__ = ["Interrupted", "register"]
+__all__ = ["register"]
 
 Mode = Literal["single", "pairwise"]
 VerdictMode = Literal["auto", "text", "logprobs"]
@@ -62,12 +62,6 @@ def register(app: typer.Typer) -> None:
     app.command("gen-answers")(gen_answers_command)
     app.command("judge")(judge_command)
     app.command("run")(run_command)
-
-
-class Interrupted(JudgebenchError):
-    """Ctrl-C: finished work is on disk."""
-
-    exit_code = 130
 
 
 def _answers(
@@ -500,7 +494,7 @@ def run_command(
     verbose: Verbose = False,
 ) -> None:
     """The whole loop: answers for each model → judgments → report."""
-    from judgebench.models import resolve_model
+    from judgebench.aliases import resolve_model
     from judgebench.pipeline.report import ReportJob
     from judgebench.providers import check_url
     from judgebench.providers.local import is_local_model, refuse_local_options

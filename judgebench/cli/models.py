@@ -19,7 +19,7 @@ def models_list_command() -> None:
     """List every alias (yours first win) and the embedded offline models."""
     from rich.table import Table
 
-    from judgebench.models import aliases_path, all_aliases
+    from judgebench.aliases import aliases_path, all_aliases
     from judgebench.providers.local import EMBEDDED, embedded_path
 
     table = Table("name", "model id", "from")
@@ -38,7 +38,7 @@ def models_alias_command(
     target: Annotated[str, typer.Argument(help="What it stands for: provider/model, e.g. hf/./checkpoints/step-900.")],
 ) -> None:
     """Add or change an alias in your config file."""
-    from judgebench.models import add_alias
+    from judgebench.aliases import add_alias
 
     path = add_alias(name, target)
     out.print(f"{escape(name)} → {escape(target)} (saved in {path})", highlight=False)

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from judgebench.pipeline.compare import Comparison
     from judgebench.pipeline.judge import JudgeRun
     from judgebench.pipeline.report import Report
-    from judgebench.pipeline.report_format import Section
+    from judgebench.presentation.report_format import Section
     from judgebench.providers.retry import RetryEvent
 
 __all__ = [
@@ -319,7 +319,7 @@ _LABELS = {
 
 def _cell(key: str, row: dict[str, Any]) -> str:
     """A figure with its interval in the compact form ``7.41 [7.02, 7.80]``."""
-    from judgebench.pipeline.report_format import format_cell  # the report's modules: only when one is drawn
+    from judgebench.presentation.report_format import format_cell  # the report's modules: only when one is drawn
 
     text = format_cell(key, row[key])
     if f"{key}_lo" in row and row[key] is not None and row[f"{key}_lo"] is not None:
@@ -352,7 +352,7 @@ def print_sections(sections: Sequence[Section]) -> None:
 
 def print_report(result: Report) -> None:
     """Rich tables: scores (then per category), pairwise outcomes, consistency, and what was asked for."""
-    from judgebench.pipeline.report_format import report_sections
+    from judgebench.presentation.report_format import report_sections
 
     print_sections(report_sections(result))
 
@@ -393,7 +393,7 @@ def print_comparison(c: Comparison) -> None:
 
 def announce_embedded(model: str) -> None:
     """Say so before the one slow step a first run of the embedded model takes."""
-    from judgebench.models import resolve_model
+    from judgebench.aliases import resolve_model
     from judgebench.providers.local import EMBEDDED, embedded_path
 
     resolved = resolve_model(model)
@@ -403,7 +403,7 @@ def announce_embedded(model: str) -> None:
 
 
 def warn_toy_judge(judge_id: str) -> None:
-    from judgebench.models import resolve_model
+    from judgebench.aliases import resolve_model
 
     if resolve_model(judge_id).startswith("local/"):
         err.print(

@@ -30,10 +30,10 @@ def register(app: typer.Typer) -> None:
 def run_report(job: ReportJob, fmt: Format, html: Path | None = None, plots: Path | None = None) -> None:
     """Make the report and print it in ``fmt``; with ``html``/``plots`` also write the page / the PNG figures."""
     from judgebench.pipeline.report import report
-    from judgebench.pipeline.report_format import render_csv, render_json, render_markdown
+    from judgebench.presentation.report_format import render_csv, render_json, render_markdown
 
     if html is not None or plots is not None:
-        from judgebench.pipeline.html_report import HtmlJob, html_report
+        from judgebench.presentation.html_report import HtmlJob, html_report
 
         result = html_report(HtmlJob(job, html=html, plots=plots))
         for path, what in ((html, "report"), (plots, "figures (PNG)")):

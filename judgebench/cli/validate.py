@@ -141,7 +141,7 @@ def validate_judge_command(
     if fmt == "json":
         sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
     elif fmt == "markdown":
-        from judgebench.pipeline.report_format import markdown_table
+        from judgebench.presentation.report_format import markdown_table
 
         lines = [f"# validate-judge: {judge}", ""]
         for section in validation_sections(result):
@@ -150,8 +150,8 @@ def validate_judge_command(
     else:
         print_sections(validation_sections(result))
     if plots is not None or html is not None:
-        from judgebench.pipeline.plots import draw_agreement
         from judgebench.pipeline.validation import validation_html
+        from judgebench.presentation.plots import draw_agreement
 
         title = f"{judge}, GPT-4 and the humans on {result.items} voted items"
         figures = draw_agreement(validation_rows(result, "all"), title, plots)

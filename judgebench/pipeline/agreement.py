@@ -32,7 +32,7 @@ from judgebench.records import HumanVote, Judgment, PairGame
 from judgebench.storage import DEFAULT_QUESTION_SET, load_judgments, load_pair_games, load_votes
 
 if TYPE_CHECKING:
-    from judgebench.pipeline.report_format import Section
+    from judgebench.presentation.report_format import Section
 
 __all__ = [
     "AgreementJob",
@@ -107,7 +107,7 @@ class _Bench:
 
     def load(self) -> tuple[dict[str, list[Judgment]], dict[str, list[PairGame]]]:
         if self._loaded is None:
-            from judgebench.pipeline.report import resolve_bench
+            from judgebench.storage import resolve_bench
 
             singles: dict[str, list[Judgment]] = defaultdict(list)
             pairs: dict[str, list[PairGame]] = defaultdict(list)
@@ -210,7 +210,7 @@ def render_agreement_csv(result: AgreementResult) -> str:
 
 def agreement_sections(result: AgreementResult) -> list[Section]:
     """Two tables (with ties, without ties) and the notes saying what was compared."""
-    from judgebench.pipeline.report_format import Section
+    from judgebench.presentation.report_format import Section
 
     title = f"agreement among {result.a}" if result.same_group else f"agreement: {result.a} vs {result.b}"
     keys = (
@@ -248,7 +248,7 @@ def agreement_sections(result: AgreementResult) -> list[Section]:
 
 def render_agreement_markdown(result: AgreementResult) -> str:
     """The result as Markdown."""
-    from judgebench.pipeline.report_format import markdown_table
+    from judgebench.presentation.report_format import markdown_table
 
     lines: list[str] = []
     for section in agreement_sections(result):

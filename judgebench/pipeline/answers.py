@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from judgebench.aliases import resolve_model
 from judgebench.errors import BudgetReached, JudgebenchError, UsageError
-from judgebench.models import resolve_model
 from judgebench.pipeline.observer import NullObserver, Observer
 from judgebench.pipeline.provenance import RunTally, git_state, new_run_id, question_set_info, recorded_run
 from judgebench.pipeline.selection import effective_parallel, select_questions, temperature_for

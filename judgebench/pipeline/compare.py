@@ -4,7 +4,7 @@ Two results dirs (e.g. the cached results of ``main`` and those of a pull
 request) are compared model by model, on the judge they share:
 
 - **score** (single grades): a model's score on a question is the mean of its
-  graded turns; the delta is paired by question (:mod:`judgebench.deltas`).
+  graded turns; the delta is paired by question (:mod:`judgebench.stats.deltas`).
 - **win rate** (pairwise): a model's outcome on a question is the mean over
   its comparisons and turns of win 1, tie ½, loss 0 (the two games reconciled
   as in the report); the delta is paired the same way.
@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from judgebench.deltas import Delta, GateVerdict, gate, paired_delta
 from judgebench.errors import UsageError
 from judgebench.judging import reconcile
 from judgebench.pipeline.provenance import comparability_warnings, latest_runs
 from judgebench.records import Judgment, PairGame, RunManifest
+from judgebench.stats.deltas import Delta, GateVerdict, gate, paired_delta
 from judgebench.storage import load_judgments, load_manifests, load_pair_games, resolve_question_set
 
 __all__ = ["EXIT_CODES", "CompareJob", "Comparison", "MetricComparison", "compare", "render_compare_markdown"]

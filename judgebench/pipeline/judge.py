@@ -9,7 +9,7 @@ calls and editing one prompt or one answer re-judges exactly what it touches.
 A record whose call was already made (for another model whose answer has the
 same text, or for the same pair game named the other way round) copies that
 verdict and is marked ``reused``; within a run each distinct call is made once.
-Each prompt's ``output_format`` names its :class:`~judgebench.verdicts.VerdictFormat`,
+Each prompt's ``output_format`` names its :class:`~judgebench.judging.verdicts.VerdictFormat`,
 whose reader takes the final verdict of the reply's final answer. A judge reply
 without a readable verdict is re-asked up to ``reasks`` times in the same
 conversation — a reply cut off at its token limit counts as none, and its re-ask
@@ -36,6 +36,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from judgebench.aliases import resolve_model
 from judgebench.errors import BudgetReached, JudgebenchError, ProviderError, UsageError
 from judgebench.judging import (
     TRUNCATED_PREFIX,
@@ -49,8 +50,7 @@ from judgebench.judging import (
     to_pair_winner,
     winner_from_logprobs,
 )
-from judgebench.models import resolve_model
-from judgebench.pipeline.judge_batch import batches_path, judge_in_batches
+from judgebench.pipeline.judge_batch import judge_in_batches
 from judgebench.pipeline.judge_plan import (
     DEFAULT_PROMPTS,
     JudgeJob,
@@ -88,6 +88,7 @@ from judgebench.records import (
 from judgebench.storage import (
     JsonlAppender,
     Warn,
+    batches_path,
     judgments_path,
     load_answers,
     load_judgments,

@@ -17,27 +17,58 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import Protocol, TypeVar
 
 from judgebench.errors import BatchPending, ProviderError
 from judgebench.judging import Reading, prompt_format
-from judgebench.pipeline.judge_plan import JudgeWork
-from judgebench.providers import BatchProvider, BatchRequest, Completion, Decoding
-from judgebench.providers.retry import CallFailed, call_with_retry, setup_error
-from judgebench.records import Usage
-from judgebench.storage import JsonlAppender, model_slug, read_jsonl
+from judgebench.pipeline.judge_plan import JudgeJob, JudgeWork
+from judgebench.pipeline.observer import Observer
+from judgebench.pricing import Budget
+from judgebench.providers import BatchProvider, BatchRequest, Completion, Decoding, Provider
+from judgebench.providers.retry import CallFailed, CircuitBreaker, call_with_retry, setup_error
+from judgebench.records import Reask, Usage
+from judgebench.storage import JsonlAppender, read_jsonl
 
-if TYPE_CHECKING:
-    from judgebench.pipeline.judge import _JudgeRunner
-
-__all__ = ["BATCH_SCHEMA", "batches_path", "judge_in_batches"]
+__all__ = ["BATCH_SCHEMA", "BatchRunner", "judge_in_batches"]
 
 BATCH_SCHEMA = "judgebench.batch/1"
+
+
+class BatchRunner(Protocol):
+    """What the batch path needs of the direct run that hands it work (``judge.py``'s runner).
+
+    Declared here so that :mod:`judgebench.pipeline.judge` imports this module and not the
+    other way round: the runner passes itself in, the batch path sees only this surface.
+    """
+
+    job: JudgeJob
+    provider: Provider
+    observer: Observer
+    breaker: CircuitBreaker
+    budget: Budget
+    stopped: bool
+
+    def record(
+        self,
+        item: JudgeWork,
+        out: JsonlAppender,
+        *,
+        text: str,
+        verdict: Reading | None,
+        attempts: int,
+        spent: Usage,
+        error: str | None,
+        reasks: tuple[Reask, ...] = (),
+        finish_reason: str | None = None,
+        truncated: bool = False,
+    ) -> None:
+        """Stage the records of ``item``'s call (see ``judge.py``)."""
+
 
 T = TypeVar("T")
 
 
-async def _call(runner: _JudgeRunner, what: str, call: Callable[[], Awaitable[T]], *, once: bool = False) -> T:
+async def _call(runner: BatchRunner, what: str, call: Callable[[], Awaitable[T]], *, once: bool = False) -> T:
     """One batch API request through the retry loop and the run's breaker; a failure stops the run in one line.
 
     Looking at a batch and fetching its results are retried like any call;
@@ -60,11 +91,6 @@ async def _call(runner: _JudgeRunner, what: str, call: Callable[[], Awaitable[T]
         ) from None
 
 
-def batches_path(judgments: Path, judge: str, mode: str) -> Path:
-    """``results/<bench>/batches/<judge-slug>_<mode>.jsonl``, beside the judgments folder."""
-    return judgments.parent.parent / "batches" / f"{model_slug(judge)}_{mode}.jsonl"
-
-
 def _pending(path: Path) -> list[tuple[str, list[str]]]:
     """Batches submitted and not yet collected, oldest first."""
     if not path.exists():
@@ -85,7 +111,7 @@ def _verdict(item: JudgeWork, completion: Completion) -> Reading:
 
 
 async def _collect(
-    runner: _JudgeRunner,
+    runner: BatchRunner,
     provider: BatchProvider,
     batch_id: str,
     items: Sequence[JudgeWork],
@@ -134,7 +160,7 @@ async def _collect(
     journal.append({"schema": BATCH_SCHEMA, "event": "collected", "batch_id": batch_id, "tstamp": time.time()})
 
 
-def _within_budget(runner: _JudgeRunner, items: Sequence[JudgeWork], decoding: Decoding) -> list[JudgeWork]:
+def _within_budget(runner: BatchRunner, items: Sequence[JudgeWork], decoding: Decoding) -> list[JudgeWork]:
     """The items whose worst-case cost (every reply at ``max_tokens``) fits what is left of ``--max-cost``.
 
     A batch is billed whole once submitted, so the budget is checked up front.
@@ -154,7 +180,7 @@ def _within_budget(runner: _JudgeRunner, items: Sequence[JudgeWork], decoding: D
 
 
 async def judge_in_batches(
-    runner: _JudgeRunner,
+    runner: BatchRunner,
     provider: BatchProvider,
     decoding: Decoding,
     todo: Sequence[JudgeWork],

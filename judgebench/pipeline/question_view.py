@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from judgebench.errors import UsageError
-from judgebench.pipeline.report import ReportJob, resolve_bench
-from judgebench.storage import load_answers, load_judgments, load_pair_games
+from judgebench.pipeline.report import ReportJob
+from judgebench.storage import load_answers, load_judgments, load_pair_games, resolve_bench
 
 __all__ = ["QuestionView", "question_view", "render_question"]
 

@@ -13,27 +13,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from judgebench.errors import UnknownQuestionSetError, UsageError
+from judgebench.errors import UsageError
 from judgebench.pipeline.provenance import comparability_warnings, latest_runs, spend_totals
 from judgebench.pipeline.staleness import current_answers, drop_stale, drop_stale_games
 from judgebench.records import HumanVote, Judgment, PairScore, RunManifest
 from judgebench.storage import (
     DEFAULT_QUESTION_SET,
-    QuestionSet,
     load_answers,
     load_game_table,
     load_judgments,
     load_manifests,
     load_pair_scores,
-    load_questions,
     load_votes,
-    resolve_question_set,
+    resolve_bench,
 )
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["JudgeReport", "Report", "ReportJob", "report", "resolve_bench"]
+__all__ = ["JudgeReport", "Report", "ReportJob", "report"]
 
 
 @dataclass(frozen=True)
@@ -169,24 +167,6 @@ class Report:
         if self.notes:
             out["notes"] = list(self.notes)
         return out
-
-
-def resolve_bench(spec: str, results_dir: Path) -> tuple[str, QuestionSet | None]:
-    """A bench name and its questions from a question-set spec or a bench folder's name.
-
-    A folder of the results dir (e.g. made by ``import fastchat``) counts as a
-    bench even when no question set of that name is known; its questions are
-    then its own ``question.jsonl``, if it has one.
-    """
-    try:
-        qset = resolve_question_set(spec, results_dir)
-    except UnknownQuestionSetError:
-        folder = results_dir / spec
-        if not folder.is_dir():
-            raise
-        imported = folder / "question.jsonl"
-        return spec, load_questions(imported, spec) if imported.is_file() else None
-    return qset.name, qset
 
 
 def _auto_baseline(games: pd.DataFrame) -> str | None:

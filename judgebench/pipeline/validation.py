@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 from judgebench.errors import UsageError
 from judgebench.pipeline.provenance import spend_totals
-from judgebench.pipeline.report_format import Section
+from judgebench.presentation.report_format import Section
 from judgebench.records import HumanVote
 from judgebench.storage import data_dir, judgments_path, load_judgments, load_manifests, load_pair_games, load_votes
 
@@ -289,7 +289,7 @@ def validation_html(result: Validation, plots: Sequence[Any]) -> str:
     import base64
     import html
 
-    from judgebench.pipeline.html_report import _asset, _table
+    from judgebench.presentation.html_report import _asset, _table
 
     title = f"validate-judge: {result.judge}"
     body = [

@@ -6,6 +6,8 @@ exists, plus ``schema`` and ``judgebench_version``.
 
 - :mod:`judgebench.records.answers`: :class:`Question`, :class:`Answer` and
   what they are made of.
+- :mod:`judgebench.records.decoding`: :class:`Decoding` and :class:`ResponseSchema`,
+  how one model call is made.
 - :mod:`judgebench.records.manifest`: :class:`RunManifest`, what one run did.
 - :mod:`judgebench.records.judgments`: :class:`JudgePrompt`,
   :class:`Judgment` (a 1–10 grade) and :class:`PairGame` (one of the two
@@ -26,6 +28,7 @@ from judgebench.records.answers import (
     Usage,
     content_hash,
 )
+from judgebench.records.decoding import Decoding, ResponseSchema
 from judgebench.records.judgments import (
     JUDGE_PROMPT_SCHEMA,
     JUDGMENT_SCHEMA,
@@ -53,6 +56,7 @@ __all__ = [
     "Answer",
     "AnswerStatus",
     "Choice",
+    "Decoding",
     "HumanVote",
     "JudgePrompt",
     "Judgment",
@@ -64,6 +68,7 @@ __all__ = [
     "QuestionId",
     "Reask",
     "RecordError",
+    "ResponseSchema",
     "RunKind",
     "RunManifest",
     "RunStatus",

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from judgebench import __version__
+from judgebench.errors import RecordError
 
 __all__ = [
     "ANSWER_SCHEMA",
@@ -41,10 +42,6 @@ QuestionId = int | str
 """FastChat's MT-Bench uses integers; other sets use strings. Both are kept as given."""
 
 AnswerStatus = Literal["ok", "failed"]
-
-
-class RecordError(ValueError):
-    """A dict that does not describe a valid record; the message names the field."""
 
 
 def content_hash(value: object) -> str:

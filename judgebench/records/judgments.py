@@ -66,7 +66,7 @@ class JudgePrompt:
             ``question``, ``answer``, ``answer_a``, ``answer_b``, ``reference``,
             ``conversation`` … see :mod:`judgebench.judging`).
         output_format: the verdict format, looked up by
-            :func:`judgebench.verdicts.verdict_format`: ``[[rating]]`` (1–10 grades),
+            :func:`judgebench.judging.verdicts.verdict_format`: ``[[rating]]`` (1–10 grades),
             ``[[A]]`` (A/B/C), ``[[A>>B]]`` (five levels) or ``json`` (structured).
         description: what it is for.
         style: ``judgebench`` (our templates: marked, neutralised blocks) or

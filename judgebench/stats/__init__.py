@@ -7,6 +7,7 @@
 - :mod:`~judgebench.stats.length`: AlpacaEval 2's length-controlled win rate.
 - :mod:`~judgebench.stats.bias`: judge-bias diagnostics.
 - :mod:`~judgebench.stats.agreement`: agreement between judges (FastChat's percentages, Cohen's κ).
+- :mod:`~judgebench.stats.deltas`: paired deltas between two runs and the regression gate's verdict.
 """
 
 from judgebench.stats.bootstrap import (

@@ -13,14 +13,20 @@ Readers cite ``file:line`` in every error. We parse with the standard ``json``
 module rather than a JSON Lines library to keep byte-exact control of line
 numbers, UTF-8 errors and torn tails; reports read pair games in bulk with
 orjson (:func:`load_game_table`), falling back to that reader for exact errors.
+
+Storage also owns which bench a spec names (:func:`resolve_bench`), the batch
+journals' paths (:func:`batches_path`) and FastChat's file formats
+(:mod:`judgebench.storage.fastchat`, import and export).
 """
 
+from judgebench.storage.benches import resolve_bench
 from judgebench.storage.files import FilePlan, replace_file
 from judgebench.storage.jsonl import CallJournal, JsonlAppender, Warn, read_jsonl
 from judgebench.storage.layout import (
     DEFAULT_QUESTION_SET,
     JudgeMode,
     answers_path,
+    batches_path,
     bundled_dir,
     calls_path,
     data_dir,
@@ -53,6 +59,7 @@ __all__ = [
     "QuestionSet",
     "Warn",
     "answers_path",
+    "batches_path",
     "bundled_dir",
     "calls_path",
     "data_dir",
@@ -70,6 +77,7 @@ __all__ = [
     "read_jsonl",
     "reference_file",
     "replace_file",
+    "resolve_bench",
     "resolve_question_set",
     "runs_dir",
     "write_manifest",

@@ -11,6 +11,7 @@ __all__ = [
     "DEFAULT_QUESTION_SET",
     "JudgeMode",
     "answers_path",
+    "batches_path",
     "bundled_dir",
     "calls_path",
     "data_dir",
@@ -68,3 +69,8 @@ JudgeMode = Literal["single", "pair"]
 def judgments_path(results_dir: Path, bench: str, judge: str, mode: JudgeMode) -> Path:
     """``results/<bench>/judgments/<judge-slug>_single.jsonl`` or ``…_pair.jsonl`` (FastChat's names)."""
     return results_dir / bench / "judgments" / f"{model_slug(judge)}_{mode}.jsonl"
+
+
+def batches_path(judgments: Path, judge: str, mode: str) -> Path:
+    """``results/<bench>/batches/<judge-slug>_<mode>.jsonl``, beside the judgments folder."""
+    return judgments.parent.parent / "batches" / f"{model_slug(judge)}_{mode}.jsonl"

@@ -1,7 +1,7 @@
 """Pairwise verdicts: ``[[A]]``/``[[B]]``/``[[C]]`` (MT-Bench) and Arena-Hard's five levels.
 
 Both read the final double-bracket token of the final answer (rules in
-:mod:`judgebench.verdicts.reading`). The five-level format says how much better:
+:mod:`judgebench.judging.verdicts.reading`). The five-level format says how much better:
 ``[[A>>B]]`` (A is significantly better), ``[[A>B]]`` (slightly better), ``[[A=B]]``
 (tie), ``[[B>A]]``, ``[[B>>A]]``; a strong verdict is marked ``strong`` so that win
 rates and ratings can weight it (Arena-Hard counts it three times).
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from judgebench.verdicts.reading import TAIL, Reading, Slot, final_answer, final_tokens, quote
+from judgebench.judging.verdicts.reading import TAIL, Reading, Slot, final_answer, final_tokens, quote
 
 __all__ = ["FIVE_LEVELS", "parse_winner", "read_five_level", "read_winner"]
 

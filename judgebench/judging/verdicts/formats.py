@@ -2,7 +2,7 @@
 
 A judge prompt names its format in ``output_format``; :func:`verdict_format` looks the
 format up by that name and the prompt's kind. A :class:`VerdictFormat` holds the reader
-(text → :class:`~judgebench.verdicts.reading.Reading`), the values it yields, the message
+(text → :class:`~judgebench.judging.verdicts.reading.Reading`), the values it yields, the message
 that re-asks for a verdict, the JSON schema an API can enforce (structured formats) and
 the tokens a probability verdict is read over (formats that support ``--verdict logprobs``).
 How readings map to outcomes: a grade is the judgment's ``score``; a pairwise slot maps
@@ -18,11 +18,17 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
 
-from judgebench.verdicts.grades import read_grade
-from judgebench.verdicts.pairs import FIVE_LEVELS, read_five_level, read_winner
-from judgebench.verdicts.probabilities import SCORE_VALUES, WINNER_VALUES
-from judgebench.verdicts.reading import Reading
-from judgebench.verdicts.structured import GRADE_SCHEMA, WINNER_SCHEMA, VerdictSchema, read_json_grade, read_json_winner
+from judgebench.judging.verdicts.grades import read_grade
+from judgebench.judging.verdicts.pairs import FIVE_LEVELS, read_five_level, read_winner
+from judgebench.judging.verdicts.probabilities import SCORE_VALUES, WINNER_VALUES
+from judgebench.judging.verdicts.reading import Reading
+from judgebench.judging.verdicts.structured import (
+    GRADE_SCHEMA,
+    WINNER_SCHEMA,
+    VerdictSchema,
+    read_json_grade,
+    read_json_winner,
+)
 
 __all__ = [
     "FIVE_LEVEL",
@@ -78,7 +84,7 @@ class VerdictFormat:
         name: short name (``grade-10``, ``abc``, ``five-level``, ``json``).
         kind: ``single`` (a grade) or ``pairwise`` (a preference).
         output_format: what judge prompts write in their ``output_format`` field to use it.
-        read: reply text → :class:`~judgebench.verdicts.reading.Reading`.
+        read: reply text → :class:`~judgebench.judging.verdicts.reading.Reading`.
         values: the verdicts it yields, as written (a grade format: its scale's ends).
         reask: the message that asks for the verdict alone after a reply without one.
         schema: a JSON schema the API enforces (structured output), else ``None``.

@@ -27,12 +27,11 @@ from random import Random
 from types import TracebackType
 from typing import Any, Literal, Self
 
-from judgebench.errors import UsageError
-from judgebench.pipeline.report import resolve_bench
+from judgebench.errors import ArenaError, UsageError
 from judgebench.records import HumanVote, Question
-from judgebench.storage import DEFAULT_QUESTION_SET, JsonlAppender, load_answers, load_votes
+from judgebench.storage import DEFAULT_QUESTION_SET, JsonlAppender, load_answers, load_votes, resolve_bench
 
-__all__ = ["MAX_OPEN_BATTLES", "VOTER_PATTERN", "Arena", "ArenaError", "ArenaJob", "votes_path"]
+__all__ = ["MAX_OPEN_BATTLES", "VOTER_PATTERN", "Arena", "ArenaJob", "votes_path"]
 
 MAX_OPEN_BATTLES = 10_000
 VOTER_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -42,15 +41,6 @@ _CHOICES: dict[str, Literal["model_a", "model_b", "tie", "tie (bothbad)"]] = {
     "tie": "tie",
     "bothbad": "tie (bothbad)",
 }
-
-
-class ArenaError(Exception):
-    """A request the arena refuses; ``status`` is the HTTP status that says why."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -31,10 +31,10 @@ from pathlib import Path
 from typing import Any
 
 from judgebench import __version__
-from judgebench.pipeline.report import Report, ReportJob, report, resolve_bench
-from judgebench.pipeline.report_format import Section, format_cell, report_sections
+from judgebench.pipeline.report import Report, ReportJob, report
+from judgebench.presentation.report_format import Section, format_cell, report_sections
 from judgebench.records import Answer, Judgment, PairGame, Question
-from judgebench.storage import load_answers, load_judgments, load_pair_games
+from judgebench.storage import load_answers, load_judgments, load_pair_games, resolve_bench
 
 __all__ = [
     "GRADE_GAP",
@@ -117,7 +117,7 @@ def _pair_groups(games: Iterable[PairGame]) -> dict[tuple[str, int, str, str, st
 
 def win_matrices(games: Sequence[PairGame]) -> list[Any]:
     """Per judge, every model's adjusted win rate against every other (both games reconciled; a tie is half)."""
-    from judgebench.pipeline.plots import WinMatrix
+    from judgebench.presentation.plots import WinMatrix
 
     wins: dict[str, dict[tuple[str, str], list[float]]] = defaultdict(lambda: defaultdict(list))
     for (_, _, m1, m2, judge), pair in _pair_groups(games).items():
@@ -364,7 +364,7 @@ def _browser_shell(entries: Sequence[Mapping[str, Any]]) -> str:
 
 def html_report(job: HtmlJob) -> Report:
     """Make the report, then write its HTML page and/or its PNG figures; returns the report."""
-    from judgebench.pipeline.plots import draw
+    from judgebench.presentation.plots import draw
 
     result = report(job.report)
     evidence = load_evidence(job.report)

@@ -12,8 +12,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
+from judgebench.judging.verdicts.reading import Slot
 from judgebench.records import Message
-from judgebench.verdicts.reading import Slot
 
 __all__ = [
     "SCORE_VALUES",

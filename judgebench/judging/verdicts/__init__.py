@@ -2,13 +2,13 @@
 
 Pure and doctested. Modules:
 
-- :mod:`~judgebench.verdicts.reading`: :class:`Reading` and the rules every text format follows
+- :mod:`~judgebench.judging.verdicts.reading`: :class:`Reading` and the rules every text format follows
   (only the final answer, only its final verdict, restated formats are not verdicts);
-- :mod:`~judgebench.verdicts.grades`: 1–10 grades (``[[8]]``, ``[[8.5]]``, ``[[7,5]]``);
-- :mod:`~judgebench.verdicts.pairs`: ``[[A]]``/``[[B]]``/``[[C]]`` and Arena-Hard's five levels;
-- :mod:`~judgebench.verdicts.structured`: ``{"reasoning", "verdict"}`` JSON (structured output);
-- :mod:`~judgebench.verdicts.probabilities`: verdicts from the judge's token distribution;
-- :mod:`~judgebench.verdicts.formats`: :class:`VerdictFormat`, one object per format, looked up by
+- :mod:`~judgebench.judging.verdicts.grades`: 1–10 grades (``[[8]]``, ``[[8.5]]``, ``[[7,5]]``);
+- :mod:`~judgebench.judging.verdicts.pairs`: ``[[A]]``/``[[B]]``/``[[C]]`` and Arena-Hard's five levels;
+- :mod:`~judgebench.judging.verdicts.structured`: ``{"reasoning", "verdict"}`` JSON (structured output);
+- :mod:`~judgebench.judging.verdicts.probabilities`: verdicts from the judge's token distribution;
+- :mod:`~judgebench.judging.verdicts.formats`: :class:`VerdictFormat`, one object per format, looked up by
   a judge prompt's ``output_format``.
 
 :mod:`judgebench.judging` re-exports what the pipeline uses.
@@ -16,7 +16,7 @@ Pure and doctested. Modules:
 
 from __future__ import annotations
 
-from judgebench.verdicts.formats import (
+from judgebench.judging.verdicts.formats import (
     FIVE_LEVEL,
     FORMATS,
     GRADE_10,
@@ -30,9 +30,9 @@ from judgebench.verdicts.formats import (
     VerdictFormat,
     verdict_format,
 )
-from judgebench.verdicts.grades import parse_score, read_grade
-from judgebench.verdicts.pairs import FIVE_LEVELS, parse_winner, read_five_level, read_winner
-from judgebench.verdicts.probabilities import (
+from judgebench.judging.verdicts.grades import parse_score, read_grade
+from judgebench.judging.verdicts.pairs import FIVE_LEVELS, parse_winner, read_five_level, read_winner
+from judgebench.judging.verdicts.probabilities import (
     SCORE_VALUES,
     VERDICT_CLOSER,
     VERDICT_OPENER,
@@ -41,8 +41,8 @@ from judgebench.verdicts.probabilities import (
     verdict_only,
     winner_from_logprobs,
 )
-from judgebench.verdicts.reading import Reading, Slot
-from judgebench.verdicts.structured import GRADE_SCHEMA, WINNER_SCHEMA, VerdictSchema
+from judgebench.judging.verdicts.reading import Reading, Slot
+from judgebench.judging.verdicts.structured import GRADE_SCHEMA, WINNER_SCHEMA, VerdictSchema
 
 Verdict = Slot
 """A pairwise verdict by display slot (A shown first); see :func:`judgebench.judging.to_pair_winner`."""

@@ -14,8 +14,8 @@ therefore cannot predict it. Runs of three or more ``<`` or ``>`` in any
 material are shown as ``‹`` / ``›`` (the system prompts say so), so material
 can neither close its block early nor forge another; it is otherwise verbatim.
 
-**Reading verdicts** is :mod:`judgebench.verdicts`' job: a judge prompt's
-``output_format`` names a :class:`~judgebench.verdicts.VerdictFormat`
+**Reading verdicts** is :mod:`judgebench.judging.verdicts`' job: a judge prompt's
+``output_format`` names a :class:`~judgebench.judging.verdicts.VerdictFormat`
 (:func:`verdict_format`), whose reader takes only the final verdict of the
 reply's final answer (reasoning blocks cut off; a malformed final verdict is no
 verdict, never replaced by an earlier token). :func:`parse_score` and
@@ -45,15 +45,13 @@ from types import MappingProxyType
 from typing import Literal
 
 from judgebench.errors import UsageError
-from judgebench.fastchat_prompts import (
+from judgebench.judging.fastchat_prompts import (
     FASTCHAT_PROMPT_NAMES,
     FASTCHAT_REFERENCE_CATEGORIES,
     is_fastchat_set,
     render_fastchat,
 )
-from judgebench.providers import Decoding
-from judgebench.records import JudgePrompt, Message, Question, Winner, content_hash
-from judgebench.verdicts import (
+from judgebench.judging.verdicts import (
     FORMATS,
     REASK_MESSAGE_PAIR,
     REASK_MESSAGE_SINGLE,
@@ -73,6 +71,7 @@ from judgebench.verdicts import (
     verdict_only,
     winner_from_logprobs,
 )
+from judgebench.records import Decoding, JudgePrompt, Message, Question, Winner, content_hash
 
 __all__ = [
     "FASTCHAT_PROMPT_NAMES",
@@ -336,7 +335,7 @@ def _format(prompt: JudgePrompt, fields: Mapping[str, object]) -> str:
 
 
 def prompt_format(prompt: JudgePrompt) -> VerdictFormat:
-    """The verdict format a judge prompt's ``output_format`` names (see :mod:`judgebench.verdicts.formats`).
+    """The verdict format a judge prompt's ``output_format`` names (see :mod:`judgebench.judging.verdicts.formats`).
 
     Raises:
         UsageError: no shipped format of the prompt's kind has that name.

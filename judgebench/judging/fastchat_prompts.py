@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from judgebench.errors import UsageError
+from judgebench.judging.verdicts import JudgeKind
 from judgebench.records import JudgePrompt, Message, Question
-from judgebench.verdicts import JudgeKind
 
 __all__ = ["FASTCHAT_PROMPT_NAMES", "FASTCHAT_REFERENCE_CATEGORIES", "is_fastchat_set", "render_fastchat"]
 

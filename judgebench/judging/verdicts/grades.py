@@ -1,6 +1,6 @@
 """1–10 grades written as ``[[8]]``, ``[[8.5]]`` or ``[[7,5]]`` (MT-Bench's single-answer grading).
 
-Reading rules are those of :mod:`judgebench.verdicts.reading`; on top of them a grade
+Reading rules are those of :mod:`judgebench.judging.verdicts.reading`; on top of them a grade
 must be on the judge's scale: ``[[8/10]]`` is 8, but ``[[4/5]]`` and ``Rating: 4 out
 of 5`` are grades on another scale and are no verdict (re-asked, never rescaled), and
 a value outside 1–10 is no verdict, never clipped. A decimal comma is a decimal point
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from judgebench.verdicts.reading import TAIL, Reading, final_answer, final_tokens, quote
+from judgebench.judging.verdicts.reading import TAIL, Reading, final_answer, final_tokens, quote
 
 __all__ = ["parse_score", "read_grade"]
 

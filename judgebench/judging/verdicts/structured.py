@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from judgebench.providers import ResponseSchema
-from judgebench.verdicts.reading import Reading, final_answer, quote
+from judgebench.judging.verdicts.reading import Reading, final_answer, quote
+from judgebench.records import ResponseSchema
 
 __all__ = ["GRADE_SCHEMA", "WINNER_SCHEMA", "VerdictSchema", "read_json_grade", "read_json_winner"]
 

@@ -26,12 +26,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from judgebench.pipeline.arena import Arena, ArenaError
+from judgebench.arena.session import Arena
+from judgebench.errors import ArenaError
 
 __all__ = ["MAX_BODY", "app", "serve"]
 
 MAX_BODY = 4096
-_ASSETS = Path(__file__).with_name("arena_assets")
+_ASSETS = Path(__file__).with_name("assets")
 _HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
