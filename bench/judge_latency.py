@@ -5,7 +5,8 @@ another model's text and reuse its verdict), 128 requests in flight, through the
 journal. The server (tests/llm_server.py) runs in its own process and answers every request after
 ``--latency`` seconds with a parseable grade. The figure is the whole command's wall time and the
 client's CPU time (user + system of the judgebench process); the target is 1.3 × N·L/C (N calls,
-L latency, C in flight), i.e. the client adds at most 30 % to the latency-bound ideal.
+L latency, C in flight), i.e. the client adds at most 30 % to the latency-bound ideal. The server's own
+CPU time is printed beside the client's (both share the machine's cores), with the load average.
 
 Needs FastChat's MT-Bench files in ../shared/mtbench (skipped with a note when absent).
 Run: ``python bench/judge_latency.py [--runs 3] [--latency 0.2] [--parallel 128]``.
@@ -41,10 +42,19 @@ def grade(request: dict[str, Any]) -> str:
 
 
 def serve(latency: float, conn: Connection) -> None:
-    """Run the test server until the parent says stop."""
+    """Run the test server until the parent says stop; each ``"cpu"`` asks for its CPU seconds so far."""
     with LLMServer(reply=grade, latency=latency) as server:
         conn.send(server.base_url)
-        conn.recv()
+        while conn.recv() == "cpu":
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            conn.send(usage.ru_utime + usage.ru_stime)
+
+
+def server_cpu(conn: Connection) -> float:
+    """The server process's CPU seconds so far (user + system, all its threads)."""
+    conn.send("cpu")
+    seconds: float = conn.recv()
+    return seconds
 
 
 def run_once(base_url: str, parallel: int, work: Path) -> tuple[float, float, int]:
@@ -96,9 +106,14 @@ def main() -> None:
     base_url = parent.recv()
     try:
         runs = []
+        served = []
+        loads = [os.getloadavg()[0]]
         for _ in range(args.runs):
             with tempfile.TemporaryDirectory() as tmp:
+                before = server_cpu(parent)
                 runs.append(run_once(base_url, args.parallel, Path(tmp)))
+                served.append(server_cpu(parent) - before)
+                loads.append(os.getloadavg()[0])
     finally:
         parent.send("stop")
         server.join(timeout=10)
@@ -111,8 +126,9 @@ def main() -> None:
     print(
         f"judge, {calls:,} calls for 4,960 grades, {args.parallel} in flight, latency {args.latency * 1000:.0f} ms: "
         f"{wall:5.2f} s wall (min of {args.runs}: {', '.join(f'{r[0]:.2f}' for r in runs)}), "
-        f"client CPU {cpu:.2f} s ({cpu / calls * 1000:.2f} ms/call); target ≤ {target:.2f} s: {verdict}; "
-        f"{'/'.join(str(n) for n in sorted(lines))} judgment lines"
+        f"client CPU {cpu:.2f} s ({cpu / calls * 1000:.2f} ms/call), server CPU {min(served):.2f} s "
+        f"(its own process); target ≤ {target:.2f} s: {verdict}; {'/'.join(str(n) for n in sorted(lines))} "
+        f"judgment lines; load {' → '.join(f'{x:.1f}' for x in loads)} on {os.cpu_count()} CPUs"
     )
     print(json.dumps({"figure": "judge", "wall_s": wall, "cpu_s": cpu, "target_s": target, "runs": runs}))
 

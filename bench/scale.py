@@ -7,8 +7,10 @@
 - ``judge`` against the local test server (``bench/judge_latency.py``).
 
 Every figure is a whole command in a fresh process (interpreter start and imports included):
-wall time and its peak resident memory (``wait4``'s ``ru_maxrss``). The machine is shared, so each
-figure is the minimum of ``--runs`` runs (all runs are printed).
+wall time, its peak resident memory (``wait4``'s ``ru_maxrss``) and its CPU time (user + system, all
+threads). The machine is shared, so each figure is the minimum of ``--runs`` runs (all runs are
+printed) and the load average before and after is printed beside it. Report figures are first
+reports: the column cache is removed before each run (a line of its own shows a cached report).
 
 Run: ``make bench`` or ``python bench/scale.py [--runs 3] [--skip-1m] [--skip-judge]``.
 """
@@ -30,8 +32,13 @@ from scale_data import BENCH, build
 JUDGEBENCH = [str(Path(sys.executable).with_name("judgebench"))]
 
 
-def timed(args: list[str]) -> tuple[float, float]:
-    """Run a command; return (wall seconds, peak RSS in MB)."""
+def load() -> str:
+    """The 1-minute load average of this machine (2 cores shared with other users) and the CPU count."""
+    return f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+
+
+def timed(args: list[str]) -> tuple[float, float, float]:
+    """Run a command; return (wall seconds, peak RSS in MB, CPU seconds: user + system, all threads)."""
     start = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -41,18 +48,37 @@ def timed(args: list[str]) -> tuple[float, float]:
         raise SystemExit(
             f"{' '.join(args)} failed ({proc.returncode}): {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}"
         )
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
-def figure(label: str, args: list[str], runs: int, target_s: float, target_mb: float | None) -> None:
-    results = [timed(args) for _ in range(runs)]
+def drop_caches(root: Path) -> None:
+    """Remove the column caches under ``root``, so that the next report reads its files afresh."""
+    for cache in root.rglob("*.columns.npz"):
+        cache.unlink()
+
+
+def figure(
+    label: str, args: list[str], runs: int, target_s: float, target_mb: float | None, fresh: Path | None = None
+) -> None:
+    """Print the figure: min wall of ``runs`` beside its target, peak memory, CPU time and the machine's load.
+
+    On a shared machine the wall time moves with the others' load; the CPU time (user + system
+    of the command's process, all its threads) is what the command itself spent.
+    """
+    before = load()
+    results = []
+    for _ in range(runs):
+        if fresh is not None:
+            drop_caches(fresh)
+        results.append(timed(args))
     wall = min(r[0] for r in results)
     peak = max(r[1] for r in results)
+    cpu = min(r[2] for r in results)
     ok = wall <= target_s and (target_mb is None or peak <= target_mb)
     memory = f", peak {peak:5.0f} MB (target ≤ {target_mb:.0f} MB)" if target_mb else ""
     print(
-        f"{label:<52} {wall:6.2f} s (target ≤ {target_s:g} s){memory}  {'within' if ok else 'OVER'}"
-        f"   [runs: {', '.join(f'{r[0]:.2f}' for r in results)}]",
+        f"{label:<44} {wall:6.2f} s (target ≤ {target_s:g} s){memory}  {'within' if ok else 'OVER'}"
+        f"  | CPU {cpu:.2f} s | runs: {', '.join(f'{r[0]:.2f}' for r in results)} | {before} → {load()}",
         flush=True,
     )
 
@@ -76,21 +102,26 @@ def main() -> None:
         lines = build(small, questions=80)
         took = time.perf_counter() - t0
         print(f"built {lines:,} game lines (36 models, all pairs, 80 questions × 2 turns) in {took:.0f} s")
-        figure("report, 100k comparisons, 1,000 replicates", report_args(small), args.runs, 1.5, 1024)
-        figure("report --ratings", report_args(small, "--ratings"), args.runs, 3.0, None)
+        print("first report of each file (no column cache: every run parses the JSONL afresh)")
+        figure("report, 100k comparisons, 1,000 replicates", report_args(small), args.runs, 1.5, 1024, small)
+        figure("report --ratings", report_args(small, "--ratings"), args.runs, 3.0, None, small)
         figure(
             "report --ratings --length-control --bias",
             report_args(small, "--ratings", "--length-control", "--bias"),
             args.runs,
             5.0,
             None,
+            small,
         )
+        print("later reports of the same files (column cache beside each file)")
+        timed(report_args(small))  # writes the cache
+        figure("report, 100k, cached columns", report_args(small), args.runs, 1.5, 1024)
         if not args.skip_1m:
             big = Path(tmp) / "1m"
             t0 = time.perf_counter()
             lines = build(big, questions=400)
             print(f"built {lines:,} game lines (400 questions) in {time.perf_counter() - t0:.0f} s")
-            figure("report, 1M game lines, 1,000 replicates", report_args(big), min(args.runs, 2), 15.0, 4096)
+            figure("report, 1M game lines, 1,000 replicates", report_args(big), min(args.runs, 2), 15.0, 4096, big)
     if not args.skip_judge:
         subprocess.run(
             [sys.executable, str(Path(__file__).with_name("judge_latency.py")), "--runs", str(args.runs)], check=True

@@ -6,6 +6,23 @@ import json
 from pathlib import Path
 
 
+def _repo_root() -> Path:
+    """The checkout's root: the nearest folder above this file holding ``pyproject.toml``."""
+    here = Path(__file__).resolve().parent
+    for folder in (here, *here.parents):
+        if (folder / "pyproject.toml").is_file():
+            return folder
+    raise RuntimeError(f"no pyproject.toml above {here}")
+
+
+REPO = _repo_root()
+"""The repository root (``judge_prompts/``, ``questions/``, ``README.md``, ``bench/``), at any test depth."""
+TEST_DATA = REPO / "tests" / "data"
+"""Committed test fixtures (``tests/data``)."""
+MTBENCH = REPO.parent / "shared" / "mtbench"
+"""The real public MT-Bench files in FastChat's layout (``../shared/mtbench``); tests skip when it is absent."""
+
+
 def write_questions(path: Path, n: int = 6) -> Path:
     categories = ["writing", "math", "coding", "roleplay", "stem", "reasoning"]
     with path.open("w", encoding="utf-8") as f:

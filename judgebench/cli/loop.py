@@ -45,10 +45,10 @@ from judgebench.cli.render import (
 )
 from judgebench.cli.reporting import Baseline, FormatOption, run_report
 from judgebench.errors import Interrupted, JudgebenchError
-from judgebench.providers import ProviderOptions
 
 if TYPE_CHECKING:
     from judgebench.pipeline import AnswerRun
+    from judgebench.providers import ProviderOptions
 
 __all__ = ["register"]
 
@@ -89,6 +89,7 @@ def _answers(
 ) -> AnswerRun:
     """Run gen-answers and print its summary."""
     from judgebench.pipeline import AnswerJob, gen_answers
+    from judgebench.providers import ProviderOptions
     from judgebench.providers.retry import RetryPolicy
 
     job = AnswerJob(
@@ -272,6 +273,7 @@ def _judge(
 ) -> int:
     """Run judge and print its summary; returns the number of failed judgments."""
     from judgebench.pipeline.judge import JudgeJob, judge
+    from judgebench.providers import ProviderOptions
     from judgebench.providers.retry import RetryPolicy
 
     job = JudgeJob(
@@ -496,7 +498,7 @@ def run_command(
     """The whole loop: answers for each model → judgments → report."""
     from judgebench.aliases import resolve_model
     from judgebench.pipeline.report import ReportJob
-    from judgebench.providers import check_url
+    from judgebench.providers import ProviderOptions, check_url
     from judgebench.providers.local import is_local_model, refuse_local_options
 
     models = [resolve_model(m) for m in models]  # answers are filed under the resolved ids

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
 from judgebench.errors import UsageError
-from judgebench.providers import LocalOptions, ProviderOptions
+
+if TYPE_CHECKING:  # imported when options are built: --help never loads the providers
+    from judgebench.providers import ProviderOptions
 
 __all__ = [
     "ApiKeyEnv",
@@ -203,6 +205,8 @@ def provider_options(
     num_gpus_per_worker: float = 0.0,
 ) -> ProviderOptions:
     """Connection and local-model settings from the command line, as the providers take them."""
+    from judgebench.providers import LocalOptions, ProviderOptions
+
     local = LocalOptions(
         device=device,
         dtype=dtype,

@@ -25,8 +25,6 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from judgebench.records import Usage
-
 if TYPE_CHECKING:
     from judgebench.pipeline.answers import AnswerRun
     from judgebench.pipeline.compare import Comparison
@@ -34,6 +32,7 @@ if TYPE_CHECKING:
     from judgebench.pipeline.report import Report
     from judgebench.presentation.report_format import Section
     from judgebench.providers.retry import RetryEvent
+    from judgebench.records import Usage
 
 __all__ = [
     "RichObserver",
@@ -189,6 +188,8 @@ class RichObserver:
         self.verbose = verbose
         self.progress: Progress | None = None
         self.task: TaskID | None = None
+        from judgebench.records import Usage  # records load when a run starts, not for --help
+
         self.usage = Usage()
         self.failed = 0
         self.retries = RetryTally()

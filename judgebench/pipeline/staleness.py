@@ -74,6 +74,7 @@ class CurrentAnswers:
         stale = np.zeros(len(table), dtype=bool)
         if not self.turns or not len(table):
             return stale
+        hashed: dict[int, str | None] = {}  # each answer cell hashed once, for both sides
         m1, m2, names = model_codes(table)
         qid = np.asarray(table["qid"].cat.codes, dtype=np.int64)
         questions = [str(q) for q in table["qid"].cat.categories]
@@ -87,15 +88,11 @@ class CurrentAnswers:
                 continue
             cell = (codes * len(questions) + qid) * width + turn
             cells, inverse = np.unique(cell[checked], return_inverse=True)
-            expected = np.array(
-                [
-                    self.expected_hash(
-                        names[c // width // len(questions)], questions[c // width % len(questions)], c % width
-                    )
-                    for c in cells.tolist()
-                ],
-                dtype=object,
-            )
+            for c in cells.tolist():
+                if c not in hashed:
+                    model, question = names[c // width // len(questions)], questions[c // width % len(questions)]
+                    hashed[c] = self.expected_hash(model, question, c % width)
+            expected = np.array([hashed[c] for c in cells.tolist()], dtype=object)
             stale[checked] |= expected[inverse] != judged[checked]
         others = table["hash_other"].to_numpy(dtype=object)
         for row in np.flatnonzero(pd.notna(others)).tolist():

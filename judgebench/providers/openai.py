@@ -177,10 +177,18 @@ class OpenAIProvider:
         return params
 
     async def _create(self, messages: Sequence[Message], **params: Any) -> object:
+        """POST ``/chat/completions`` through the SDK client (its auth, timeouts, errors and reply parsing).
+
+        The SDK's low-level ``post`` rather than ``chat.completions.create``: ``create`` walks
+        every request through its typed-dict transform, which cost more client CPU than the rest
+        of a call (profiled: about a third of ``judge``'s CPU at 128 calls in flight). Our body is
+        plain JSON already: unset (``omit``) parameters are left out, as ``create`` leaves them.
+        """
+        body = {"model": self._model, "messages": [_message_param(m) for m in messages]}
+        body |= {key: value for key, value in params.items() if not isinstance(value, openai.Omit)}
+        options: openai.RequestOptions = {"security": {"bearer_auth": True}}
         with run_stopping_errors(openai.APIStatusError, self._fatal):
-            return await self._client.chat.completions.create(
-                model=self._model, messages=[_message_param(m) for m in messages], **params
-            )
+            return await self._client.post("/chat/completions", body=body, cast_to=ChatCompletion, options=options)
 
     async def verdict_distribution(
         self, messages: Sequence[Message], opener: str, values: Sequence[str], closer: str

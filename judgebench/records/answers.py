@@ -174,13 +174,22 @@ class Usage:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Usage:
-        """Read a usage dict; missing counts are zero."""
-        return cls(
-            calls=int(d.get("calls", 0)),
-            input_tokens=int(d.get("input_tokens", 0)),
-            output_tokens=int(d.get("output_tokens", 0)),
-            reasoning_tokens=int(d.get("reasoning_tokens", 0)),
-        )
+        """Read a usage dict; missing counts are zero.
+
+        Raises:
+            RecordError: ``d`` is not a mapping, or a count is not a number (``null``, a list…).
+        """
+        if not isinstance(d, Mapping):
+            raise RecordError(f"field 'usage' must be an object of token counts, got {type(d).__name__}")
+        try:
+            return cls(
+                calls=int(d.get("calls", 0)),
+                input_tokens=int(d.get("input_tokens", 0)),
+                output_tokens=int(d.get("output_tokens", 0)),
+                reasoning_tokens=int(d.get("reasoning_tokens", 0)),
+            )
+        except (TypeError, ValueError):
+            raise RecordError(f"field 'usage' must hold whole-number token counts, got {dict(d)!r}") from None
 
 
 @dataclass(frozen=True)

@@ -135,7 +135,7 @@ def game_columns(dicts: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]] | N
     >>> game_columns([d | {"judge": "gpt-4"}]) is None  # valid, but read by from_dict
     True
     """
-    keys = [f.name for f in PAIR_GAME_FIELDS] + list(_SPECIAL) + [key for key, _ in _CONVERTED]
+    keys = [f.name for f in PAIR_GAME_FIELDS] + list(_SPECIAL) + [key for key, _ in _CONVERTED] + ["reasks"]
     raw = _get_all(dicts, keys)
     cols: dict[str, list[Any]] = {}
     for f in PAIR_GAME_FIELDS:
@@ -179,6 +179,8 @@ def game_columns(dicts: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]] | N
             return None
         if key == "usage" and not _types(chain.from_iterable(map(dict.values, filter(None, col)))) <= {int, bool}:
             return None
+    if any(raw["reasks"]):  # re-asks (rare) have their own checks: from_dict reads them
+        return None
     hashes = raw["answer_hashes"]
     kinds = _types(hashes)
     if not kinds <= {dict, type(None), _Missing}:

@@ -23,10 +23,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from judgebench import __version__
 from judgebench.records.answers import QuestionId, RecordError, Usage, _require
+
+N = TypeVar("N", int, float)
 
 __all__ = [
     "JUDGE_PROMPT_SCHEMA",
@@ -216,16 +218,24 @@ def _provenance(d: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "key": str(d.get("key", "")),
         "error": d.get("error"),
-        "attempts": int(d.get("attempts", 1)),
+        "attempts": _number(d, "attempts", int, 1),
         "reasks": tuple(Reask.from_dict(r) for r in reasks),
         "finish_reason": None if finish is None else str(finish),
         "reused": bool(d.get("reused", False)),
         "answer_hashes": _answer_hashes(d.get("answer_hashes")),
         "category": str(d.get("category", "")),
         "usage": Usage.from_dict(d.get("usage") or {}),
-        "tstamp": float(d.get("tstamp", 0.0)),
+        "tstamp": _number(d, "tstamp", float, 0.0),
         "judgebench_version": str(d.get("judgebench_version", "")),
     }
+
+
+def _number(d: Mapping[str, Any], key: str, kind: type[N], default: N) -> N:
+    """``kind(d[key])`` (``default`` when absent); a value it cannot read is a :class:`RecordError`."""
+    try:
+        return kind(d.get(key, default))
+    except (TypeError, ValueError):
+        raise RecordError(f"field {key!r} must be a number ({kind.__name__}), got {d.get(key)!r}") from None
 
 
 def _answer_hashes(raw: object) -> dict[str, str]:

@@ -386,8 +386,9 @@ def pairwise_intervals(
     )
     if baseline is not None:
         models = models.drop(index=baseline, errors="ignore")
-    judges = sorted(set(comp.judge))
-    judge_code = np.array([judges.index(j) for j in comp.judge], dtype=np.int64)
+    judge_names, judge_code = np.unique(np.asarray(comp.judge, dtype=object), return_inverse=True)
+    judges = [str(j) for j in judge_names.tolist()]
+    judge_code = judge_code.astype(np.int64).reshape(-1)
     same = _per_question(comp.question, judge_code, len(judges), n_q, comp.consistent.astype(np.float64))
     total = _per_question(comp.question, judge_code, len(judges), n_q, np.ones(len(comp)))
     c_lo, c_hi = ratio_interval(same, total, weights, bootstrap.level)

@@ -64,7 +64,7 @@ def pairwise_breakdown(
     score = np.concatenate([comp.outcome, 1.0 - comp.outcome])
     turn = np.concatenate([comp.turn, comp.turn])
     cats = categories or {}
-    category = np.array([cats.get(comp.questions[q], "") for q in question], dtype=object)
+    category = np.array([cats.get(q, "") for q in comp.questions], dtype=object)[question]
     scopes: list[tuple[str, npt.NDArray[np.bool_]]] = [(f"turn{t}", turn == t) for t in sorted(set(turn.tolist()))]
     scopes += [(f"category:{c}", category == c) for c in sorted(set(category.tolist()) - {""})]
     weights = question_weights(n_q, bootstrap.replicates, bootstrap.seed) if bootstrap.replicates else None

@@ -26,6 +26,7 @@ from judgebench.records import (
     RecordError,
 )
 from judgebench.records.columns import game_columns, game_frame, record_columns
+from judgebench.storage.arrow_games import read_game_frame
 from judgebench.storage.columns_cache import read_column_cache, write_column_cache
 from judgebench.storage.jsonl import Warn, _ignore, parse_lines, read_bytes, read_jsonl
 from judgebench.storage.layout import bundled_dir, data_dir
@@ -325,10 +326,14 @@ def load_game_table(path: Path, *, warn: Warn = _ignore) -> pd.DataFrame:
     """Read our pairwise game records straight into a game table (:mod:`judgebench.records.columns`).
 
     The same records, checks and ``file:line`` errors as :func:`load_pair_games`,
-    an order of magnitude faster: lines are parsed with orjson a chunk at a time
-    and validated column by column; a chunk that is not plainly valid (a bad
-    line, a torn last line, a valid but unusual record) is read line by line
-    as :func:`load_pair_games` reads it.
+    an order of magnitude faster. A plainly valid file is parsed whole by pyarrow's
+    C++ JSON reader and checked column by column
+    (:func:`judgebench.storage.arrow_games.read_game_frame`); any other file is
+    parsed with orjson a chunk at a time and validated column by column, and a
+    chunk that is not plainly valid (a bad line, a torn last line, a valid but
+    unusual record) is read line by line as :func:`load_pair_games` reads it.
+    A file of :data:`COLUMN_CACHE_MIN_ROWS` lines or more leaves its columns in a
+    cache beside it (:mod:`judgebench.storage.columns_cache`) for the next report.
 
     Returns:
         One row per game line, in file order.
@@ -344,6 +349,11 @@ def load_game_table(path: Path, *, warn: Warn = _ignore) -> pd.DataFrame:
     if cached is not None:
         return cached
     size = len(data)
+    table = read_game_frame(data)
+    if table is not None:
+        if len(table) >= COLUMN_CACHE_MIN_ROWS:
+            write_column_cache(path, size, digest, table)
+        return table
     lines = data.split(b"\n")
     del data
     warned: list[str] = []

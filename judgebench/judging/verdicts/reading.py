@@ -1,6 +1,6 @@
 """What every verdict reader shares: the :class:`Reading` it returns and how a final verdict is found.
 
-Rules every text format follows (the corpus in ``tests/test_verdict_corpus.py`` holds them to it):
+Rules every text format follows (the corpus in ``tests/judging/test_verdict_corpus.py`` holds them to it):
 
 1. Only the final answer is read: a reasoning block (``<think>…</think>``) is cut off
    first (:func:`judgebench.reasoning.split_reasoning`), so formats restated while

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from builders import MTBENCH
 from clirun import assert_one_line_error, judgebench
 from llm_server import LLMServer, last_user_text
 
-MTBENCH = Path(__file__).resolve().parents[2] / "shared" / "mtbench"
 ENV = {"OPENAI_API_KEY": "sk-test"}
 JUDGE = "openai/gpt-judge"
 

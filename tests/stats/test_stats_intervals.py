@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from builders import MTBENCH, TEST_DATA
 from clirun import assert_one_line_error, judgebench
 from fastchat_figures import PRINTED, SHOW_RESULT_PAIR, SHOW_RESULT_SINGLE
 
@@ -15,9 +16,8 @@ from judgebench.records import Judgment, PairGame
 from judgebench.stats import Bootstrap, comparisons, pairwise_intervals, question_weights, single_intervals
 from judgebench.stats.bias import position_bias, score_histogram, self_preference
 
-MTBENCH = Path(__file__).resolve().parents[2] / "shared" / "mtbench"
 STEFANSTUD = MTBENCH / "third_party" / "Stefanstud_FastChat"
-VOTES = Path(__file__).parent / "data" / "mt_bench_human_votes.json"
+VOTES = TEST_DATA / "mt_bench_human_votes.json"
 
 
 def grade(q: int, turn: int, score: float, model: str = "m") -> Judgment:

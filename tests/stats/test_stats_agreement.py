@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from builders import TEST_DATA
 from clirun import assert_one_line_error, judgebench
 from fastchat_figures import COMPUTE_AGREEMENT
 
@@ -15,7 +16,7 @@ from judgebench.stats import Bootstrap, comparisons
 from judgebench.stats.agreement import agreement, votes_from_comparisons, votes_from_grades
 from judgebench.storage import load_votes
 
-VOTES = Path(__file__).parent / "data" / "mt_bench_human_votes.json"
+VOTES = TEST_DATA / "mt_bench_human_votes.json"
 
 # The fixture, item by item (F: the alphabetically first model of the pair wins, S: the second, T: tie):
 #   q81 t1 alpaca-13b/gpt-4        gpt4_pair S   expert_0 S   expert_1 S (written the other way round)

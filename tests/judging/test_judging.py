@@ -8,10 +8,10 @@ import json
 import random
 import re
 import string
-from pathlib import Path
 from typing import Literal
 
 import pytest
+from builders import MTBENCH, REPO
 
 from judgebench.errors import UsageError
 from judgebench.judging import (
@@ -32,9 +32,9 @@ from judgebench.judging import (
 from judgebench.records import JudgePrompt, Message, Question, Winner
 from judgebench.storage import load_judge_prompts
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 BUNDLED = ROOT / "judge_prompts" / "jb-v1.jsonl"
-FASTCHAT = Path(__file__).resolve().parents[2] / "shared" / "mtbench" / "judge_prompts.jsonl"
+FASTCHAT = MTBENCH / "judge_prompts.jsonl"
 PROMPTS = load_judge_prompts(BUNDLED)
 
 MATH = Question(7, "math", ("What is 17 * 3?", "Now add 9 to it."), ("51", "60"))

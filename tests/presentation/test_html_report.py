@@ -223,7 +223,8 @@ def test_real_fastchat_data_pages_through_in_chromium(tmp_path: Path, browser: A
     """Stefanstud's phi-3 MT-Bench files (GPT-4 grades and pair games): 160 entries, shown 40 at a time."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
-    from test_judge_cli import MTBENCH, STEFANSTUD
+
+    from tests.cli.test_judge_cli import MTBENCH, STEFANSTUD
 
     if not STEFANSTUD.is_dir():
         pytest.skip("../shared/mtbench is not beside the repo")

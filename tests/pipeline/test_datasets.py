@@ -12,13 +12,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from builders import MTBENCH
 from clirun import judgebench
 
 from judgebench.errors import DownloadError, UnknownQuestionSetError
 from judgebench.pipeline.datasets import DATASETS, FASTCHAT_COMMIT, MT_BENCH_HUMAN_REVISION, pull
 from judgebench.storage import load_answers, load_pair_games, load_votes, resolve_question_set
-
-MTBENCH = Path(__file__).resolve().parents[2] / "shared" / "mtbench"
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -6,10 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from builders import MTBENCH, REPO
 from clirun import judgebench
 
-ROOT = Path(__file__).resolve().parents[1]
-MTBENCH = Path(__file__).resolve().parents[2] / "shared" / "mtbench"
+ROOT = REPO
 STEFANSTUD = MTBENCH / "third_party" / "Stefanstud_FastChat"
 
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from builders import REPO
 
 from judgebench.errors import UsageError
 from judgebench.pipeline import AnswerJob, gen_answers
@@ -173,7 +174,7 @@ def test_bad_options(tmp_path: Path, bench: Path) -> None:
 
 
 def test_editing_one_prompt_rejudges_only_what_it_touches(tmp_path: Path, bench: Path) -> None:
-    bundled = Path(__file__).resolve().parents[1] / "judge_prompts" / "jb-v1.jsonl"
+    bundled = REPO / "judge_prompts" / "jb-v1.jsonl"
     prompts = tmp_path / "mine.jsonl"
     prompts.write_bytes(bundled.read_bytes())
     judge(job(tmp_path, bench, prompts=str(prompts)), provider=grader("[[7]]"))

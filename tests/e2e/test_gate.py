@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from builders import write_questions
+from builders import REPO, write_questions
 from clirun import assert_one_line_error, judgebench
 
 from judgebench.pipeline import AnswerJob, gen_answers
@@ -119,7 +119,7 @@ def test_noisy_small_change_is_inconclusive(tmp_path: Path, base: tuple[Path, Pa
 def test_changed_judge_prompt_pays_only_for_what_it_touches(tmp_path: Path, base: tuple[Path, Path]) -> None:
     root, qfile = base
     cand = candidate_from(root, "prompt")
-    bundled = Path(__file__).parents[1] / "judge_prompts" / "jb-v1.jsonl"
+    bundled = REPO / "judge_prompts" / "jb-v1.jsonl"
     records = [json.loads(line) for line in bundled.read_text().splitlines()]
     for record in records:
         if record["name"] == "single-multi-v1":
@@ -149,7 +149,7 @@ def test_compare_bad_input(tmp_path: Path, base: tuple[Path, Path]) -> None:
 
 def test_the_example_workflow_uses_real_commands_and_options(tmp_path: Path) -> None:
     """Every `judgebench` command line in examples/ names a real command and real options."""
-    text = (Path(__file__).parents[1] / "examples" / "github-actions" / "judgebench-gate.yml").read_text()
+    text = (REPO / "examples" / "github-actions" / "judgebench-gate.yml").read_text()
     text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
     text = text.replace("\\\n", " ")
     invocations = re.findall(r"^\s*judgebench ([a-z-]+)([^\n>|]*)", text, flags=re.MULTILINE)

@@ -9,7 +9,8 @@ import pytest
 from builders import write_questions
 from clirun import assert_one_line_error, judgebench
 from llm_server import LLMServer
-from test_resilience import deterministic_reply
+
+from tests.e2e.test_resilience import deterministic_reply
 
 ENV = {"OPENAI_API_KEY": "sk-test", "ANTHROPIC_API_KEY": "sk-ant-test"}
 

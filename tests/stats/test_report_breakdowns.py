@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from builders import MTBENCH
 from clirun import judgebench
 
 from judgebench.records import PairGame
@@ -13,11 +14,7 @@ from judgebench.stats import Bootstrap, comparisons, pairwise_table, to_records
 from judgebench.stats.breakdown import pairwise_breakdown
 from judgebench.storage import load_pair_games
 
-STEFANSTUD_PAIR = (
-    (Path(__file__).resolve().parents[2] / "shared" / "mtbench" / "third_party" / "Stefanstud_FastChat")
-    / "model_judgment"
-    / "gpt-4_pair.jsonl"
-)
+STEFANSTUD_PAIR = (MTBENCH / "third_party" / "Stefanstud_FastChat") / "model_judgment" / "gpt-4_pair.jsonl"
 
 # jb-80: question 1 is writing, question 11 roleplay. (question, turn, game 1 winner, game 2 winner)
 GAMES = [

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import write_questions
+from builders import MTBENCH, write_questions
 from clirun import assert_one_line_error, judgebench
 from llm_server import LLMServer
-from test_resilience import deterministic_reply
 
-MTBENCH = Path(__file__).resolve().parents[2] / "shared" / "mtbench"
+from tests.e2e.test_resilience import deterministic_reply
+
 ENV = {"OPENAI_API_KEY": "sk-test"}
 THREE = ("alpaca-13b", "llama-13b", "vicuna-13b-v1.3")
 JUDGE = "openai/gpt-4o-mini"

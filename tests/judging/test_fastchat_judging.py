@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from builders import MTBENCH, REPO
 from clirun import assert_one_line_error, judgebench
 from llm_server import LLMServer
 
@@ -32,7 +33,6 @@ from judgebench.judging import (
 from judgebench.records import JudgePrompt, Message, Question
 from judgebench.storage import load_answers, load_judge_prompts, load_judgments, load_questions, resolve_question_set
 
-MTBENCH = Path(__file__).resolve().parents[2] / "shared" / "mtbench"
 PROMPTS = MTBENCH / "judge_prompts.jsonl"
 needs_shared = pytest.mark.skipif(not PROMPTS.is_file(), reason="needs ../shared/mtbench (real FastChat files)")
 
@@ -69,7 +69,7 @@ def test_fastchat_prompt_records_are_recognised(fastchat_prompts: dict[str, Judg
         "single-math-v1-multi-turn": ("single", True, True, "fastchat"),
     }
     assert is_fastchat_set(fastchat_prompts)
-    bundled = load_judge_prompts(Path(__file__).resolve().parents[1] / "judge_prompts" / "jb-v1.jsonl")
+    bundled = load_judge_prompts(REPO / "judge_prompts" / "jb-v1.jsonl")
     assert not is_fastchat_set(bundled)
     assert {p.style for p in bundled.values()} == {"judgebench"}
 
@@ -78,7 +78,7 @@ def test_reference_categories_are_fastchats(fastchat_prompts: dict[str, JudgePro
     """FastChat's ``NEED_REF_CATS`` (fastchat/llm_judge/common.py line 31, lm-sys/FastChat 0e6d3e4).
 
     The choices for the categories in stored judgments are checked against FastChat's own in
-    ``test_parity_fastchat.py::test_prompt_choice_equals_what_fastchat_recorded``; ``arena-hard-200`` is in no
+    ``e2e/test_parity_fastchat.py::test_prompt_choice_equals_what_fastchat_recorded``; ``arena-hard-200`` is in no
     stored file, so its rule is checked here.
     """
     assert frozenset({"math", "reasoning", "coding", "arena-hard-200"}) == FASTCHAT_REFERENCE_CATEGORIES

@@ -29,9 +29,10 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from builders import MTBENCH, REPO
 
-QUESTIONS_PATH = Path(__file__).resolve().parents[1] / "questions" / "jb-80.jsonl"
-MTBENCH_PATH = Path(__file__).resolve().parents[2] / "shared" / "mtbench" / "question.jsonl"
+QUESTIONS_PATH = REPO / "questions" / "jb-80.jsonl"
+MTBENCH_PATH = MTBENCH / "question.jsonl"
 
 CATEGORIES = [
     "writing",

@@ -1,7 +1,7 @@
 """Score tables: known answers by hand.
 
 Parity with FastChat's ``show_result.py`` on real files is tested through the product in
-``test_parity_fastchat.py`` against the figures FastChat itself printed.
+``e2e/test_parity_fastchat.py`` against the figures FastChat itself printed.
 """
 
 from __future__ import annotations

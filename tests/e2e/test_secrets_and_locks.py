@@ -13,7 +13,8 @@ from typing import Any
 from builders import write_questions
 from clirun import assert_one_line_error, judgebench
 from llm_server import Behaviour, LLMServer, echo_reply
-from test_resilience import deterministic_reply
+
+from tests.e2e.test_resilience import deterministic_reply
 
 SECRET = "sk-proj-JUDGEBENCH-CANARY-7f3a9c1e5b2d4f6a8c0e"
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pytest
+from builders import MTBENCH
 from clirun import judgebench
 from fastchat_figures import JXIW_PUBLISHED, PRINTED, PUBLISHED_LEADERBOARD, SHOW_RESULT_PAIR, SHOW_RESULT_SINGLE
 from llm_server import LLMServer
@@ -33,7 +34,6 @@ from judgebench.judging import FASTCHAT_REFERENCE_CATEGORIES, prompt_format, sel
 from judgebench.records import Question
 from judgebench.storage import load_judge_prompts, load_questions
 
-MTBENCH = Path(__file__).resolve().parents[2] / "shared" / "mtbench"
 THIRD_PARTY = MTBENCH / "third_party"
 needs_shared = pytest.mark.skipif(not THIRD_PARTY.is_dir(), reason="needs ../shared/mtbench (real FastChat files)")
 

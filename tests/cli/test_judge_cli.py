@@ -9,12 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import write_questions
+from builders import MTBENCH, write_questions
 from clirun import assert_one_line_error, judgebench
 from fastchat_figures import PRINTED, SHOW_RESULT_PAIR, SHOW_RESULT_SINGLE
 from llm_server import LLMServer, last_user_text
 
-MTBENCH = Path(__file__).resolve().parents[2] / "shared" / "mtbench"
 STEFANSTUD = MTBENCH / "third_party" / "Stefanstud_FastChat"
 
 

@@ -1,0 +1,322 @@
+"""A pair-game file read straight into a game table by pyarrow's C++ JSON reader.
+
+This is the fast path of :func:`judgebench.storage.loaders.load_game_table` (a report's first
+read of a new file): :func:`pyarrow.json.read_json` parses the whole file into typed columns, on
+all cores, without one Python object per line, and the columns are checked in bulk against what
+:meth:`judgebench.records.PairGame.from_dict` accepts. It gives the table only for a file that is
+plainly valid — every line an object whose fields have the types ``from_dict`` reads without
+converting (the rules of :func:`judgebench.records.columns.game_columns`) — and ``None`` for
+anything else (a bad or torn line, a string ``judge``, re-asks, a JSON ``null`` where a missing key
+would mean something else), which the caller then reads chunk by chunk with its exact
+``file:line`` errors. A ``None`` costs one wasted parse, never a wrong table.
+
+pyarrow, pandas and numpy are imported inside the function: ``judgebench --help`` never loads them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from judgebench.records.columns import GAME_COLUMNS, PAIR_GAME_FIELDS, WINNERS
+from judgebench.records.judgments import _STATUSES
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+__all__ = ["read_game_frame"]
+
+# An explicit JSON null where a missing key means something else to from_dict (a default, or an
+# error): the Arrow column cannot tell the two apart, so such files take the record path.
+_NULL_INSIDE = {
+    "status": re.compile(rb'"status"\s*:\s*null'),
+    "usage": re.compile(rb'"usage"\s*:\s*\{[^{}]*:\s*null'),
+    "answer_hashes": re.compile(rb'"answer_hashes"\s*:\s*\{[^{}]*:\s*null'),
+}
+
+
+def _arrow_type(types: tuple[type, ...], question_id: pa.DataType) -> pa.DataType | None:
+    import pyarrow as pa
+
+    if set(types) == {int, str}:
+        return question_id
+    simple: dict[tuple[type, ...], pa.DataType] = {(str,): pa.string(), (int,): pa.int64(), (bool,): pa.bool_()}
+    return simple.get(types)
+
+
+def _schema(question_id: pa.DataType) -> pa.Schema | None:
+    import pyarrow as pa
+
+    fields = []
+    for f in PAIR_GAME_FIELDS:
+        kind = _arrow_type(f.types, question_id)
+        if kind is None:
+            return None
+        fields.append((f.name, kind))
+    fields += [
+        ("judge", pa.list_(pa.string())),
+        ("winner", pa.string()),
+        ("status", pa.string()),
+        ("attempts", pa.int64()),
+        ("tstamp", pa.float64()),
+    ]
+    return pa.schema(fields)
+
+
+def _read(data: bytes) -> pa.Table | None:
+    """Parse the bytes (question ids as integers, else as strings); ``None`` if pyarrow refuses."""
+    import pyarrow as pa
+    import pyarrow.json as pj
+
+    for question_id in (pa.int64(), pa.string()):
+        schema = _schema(question_id)
+        if schema is None:
+            return None
+        try:
+            return pj.read_json(
+                pa.BufferReader(data),
+                read_options=pj.ReadOptions(block_size=4 << 20),
+                parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer"),
+            )
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError) as exc:
+            if "question_id" not in str(exc):
+                return None
+    return None
+
+
+def _codes(values: pa.Array, categories: list[Any]) -> np.ndarray[Any, Any] | None:
+    """Codes of ``values`` in ``categories`` (-1 where null); ``None`` when a value is not a category."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(values)
+    position = {name: i for i, name in enumerate(categories)}
+    try:
+        lookup = np.array([position[v] for v in encoded.dictionary.to_pylist()] + [-1], dtype=np.int32)
+    except KeyError:
+        return None
+    indices = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    codes: np.ndarray[Any, Any] = lookup[indices]
+    return codes
+
+
+def _categorical(codes: np.ndarray[Any, Any], categories: list[Any]) -> pd.Categorical:
+    import pandas as pd
+
+    return pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=object))
+
+
+def _sorted_strings(values: pa.Array) -> list[str]:
+    import pyarrow.compute as pc
+
+    return sorted(str(v) for v in pc.unique(values).drop_null().to_pylist())
+
+
+def _plain_nulls(data: bytes, name: str, column: pa.Array) -> bool:
+    """Whether ``column``'s nulls may all be missing keys (no explicit ``null`` under ``name`` in the bytes)."""
+    import pyarrow as pa
+
+    nulls = column.null_count
+    if isinstance(column, pa.StructArray):
+        nulls = sum(child.null_count for child in column.flatten())
+    return nulls == 0 or _NULL_INSIDE[name].search(data) is None
+
+
+def _plain_extras(cols: dict[str, Any], data: bytes) -> bool:
+    """Whether the fields reports do not read are as :func:`~judgebench.records.columns.game_columns` accepts them."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for name in ("attempts", "tstamp"):  # from_dict cannot read a null, and a missing key reads as null here
+        if cols[name].null_count:
+            return False
+    if "reasks" in cols:  # re-asks are read by from_dict (rare; they have their own checks)
+        reasks = cols["reasks"]
+        if not pa.types.is_null(reasks.type) and (
+            not pa.types.is_list(reasks.type) or pc.any(pc.greater(pc.list_value_length(reasks), 0)).as_py()
+        ):
+            return False
+    if "usage" in cols:
+        usage = cols["usage"]
+        if not pa.types.is_null(usage.type):
+            if not pa.types.is_struct(usage.type):
+                return False
+            kinds = {usage.type.field(i).type for i in range(usage.type.num_fields)}
+            if not kinds <= {pa.int64(), pa.bool_()} or not _plain_nulls(data, "usage", usage):
+                return False
+    return True
+
+
+def _verdicts(cols: dict[str, Any], data: bytes) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None:
+    """Codes of ``winner`` (:data:`WINNERS`; -1 unless ok) and ``status`` (``_STATUSES``), as from_dict reads them."""
+    import numpy as np
+
+    status_col = cols["status"]
+    if status_col.null_count and not _plain_nulls(data, "status", status_col):
+        return None
+    winner = _codes(cols["winner"], list(WINNERS))
+    status = _codes(status_col, list(_STATUSES))
+    if winner is None or status is None:
+        return None
+    status = np.where(status == -1, np.where(winner == -1, _STATUSES.index("unparsed"), _STATUSES.index("ok")), status)
+    ok = status == _STATUSES.index("ok")
+    if np.any(ok & (winner == -1)):
+        return None
+    return np.where(ok, winner, -1).astype(np.int32), status.astype(np.int32)
+
+
+def _frame(
+    cols: dict[str, Any],
+    models: list[str],
+    sides: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]],
+    verdicts: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]],
+    judges: tuple[pa.Array, pa.Array],
+    hashes: tuple[np.ndarray[Any, Any], ...],
+) -> pd.DataFrame:
+    """The game table of checked columns."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    (m1, m2), (winner, status), (judge, prompt) = sides, verdicts, judges
+    ok = status == _STATUSES.index("ok")
+    out: dict[str, Any] = {}
+    for f in PAIR_GAME_FIELDS:
+        if f.name == "question_id":
+            continue
+        col = cols[f.name]
+        if f.name in ("model_1", "model_2"):
+            out[f.name] = _categorical(m1 if f.name == "model_1" else m2, models)
+        elif f.dtype == "category":
+            names = _sorted_strings(col)
+            codes = _codes(col, names)
+            assert codes is not None
+            out[f.name] = _categorical(codes, names)
+        elif f.dtype == "int64":
+            out[f.name] = col.to_numpy(zero_copy_only=False).astype(np.int64)
+        elif f.dtype == "bool":
+            out[f.name] = col.to_numpy(zero_copy_only=False).astype(np.bool_)
+        else:
+            out[f.name] = pd.Series(col.to_pylist(), dtype=object)
+    if "strong" in out:
+        out["strong"] = out["strong"] & ok  # from_dict keeps a strong verdict only in an ok game
+    qid = cols["question_id"]
+    qnames = _sorted_strings(qid)
+    qcodes = _codes(qid.cast(pa.string()), qnames)
+    assert qcodes is not None
+    out["qid"] = _categorical(qcodes, qnames)
+    for name, values in (("judge", judge), ("prompt", prompt)):
+        names = _sorted_strings(values)
+        codes = _codes(values, names)
+        assert codes is not None
+        out[name] = _categorical(codes, names)
+    out["winner"] = _categorical(winner, list(WINNERS))
+    out["status"] = _categorical(status, list(_STATUSES))
+    for name, values in zip(("hash_1", "hash_2", "hash_other"), hashes, strict=True):
+        out[name] = pd.Series(values, dtype=object)
+    return pd.DataFrame(out, columns=list(GAME_COLUMNS))
+
+
+def read_game_frame(data: bytes) -> pd.DataFrame | None:
+    """The game table of a pair-game file's bytes, or ``None`` when it needs the record-by-record reader.
+
+    Args:
+        data: the whole JSONL file, UTF-8.
+
+    Returns:
+        The table :func:`judgebench.records.columns.game_frame` gives for the records
+        :meth:`~judgebench.records.PairGame.from_dict` reads from the same lines (one row a line,
+        in file order), or ``None``: an empty file, or any line pyarrow refuses or that is not
+        plainly valid (the caller's record path then reads it, with its ``file:line`` errors).
+    """
+    import pyarrow.compute as pc
+
+    if data.isspace() or not data:  # isspace stops at the first other byte
+        return None
+    table = _read(data)
+    if table is None or table.num_rows == 0:
+        return None
+    n = table.num_rows
+    cols = {name: table.column(name).combine_chunks() for name in table.column_names}
+    for f in PAIR_GAME_FIELDS:
+        col = cols[f.name]
+        if f.required and col.null_count:
+            return None
+        if not f.required and col.null_count:
+            col = col.fill_null(f.default)
+        if f.values is not None and not set(pc.unique(col).to_pylist()) <= f.values:
+            return None
+        if f.minimum is not None and pc.min(col).as_py() < f.minimum:
+            return None
+        cols[f.name] = col
+    judges = cols["judge"]
+    if judges.null_count or pc.any(pc.not_equal(pc.list_value_length(judges), 2)).as_py():
+        return None
+    flat = judges.flatten()
+    if flat.null_count:
+        return None
+    judge, prompt = pc.list_element(judges, 0), pc.list_element(judges, 1)
+    if not _plain_extras(cols, data):
+        return None
+    verdicts = _verdicts(cols, data)
+    if verdicts is None:
+        return None
+    winner, status = verdicts
+    models = sorted(set(_sorted_strings(cols["model_1"])) | set(_sorted_strings(cols["model_2"])))
+    m1, m2 = _codes(cols["model_1"], models), _codes(cols["model_2"], models)
+    assert m1 is not None
+    assert m2 is not None
+    hashes = _split_hashes(cols.get("answer_hashes"), data, models, m1, m2, n)
+    if hashes is None:
+        return None
+    return _frame(cols, models, (m1, m2), (winner, status), (judge, prompt), hashes)
+
+
+def _split_hashes(
+    column: pa.Array | None,
+    data: bytes,
+    models: list[str],
+    m1: np.ndarray[Any, Any],
+    m2: np.ndarray[Any, Any],
+    n: int,
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]] | None:
+    """``answer_hashes`` as each side's entry and any other entries, as :func:`columns._split_hashes` splits them."""
+    import numpy as np
+    import pyarrow as pa
+
+    h1 = np.full(n, None, dtype=object)
+    h2 = np.full(n, None, dtype=object)
+    other = np.full(n, None, dtype=object)
+    if column is None or pa.types.is_null(column.type):
+        return h1, h2, other
+    if not pa.types.is_struct(column.type):
+        return None
+    names = [column.type.field(i).name for i in range(column.type.num_fields)]
+    if any(column.type.field(i).type != pa.string() for i in range(len(names))):
+        return None
+    if not _plain_nulls(data, "answer_hashes", column):
+        return None
+    children = column.flatten()  # parent nulls merged into each child
+    position = {name: i for i, name in enumerate(models)}
+    entries = np.zeros(n, dtype=np.int64)
+    for name, child in zip(names, children, strict=True):
+        valid = child.is_valid().to_numpy(zero_copy_only=False)
+        entries += valid
+        k = position.get(name)
+        if k is None:
+            continue
+        for side, target in ((m1, h1), (m2, h2)):
+            rows = np.flatnonzero((side == k) & valid)
+            if len(rows):
+                target[rows] = np.asarray(child.take(pa.array(rows)).to_pylist(), dtype=object)
+    matched = (h1 != None).astype(np.int64) + ((h2 != None) & (m1 != m2))  # noqa: E711 (elementwise)
+    for row in np.flatnonzero(entries > matched).tolist():
+        sides = (models[m1[row]], models[m2[row]])
+        other[row] = {
+            name: child[row].as_py()
+            for name, child in zip(names, children, strict=True)
+            if child[row].is_valid and name not in sides
+        }
+    return h1, h2, other
