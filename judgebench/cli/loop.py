@@ -17,7 +17,7 @@ from judgebench.cli.options import (
     DryRun,
     Dtype,
     Engine,
-    JudgeId,
+    JudgeList,
     Limit,
     MaxAttempts,
     MaxCost,
@@ -30,21 +30,21 @@ from judgebench.cli.options import (
     ResultsDir,
     Timeout,
     Verbose,
-    one_judge,
+    judge_panel_ids,
     provider_options,
     split_ids,
-    the_judge,
 )
 from judgebench.cli.render import (
     RichObserver,
     announce_embedded,
     print_answer_run,
     print_judge_run,
+    print_panel_judge,
     share_verbose,
     warn_toy_judge,
 )
 from judgebench.cli.reporting import Baseline, FormatOption, run_report
-from judgebench.errors import Interrupted, JudgebenchError
+from judgebench.errors import Interrupted, JudgebenchError, UsageError
 
 if TYPE_CHECKING:
     from judgebench.pipeline import AnswerRun
@@ -240,7 +240,7 @@ Prompts = Annotated[str, typer.Option("--prompts", help="Judge prompts: a JSONL 
 
 
 def _judge(
-    judge_id: str,
+    judge_ids: tuple[str, ...],
     mode: Mode,
     questions: str,
     results_dir: Path,
@@ -271,13 +271,13 @@ def _judge(
     pairs_from: Path | None = None,
     verbose: bool = False,
 ) -> int:
-    """Run judge and print its summary; returns the number of failed judgments."""
-    from judgebench.pipeline.judge import JudgeJob, judge
+    """Run judge (one judge, or a panel of several) and print its summary; returns the number of failed judgments."""
+    from judgebench.pipeline.judge import JudgeJob, judge, judge_panel
     from judgebench.providers import ProviderOptions
     from judgebench.providers.retry import RetryPolicy
 
     job = JudgeJob(
-        judge=judge_id,
+        judge=judge_ids[0] if judge_ids else "",
         mode=mode,
         questions=questions,
         results_dir=results_dir,
@@ -306,27 +306,40 @@ def _judge(
         preset=preset,
         pairs_from=pairs_from,
     )
-    if judge_id:
+    for judge_id in judge_ids:
         warn_toy_judge(judge_id)
     verbose = share_verbose(verbose)
-    if judge_id and not dry_run:
-        announce_embedded(judge_id)
-    with RichObserver(f"judging ({mode})", verbose=verbose) as observer:
+    if not dry_run:
+        for judge_id in judge_ids:
+            announce_embedded(judge_id)
+    panel = len(judge_ids) > 1
+    title = f"judging ({mode}) with {len(judge_ids)} judges" if panel else f"judging ({mode})"
+    with RichObserver(title, verbose=verbose) as observer:
         try:
-            run = judge(job, observer=observer)
+            if panel:
+                runs = judge_panel([replace(job, judge=j) for j in judge_ids], observer=observer).runs
+            else:
+                runs = (judge(job, observer=observer),)
         except KeyboardInterrupt:
             raise Interrupted("interrupted — finished judgments are saved; rerun the same command to resume") from None
-    print_judge_run(run, dry_run=dry_run, max_tokens=max_tokens)
-    return run.failed
+    for judge_id, run in zip(judge_ids or ("",), runs, strict=True):
+        if panel:
+            print_panel_judge(judge_id)
+        print_judge_run(run, dry_run=dry_run, max_tokens=max_tokens)
+    return sum(run.failed for run in runs)
 
 
 def judge_command(
     judge_id: Annotated[
         list[str] | None,
         typer.Option(
-            "--judge", "-j", help="The judge model, provider/model (e.g. openai/gpt-4o); give one (--preset sets one)."
+            "--judge",
+            "-j",
+            help="The judge model, provider/model (e.g. openai/gpt-4o); repeat for a judge panel, judged "
+            "concurrently (--preset sets one).",
         ),
     ] = None,
+    judges: JudgeList = None,
     mode: Annotated[Mode, typer.Option("--mode", help="single: grade 1–10; pairwise: compare in both orders.")] = (
         "single"
     ),
@@ -414,7 +427,7 @@ def judge_command(
     verbose: Verbose = False,
 ) -> None:
     """Judge answers: single grades, or pairwise in both orders; math/reasoning/coding against references."""
-    judge = one_judge(judge_id) or ""  # none: --preset names it, or JudgeJob.check says it is needed
+    panel = judge_panel_ids(judge_id, judges)  # none: --preset names it, or JudgeJob.check says it is needed
     options = provider_options(
         base_url,
         api_key_env,
@@ -428,7 +441,7 @@ def judge_command(
         num_gpus_per_worker=num_gpus_per_worker,
     )
     failed = _judge(
-        judge,
+        panel,
         mode,
         questions,
         results_dir,
@@ -464,8 +477,14 @@ def judge_command(
 
 def run_command(
     models: Annotated[list[str], typer.Option("--model", "-m", help="A model to evaluate (provider/model); repeat.")],
-    judge_id: JudgeId,
+    judge_id: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--judge", "-j", help="The judge model, provider/model (e.g. openai/gpt-4o); repeat for a judge panel."
+        ),
+    ] = None,
     mode: Annotated[Mode, typer.Option("--mode", help="single or pairwise.")] = "single",
+    judges: JudgeList = None,
     baseline: Baseline = None,
     all_pairs: AllPairs = False,
     questions: Questions = "jb-80",
@@ -502,10 +521,13 @@ def run_command(
     from judgebench.providers.local import is_local_model, refuse_local_options
 
     models = [resolve_model(m) for m in models]  # answers are filed under the resolved ids
-    judge = resolve_model(the_judge(judge_id))
+    panel = tuple(dict.fromkeys(resolve_model(j) for j in judge_panel_ids(judge_id, judges)))
+    if not panel:
+        raise UsageError("--judge: name the judge model, e.g. --judge openai/gpt-4o")
+    judge = panel[0]
     ids = split_ids(question_ids)
     local = provider_options(device=device, dtype=dtype, batch=batch_size_).local
-    if not any(is_local_model(m) for m in [*models, judge]):
+    if not any(is_local_model(m) for m in [*models, *panel]):
         refuse_local_options(models[0] if models else judge, local)  # they would do nothing
 
     def options_for(model: str, url: str | None) -> ProviderOptions:
@@ -539,7 +561,7 @@ def run_command(
         failed += answered.failed
         budget.spend(answered.cost_usd)
     judged = _judge(
-        judge,
+        panel,
         mode,
         questions,
         results_dir,
@@ -552,10 +574,13 @@ def run_command(
         question_ids=ids,
         verdict=verdict,
         options=options_for(judge, judge_base_url or base_url),
-        max_cost=budget.left(f"judging by {judge}"),
+        max_cost=budget.left(f"judging by {', '.join(panel)}"),
         prices=prices,
         verbose=verbose,
     )
-    run_report(ReportJob(questions=questions, results_dir=results_dir, judges=(judge,), baseline=baseline), fmt)
+    run_report(
+        ReportJob(questions=questions, results_dir=results_dir, judges=panel, baseline=baseline, panel=len(panel) > 1),
+        fmt,
+    )
     if failed or judged:
         raise _failed(failed + judged, "answer or judgment")

@@ -31,7 +31,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -70,10 +72,10 @@ from judgebench.pipeline.observer import NullObserver, Observer
 from judgebench.pipeline.presets import apply_preset
 from judgebench.pipeline.provenance import RunTally, git_state, new_run_id, question_set_info, recorded_run
 from judgebench.pipeline.selection import effective_parallel, select_questions
-from judgebench.pricing import Budget, load_price_table
+from judgebench.pricing import Budget, PriceTable, load_price_table
 from judgebench.providers import BatchProvider, Decoding, Provider, VerdictLogprobs, VerdictScorer, create_provider
 from judgebench.providers.local import local_token_counter, refuse_local_options
-from judgebench.providers.retry import CallFailed, CircuitBreaker, call_with_retry, complete_with_retry
+from judgebench.providers.retry import CallFailed, CircuitBreaker, RetryEvent, call_with_retry, complete_with_retry
 from judgebench.records import (
     Judgment,
     JudgmentStatus,
@@ -97,7 +99,17 @@ from judgebench.storage import (
     resolve_question_set,
 )
 
-__all__ = ["DEFAULT_PROMPTS", "JudgeJob", "JudgeRun", "call_key", "discover_answers", "judge", "judgment_key"]
+__all__ = [
+    "DEFAULT_PROMPTS",
+    "JudgeJob",
+    "JudgeRun",
+    "PanelRun",
+    "call_key",
+    "discover_answers",
+    "judge",
+    "judge_panel",
+    "judgment_key",
+]
 
 
 @dataclass(frozen=True)
@@ -153,6 +165,263 @@ def judge(job: JudgeJob, *, provider: Provider | None = None, observer: Observer
             that stops the run (a rejected key); finished work stays saved.
         BudgetReached: ``max_cost`` was reached; finished work stays saved.
     """
+    observer = observer or NullObserver()
+    prepared = _prepare(job, provider, observer, Budget)
+    if isinstance(prepared, JudgeRun):
+        return prepared
+    with recorded_run(prepared.job.results_dir, prepared.manifest) as tally:
+        return asyncio.run(prepared.start(tally, observer).run_all(prepared))
+
+
+@dataclass(frozen=True)
+class PanelRun:
+    """What a panel run did: each judge's :class:`JudgeRun`, in the order the judges were given."""
+
+    runs: tuple[JudgeRun, ...]
+    judges: tuple[str, ...]
+
+    @property
+    def failed(self) -> int:
+        """Failed judgments over every judge."""
+        return sum(r.failed for r in self.runs)
+
+
+def judge_panel(
+    jobs: Sequence[JudgeJob],
+    *,
+    providers: Sequence[Provider] | None = None,
+    observer: Observer | None = None,
+) -> PanelRun:
+    """Judge the same work with several judges in one run, concurrently.
+
+    Each job is planned exactly as :func:`judge` plans it (each judge's records
+    go to its own file with the same identities and call keys, so a panel run
+    and separate runs resume each other). The calls of every judge then share
+    one event loop and one bound on requests in flight — the first job's
+    ``parallel`` (default: the first provider's) — and one ``--max-cost``,
+    counted over every judge's spend. Progress goes to one observer: one
+    ``start`` with every judge's items.
+
+    Args:
+        jobs: one job per judge, the same but for ``judge`` (two jobs with the
+            same judge are refused).
+        providers: ready providers, one per job (tests inject them); default: built from each job.
+        observer: progress sink.
+
+    Returns:
+        Each judge's :class:`JudgeRun`.
+
+    Raises:
+        UsageError: a judge named twice, or a job's bad input (before any call).
+        BudgetReached: the shared ``max_cost`` was reached; finished work stays saved.
+        JudgebenchError: a failure that stops the run; finished work stays saved.
+    """
+    observer = observer or NullObserver()
+    names = [resolve_model(j.judge) if providers is None else j.judge for j in jobs]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise UsageError(f"--judge {', '.join(twice)} given twice: name each judge of a panel once")
+    pool = _SharedSpend(jobs[0].max_cost if jobs else None)
+
+    def budget(model: str, table: PriceTable, limit: float | None, *, batch: bool = False) -> Budget:
+        return _PanelBudget(model, table, limit, batch=batch, pool=pool)
+
+    muted = _Muted(observer)
+    prepared: list[_Prepared | JudgeRun] = []
+    try:
+        for i, job in enumerate(jobs):
+            prepared.append(_prepare(job, providers[i] if providers is not None else None, muted, budget))
+    except BaseException:  # one judge's bad input: nothing was called; release the providers made so far
+        made = [p.provider for p in prepared if isinstance(p, _Prepared)]
+        if made and providers is None:
+            asyncio.run(_close(made))
+        raise
+    done = [p for p in prepared if isinstance(p, JudgeRun)]
+    if len(done) == len(prepared):  # dry run
+        return PanelRun(tuple(done), tuple(r_job.judge for r_job in jobs))
+    ready = [p for p in prepared if isinstance(p, _Prepared)]
+    observer.start(sum(len(p.todo) for p in ready), sum(p.skipped for p in ready))
+    first = ready[0]
+
+    async def run_all(tallies: Sequence[RunTally]) -> list[JudgeRun]:
+        slots = _FairSlots(effective_parallel(first.job.parallel, first.provider), len(ready))
+        runners = [p.start(t, muted, slots.lane(i)) for i, (p, t) in enumerate(zip(ready, tallies, strict=True))]
+        results = await asyncio.gather(
+            *(r.run_all(p) for r, p in zip(runners, ready, strict=True)), return_exceptions=True
+        )
+        for result in results:
+            if isinstance(result, BudgetReached) and pool.limit is not None:
+                saved = sum(t.done for t in tallies)
+                raise BudgetReached(
+                    f"--max-cost ${pool.limit:.2f} reached (spent ${pool.spent:.4f}, every judge of the panel "
+                    f"together): {saved} judgments saved — rerun with a higher --max-cost to resume"
+                ) from None
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        return [r for r in results if isinstance(r, JudgeRun)]
+
+    with ExitStack() as stack:
+        tallies = [stack.enter_context(recorded_run(p.job.results_dir, p.manifest)) for p in ready]
+        runs = asyncio.run(run_all(tallies))
+    return PanelRun(tuple(runs), tuple(p.job.judge for p in ready))
+
+
+async def _close(providers: Sequence[Provider]) -> None:
+    for provider in providers:
+        await provider.aclose()
+
+
+class _FairSlots:
+    """A bound on calls in flight shared by a panel's judges, granted to the judges in turn.
+
+    Each judge waits in its own lane; a free slot goes to the next lane in
+    rotation that has a waiter, so every judge makes progress from the first
+    calls on (a plain semaphore would serve the first judge's whole queue first).
+    Grants are made in a callback scheduled after the waiters queued, so the
+    calls a run starts with are spread over the judges too.
+    """
+
+    def __init__(self, size: int, lanes: int) -> None:
+        self.free = size
+        self.lanes: list[deque[asyncio.Future[None]]] = [deque() for _ in range(lanes)]
+        self.turn = 0
+        self.pending = False
+
+    def lane(self, index: int) -> _Lane:
+        """The ``async with`` slot of judge ``index``."""
+        return _Lane(self, index)
+
+    async def acquire(self, index: int) -> None:
+        """Wait for a slot in lane ``index``."""
+        granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.lanes[index].append(granted)
+        self._schedule()
+        try:
+            await granted
+        except asyncio.CancelledError:
+            if granted.done() and not granted.cancelled():
+                self.release()  # granted, then cancelled before it ran: give the slot on
+            raise
+
+    def release(self) -> None:
+        """Give a slot back."""
+        self.free += 1
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if not self.pending:
+            self.pending = True
+            asyncio.get_running_loop().call_soon(self._dispatch)
+
+    def _dispatch(self) -> None:
+        self.pending = False
+        n = len(self.lanes)
+        while self.free > 0:
+            for k in range(n):
+                lane = self.lanes[(self.turn + k) % n]
+                while lane and lane[0].done():  # cancelled waiters
+                    lane.popleft()
+                if lane:
+                    lane.popleft().set_result(None)
+                    self.free -= 1
+                    self.turn = (self.turn + k + 1) % n
+                    break
+            else:
+                return
+
+
+class _Lane:
+    """One judge's ``async with`` view of :class:`_FairSlots`."""
+
+    def __init__(self, slots: _FairSlots, index: int) -> None:
+        self.slots = slots
+        self.index = index
+
+    async def __aenter__(self) -> None:
+        await self.slots.acquire(self.index)
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.slots.release()
+
+
+class _SharedSpend:
+    """Dollars spent by every judge of a panel, against the one ``--max-cost``."""
+
+    def __init__(self, limit: float | None) -> None:
+        self.limit = limit
+        self.spent = 0.0
+
+
+class _PanelBudget(Budget):
+    """One judge's :class:`~judgebench.pricing.Budget` whose ceiling counts every judge's spend."""
+
+    def __init__(
+        self, model: str, table: PriceTable, limit: float | None, *, batch: bool = False, pool: _SharedSpend
+    ) -> None:
+        super().__init__(model, table, limit, batch=batch)
+        self.pool = pool
+
+    @property
+    def exhausted(self) -> bool:
+        """Whether no new call may start: the panel's spend reached the ceiling."""
+        return self.pool.limit is not None and self.pool.spent >= self.pool.limit
+
+    def add(self, usage: Usage) -> None:
+        """Count a finished call's usage, for this judge and for the panel."""
+        before = self.spent
+        super().add(usage)
+        self.pool.spent += self.spent - before
+
+
+class _Muted:
+    """Passes everything on but ``start``: a panel starts its one display itself."""
+
+    def __init__(self, observer: Observer) -> None:
+        self.observer = observer
+
+    def start(self, total: int, skipped: int) -> None:
+        """Ignore (the panel has called ``start`` with every judge's items)."""
+
+    def advance(self, *, failed: bool, usage: Usage) -> None:
+        """Pass on."""
+        self.observer.advance(failed=failed, usage=usage)
+
+    def note(self, message: str) -> None:
+        """Pass on."""
+        self.observer.note(message)
+
+    def retry(self, event: RetryEvent) -> None:
+        """Pass on."""
+        self.observer.retry(event)
+
+
+@dataclass
+class _Prepared:
+    """A planned judge run, ready to make its calls."""
+
+    job: JudgeJob
+    provider: Provider
+    decoding: Decoding
+    budget: Budget
+    manifest: RunManifest
+    path: Path
+    todo: list[JudgeWork]
+    reuse: dict[str, Judgment | PairGame]
+    skipped: int
+    plan: JudgePlan
+    bench: str
+    estimate: int
+
+    def start(self, tally: RunTally, observer: Observer, slots: _Lane | None = None) -> _JudgeRunner:
+        """The runner of this run (``slots``: a bound on calls in flight shared with other runs)."""
+        return _JudgeRunner(self.job, self.provider, self.decoding, observer, self.budget, tally, slots)
+
+
+def _prepare(
+    job: JudgeJob, provider: Provider | None, observer: Observer, make_budget: Callable[..., Budget]
+) -> _Prepared | JudgeRun:
+    """Check and plan one judge's run; a dry run's :class:`JudgeRun` for ``dry_run``."""
     job = apply_preset(job)
     job.check()
     if provider is None:
@@ -160,9 +429,8 @@ def judge(job: JudgeJob, *, provider: Provider | None = None, observer: Observer
         refuse_local_options(job.judge, job.provider_options.local)
     qset = resolve_question_set(job.questions, job.results_dir, reference_set=job.references)
     questions = select_questions(qset.questions, job.question_ids, job.limit)
-    observer = observer or NullObserver()
     _check_references(job, qset.name, qset.references, qset.notes, questions, observer)
-    budget = Budget(job.judge, load_price_table(job.prices), job.max_cost, batch=job.batch)
+    budget = make_budget(job.judge, load_price_table(job.prices), job.max_cost, batch=job.batch)
     available = discover_answers(job.results_dir, qset.name, observer.note)
     voted = voted_items(load_votes(job.pairs_from)) if job.pairs_from is not None else None
     answers = {m: load_answers(available[m]) for m in judged_models(job, available, voted or ())}
@@ -220,10 +488,9 @@ def judge(job: JudgeJob, *, provider: Provider | None = None, observer: Observer
         },
         git=git_state(),
     )
-    with recorded_run(job.results_dir, manifest) as tally:
-        tally.planned = len(todo)
-        runner = _JudgeRunner(job, provider, decoding, observer, budget, tally)
-        return asyncio.run(runner.run(path, todo, reuse, len(work) - len(todo), plan, qset.name, estimate))
+    return _Prepared(
+        job, provider, decoding, budget, manifest, path, todo, reuse, len(work) - len(todo), plan, qset.name, estimate
+    )
 
 
 _LISTED = 20
@@ -330,7 +597,14 @@ class _JudgeRunner:
     """Makes the judge calls of one run."""
 
     def __init__(
-        self, job: JudgeJob, provider: Provider, decoding: Decoding, observer: Observer, budget: Budget, tally: RunTally
+        self,
+        job: JudgeJob,
+        provider: Provider,
+        decoding: Decoding,
+        observer: Observer,
+        budget: Budget,
+        tally: RunTally,
+        slots: _Lane | None = None,
     ) -> None:
         self.job = job
         self.provider = provider
@@ -339,7 +613,7 @@ class _JudgeRunner:
         self.budget = budget
         self.tally = tally
         self.stopped = False
-        self.slots = asyncio.Semaphore(effective_parallel(job.parallel, provider))
+        self.slots: _Lane | asyncio.Semaphore = slots or asyncio.Semaphore(effective_parallel(job.parallel, provider))
         self.breaker = CircuitBreaker()
         self.usage = Usage()
         self.counts = {"ok": 0, "unparsed": 0, "truncated": 0, "failed": 0}
@@ -348,6 +622,14 @@ class _JudgeRunner:
         """Call key → the records it gives, in plan order (the first one buys it)."""
         self.reused = 0
         self.calls = 0
+
+    async def run_all(self, prepared: _Prepared) -> JudgeRun:
+        """Run ``prepared``'s calls (it is the plan this runner was made for)."""
+        self.tally.planned = len(prepared.todo)
+        return await self.run(
+            prepared.path, prepared.todo, prepared.reuse, prepared.skipped, prepared.plan, prepared.bench,
+            prepared.estimate,
+        )  # fmt: skip
 
     async def run(
         self,
