@@ -31,7 +31,12 @@ def compare_command(
     questions: Annotated[
         str | None, typer.Option("--questions", "-q", help="The bench (default: the one both dirs have).")
     ] = None,
-    judge_id: Annotated[list[str] | None, typer.Option("--judge", "-j", help="Judge whose verdicts count.")] = None,
+    judge_id: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--judge", "-j", help="Judge whose verdicts count; panel: the panel of the judges both runs share."
+        ),
+    ] = None,
     models: Annotated[list[str] | None, typer.Option("--model", "-m", help="Only this model; repeat.")] = None,
     fail_below: Annotated[
         float,

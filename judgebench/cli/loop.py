@@ -17,6 +17,7 @@ from judgebench.cli.options import (
     DryRun,
     Dtype,
     Engine,
+    JudgeList,
     Limit,
     MaxAttempts,
     MaxCost,
@@ -30,16 +31,16 @@ from judgebench.cli.options import (
     RetryUnparsed,
     Timeout,
     Verbose,
-    one_judge,
+    judge_panel_ids,
     provider_options,
     split_ids,
-    the_judge,
 )
 from judgebench.cli.render import (
     RichObserver,
     announce_embedded,
     print_answer_run,
     print_judge_run,
+    print_panel_judge,
     share_verbose,
     warn_toy_judge,
 )
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
-Mode = Literal["single", "pairwise"]
+Mode = Literal["single", "pairwise", "pair-score"]
 VerdictMode = Literal["auto", "text", "logprobs"]
 ReasoningEffort = Literal["minimal", "low", "medium", "high"]
 
@@ -235,12 +236,12 @@ Models = Annotated[
     list[str] | None,
     typer.Option("--model", "-m", help="Judge only these models (names of answers files); repeat. Default: all."),
 ]
-AllPairs = Annotated[bool, typer.Option("--all-pairs", help="Pairwise: compare every pair of models.")]
+AllPairs = Annotated[bool, typer.Option("--all-pairs", help="Pairwise, pair-score: compare every pair of models.")]
 Prompts = Annotated[str, typer.Option("--prompts", help="Judge prompts: a JSONL file, or a bundled set name (jb-v1).")]
 
 
 def _judge(
-    judge_id: str,
+    judge_ids: tuple[str, ...],
     mode: Mode,
     questions: str,
     results_dir: Path,
@@ -272,17 +273,17 @@ def _judge(
     retry_unparsed: bool = False,
     verbose: bool = False,
 ) -> int:
-    """Run judge and print its summary; returns the number of failed judgments.
+    """Run judge (one judge, or a panel of several) and print its summary; returns the number of failed judgments.
 
     Raises:
-        JudgebenchError: every judgment of the job has an unreadable verdict (one line with the fix).
+        JudgebenchError: every judgment of a judge's job has an unreadable verdict (one line with the fix).
     """
-    from judgebench.pipeline.judge import JudgeJob, judge
+    from judgebench.pipeline.judge import JudgeJob, judge, judge_panel
     from judgebench.providers import ProviderOptions
     from judgebench.providers.retry import RetryPolicy
 
     job = JudgeJob(
-        judge=judge_id,
+        judge=judge_ids[0] if judge_ids else "",
         mode=mode,
         questions=questions,
         results_dir=results_dir,
@@ -312,37 +313,58 @@ def _judge(
         pairs_from=pairs_from,
         retry_unparsed=retry_unparsed,
     )
-    if judge_id:
+    for judge_id in judge_ids:
         warn_toy_judge(judge_id)
     verbose = share_verbose(verbose)
-    if judge_id and not dry_run:
-        announce_embedded(judge_id)
-    with RichObserver(f"judging ({mode})", verbose=verbose) as observer:
+    if not dry_run:
+        for judge_id in judge_ids:
+            announce_embedded(judge_id)
+    panel = len(judge_ids) > 1
+    title = f"judging ({mode}) with {len(judge_ids)} judges" if panel else f"judging ({mode})"
+    with RichObserver(title, verbose=verbose) as observer:
         try:
-            run = judge(job, observer=observer)
+            if panel:
+                runs = judge_panel([replace(job, judge=j) for j in judge_ids], observer=observer).runs
+            else:
+                runs = (judge(job, observer=observer),)
         except KeyboardInterrupt:
             raise Interrupted("interrupted — finished judgments are saved; rerun the same command to resume") from None
-    print_judge_run(run, dry_run=dry_run, max_tokens=max_tokens)
-    if not dry_run and run.unreadable and not run.verdicts:
+    for judge_id, run in zip(judge_ids or ("",), runs, strict=True):
+        if panel:
+            print_panel_judge(judge_id)
+        print_judge_run(run, dry_run=dry_run, max_tokens=max_tokens)
+    unread = [(j, r) for j, r in zip(judge_ids or ("",), runs, strict=True) if r.unreadable and not r.verdicts]
+    if not dry_run and unread:
         from judgebench.records import UNREADABLE_FIX, counted
 
+        who = f" by {', '.join(j for j, _ in unread)}" if panel else ""
+        total = sum(r.unreadable for _, r in unread)
         raise JudgebenchError(
-            f"no readable verdict: the judge's replies to all {counted(run.unreadable, 'judgment')} could not be "
+            f"no readable verdict{who}: the judge's replies to all {counted(total, 'judgment')} could not be "
             f"read — {UNREADABLE_FIX}"
         )
-    return run.failed
+    return sum(run.failed for run in runs)
 
 
 def judge_command(
     judge_id: Annotated[
         list[str] | None,
         typer.Option(
-            "--judge", "-j", help="The judge model, provider/model (e.g. openai/gpt-4o); give one (--preset sets one)."
+            "--judge",
+            "-j",
+            help="The judge model, provider/model (e.g. openai/gpt-4o); repeat for a judge panel, judged "
+            "concurrently (--preset sets one).",
         ),
     ] = None,
-    mode: Annotated[Mode, typer.Option("--mode", help="single: grade 1–10; pairwise: compare in both orders.")] = (
-        "single"
-    ),
+    judges: JudgeList = None,
+    mode: Annotated[
+        Mode,
+        typer.Option(
+            "--mode",
+            help="single: grade 1–10; pairwise: compare in both orders; pair-score: score both answers 1–10 in "
+            "one prompt, in both orders (the Vicuna evaluation; needs --baseline or --all-pairs).",
+        ),
+    ] = ("single"),
     questions: Questions = "jb-80",
     results_dir: ResultsDir = Path("results"),
     models: Models = None,
@@ -428,7 +450,7 @@ def judge_command(
     verbose: Verbose = False,
 ) -> None:
     """Judge answers: single grades, or pairwise in both orders; math/reasoning/coding against references."""
-    judge = one_judge(judge_id) or ""  # none: --preset names it, or JudgeJob.check says it is needed
+    panel = judge_panel_ids(judge_id, judges)  # none: --preset names it, or JudgeJob.check says it is needed
     options = provider_options(
         base_url,
         api_key_env,
@@ -442,7 +464,7 @@ def judge_command(
         num_gpus_per_worker=num_gpus_per_worker,
     )
     failed = _judge(
-        judge,
+        panel,
         mode,
         questions,
         results_dir,
@@ -482,10 +504,13 @@ def run_command(
     judge_id: Annotated[
         list[str] | None,
         typer.Option(
-            "--judge", "-j", help="The judge model, provider/model (e.g. openai/gpt-4o); give one (--preset sets one)."
+            "--judge",
+            "-j",
+            help="The judge model, provider/model (e.g. openai/gpt-4o); repeat for a judge panel (--preset sets one).",
         ),
     ] = None,
-    mode: Annotated[Mode, typer.Option("--mode", help="single or pairwise.")] = "single",
+    mode: Annotated[Mode, typer.Option("--mode", help="single, pairwise or pair-score.")] = "single",
+    judges: JudgeList = None,
     baseline: Baseline = None,
     all_pairs: AllPairs = False,
     questions: Questions = "jb-80",
@@ -531,21 +556,23 @@ def run_command(
     from judgebench.providers.local import is_local_model, refuse_local_options
 
     models = [resolve_model(m) for m in models]  # answers are filed under the resolved ids
+    named = judge_panel_ids(judge_id, judges)
     if preset is not None:
-        from judgebench.pipeline.presets import PRESETS
+        from judgebench.pipeline.judge_plan import JudgeJob
+        from judgebench.pipeline.presets import PRESETS, apply_preset
 
         if preset not in PRESETS:
             raise UsageError(f"--preset {preset!r}: unknown; available: {', '.join(sorted(PRESETS))}")
-        from judgebench.pipeline.judge_plan import JudgeJob
-        from judgebench.pipeline.presets import apply_preset
-
         apply_preset(JudgeJob(judge="", preset=preset))  # its files are there, before any answer is bought
         questions = PRESETS[preset].dataset if questions == "jb-80" else questions
-        judge_id = judge_id or [PRESETS[preset].judge]
-    judge = resolve_model(the_judge(judge_id or []))
+        named = named or (PRESETS[preset].judge,)
+    panel = tuple(dict.fromkeys(resolve_model(j) for j in named))
+    if not panel:
+        raise UsageError("--judge: name the judge model, e.g. --judge openai/gpt-4o")
+    judge = panel[0]
     ids = split_ids(question_ids)
     local = provider_options(device=device, dtype=dtype, batch=batch_size_).local
-    if not any(is_local_model(m) for m in [*models, judge]):
+    if not any(is_local_model(m) for m in [*models, *panel]):
         refuse_local_options(models[0] if models else judge, local)  # they would do nothing
 
     def options_for(model: str, url: str | None) -> ProviderOptions:
@@ -579,7 +606,7 @@ def run_command(
         failed += answered.failed
         budget.spend(answered.cost_usd)
     judged = _judge(
-        judge,
+        panel,
         mode,
         questions,
         results_dir,
@@ -592,12 +619,15 @@ def run_command(
         question_ids=ids,
         verdict=verdict,
         options=options_for(judge, judge_base_url or base_url),
-        max_cost=budget.left(f"judging by {judge}"),
+        max_cost=budget.left(f"judging by {', '.join(panel)}"),
         prices=prices,
         preset=preset,
         retry_unparsed=retry_unparsed,
         verbose=verbose,
     )
-    run_report(ReportJob(questions=questions, results_dir=results_dir, judges=(judge,), baseline=baseline), fmt)
+    run_report(
+        ReportJob(questions=questions, results_dir=results_dir, judges=panel, baseline=baseline, panel=len(panel) > 1),
+        fmt,
+    )
     if failed or judged:
         raise _failed(failed + judged, "answer or judgment")

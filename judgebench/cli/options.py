@@ -22,6 +22,7 @@ __all__ = [
     "Dtype",
     "Engine",
     "JudgeId",
+    "JudgeList",
     "Limit",
     "MaxAttempts",
     "MaxCost",
@@ -36,6 +37,7 @@ __all__ = [
     "Timeout",
     "Verbose",
     "batch_size",
+    "judge_panel_ids",
     "one_judge",
     "provider_options",
     "split_ids",
@@ -81,7 +83,8 @@ Verbose = Annotated[
 JudgeId = Annotated[
     list[str], typer.Option("--judge", "-j", help="The judge model, provider/model (e.g. openai/gpt-4o); give one.")
 ]
-"""Collected as a list so that a repeated ``--judge`` is refused (:func:`one_judge`), not silently cut to the last."""
+"""Collected as a list so that a repeated ``--judge`` is refused (:func:`one_judge`), not silently cut to the last
+(``judge`` and ``run`` take a panel instead: :func:`judge_panel_ids`)."""
 DryRun = Annotated[
     bool, typer.Option("--dry-run", help="Print the calls, tokens and dollars it would spend, at most; spend nothing.")
 ]
@@ -129,6 +132,37 @@ def one_judge(values: list[str] | None) -> str | None:
             "run it once per judge"
         )
     return values[0]
+
+
+JudgeList = Annotated[
+    str | None,
+    typer.Option(
+        "--judges",
+        help="A judge panel, comma-separated provider/model ids (the same as repeating --judge): each judges "
+        "everything, concurrently; report --panel shows the panel.",
+    ),
+]
+
+
+def judge_panel_ids(values: list[str] | None, listed: str | None = None) -> tuple[str, ...]:
+    """The judges named by repeated ``--judge`` and by ``--judges a,b,c``, in order, each once.
+
+    >>> judge_panel_ids(["a/x", "b/y"], "c/z, a/x")
+    ('a/x', 'b/y', 'c/z')
+    >>> judge_panel_ids(None), judge_panel_ids(None, "a/x")
+    ((), ('a/x',))
+    >>> judge_panel_ids(["a/x"], " ,")
+    Traceback (most recent call last):
+    ...
+    judgebench.errors.UsageError: --judges ' ,': name judges separated by commas, e.g. --judges openai/gpt-4o,...
+    """
+    named = list(values or ())
+    if listed is not None:
+        extra = [j.strip() for j in listed.split(",") if j.strip()]
+        if not extra:
+            raise UsageError(f"--judges {listed!r}: name judges separated by commas, e.g. --judges openai/gpt-4o,...")
+        named += extra
+    return tuple(dict.fromkeys(named))
 
 
 def the_judge(values: list[str]) -> str:

@@ -43,6 +43,7 @@ __all__ = [
     "print_answer_run",
     "print_comparison",
     "print_judge_run",
+    "print_panel_judge",
     "print_report",
     "print_sections",
     "share_verbose",
@@ -272,6 +273,11 @@ def print_answer_run(run: AnswerRun) -> None:
     out.print(_usage(run.usage, run.cost_usd) + reused)
     for reason in run.failures:
         err.print(f"[yellow]{escape(reason)}[/]")
+
+
+def print_panel_judge(judge_id: str) -> None:
+    """The heading of one panel judge's summary."""
+    out.print(f"[bold]judge {escape(judge_id)}[/]")
 
 
 def print_judge_run(run: JudgeRun, *, dry_run: bool, max_tokens: int) -> None:

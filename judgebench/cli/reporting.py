@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 __all__ = ["Baseline", "Format", "FormatOption", "register", "run_report"]
 
 Format = Literal["table", "markdown", "json", "csv"]
-Baseline = Annotated[str | None, typer.Option("--baseline", help="Pairwise: compare each model with this one.")]
+Baseline = Annotated[
+    str | None, typer.Option("--baseline", help="Pairwise, pair-score: compare each model with this one.")
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -63,7 +65,19 @@ SeedOption = Annotated[int, typer.Option("--seed", help="Seed of the bootstrap."
 def report_command(
     questions: Questions = "jb-80",
     results_dir: ResultsDir = Path("results"),
-    judges: Annotated[list[str] | None, typer.Option("--judge", "-j", help="Only this judge; repeat.")] = None,
+    judges: Annotated[
+        list[str] | None,
+        typer.Option("--judge", "-j", help="Only this judge; repeat. 'panel': the panel of the others (see --panel)."),
+    ] = None,
+    panel: Annotated[
+        bool,
+        typer.Option(
+            "--panel",
+            help="Pool the judges (all, or those of --judge) into one more judge, 'panel': mean grade, majority "
+            "verdict (no majority: tie); add inter-judge agreement (Krippendorff's alpha), Kendall's tau between "
+            "judges' rankings and self-preference.",
+        ),
+    ] = False,
     baseline: Baseline = None,
     models: Annotated[list[str] | None, typer.Option("--model", "-m", help="Only this judged model; repeat.")] = None,
     fmt: FormatOption = "table",
@@ -153,6 +167,7 @@ def report_command(
         relative_to=relative_to,
         tie_threshold=tie_threshold,
         strong_weight=strong_weight,
+        panel=panel,
     )
     if question is not None:
         _print_question(job, question, fmt)

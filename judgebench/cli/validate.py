@@ -116,7 +116,7 @@ def validate_judge_command(
     to_stderr = fmt != "table" and not dry_run
     with contextlib.redirect_stdout(sys.stderr) if to_stderr else contextlib.nullcontext():
         failed = _judge(
-            judge,
+            (judge,),
             mode,
             HUMAN_BENCH,
             results_dir,

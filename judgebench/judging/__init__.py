@@ -123,6 +123,10 @@ PROMPT_NAMES: Mapping[tuple[JudgeKind, bool, bool], str] = MappingProxyType(
         ("pairwise", True, False): "pair-ref-v1",
         ("pairwise", False, True): "pair-multi-v1",
         ("pairwise", True, True): "pair-ref-multi-v1",
+        ("pair-score", False, False): "pairscore-v1",
+        ("pair-score", True, False): "pairscore-ref-v1",
+        ("pair-score", False, True): "pairscore-multi-v1",
+        ("pair-score", True, True): "pairscore-ref-multi-v1",
     }
 )
 """Prompt name by ``(kind, reference, multi_turn)``."""
@@ -190,7 +194,12 @@ def select_prompt(
     _check_turn(question, turn)
     ref = question.category in reference_categories and has_reference(question, turn)
     multi = turn > 1
-    name = (FASTCHAT_PROMPT_NAMES if is_fastchat_set(prompts) else PROMPT_NAMES)[(kind, ref, multi)]
+    names = FASTCHAT_PROMPT_NAMES if is_fastchat_set(prompts) else PROMPT_NAMES
+    if (kind, ref, multi) not in names:
+        raise UsageError(
+            f"FastChat's judge prompts have no {kind} prompt — use judgebench's (--prompts jb-v1) for {kind} judging"
+        )
+    name = names[(kind, ref, multi)]
     what = f"{kind} judging of turn {turn}{' with a reference' if ref else ''}"
     if name not in prompts:
         raise UsageError(

@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from judgebench.errors import UsageError
 from judgebench.judging import reconcile
+from judgebench.pipeline.panel import PANEL
 from judgebench.pipeline.provenance import comparability_warnings, latest_runs
 from judgebench.records import Judgment, PairGame, RunManifest, counted
 from judgebench.stats.deltas import Delta, GateVerdict, gate, paired_delta
@@ -45,7 +46,8 @@ class CompareJob:
         base: the base results dir.
         candidate: the candidate results dir.
         questions: the bench; default: the one bench both dirs have.
-        judge: the judge whose verdicts count (default: the one both share).
+        judge: the judge whose verdicts count (default: the one both share); ``panel``: the panel of
+            the judges both runs share (mean grade, majority verdict; :mod:`judgebench.stats.panel`).
         models: only these models.
         fail_below: the non-inferiority margin on the delta (0: must not get worse).
         confidence: interval coverage.
@@ -158,6 +160,35 @@ def _load(root: Path, bench: str) -> tuple[list[Judgment], list[PairGame]]:
     return drop_stale(latest_judgments(singles), current)[0], drop_stale(latest_games(games), current)[0]
 
 
+def _with_panels(
+    base_single: list[Judgment], base_games: list[PairGame], cand_single: list[Judgment], cand_games: list[PairGame]
+) -> tuple[list[Judgment], list[PairGame], list[Judgment], list[PairGame]]:
+    """Each run's records plus those of the panel (judge ``panel``) of the judges both runs share, per mode.
+
+    Raises:
+        UsageError: fewer than two judges shared in every mode.
+    """
+    from judgebench.stats.panel import game_panel, grade_panel
+
+    def by_judge(records: Sequence[Judgment | PairGame], judges: Sequence[str]) -> dict[str, list[Any]]:
+        return {j: [r for r in records if r.judge == j] for j in judges}
+
+    graders = sorted({j.judge for j in base_single} & {j.judge for j in cand_single})
+    pairers = sorted({g.judge for g in base_games} & {g.judge for g in cand_games})
+    if len(graders) < 2 and len(pairers) < 2:
+        shared = sorted(set(graders) | set(pairers))
+        raise UsageError(
+            f"--judge {PANEL}: needs two judges or more in both runs; shared: {', '.join(shared) or 'none'}"
+        )
+    if len(graders) >= 2:
+        base_single = [*base_single, *grade_panel(by_judge(base_single, graders)).judgments()]
+        cand_single = [*cand_single, *grade_panel(by_judge(cand_single, graders)).judgments()]
+    if len(pairers) >= 2:
+        base_games = [*base_games, *game_panel(by_judge(base_games, pairers)).pair_games()]
+        cand_games = [*cand_games, *game_panel(by_judge(cand_games, pairers)).pair_games()]
+    return base_single, base_games, cand_single, cand_games
+
+
 def _pick_judge(job: CompareJob, base: Sequence[Judgment | PairGame], cand: Sequence[Judgment | PairGame]) -> str:
     shared = sorted({r.judge for r in base} & {r.judge for r in cand})
     if job.judge is not None:
@@ -256,6 +287,10 @@ def compare(job: CompareJob) -> Comparison:
     bench = _bench(job)
     base_single, base_games = _load(job.base, bench)
     cand_single, cand_games = _load(job.candidate, bench)
+    if job.judge == PANEL:  # the panel of the judges both runs share, pooled in each run the same way
+        base_single, base_games, cand_single, cand_games = _with_panels(
+            base_single, base_games, cand_single, cand_games
+        )
     judge = _pick_judge(job, [*base_single, *base_games], [*cand_single, *cand_games])
     metrics: list[MetricComparison] = []
     for metric, base_rows, cand_rows in (

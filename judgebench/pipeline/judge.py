@@ -1,4 +1,9 @@
-"""``judge``: grade answers (single) or compare them in both orders (pairwise).
+"""``judge``: grade answers (single), compare them in both orders (pairwise), or score both in one prompt.
+
+Paired scoring (``mode="pair-score"``, the Vicuna evaluation's design) shows both
+answers in one prompt and reads a 1–10 score for each (``[[8, 6]]``), in both
+orders; each game is a :class:`~judgebench.records.PairScore` with the scores
+mapped back to the pair (``score_1`` is ``model_1``'s whichever was shown first).
 
 Planning renders every judge message the run needs; each record is keyed by
 what it is about and each call by its content (the identity model is described
@@ -33,7 +38,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -72,16 +79,17 @@ from judgebench.pipeline.observer import NullObserver, Observer
 from judgebench.pipeline.presets import apply_preset
 from judgebench.pipeline.provenance import RunTally, git_state, new_run_id, question_set_info, recorded_run
 from judgebench.pipeline.selection import effective_parallel, select_questions
-from judgebench.pricing import Budget, load_price_table
+from judgebench.pricing import Budget, PriceTable, load_price_table
 from judgebench.providers import BatchProvider, Decoding, Provider, VerdictLogprobs, VerdictScorer, create_provider
 from judgebench.providers.local import local_token_counter, refuse_local_options
-from judgebench.providers.retry import CallFailed, CircuitBreaker, call_with_retry, complete_with_retry
+from judgebench.providers.retry import CallFailed, CircuitBreaker, RetryEvent, call_with_retry, complete_with_retry
 from judgebench.records import (
     UNREADABLE,
     Judgment,
     JudgmentStatus,
     Message,
     PairGame,
+    PairScore,
     Question,
     Reask,
     RunManifest,
@@ -91,17 +99,29 @@ from judgebench.records import (
 )
 from judgebench.storage import (
     JsonlAppender,
+    JudgeMode,
     Warn,
     batches_path,
     judgments_path,
     load_answers,
     load_judgments,
     load_pair_games,
+    load_pair_scores,
     load_votes,
     resolve_question_set,
 )
 
-__all__ = ["DEFAULT_PROMPTS", "JudgeJob", "JudgeRun", "call_key", "discover_answers", "judge", "judgment_key"]
+__all__ = [
+    "DEFAULT_PROMPTS",
+    "JudgeJob",
+    "JudgeRun",
+    "PanelRun",
+    "call_key",
+    "discover_answers",
+    "judge",
+    "judge_panel",
+    "judgment_key",
+]
 
 
 @dataclass(frozen=True)
@@ -165,6 +185,281 @@ def judge(job: JudgeJob, *, provider: Provider | None = None, observer: Observer
             that stops the run (a rejected key); finished work stays saved.
         BudgetReached: ``max_cost`` was reached; finished work stays saved.
     """
+    observer = observer or NullObserver()
+    prepared = _prepare(job, provider, observer, Budget)
+    if isinstance(prepared, JudgeRun):
+        return prepared
+    with recorded_run(prepared.job.results_dir, prepared.manifest) as tally:
+        return asyncio.run(prepared.start(tally, observer).run_all(prepared))
+
+
+@dataclass(frozen=True)
+class PanelRun:
+    """What a panel run did: each judge's :class:`JudgeRun`, in the order the judges were given."""
+
+    runs: tuple[JudgeRun, ...]
+    judges: tuple[str, ...]
+
+    @property
+    def failed(self) -> int:
+        """Failed judgments over every judge."""
+        return sum(r.failed for r in self.runs)
+
+
+def judge_panel(
+    jobs: Sequence[JudgeJob],
+    *,
+    providers: Sequence[Provider] | None = None,
+    observer: Observer | None = None,
+) -> PanelRun:
+    """Judge the same work with several judges in one run, concurrently.
+
+    Each job is planned exactly as :func:`judge` plans it (each judge's records
+    go to its own file with the same identities and call keys, so a panel run
+    and separate runs resume each other). The calls of every judge then share
+    one event loop and one bound on requests in flight — the first job's
+    ``parallel`` (default: the first provider's) — and one ``--max-cost``,
+    counted over every judge's spend. Progress goes to one observer: one
+    ``start`` with every judge's items.
+
+    Args:
+        jobs: one job per judge, the same but for ``judge`` (two jobs with the
+            same judge are refused).
+        providers: ready providers, one per job (tests inject them); default: built from each job.
+        observer: progress sink.
+
+    Returns:
+        Each judge's :class:`JudgeRun`.
+
+    Raises:
+        UsageError: a judge named twice, or a job's bad input (before any call).
+        BudgetReached: the shared ``max_cost`` was reached; finished work stays saved.
+        JudgebenchError: a failure that stops the run; finished work stays saved.
+    """
+    observer = observer or NullObserver()
+    names = [resolve_model(j.judge) if providers is None else j.judge for j in jobs]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise UsageError(f"--judge {', '.join(twice)} given twice: name each judge of a panel once")
+    pool = _SharedSpend(jobs[0].max_cost if jobs else None)
+
+    def budget(model: str, table: PriceTable, limit: float | None, *, batch: bool = False) -> Budget:
+        return _PanelBudget(model, table, limit, batch=batch, pool=pool)
+
+    muted = _Muted(observer)
+    prepared: list[_Prepared | JudgeRun] = []
+    try:
+        for i, job in enumerate(jobs):
+            prepared.append(_prepare(job, providers[i] if providers is not None else None, muted, budget))
+    except BaseException:  # one judge's bad input: nothing was called; release the providers made so far
+        made = [p.provider for p in prepared if isinstance(p, _Prepared)]
+        if made and providers is None:
+            asyncio.run(_close(made))
+        raise
+    done = [p for p in prepared if isinstance(p, JudgeRun)]
+    if len(done) == len(prepared):  # dry run
+        return PanelRun(tuple(done), tuple(r_job.judge for r_job in jobs))
+    ready = [p for p in prepared if isinstance(p, _Prepared)]
+    observer.start(sum(len(p.todo) for p in ready), sum(p.skipped for p in ready))
+    first = ready[0]
+
+    async def run_all(tallies: Sequence[RunTally]) -> list[JudgeRun]:
+        slots = _FairSlots(effective_parallel(first.job.parallel, first.provider), len(ready))
+        runners = [p.start(t, muted, slots.lane(i)) for i, (p, t) in enumerate(zip(ready, tallies, strict=True))]
+        results = await asyncio.gather(
+            *(r.run_all(p) for r, p in zip(runners, ready, strict=True)), return_exceptions=True
+        )
+        for result in results:
+            if isinstance(result, BudgetReached) and pool.limit is not None:
+                saved = sum(t.done for t in tallies)
+                raise BudgetReached(
+                    f"--max-cost ${pool.limit:.2f} reached (spent ${pool.spent:.4f}, every judge of the panel "
+                    f"together): {saved} judgments saved — rerun with a higher --max-cost to resume"
+                ) from None
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        return [r for r in results if isinstance(r, JudgeRun)]
+
+    with ExitStack() as stack:
+        tallies = [stack.enter_context(recorded_run(p.job.results_dir, p.manifest)) for p in ready]
+        runs = asyncio.run(run_all(tallies))
+    return PanelRun(tuple(runs), tuple(p.job.judge for p in ready))
+
+
+async def _close(providers: Sequence[Provider]) -> None:
+    for provider in providers:
+        await provider.aclose()
+
+
+class _FairSlots:
+    """A bound on calls in flight shared by a panel's judges, granted to the judges in turn.
+
+    Each judge waits in its own lane; a free slot goes to the next lane in
+    rotation that has a waiter, so every judge makes progress from the first
+    calls on (a plain semaphore would serve the first judge's whole queue first).
+    Grants are made in a callback scheduled after the waiters queued, so the
+    calls a run starts with are spread over the judges too.
+    """
+
+    def __init__(self, size: int, lanes: int) -> None:
+        self.free = size
+        self.lanes: list[deque[asyncio.Future[None]]] = [deque() for _ in range(lanes)]
+        self.turn = 0
+        self.pending = False
+
+    def lane(self, index: int) -> _Lane:
+        """The ``async with`` slot of judge ``index``."""
+        return _Lane(self, index)
+
+    async def acquire(self, index: int) -> None:
+        """Wait for a slot in lane ``index``."""
+        granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.lanes[index].append(granted)
+        self._schedule()
+        try:
+            await granted
+        except asyncio.CancelledError:
+            if granted.done() and not granted.cancelled():
+                self.release()  # granted, then cancelled before it ran: give the slot on
+            raise
+
+    def release(self) -> None:
+        """Give a slot back."""
+        self.free += 1
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if not self.pending:
+            self.pending = True
+            asyncio.get_running_loop().call_soon(self._dispatch)
+
+    def _dispatch(self) -> None:
+        self.pending = False
+        n = len(self.lanes)
+        while self.free > 0:
+            for k in range(n):
+                lane = self.lanes[(self.turn + k) % n]
+                while lane and lane[0].done():  # cancelled waiters
+                    lane.popleft()
+                if lane:
+                    lane.popleft().set_result(None)
+                    self.free -= 1
+                    self.turn = (self.turn + k + 1) % n
+                    break
+            else:
+                return
+
+
+class _Lane:
+    """One judge's ``async with`` view of :class:`_FairSlots`."""
+
+    def __init__(self, slots: _FairSlots, index: int) -> None:
+        self.slots = slots
+        self.index = index
+
+    async def __aenter__(self) -> None:
+        await self.slots.acquire(self.index)
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.slots.release()
+
+
+class _SharedSpend:
+    """Dollars spent by every judge of a panel, against the one ``--max-cost``."""
+
+    def __init__(self, limit: float | None) -> None:
+        self.limit = limit
+        self.spent = 0.0
+
+
+class _PanelBudget(Budget):
+    """One judge's :class:`~judgebench.pricing.Budget` whose ceiling counts every judge's spend."""
+
+    def __init__(
+        self, model: str, table: PriceTable, limit: float | None, *, batch: bool = False, pool: _SharedSpend
+    ) -> None:
+        super().__init__(model, table, limit, batch=batch)
+        self.pool = pool
+
+    @property
+    def exhausted(self) -> bool:
+        """Whether no new call may start: the panel's spend reached the ceiling."""
+        return self.pool.limit is not None and self.pool.spent >= self.pool.limit
+
+    def add(self, usage: Usage) -> None:
+        """Count a finished call's usage, for this judge and for the panel."""
+        before = self.spent
+        super().add(usage)
+        self.pool.spent += self.spent - before
+
+
+class _Muted:
+    """Passes everything on but ``start``: a panel starts its one display itself."""
+
+    def __init__(self, observer: Observer) -> None:
+        self.observer = observer
+
+    def start(self, total: int, skipped: int) -> None:
+        """Ignore (the panel has called ``start`` with every judge's items)."""
+
+    def advance(self, *, failed: bool, usage: Usage) -> None:
+        """Pass on."""
+        self.observer.advance(failed=failed, usage=usage)
+
+    def note(self, message: str) -> None:
+        """Pass on."""
+        self.observer.note(message)
+
+    def retry(self, event: RetryEvent) -> None:
+        """Pass on."""
+        self.observer.retry(event)
+
+
+@dataclass
+class _Prepared:
+    """A planned judge run, ready to make its calls."""
+
+    job: JudgeJob
+    provider: Provider
+    decoding: Decoding
+    budget: Budget
+    manifest: RunManifest
+    path: Path
+    todo: list[JudgeWork]
+    reuse: dict[str, Record]
+    skipped: int
+    plan: JudgePlan
+    bench: str
+    estimate: int
+    work: list[JudgeWork]
+    """Every record the job needs (finished or not)."""
+    before: dict[RecordId, str]
+    """Status of each planned record's latest record on disk before the run (:func:`_latest_statuses`)."""
+    retried: int
+    """Records of ``todo`` asked again because their verdict on disk was unreadable."""
+
+    def tally_after(self, run: JudgeRun, warn: Warn) -> JudgeRun:
+        """``run`` with the job's unreadable and readable verdicts on disk now, and the re-asked records."""
+        after = self.before
+        if self.todo:
+            after = _latest_statuses(self.work, _finished(self.path, _FILE_MODES[self.job.mode], warn))
+        return replace(
+            run,
+            retried=self.retried,
+            unreadable=sum(s in UNREADABLE for s in after.values()),
+            verdicts=sum(s == "ok" for s in after.values()),
+        )
+
+    def start(self, tally: RunTally, observer: Observer, slots: _Lane | None = None) -> _JudgeRunner:
+        """The runner of this run (``slots``: a bound on calls in flight shared with other runs)."""
+        return _JudgeRunner(self.job, self.provider, self.decoding, observer, self.budget, tally, slots)
+
+
+def _prepare(
+    job: JudgeJob, provider: Provider | None, observer: Observer, make_budget: Callable[..., Budget]
+) -> _Prepared | JudgeRun:
+    """Check and plan one judge's run; a dry run's :class:`JudgeRun` for ``dry_run``."""
     job = apply_preset(job)
     job.check()
     if provider is None:
@@ -172,14 +467,9 @@ def judge(job: JudgeJob, *, provider: Provider | None = None, observer: Observer
         refuse_local_options(job.judge, job.provider_options.local)
     qset = resolve_question_set(job.questions, job.results_dir, reference_set=job.references)
     questions = select_questions(qset.questions, job.question_ids, job.limit)
-    observer = observer or NullObserver()
     _check_references(job, qset.name, qset.references, qset.notes, questions, observer)
-    budget = Budget(
-        job.judge,
-        load_price_table(job.prices, builtin=job.provider_options.base_url is None),
-        job.max_cost,
-        batch=job.batch,
-    )
+    prices = load_price_table(job.prices, builtin=job.provider_options.base_url is None)
+    budget = make_budget(job.judge, prices, job.max_cost, batch=job.batch)
     available = discover_answers(job.results_dir, qset.name, observer.note)
     voted = voted_items(load_votes(job.pairs_from)) if job.pairs_from is not None else None
     answers = {m: load_answers(available[m]) for m in judged_models(job, available, voted or ())}
@@ -187,7 +477,7 @@ def judge(job: JudgeJob, *, provider: Provider | None = None, observer: Observer
     prompts = load_prompts(job.prompts)
     plan = plan_judgments(job, prompts, questions, answers, decoding, voted)
     work, missing = plan.work, plan.missing
-    mode: Literal["single", "pair"] = "single" if job.mode == "single" else "pair"
+    mode: JudgeMode = _FILE_MODES[job.mode]
     path = judgments_path(job.results_dir, qset.name, job.judge, mode)
     finished = _finished(path, mode, observer.note)
     todo, reuse = _still_needed(work, finished, retry_unparsed=job.retry_unparsed)
@@ -242,17 +532,10 @@ def judge(job: JudgeJob, *, provider: Provider | None = None, observer: Observer
         },
         git=git_state(),
     )
-    with recorded_run(job.results_dir, manifest) as tally:
-        tally.planned = len(todo)
-        runner = _JudgeRunner(job, provider, decoding, observer, budget, tally)
-        run = asyncio.run(runner.run(path, todo, reuse, len(work) - len(todo), plan, qset.name, estimate))
-    after = _latest_statuses(work, _finished(path, mode, observer.note)) if todo else before
-    return replace(
-        run,
-        retried=retried,
-        unreadable=sum(s in UNREADABLE for s in after.values()),
-        verdicts=sum(s == "ok" for s in after.values()),
-    )
+    return _Prepared(
+        job, provider, decoding, budget, manifest, path, todo, reuse, len(work) - len(todo), plan, qset.name, estimate,
+        work, before, retried,
+    )  # fmt: skip
 
 
 _LISTED = 20
@@ -289,17 +572,28 @@ def _check_references(
     observer.note(f"no reference answer for {shown}: judged without a reference (--require-references refuses instead)")
 
 
-def _finished(path: Path, mode: Literal["single", "pair"], warn: Warn) -> list[Judgment | PairGame]:
+Record = Judgment | PairGame | PairScore
+"""A judge-call record of any mode."""
+
+_FILE_MODES: dict[str, JudgeMode] = {"single": "single", "pairwise": "pair", "pair-score": "pairscore"}
+"""Judge mode → the judgments file it writes (``<judge>_<file mode>.jsonl``)."""
+
+
+def _finished(path: Path, mode: JudgeMode, warn: Warn) -> list[Record]:
     """The records on disk whose call was answered: with a verdict or an unreadable reply (not ``failed``)."""
     if not path.exists():
         return []
-    records: Sequence[Judgment | PairGame] = (
-        load_judgments(path, warn=warn) if mode == "single" else load_pair_games(path, warn=warn)
-    )
+    records: Sequence[Record]
+    if mode == "single":
+        records = load_judgments(path, warn=warn)
+    elif mode == "pair":
+        records = load_pair_games(path, warn=warn)
+    else:
+        records = load_pair_scores(path, warn=warn)
     return [r for r in records if r.key and r.status != "failed"]
 
 
-def _latest_statuses(work: Sequence[JudgeWork], finished: Sequence[Judgment | PairGame]) -> dict[RecordId, str]:
+def _latest_statuses(work: Sequence[JudgeWork], finished: Sequence[Record]) -> dict[RecordId, str]:
     """Status of the latest record on disk of each planned record, for its current call (absent: none yet)."""
     latest: dict[tuple[RecordId, str], str] = {}
     for r in finished:
@@ -314,8 +608,8 @@ def _latest_statuses(work: Sequence[JudgeWork], finished: Sequence[Judgment | Pa
 
 
 def _still_needed(
-    work: Sequence[JudgeWork], finished: Sequence[Judgment | PairGame], *, retry_unparsed: bool = False
-) -> tuple[list[JudgeWork], dict[str, Judgment | PairGame]]:
+    work: Sequence[JudgeWork], finished: Sequence[Record], *, retry_unparsed: bool = False
+) -> tuple[list[JudgeWork], dict[str, Record]]:
     """The records not yet on disk for their current call, and the finished calls they can copy.
 
     With ``retry_unparsed``, a record whose latest reply on disk has no readable
@@ -326,18 +620,18 @@ def _still_needed(
         ``(todo, reuse)``: ``todo`` in plan order, each record once; ``reuse``
         maps the call key of a ``todo`` item to a finished record of the same call.
     """
-    latest: dict[tuple[RecordId, str], Judgment | PairGame] = {}
+    latest: dict[tuple[RecordId, str], Record] = {}
     for r in finished:
         latest[(record_id(r), r.key)] = r
     done = {k for k, r in latest.items() if not (retry_unparsed and r.status in UNREADABLE)}
-    by_call: dict[str, Judgment | PairGame] = {}
+    by_call: dict[str, Record] = {}
     for r in finished:  # the latest record of a call, a verdict before an unreadable reply
         if retry_unparsed and r.status != "ok":
             continue
         if r.status == "ok" or by_call.get(r.key, r).status != "ok":
             by_call[r.key] = r
     todo: list[JudgeWork] = []
-    reuse: dict[str, Judgment | PairGame] = {}
+    reuse: dict[str, Record] = {}
     seen: set[RecordId] = set()
     for item in work:
         keys = (item.key, *item.legacy_keys)
@@ -359,15 +653,22 @@ def _distinct_calls(items: Iterable[JudgeWork]) -> list[JudgeWork]:
     return list(first.values())
 
 
-def _reused_verdict(source: Judgment | PairGame) -> Reading | None:
-    """The verdict of ``source`` as its call gave it: a grade, or the display slot (A/B) that won.
+def _reused_verdict(source: Record) -> Reading | None:
+    """The verdict of ``source`` as its call gave it: a grade, the display slot (A/B) that won, or scores (A's, B's).
 
     >>> g = dict(question_id=1, turn=1, judge="j", prompt="p")
     >>> _reused_verdict(PairGame(model_1="a", model_2="b", game=2, winner="model_1", **g)).value  # a was shown as B
     'B'
+    >>> _reused_verdict(PairScore(model_1="a", model_2="b", game=2, score_1=8, score_2=5, **g)).value  # b shown as A
+    (5, 8)
     """
     if isinstance(source, Judgment):
         return None if source.score is None else Reading(source.score)
+    if isinstance(source, PairScore):
+        if source.score_1 is None or source.score_2 is None:
+            return None
+        shown = (source.score_1, source.score_2) if source.game == 1 else (source.score_2, source.score_1)
+        return Reading(shown, f"{shown[0]:g}, {shown[1]:g}")
     if source.winner is None:
         return None
     if source.winner == "tie":
@@ -382,7 +683,14 @@ class _JudgeRunner:
     """Makes the judge calls of one run."""
 
     def __init__(
-        self, job: JudgeJob, provider: Provider, decoding: Decoding, observer: Observer, budget: Budget, tally: RunTally
+        self,
+        job: JudgeJob,
+        provider: Provider,
+        decoding: Decoding,
+        observer: Observer,
+        budget: Budget,
+        tally: RunTally,
+        slots: _Lane | None = None,
     ) -> None:
         self.job = job
         self.provider = provider
@@ -391,7 +699,7 @@ class _JudgeRunner:
         self.budget = budget
         self.tally = tally
         self.stopped = False
-        self.slots = asyncio.Semaphore(effective_parallel(job.parallel, provider))
+        self.slots: _Lane | asyncio.Semaphore = slots or asyncio.Semaphore(effective_parallel(job.parallel, provider))
         self.breaker = CircuitBreaker()
         self.usage = Usage()
         self.counts = {"ok": 0, "unparsed": 0, "truncated": 0, "failed": 0}
@@ -403,11 +711,20 @@ class _JudgeRunner:
         self.followups = 0
         """Requests re-asking for a verdict the judge's previous reply did not give (paid, like calls)."""
 
+    async def run_all(self, prepared: _Prepared) -> JudgeRun:
+        """Run ``prepared``'s calls (it is the plan this runner was made for)."""
+        self.tally.planned = len(prepared.todo)
+        run = await self.run(
+            prepared.path, prepared.todo, prepared.reuse, prepared.skipped, prepared.plan, prepared.bench,
+            prepared.estimate,
+        )  # fmt: skip
+        return prepared.tally_after(run, self.observer.note)
+
     async def run(
         self,
         path: Path,
         todo: list[JudgeWork],
-        reuse: dict[str, Judgment | PairGame],
+        reuse: dict[str, Record],
         skipped: int,
         plan: JudgePlan,
         bench: str,
@@ -428,7 +745,7 @@ class _JudgeRunner:
                     for item in self.sharing[key]:
                         self._copy(item, source, out)
                 if self.job.batch and isinstance(self.provider, BatchProvider):
-                    journal = batches_path(path, self.job.judge, "single" if self.job.mode == "single" else "pair")
+                    journal = batches_path(path, self.job.judge, _FILE_MODES[self.job.mode])
                     await judge_in_batches(self, self.provider, self.decoding, buy, out, journal)
                 else:
                     rest = buy
@@ -476,7 +793,7 @@ class _JudgeRunner:
             requests=self.calls + self.followups,
         )
 
-    def _copy(self, item: JudgeWork, source: Judgment | PairGame, out: JsonlAppender) -> None:
+    def _copy(self, item: JudgeWork, source: Record, out: JsonlAppender) -> None:
         """Write ``item``'s record with the verdict of an earlier call of the same content."""
         verdict = _reused_verdict(source)
         self._write(
@@ -638,7 +955,7 @@ class _JudgeRunner:
             "failed" if error else "ok" if value is not None else "truncated" if truncated else "unparsed"
         )
         q = item.question
-        record: Judgment | PairGame
+        record: Record
         provenance: dict[str, Any] = {
             "key": item.key,
             "error": error,
@@ -659,6 +976,24 @@ class _JudgeRunner:
                 judge=self.job.judge,
                 prompt=item.prompt.name,
                 score=value if isinstance(value, float) else None,
+                status=status,
+                judgment=text,
+                user_prompt=item.messages[-1].content,
+                **provenance,
+            )
+        elif item.scored:
+            shown = value if isinstance(value, tuple) else None  # (A's score, B's score) as displayed
+            scores = (None, None) if shown is None else shown if item.game == 1 else (shown[1], shown[0])
+            record = PairScore(
+                question_id=q.question_id,
+                model_1=item.pair[0],
+                model_2=item.pair[1],
+                turn=item.turn,
+                judge=self.job.judge,
+                prompt=item.prompt.name,
+                game=item.game,
+                score_1=scores[0],
+                score_2=scores[1],
                 status=status,
                 judgment=text,
                 user_prompt=item.messages[-1].content,

@@ -45,6 +45,7 @@ from typing import Literal
 from judgebench.errors import UsageError
 from judgebench.judging import (
     REFERENCE_CATEGORIES,
+    JudgeKind,
     prompt_format,
     render_pair,
     render_single,
@@ -55,7 +56,17 @@ from judgebench.providers import Decoding, ProviderOptions
 from judgebench.providers.local import is_local_model
 from judgebench.providers.retry import RetryPolicy
 from judgebench.reasoning import split_reasoning
-from judgebench.records import Answer, HumanVote, JudgePrompt, Judgment, Message, PairGame, Question, content_hash
+from judgebench.records import (
+    Answer,
+    HumanVote,
+    JudgePrompt,
+    Judgment,
+    Message,
+    PairGame,
+    PairScore,
+    Question,
+    content_hash,
+)
 from judgebench.storage import DEFAULT_QUESTION_SET, Warn, bundled_dir, load_answers, load_judge_prompts
 
 __all__ = [
@@ -87,12 +98,13 @@ class JudgeJob:
 
     Attributes:
         judge: the judge's ``provider/model`` id.
-        mode: ``single`` (1–10 grades) or ``pairwise`` (both orders).
+        mode: ``single`` (1–10 grades), ``pairwise`` (both orders) or ``pair-score``
+            (both answers in one prompt, a 1–10 score for each; both orders).
         questions: question set name or path; its name is the bench.
         results_dir: root of the results tree.
         models: names of the judged models (default: every answers file).
-        baseline: pairwise: compare each model with this one.
-        all_pairs: pairwise: compare every pair of models.
+        baseline: pairwise, pair-score: compare each model with this one (``model_1``).
+        all_pairs: pairwise, pair-score: compare every pair of models.
         prompts: judge-prompt file (default: the bundled ``jb-v1``).
         parallel: judge calls in flight (``None``: 8, or what an in-process judge wants).
         temperature: judge temperature (0: deterministic).
@@ -127,7 +139,7 @@ class JudgeJob:
     """
 
     judge: str
-    mode: Literal["single", "pairwise"] = "single"
+    mode: Literal["single", "pairwise", "pair-score"] = "single"
     questions: str = DEFAULT_QUESTION_SET
     results_dir: Path = Path("results")
     models: tuple[str, ...] = ()
@@ -162,10 +174,12 @@ class JudgeJob:
         """``verdict`` with ``auto`` decided by the judge: probabilities where the engine computes them.
 
         In-process judges on the transformers engine read verdicts from their logits;
-        the vLLM engine has no probability-verdict path, so ``auto`` reads its text.
+        the vLLM engine has no probability-verdict path, so ``auto`` reads its text,
+        and so does paired scoring (two scores have no single-token reading).
         """
         if self.verdict == "auto":
-            return "logprobs" if is_local_model(self.judge) and not self._vllm else "text"
+            scorable = is_local_model(self.judge) and not self._vllm and self.mode != "pair-score"
+            return "logprobs" if scorable else "text"
         return self.verdict
 
     @property
@@ -194,8 +208,18 @@ class JudgeJob:
             raise UsageError(
                 "--mode pairwise needs exactly one of --baseline MODEL or --all-pairs (or --pairs-from VOTES)"
             )
+        if self.mode == "pair-score" and self.pairs_from is not None:
+            raise UsageError("--pairs-from is for --mode pairwise; with pair-score use --baseline MODEL or --all-pairs")
+        if self.mode == "pair-score" and designs != 1:
+            raise UsageError("--mode pair-score needs exactly one of --baseline MODEL or --all-pairs")
         if self.mode == "single" and designs:
-            raise UsageError("--baseline, --all-pairs and --pairs-from are for --mode pairwise")
+            raise UsageError("--baseline, --all-pairs and --pairs-from are for --mode pairwise (or pair-score)")
+        if self.mode == "pair-score" and self.verdict == "logprobs":
+            raise UsageError(
+                "--verdict logprobs: paired scoring's two scores have no probability reading — use --verdict text"
+            )
+        if self.mode == "pair-score" and self.preset is not None:
+            raise UsageError(f"--preset {self.preset}: FastChat's setup has no paired scoring — drop --preset")
         if not self.batch and (self.batch_poll != 30.0 or self.batch_wait != 24 * 3600.0):
             raise UsageError("--batch-poll and --batch-wait are for --batch runs; add --batch or drop them")
 
@@ -205,11 +229,12 @@ Verdict = float | Literal["A", "B", "tie"]
 
 
 RecordId = tuple[str | int, ...]
-"""What a record is about: ``("single", question_id, turn, model, judge, prompt)`` or
-``("pair", question_id, turn, model shown as A, model shown as B, judge, prompt)``."""
+"""What a record is about: ``("single", question_id, turn, model, judge, prompt)``,
+``("pair", question_id, turn, model shown as A, model shown as B, judge, prompt)`` or the
+same with ``"pairscore"`` for a paired-scoring game."""
 
 
-def record_id(record: Judgment | PairGame) -> RecordId:
+def record_id(record: Judgment | PairGame | PairScore) -> RecordId:
     """The identity of a judgment record on disk (see the module docs).
 
     A pair game is named by who was shown where, so game 1 of (a, b) and game 2
@@ -221,11 +246,14 @@ def record_id(record: Judgment | PairGame) -> RecordId:
     True
     >>> record_id(Judgment(model="a", **g))
     ('single', '1', 1, 'a', 'j', 'p')
+    >>> record_id(PairScore(model_1="a", model_2="b", game=2, **g))
+    ('pairscore', '1', 1, 'b', 'a', 'j', 'p')
     """
     if isinstance(record, Judgment):
         return ("single", str(record.question_id), record.turn, record.model, record.judge, record.prompt)
     shown = (record.model_1, record.model_2) if record.game == 1 else (record.model_2, record.model_1)
-    return ("pair", str(record.question_id), record.turn, *shown, record.judge, record.prompt)
+    tag = "pairscore" if isinstance(record, PairScore) else "pair"
+    return (tag, str(record.question_id), record.turn, *shown, record.judge, record.prompt)
 
 
 def answer_hash(turns: Sequence[str]) -> str:
@@ -244,7 +272,7 @@ class JudgeWork:
         question: the question judged.
         turn: 1-based turn judged.
         model: single: the judged model.
-        pair: pairwise: ``(model_1, model_2)``.
+        pair: pairwise and pair-score: ``(model_1, model_2)``.
         game: 0 (single), 1 (``model_1`` shown as A) or 2 (``model_2`` as A).
         judge: the judge's id.
         answer_hashes: judged model → :func:`answer_hash` of the turns the judge saw.
@@ -271,7 +299,13 @@ class JudgeWork:
         if self.game == 0:
             return ("single", qid, self.turn, self.model, self.judge, self.prompt.name)
         shown = self.pair if self.game == 1 else (self.pair[1], self.pair[0])
-        return ("pair", qid, self.turn, *shown, self.judge, self.prompt.name)
+        tag = "pairscore" if self.scored else "pair"
+        return (tag, qid, self.turn, *shown, self.judge, self.prompt.name)
+
+    @property
+    def scored(self) -> bool:
+        """A paired-scoring game (a 1–10 score for each answer), not a pairwise preference."""
+        return self.prompt.kind == "pair-score"
 
 
 @dataclass
@@ -439,6 +473,19 @@ def _check_format(job: JudgeJob, prompt: JudgePrompt) -> None:
         )
 
 
+def _pairs(job: JudgeJob, models: Sequence[str], voted: Collection[VotedItem] | None) -> list[tuple[str, str]]:
+    """The ``(model_1, model_2)`` pairs a pairwise or pair-score job compares."""
+    if voted is not None:
+        return sorted({(m1, m2) for _, _, m1, m2 in voted if m1 in models and m2 in models})
+    if job.baseline is not None:
+        # The baseline is model_1 and is shown first in game 1, as Arena-Hard-Auto pairs a model with
+        # its baseline; FastChat's preset keeps FastChat's order (the judged model first, its
+        # ``make_match``), so its messages stay byte-identical.
+        ours = job.preset is None
+        return [(job.baseline, m) if ours else (m, job.baseline) for m in models if m != job.baseline]
+    return list(itertools.combinations(models, 2))
+
+
 def plan_judgments(
     job: JudgeJob,
     prompts: Mapping[str, JudgePrompt],
@@ -450,6 +497,8 @@ def plan_judgments(
     """Every record the job needs, rendered and keyed, and the answer turns it cannot judge.
 
     ``voted`` (pairwise): judge only these items, each pair in sorted order.
+    Pair-score plans like pairwise (both orders, per turn, references where the
+    category has them) with the ``pairscore-*`` prompts.
     """
     plan = JudgePlan([])
     models = list(answers)
@@ -481,17 +530,8 @@ def plan_judgments(
                     JudgeWork(key, messages, prompt, q, turn, model=model, judge=job.judge, answer_hashes=hashes)
                 )
         return plan
-    if voted is not None:
-        pairs = sorted({(m1, m2) for _, _, m1, m2 in voted if m1 in answers and m2 in answers})
-    elif job.baseline is not None:
-        # The baseline is model_1 and is shown first in game 1, as Arena-Hard-Auto pairs a model with
-        # its baseline; FastChat's preset keeps FastChat's order (the judged model first, its
-        # ``make_match``), so its messages stay byte-identical.
-        ours = job.preset is None
-        pairs = [(job.baseline, m) if ours else (m, job.baseline) for m in models if m != job.baseline]
-    else:
-        pairs = list(itertools.combinations(models, 2))
-    for (m1, m2), q in itertools.product(pairs, questions):
+    kind: JudgeKind = "pair-score" if job.mode == "pair-score" else "pairwise"
+    for (m1, m2), q in itertools.product(_pairs(job, models, voted), questions):
         for turn in range(1, len(q.turns) + 1):
             if voted is not None and (str(q.question_id), turn, m1, m2) not in voted:
                 continue
@@ -504,7 +544,7 @@ def plan_judgments(
             if t1 is None or t2 is None:
                 plan.missing += 1
                 continue
-            prompt = select_prompt(prompts, "pairwise", q, turn, job.reference_categories)
+            prompt = select_prompt(prompts, kind, q, turn, job.reference_categories)
             _check_format(job, prompt)
             hashes = {m1: answer_hash(t1[:turn]), m2: answer_hash(t2[:turn])}
             games: tuple[tuple[Literal[1, 2], tuple[str, ...], tuple[str, ...]], ...] = ((1, t1, t2), (2, t2, t1))
@@ -513,7 +553,11 @@ def plan_judgments(
                 if job.verdict_mode == "logprobs":
                     messages = tuple(verdict_only(messages, "pairwise"))
                 key = call_key(job.judge, messages, decoding)
-                legacy = tuple(judgment_key(job.judge, messages, decoding, g) for g in (1, 2))
+                legacy = (
+                    ()
+                    if kind == "pair-score"
+                    else tuple(judgment_key(job.judge, messages, decoding, g) for g in (1, 2))
+                )
                 plan.work.append(
                     JudgeWork(key, messages, prompt, q, turn, pair=(m1, m2), game=game, judge=job.judge,
                               answer_hashes=hashes, legacy_keys=legacy)

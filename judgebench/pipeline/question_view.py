@@ -9,11 +9,12 @@ latest record of each grade or game is shown, as the report counts them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from judgebench.errors import UsageError
 from judgebench.pipeline.report import ReportJob
-from judgebench.storage import load_answers, load_judgments, load_pair_games, resolve_bench
+from judgebench.storage import load_answers, load_judgments, load_pair_games, load_pair_scores, resolve_bench
 
 __all__ = ["QuestionView", "question_view", "render_question"]
 
@@ -33,6 +34,8 @@ class QuestionView:
         grades: ``{"judge", "model", "turn", "score", "status", "rationale"}``.
         games: ``{"judge", "turn", "game", "model_a", "model_b", "winner", "status", "rationale"}``,
             ``model_a`` the model shown first in that game and ``winner`` a model name, ``"tie"`` or ``None``.
+        scored: paired-scoring games, ``{"judge", "turn", "game", "model_a", "model_b", "score_a",
+            "score_b", "status", "rationale"}``: each model's 1–10 score as shown (``None``: no verdict).
     """
 
     bench: str
@@ -43,6 +46,7 @@ class QuestionView:
     answers: list[dict[str, Any]] = field(default_factory=list)
     grades: list[dict[str, Any]] = field(default_factory=list)
     games: list[dict[str, Any]] = field(default_factory=list)
+    scored: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form."""
@@ -55,6 +59,7 @@ class QuestionView:
             "answers": self.answers,
             "grades": self.grades,
             "games": self.games,
+            "scored": self.scored,
         }
 
 
@@ -100,7 +105,8 @@ def question_view(job: ReportJob, question_id: str) -> QuestionView:
                  "winner": named.get(g.winner) if g.winner else None, "status": g.status,
                  "rationale": g.judgment or g.error or ""}
             )  # fmt: skip
-    if question is None and not answers and not grades and not games:
+    scored = _scored_games(folder, qid, judges, models)
+    if question is None and not answers and not grades and not games and not scored:
         known = f"; questions are {qset.questions[0].question_id}…{qset.questions[-1].question_id}" if qset else ""
         raise UsageError(f"--question {qid}: no such question in {bench} and nothing recorded for it{known}")
     key = lambda r: (r["turn"], r.get("judge", ""), r.get("model", ""), r.get("game", 0))  # noqa: E731
@@ -113,7 +119,26 @@ def question_view(job: ReportJob, question_id: str) -> QuestionView:
         answers=sorted(answers, key=lambda r: (r["turn"], r["model"])),
         grades=sorted(grades, key=key),
         games=sorted(games, key=key),
+        scored=sorted(scored, key=key),
     )
+
+
+def _scored_games(folder: Path, qid: str, judges: set[str], models: set[str]) -> list[dict[str, Any]]:
+    """The question's paired-scoring games (the last record of each), with both scores as shown."""
+    latest: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for path in sorted(folder.glob("*_pairscore.jsonl")):
+        for s in load_pair_scores(path):
+            if str(s.question_id) != qid or (judges and s.judge not in judges):
+                continue
+            if models and not {s.model_1, s.model_2} & models:
+                continue
+            first, second = (s.model_1, s.model_2) if s.game == 1 else (s.model_2, s.model_1)
+            score_a, score_b = (s.score_1, s.score_2) if s.game == 1 else (s.score_2, s.score_1)
+            latest[(s.judge, s.prompt, s.turn, first, second)] = {
+                "judge": s.judge, "turn": s.turn, "game": s.game, "model_a": first, "model_b": second,
+                "score_a": score_a, "score_b": score_b, "status": s.status, "rationale": s.judgment or s.error or "",
+            }  # fmt: skip
+    return list(latest.values())
 
 
 def _quote(text: str) -> list[str]:
@@ -124,7 +149,8 @@ def render_question(view: QuestionView) -> str:
     """The view as Markdown: the question's turns, then per turn the answers, the grades and the games."""
     title = f"# {view.bench} — question {view.question_id}" + (f" ({view.category})" if view.category else "")
     lines = [title, ""]
-    turns = sorted({*range(1, len(view.turns) + 1), *(r["turn"] for r in view.answers + view.grades + view.games)})
+    recorded = view.answers + view.grades + view.games + view.scored
+    turns = sorted({*range(1, len(view.turns) + 1), *(r["turn"] for r in recorded)})
     for turn in turns:
         lines += [f"## Turn {turn}", ""]
         if turn <= len(view.turns):
@@ -141,6 +167,16 @@ def render_question(view: QuestionView) -> str:
             verdict = p["winner"] or p["status"]
             head = f"### Game {p['game']} by {p['judge']}: A = {p['model_a']}, B = {p['model_b']} → {verdict}"
             lines += [head, "", *_quote(p["rationale"]), ""]
-    if not (view.answers or view.grades or view.games):
+        for p in (r for r in view.scored if r["turn"] == turn):
+            shown = (
+                p["status"]
+                if p["score_a"] is None
+                else f"A = {p['model_a']}: {p['score_a']:g}, B = {p['model_b']}: {p['score_b']:g}"
+            )
+            head = f"### Paired scoring, game {p['game']} by {p['judge']}: {shown}"
+            if p["score_a"] is None:
+                head += f" (A = {p['model_a']}, B = {p['model_b']})"
+            lines += [head, "", *_quote(p["rationale"]), ""]
+    if not (view.answers or view.grades or view.games or view.scored):
         lines += ["No answers or judgments recorded for this question yet.", ""]
     return "\n".join(lines)

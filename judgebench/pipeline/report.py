@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from judgebench.errors import UsageError
+from judgebench.pipeline.panel import PANEL, add_panel
 from judgebench.pipeline.provenance import comparability_warnings, latest_runs, spend_totals
 from judgebench.pipeline.staleness import current_answers, drop_stale, drop_stale_games
 from judgebench.records import HumanVote, Judgment, PairScore, RunManifest, counted
@@ -60,6 +61,9 @@ class ReportJob:
         strong_weight: count a win with a strong verdict (``[[A>>B]]``) this many times
             in win rates, their intervals and ratings (Arena-Hard uses 3); consistency
             is never weighted.
+        panel: pool the reported judges into one more judge, ``panel`` (mean grade,
+            majority verdict), and add the panel section: agreement, rank
+            stability, self-preference (:mod:`judgebench.pipeline.panel`).
     """
 
     questions: str = DEFAULT_QUESTION_SET
@@ -77,6 +81,7 @@ class ReportJob:
     relative_to: str | None = None
     tie_threshold: float = 0.0
     strong_weight: int = 1
+    panel: bool = False
 
 
 @dataclass(frozen=True)
@@ -131,6 +136,9 @@ class Report:
     """Paired scoring: averaged scores at most this many points apart were counted a tie."""
     spend: tuple[dict[str, Any], ...] = ()
     """Calls, tokens and dollars per answering model and per judge, summed over every run (``spend_totals``)."""
+    panel: dict[str, Any] | None = None
+    """``report --panel``: the panel's agreement, rank stability and self-preference
+    (:func:`judgebench.stats.panel.panel_summary`); the panel's tables are the judge ``panel``'s."""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form."""
@@ -170,6 +178,8 @@ class Report:
             out["injection_flags"] = list(self.injection_flags)
         if self.notes:
             out["notes"] = list(self.notes)
+        if self.panel is not None:
+            out["panel"] = self.panel
         return out
 
 
@@ -534,16 +544,20 @@ def report(job: ReportJob) -> Report:
     if not judges and not votes:
         who = f"--judge {', '.join(job.judges)}: " if job.judges else ""
         raise UsageError(f"{who}no judgments in {folder} (bench {bench!r}) — run 'judgebench judge' first")
-    if job.judges:
-        missing = [j for j in job.judges if j not in judges]
+    named = tuple(j for j in job.judges if j != PANEL)  # --judge panel: the panel of the others named (or all)
+    if named:
+        missing = [j for j in named if j not in judges]
         if missing:
             raise UsageError(f"--judge {', '.join(missing)}: no judgments by it; have: {', '.join(judges)}")
-        judges = [j for j in judges if j in job.judges]
+        judges = [j for j in judges if j in named]
     boot = stats.Bootstrap(replicates=job.bootstrap, seed=job.seed)
     answers = None
     if job.bias or job.length_control:
         answers = _load_answers(job.results_dir / bench / "answers")
     notes: list[str] = []
+    panel = None
+    if job.panel or PANEL in job.judges:
+        panel = add_panel(judges, singles, pairs, boot, notes, job.models, job.baseline)
     no_games = game_frame([])
     out = [
         _judge_report(
@@ -584,6 +598,7 @@ def report(job: ReportJob) -> Report:
         notes=tuple(notes),
         tie_threshold=job.tie_threshold,
         spend=tuple(spend_totals(manifests)),
+        panel=panel,
     )
 
 
@@ -619,9 +634,10 @@ def _drop_stale(
     for judge, records in (scores or {}).items():
         kept = [r for r in records if not current.is_stale(r)]
         if len(kept) < len(records):
+            refresh = f"judgebench judge -j {judge} -q {job.questions} --mode pair-score"
             warnings.append(
                 f"{judge}: {len(records) - len(kept)} pair scores judge answers regenerated since and are left out "
-                "— judge them again"
+                f"— refresh them with '{refresh}' with the same --baseline or --all-pairs"
             )
         records[:] = kept
 

@@ -80,7 +80,8 @@ def load_evidence(job: ReportJob) -> Evidence:
     answers = [a for path in sorted((root / "answers").glob("*.jsonl")) for a in load_answers(path).values()]
     singles = [j for path in sorted((root / "judgments").glob("*_single.jsonl")) for j in load_judgments(path)]
     games = [g for path in sorted((root / "judgments").glob("*_pair.jsonl")) for g in load_pair_games(path)]
-    judges, models = set(job.judges), set(job.models)
+    judges, models = set(job.judges) - {"panel"}, set(job.models)  # the panel's verdicts are its judges'
+
     current = current_answers(root / "answers")  # verdicts of answers regenerated since are left out
     singles, _ = drop_stale(latest_judgments(singles), current)
     singles = [j for j in singles if (not judges or j.judge in judges) and (not models or j.model in models)]
@@ -327,6 +328,9 @@ def render_html(result: Report, evidence: Evidence, plots: Sequence[Any] = ()) -
 
 def _section_kind(title: str) -> str:
     for needle, kind in (
+        ("judge panel", "panel"),
+        ("rank stability", "panel"),
+        ("self-preference", "panel"),
         ("bias", "bias"),
         ("runs behind", "runs"),
         ("ratings", "ratings"),

@@ -30,7 +30,7 @@ def render_json(result: Report) -> str:
     return json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
-_THREE_DECIMALS = ("rate", "kappa", "spearman", "coef", "value", "p_chance")
+_THREE_DECIMALS = ("rate", "kappa", "spearman", "coef", "value", "p_chance", "alpha", "tau")
 _WHOLE = ("rating", "mean_length_diff")
 
 
@@ -134,7 +134,8 @@ def _pair_score_notes(result: Report, rows: Sequence[dict[str, Any]]) -> tuple[s
         f"over the n comparisons; relative_pct = 100 · model_total / baseline_total; {excluded} excluded for a "
         "game without both scores",
         f"win / tie / loss by the averaged scores (a tie: at most {tie:g} points apart, --tie-threshold)",
-        "first_position_bonus: mean (score shown first − score shown second), points; order_shift: its mean size",
+        "first_position_bonus: mean over answers of (score shown first − score shown second), points, with its "
+        "interval — how much the order moved the scores; order_shift: its mean size",
         _interval_note(result),
     )
 
@@ -211,6 +212,66 @@ def _spend_sections(result: Report) -> list[Section]:
     return sections
 
 
+PANEL_RULES = (
+    "panel: single — the mean of the judges' grades of an item; pairwise — the verdict of more than half the "
+    "judges per game, else a tie; only items every judge gave a verdict for",
+)
+
+
+def _panel_sections(result: Report, interval: str) -> list[Section]:
+    """The panel's agreement, rank stability and self-preference (its tables are the judge ``panel``'s)."""
+    p = result.panel
+    if p is None:
+        return []
+    judges = ", ".join(p["judges"])
+    agreement: list[dict[str, Any]] = []
+    for mode in ("single", "pairwise"):
+        a = p[mode]
+        if a is None:
+            continue
+        n = a["items"] if mode == "single" else a["games"]
+        agreement.append(
+            {"mode": mode, "judge": "all judges", "n": n, "left_out": a["left_out"], "level": a["level"],
+             "alpha": a["alpha"], "alpha_lo": a["alpha_lo"], "alpha_hi": a["alpha_hi"], "agree_rate": None}
+        )  # fmt: skip
+        agreement += [
+            {"mode": mode, "judge": f"{o['judge']} vs the others", "n": o["n"], "left_out": None, "level": a["level"],
+             "alpha": o["alpha"], "alpha_lo": None, "alpha_hi": None, "agree_rate": o.get("agree")}
+            for o in a["judge_vs_others"]
+        ]  # fmt: skip
+    sections = [
+        Section(
+            f"{result.bench} — judge panel ({judges}): agreement",
+            agreement,
+            (
+                *PANEL_RULES,
+                "alpha: Krippendorff's alpha (krippendorff package), interval data for grades, nominal for verdicts; "
+                "'vs the others': the judge against the panel of the other judges (leave-one-out); "
+                "agree_rate: share of games with the same verdict",
+                interval,
+            ),
+        )
+    ]
+    notes: tuple[str, ...]
+    if p["rank_stability"]:
+        notes = (
+            "tau: Kendall's tau-b between two judges' model rankings (mean grade; pairwise: adjusted win rate) "
+            "over the panel's items",
+            interval,
+        )
+        sections.append(Section(f"{result.bench} — rank stability across judges", p["rank_stability"], notes))
+    if p["self_preference"]:
+        rows = [{**r, "models": ", ".join(r["models"])} for r in p["self_preference"]]
+        notes = (
+            "a judge grading models of its own family (vendor by model-name prefix, e.g. openai/gpt-4o and "
+            "openai/gpt-4o-mini): judge_score is its mean grade (pairwise: adjusted win rate) of them, others_score "
+            "the other judges' panel on the same items; flag: the judge's is higher",
+            interval,
+        )
+        sections.append(Section(f"{result.bench} — self-preference in the panel", rows, notes))
+    return sections
+
+
 def report_sections(result: Report) -> list[Section]:
     """The report as titled tables, in reading order (the Markdown and rich renderings draw these)."""
     sections: list[Section] = []
@@ -275,6 +336,7 @@ def report_sections(result: Report) -> list[Section]:
             histogram = j.bias.get("score_histogram")
             if histogram and any(histogram.values()):
                 sections.append(Section(f"grades given by {j.judge} (bin k: k ≤ grade < k+1)", [histogram]))
+    sections += _panel_sections(result, interval)
     sections += _vote_sections(result, interval)
     if result.injection_flags is not None:
         flags = list(result.injection_flags)

@@ -4,7 +4,8 @@
 the messages and the decoding settings, so the same request always gets the
 same answer and different turns get different ones. Asked to judge (a system
 prompt that asks for a ``[[…]]`` verdict), it ends with a pseudo-random but
-deterministic verdict: a grade 1–10, or A, B or C (tie) — meaningless numbers
+deterministic verdict: a grade 1–10, A, B or C (tie), or a pair of grades
+(``[[8, 6]]``, when asked for ``[[score A, score B]]``) — meaningless numbers
 that exercise the whole loop offline. Token counts are the
 number of whitespace-separated words. Tests build it directly to script
 failures (``fail_first``) or slow calls (``latency``); it keeps every request
@@ -79,7 +80,10 @@ class FakeProvider:
         last = messages[-1].content.split()
         text = f"{self._model} answers ({digest}): " + " ".join(last[:12])
         instructions = messages[0].content if messages[0].role == "system" else ""
-        if "[[C]]" in instructions:  # asked for a pairwise verdict (C: tie)
+        if "[[score A, score B]]" in instructions:  # asked for paired scoring: a score for each answer
+            value = int(digest, 16)
+            text += f"\n[[{1 + value % 10}, {1 + (value // 10) % 10}]]"
+        elif "[[C]]" in instructions:  # asked for a pairwise verdict (C: tie)
             text += "\n" + ("[[A]]", "[[B]]", "[[C]]")[int(digest, 16) % 3]
         elif "[[" in instructions:  # asked for a grade
             text += f"\n[[{1 + int(digest, 16) % 10}]]"

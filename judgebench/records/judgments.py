@@ -66,7 +66,8 @@ class JudgePrompt:
 
     Attributes:
         name: unique name, stored in every judgment it produced.
-        kind: ``single`` (grade one answer 1–10) or ``pairwise`` (A, B or tie).
+        kind: ``single`` (grade one answer 1–10), ``pairwise`` (A, B or tie) or
+            ``pair-score`` (two answers in one prompt, a 1–10 score for each).
         multi_turn: shows the whole dialogue and asks about the last turn.
         reference: shows a reference answer; used for questions that have one
             in the categories judged against references.
@@ -76,7 +77,8 @@ class JudgePrompt:
             ``conversation`` … see :mod:`judgebench.judging`).
         output_format: the verdict format, looked up by
             :func:`judgebench.judging.verdicts.verdict_format`: ``[[rating]]`` (1–10 grades),
-            ``[[A]]`` (A/B/C), ``[[A>>B]]`` (five levels) or ``json`` (structured).
+            ``[[A]]`` (A/B/C), ``[[A>>B]]`` (five levels), ``json`` (structured) or
+            ``[[A, B]]`` (paired scoring's two scores).
         description: what it is for.
         style: ``judgebench`` (our templates: marked, neutralised blocks) or
             ``fastchat`` (a record of FastChat's ``judge_prompts.jsonl``: its
@@ -88,7 +90,7 @@ class JudgePrompt:
     """
 
     name: str
-    kind: Literal["single", "pairwise"]
+    kind: Literal["single", "pairwise", "pair-score"]
     multi_turn: bool
     reference: bool
     system_prompt: str
@@ -117,9 +119,9 @@ class JudgePrompt:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> JudgePrompt:
         """Read a judge prompt record (ours, or FastChat's ``judge_prompts.jsonl``), checking every field."""
-        kind = _require(d, "type", str, "'single' or 'pairwise'")
-        if kind not in ("single", "pairwise"):
-            raise RecordError(f"field 'type' must be 'single' or 'pairwise', got {kind!r}")
+        kind = _require(d, "type", str, "'single', 'pairwise' or 'pair-score'")
+        if kind not in ("single", "pairwise", "pair-score"):
+            raise RecordError(f"field 'type' must be 'single', 'pairwise' or 'pair-score', got {kind!r}")
         template = _require(d, "prompt_template", str, "the user message template")
         fastchat_record = "category" in d and "multi_turn" not in d and "reference" not in d
         style = d.get("style", "fastchat" if fastchat_record else "judgebench")

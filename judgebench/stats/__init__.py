@@ -20,6 +20,7 @@ from judgebench.stats.bootstrap import (
     ratio_interval,
     single_intervals,
 )
+from judgebench.stats.panel import PANEL, GamePanel, GradePanel, game_panel, grade_panel, panel_summary
 from judgebench.stats.ratings import (
     ELO_SCALE,
     Outcomes,
@@ -45,8 +46,11 @@ from judgebench.stats.tables import (
 __all__ = [
     "ELO_SCALE",
     "FASTCHAT_ERROR",
+    "PANEL",
     "Bootstrap",
     "Comparisons",
+    "GamePanel",
+    "GradePanel",
     "Outcomes",
     "PairKey",
     "PairwiseTable",
@@ -54,6 +58,8 @@ __all__ = [
     "SingleTable",
     "bradley_terry",
     "comparisons",
+    "game_panel",
+    "grade_panel",
     "latest_games",
     "latest_judgments",
     "outcomes_from_comparisons",
@@ -62,6 +68,7 @@ __all__ = [
     "pair_rows_from_games",
     "pairwise_intervals",
     "pairwise_table",
+    "panel_summary",
     "percentile_interval",
     "question_weights",
     "ratio_interval",

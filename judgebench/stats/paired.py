@@ -91,7 +91,9 @@ def paired_table(
         ``model_total``, ``baseline_total``, ``relative_pct`` (model total as % of
         the baseline's), ``wins``, ``ties``, ``losses``, ``win_rate``, ``tie_rate``,
         ``loss_rate``, ``first_position_bonus`` and ``order_shift`` (points), with
-        ``relative_pct_lo``/``_hi`` and ``win_rate_…``/``loss_rate_…`` intervals.
+        ``relative_pct_lo``/``_hi``, ``win_rate_…``/``tie_rate_…``/``loss_rate_…`` and
+        ``first_position_bonus_…`` intervals (the bonus's: the bootstrap of the mean
+        over answers, questions resampled).
 
     Raises:
         ValueError: a negative ``tie_threshold``.
@@ -108,7 +110,7 @@ def paired_table(
         mine = {k: v for k, v in latest.items() if (k[2], k[3]) == (baseline, model)}
         avg_model: dict[tuple[str, int], float] = {}
         avg_base: dict[tuple[str, int], float] = {}
-        shifts: list[float] = []
+        shifts: list[tuple[str, float]] = []
         excluded = 0
         for (q, turn, _, _), by_game in sorted(mine.items()):
             g1, g2 = by_game.get(1), by_game.get(2)
@@ -118,10 +120,11 @@ def paired_table(
                 continue
             m1, b1, m2, b2 = (float(s) for s in scores if s is not None)
             avg_model[(q, turn)], avg_base[(q, turn)] = (m1 + m2) / 2, (b1 + b2) / 2
-            shifts += [m1 - m2, b2 - b1]  # each answer: shown first minus shown second
+            shifts += [(q, m1 - m2), (q, b2 - b1)]  # each answer: shown first minus shown second
         rel = relative_total(avg_model, avg_base, bootstrap, questions)
         diffs = [(k[0], avg_model[k] - avg_base[k]) for k in sorted(avg_model)]
         wins = [(q, float(d > tie_threshold)) for q, d in diffs]
+        ties = [(q, float(abs(d) <= tie_threshold)) for q, d in diffs]
         losses = [(q, float(d < -tie_threshold)) for q, d in diffs]
         n = len(diffs)
         per_question: dict[str, float] = {}
@@ -140,12 +143,16 @@ def paired_table(
         if bootstrap.replicates:
             row |= {"relative_pct_lo": rel.pct_lo, "relative_pct_hi": rel.pct_hi}
         row |= {"wins": n_wins, "ties": n - n_wins - n_losses, "losses": n_losses}
-        for name, hits in (("win_rate", wins), ("tie_rate", None), ("loss_rate", losses)):
-            count = n_wins if name == "win_rate" else n_losses if name == "loss_rate" else n - n_wins - n_losses
+        for name, hits in (("win_rate", wins), ("tie_rate", ties), ("loss_rate", losses)):
+            count = int(sum(h for _, h in hits))
             row[name] = count / n if n else None
-            if bootstrap.replicates and hits is not None:
+            if bootstrap.replicates:
                 row[f"{name}_lo"], row[f"{name}_hi"] = _rate_interval(questions, hits, per_question, bootstrap)
-        row["first_position_bonus"] = sum(shifts) / len(shifts) if shifts else None
-        row["order_shift"] = sum(abs(s) for s in shifts) / len(shifts) if shifts else None
+        row["first_position_bonus"] = sum(v for _, v in shifts) / len(shifts) if shifts else None
+        if bootstrap.replicates:
+            answers = {q: 2 * c for q, c in per_question.items()}  # two answers per comparison
+            lo, hi = _rate_interval(questions, shifts, answers, bootstrap)
+            row["first_position_bonus_lo"], row["first_position_bonus_hi"] = lo, hi
+        row["order_shift"] = sum(abs(v) for _, v in shifts) / len(shifts) if shifts else None
         rows.append(row)
     return rows

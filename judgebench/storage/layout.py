@@ -63,11 +63,11 @@ def calls_path(results_dir: Path, bench: str, name: str) -> Path:
     return results_dir / bench / "calls" / f"{model_slug(name)}.jsonl"
 
 
-JudgeMode = Literal["single", "pair"]
+JudgeMode = Literal["single", "pair", "pairscore"]
 
 
 def judgments_path(results_dir: Path, bench: str, judge: str, mode: JudgeMode) -> Path:
-    """``results/<bench>/judgments/<judge-slug>_single.jsonl`` or ``…_pair.jsonl`` (FastChat's names)."""
+    """``results/<bench>/judgments/<judge-slug>_<mode>.jsonl``: ``single``, ``pair`` (FastChat's) or ``pairscore``."""
     return results_dir / bench / "judgments" / f"{model_slug(judge)}_{mode}.jsonl"
 
 

@@ -228,8 +228,8 @@ def test_run_spends_one_max_cost_across_all_its_steps(tmp_path: Path, llm_server
 
 def test_options_that_do_nothing_or_are_cut_short_are_refused(tmp_path: Path) -> None:
     qfile = answered(tmp_path, models=("a",), n=2)
-    assert_one_line_error(
-        judgebench("judge", "-j", "fake/j1", "-j", "fake/j2", "-q", str(qfile), cwd=tmp_path),
+    assert_one_line_error(  # judge takes a panel (tests/test_panel.py); compare gates on one judge
+        judgebench("compare", "results", "results", "-j", "fake/j1", "-j", "fake/j2", cwd=tmp_path),
         2,
         "--judge given 2 times (fake/j1, fake/j2)",
         "run it once per judge",

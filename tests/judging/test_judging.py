@@ -78,20 +78,23 @@ ALLOWED_FIELDS = {
     ("single", True): {"question", "turn", "reference", "conversation"},
     ("pairwise", False): {"question", "turn", "reference", "answer_a", "answer_b"},
     ("pairwise", True): {"question", "turn", "reference", "conversation_a", "conversation_b"},
+    ("pair-score", False): {"question", "turn", "reference", "answer_a", "answer_b"},
+    ("pair-score", True): {"question", "turn", "reference", "conversation_a", "conversation_b"},
 }
+OUTPUT_FORMATS = {"single": "[[rating]]", "pairwise": "[[A]]", "pair-score": "[[A, B]]"}
 
 
 def fields_of(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
 
 
-def test_bundled_file_defines_the_eight_names_with_matching_flags() -> None:
+def test_bundled_file_defines_the_twelve_names_with_matching_flags() -> None:
     assert set(PROMPTS) == set(PROMPT_NAMES.values())
-    assert len(PROMPTS) == 8
+    assert len(PROMPTS) == 12
     for (kind, ref, multi), name in PROMPT_NAMES.items():
         prompt = PROMPTS[name]
         assert (prompt.kind, prompt.reference, prompt.multi_turn) == (kind, ref, multi)
-        assert prompt.output_format == ("[[rating]]" if kind == "single" else "[[A]]")
+        assert prompt.output_format == OUTPUT_FORMATS[kind]
         assert prompt.description
 
 
@@ -109,6 +112,12 @@ def test_bundled_prompt_content(name: str) -> None:
         for band in ("1–2", "3–4", "5–6", "7–8", "9–10"):
             assert f"\n{band} " in system
         assert "[[7]]" in system and "[[4.5]]" in system
+    elif prompt.kind == "pair-score":
+        for band in ("1–2", "3–4", "5–6", "7–8", "9–10"):
+            assert f"\n{band} " in system
+        assert "[[score A, score B]]" in system and "[[8, 6]]" in system and "[[C]]" not in system
+        assert "shown first must not change either score" in system
+        assert "length of a reply must not influence" in system
     else:
         assert "[[A]]" in system and "[[B]]" in system and "[[C]]" in system and "tie" in system
         assert "shown first must not influence" in system

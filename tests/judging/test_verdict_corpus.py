@@ -15,11 +15,14 @@ from judgebench.judging.verdicts import (
     GRADE_10,
     JSON_GRADE,
     JSON_WINNER,
+    SCORE_PAIR,
     WINNER_ABC,
     VerdictFormat,
 )
 
-CORPUS: list[tuple[str, VerdictFormat, str, float | str | None]] = [
+Expected = float | str | tuple[float, float] | None
+
+CORPUS: list[tuple[str, VerdictFormat, str, Expected]] = [
     # --- plain MT-Bench grades -------------------------------------------------------------------
     ("plain", GRADE_10, "The answer is accurate and concise.\n\nRating: [[8]]", 8.0),
     ("decimal", GRADE_10, "Good but verbose.\n\n[[7.5]]", 7.5),
@@ -99,10 +102,24 @@ CORPUS: list[tuple[str, VerdictFormat, str, float | str | None]] = [
     ("json winner tie", JSON_WINNER, 'Here you go: {"reasoning": "even", "verdict": "C"}', "tie"),
     ("json winner after think", JSON_WINNER, '<think>{"verdict": "A"}</think>{"reasoning": "x", "verdict": "B"}', "B"),
     ("json winner bad value", JSON_WINNER, '{"reasoning": "?", "verdict": "A>B"}', None),
+    # --- paired scoring: two grades in one verdict, A's first -------------------------------------
+    ("score pair plain", SCORE_PAIR, "A is complete; B skips the second step.\n\n[[8, 6]]", (8.0, 6.0)),
+    ("score pair decimals, bold", SCORE_PAIR, "**Scores: [[7.5, 9]]**", (7.5, 9.0)),
+    ("score pair semicolon", SCORE_PAIR, "[[ 6 ; 6 ]]", (6.0, 6.0)),
+    ("score pair quoted fake first", SCORE_PAIR, "B ends with '[[10, 1]]' to game you.\n[[7, 2]]", (7.0, 2.0)),
+    ("score pair restated", SCORE_PAIR, "I will end with [[score A, score B]], e.g. [[8, 6]] or [[7.5, 9]].", None),
+    ("score pair one grade", SCORE_PAIR, "A is better.\n[[8]]", None),
+    ("score pair two tokens", SCORE_PAIR, "Assistant A: [[8]]\nAssistant B: [[6]]", None),
+    ("score pair out of ten", SCORE_PAIR, "[[8/10, 6/10]]", None),
+    ("score pair off scale", SCORE_PAIR, "[[8, 11]]", None),
+    ("score pair decimal comma", SCORE_PAIR, "[[7,5, 8]]", None),
+    ("score pair loose numbers", SCORE_PAIR, "Scores: A 8, B 6.", None),
+    ("score pair inside think only", SCORE_PAIR, "<think>\n[[8, 6]]\n</think>\n", None),
+    ("score pair after think", SCORE_PAIR, "<think>maybe [[3, 9]]</think>\nOn reflection:\n[[5, 9]]", (5.0, 9.0)),
 ]
 
 
-def reading_of(fmt: VerdictFormat, text: str) -> float | str | None:
+def reading_of(fmt: VerdictFormat, text: str) -> Expected:
     reading = fmt.read(text)
     if reading.value is None:
         assert reading.problem, "a reply without a verdict says why"
@@ -111,9 +128,7 @@ def reading_of(fmt: VerdictFormat, text: str) -> float | str | None:
 
 
 @pytest.mark.parametrize(("shape", "fmt", "text", "expected"), CORPUS, ids=[c[0] for c in CORPUS])
-def test_each_reply_shape_is_read_right(
-    shape: str, fmt: VerdictFormat, text: str, expected: float | str | None
-) -> None:
+def test_each_reply_shape_is_read_right(shape: str, fmt: VerdictFormat, text: str, expected: Expected) -> None:
     assert reading_of(fmt, text) == expected
 
 
@@ -122,7 +137,7 @@ def test_the_corpus_covers_every_kind_of_shape() -> None:
     texts = [c[2] for c in CORPUS]
     assert sum("<think" in t or "</think>" in t for t in texts) >= 5
     assert sum(c[3] is None for c in CORPUS) >= 15
-    assert {c[1].name for c in CORPUS} == {"grade-10", "abc", "five-level", "json"}
+    assert {c[1].name for c in CORPUS} == {"grade-10", "abc", "five-level", "json", "score-pair"}
 
 
 def test_strong_five_level_verdicts_are_marked() -> None:

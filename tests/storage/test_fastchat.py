@@ -113,6 +113,18 @@ def test_third_party_round_trip_is_byte_identical(name: str, tmp_path: Path) -> 
 
 
 @needs_shared
+def test_field_lists_are_the_ones_fastchat_wrote() -> None:
+    """The field lists the export tests use are read off every row FastChat wrote (keys and their order)."""
+    seen = set()
+    for path in sorted(THIRD_PARTY.glob("*/model_*/*.jsonl")):
+        part = path.parent.name
+        want = ANSWER_FIELDS if part == "model_answer" else SINGLE_FIELDS if "_single" in path.name else PAIR_FIELDS
+        assert {tuple(r) for r in rows(path)} == {want}, path
+        seen.add(want)
+    assert seen == {ANSWER_FIELDS, SINGLE_FIELDS, PAIR_FIELDS}
+
+
+@needs_shared
 def test_raw_utf8_files_are_remembered(tmp_path: Path) -> None:
     src = THIRD_PARTY / "SFMI-Byeongsu_mtbench-question-korean"
     import_fastchat(src, tmp_path / "r", "ko")

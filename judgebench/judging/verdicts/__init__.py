@@ -6,6 +6,7 @@ Pure and doctested. Modules:
   (only the final answer, only its final verdict, restated formats are not verdicts);
 - :mod:`~judgebench.judging.verdicts.grades`: 1–10 grades (``[[8]]``, ``[[8.5]]``, ``[[7,5]]``);
 - :mod:`~judgebench.judging.verdicts.pairs`: ``[[A]]``/``[[B]]``/``[[C]]`` and Arena-Hard's five levels;
+- :mod:`~judgebench.judging.verdicts.score_pairs`: paired scoring's two grades in one verdict (``[[8, 6]]``);
 - :mod:`~judgebench.judging.verdicts.structured`: ``{"reasoning", "verdict"}`` JSON (structured output);
 - :mod:`~judgebench.judging.verdicts.probabilities`: verdicts from the judge's token distribution;
 - :mod:`~judgebench.judging.verdicts.formats`: :class:`VerdictFormat`, one object per format, looked up by
@@ -24,6 +25,7 @@ from judgebench.judging.verdicts.formats import (
     JSON_WINNER,
     REASK_MESSAGE_PAIR,
     REASK_MESSAGE_SINGLE,
+    SCORE_PAIR,
     TRUNCATED_PREFIX,
     WINNER_ABC,
     JudgeKind,
@@ -42,6 +44,7 @@ from judgebench.judging.verdicts.probabilities import (
     winner_from_logprobs,
 )
 from judgebench.judging.verdicts.reading import Reading, Slot
+from judgebench.judging.verdicts.score_pairs import ScorePair, parse_score_pair, read_score_pair
 from judgebench.judging.verdicts.structured import GRADE_SCHEMA, WINNER_SCHEMA, VerdictSchema
 
 Verdict = Slot
@@ -57,6 +60,7 @@ __all__ = [
     "JSON_WINNER",
     "REASK_MESSAGE_PAIR",
     "REASK_MESSAGE_SINGLE",
+    "SCORE_PAIR",
     "SCORE_VALUES",
     "TRUNCATED_PREFIX",
     "VERDICT_CLOSER",
@@ -66,14 +70,17 @@ __all__ = [
     "WINNER_VALUES",
     "JudgeKind",
     "Reading",
+    "ScorePair",
     "Slot",
     "Verdict",
     "VerdictFormat",
     "VerdictSchema",
     "parse_score",
+    "parse_score_pair",
     "parse_winner",
     "read_five_level",
     "read_grade",
+    "read_score_pair",
     "read_winner",
     "score_from_logprobs",
     "verdict_format",

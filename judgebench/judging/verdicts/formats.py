@@ -22,6 +22,7 @@ from judgebench.judging.verdicts.grades import read_grade
 from judgebench.judging.verdicts.pairs import FIVE_LEVELS, read_five_level, read_winner
 from judgebench.judging.verdicts.probabilities import SCORE_VALUES, WINNER_VALUES
 from judgebench.judging.verdicts.reading import Reading
+from judgebench.judging.verdicts.score_pairs import REASK_MESSAGE_SCORE_PAIR, read_score_pair
 from judgebench.judging.verdicts.structured import (
     GRADE_SCHEMA,
     WINNER_SCHEMA,
@@ -38,6 +39,7 @@ __all__ = [
     "JSON_WINNER",
     "REASK_MESSAGE_PAIR",
     "REASK_MESSAGE_SINGLE",
+    "SCORE_PAIR",
     "TRUNCATED_PREFIX",
     "WINNER_ABC",
     "JudgeKind",
@@ -45,7 +47,8 @@ __all__ = [
     "verdict_format",
 ]
 
-JudgeKind = Literal["single", "pairwise"]
+JudgeKind = Literal["single", "pairwise", "pair-score"]
+"""Grade one answer, pick the better of two, or score two answers 1–10 each in one prompt."""
 
 REASK_MESSAGE_SINGLE = (
     "I could not find your grade. Reply with the grade only: one line, nothing else, in exactly this "
@@ -82,7 +85,8 @@ class VerdictFormat:
 
     Attributes:
         name: short name (``grade-10``, ``abc``, ``five-level``, ``json``).
-        kind: ``single`` (a grade) or ``pairwise`` (a preference).
+        kind: ``single`` (a grade), ``pairwise`` (a preference) or ``pair-score``
+            (two grades, one per answer, in one verdict).
         output_format: what judge prompts write in their ``output_format`` field to use it.
         read: reply text → :class:`~judgebench.judging.verdicts.reading.Reading`.
         values: the verdicts it yields, as written (a grade format: its scale's ends).
@@ -121,7 +125,12 @@ JSON_WINNER = VerdictFormat(
 )
 """``{"reasoning", "verdict": "A" | "B" | "C"}``, enforced as structured output where the API can."""
 
-FORMATS: tuple[VerdictFormat, ...] = (GRADE_10, WINNER_ABC, FIVE_LEVEL, JSON_GRADE, JSON_WINNER)
+SCORE_PAIR = VerdictFormat(
+    "score-pair", "pair-score", "[[A, B]]", read_score_pair, ("1", "10"), REASK_MESSAGE_SCORE_PAIR
+)
+"""Paired scoring's ``[[8, 6]]``: assistant A's 1–10 score, then B's (no probability reading)."""
+
+FORMATS: tuple[VerdictFormat, ...] = (GRADE_10, WINNER_ABC, FIVE_LEVEL, JSON_GRADE, JSON_WINNER, SCORE_PAIR)
 """Every shipped format."""
 
 _ALIASES: Mapping[str, str] = MappingProxyType(
@@ -132,6 +141,7 @@ _ALIASES: Mapping[str, str] = MappingProxyType(
         "[[A]], [[B]] or [[C]]": "[[A]]",
         "[[A>B]]": "[[A>>B]]",
         "{reasoning, verdict}": "json",
+        "[[8, 6]]": "[[A, B]]",
     }
 )
 

@@ -40,15 +40,16 @@ class Reading:
     """What a verdict reader made of one reply.
 
     Attributes:
-        value: the grade (``float``) or the winning display slot (``"A"``, ``"B"``,
-            ``"tie"``); ``None`` when the reply holds no readable final verdict.
+        value: the grade (``float``), the winning display slot (``"A"``, ``"B"``,
+            ``"tie"``) or a pair of scores (``(A's, B's)``, paired scoring); ``None``
+            when the reply holds no readable final verdict.
         token: the verdict as written (``"8.5"``, ``"A>>B"``), or the offending text.
         strong: a pairwise verdict of the strong kind (``[[A>>B]]``); weighted in
             win rates and ratings when the report asks for it.
         problem: why there is no verdict (stored with the re-ask), ``""`` when there is one.
     """
 
-    value: float | Slot | None
+    value: float | Slot | tuple[float, float] | None
     token: str = ""
     strong: bool = False
     problem: str = ""
