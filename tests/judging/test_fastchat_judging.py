@@ -167,20 +167,20 @@ def test_own_jsonl_inline_and_folder_references(tmp_path: Path) -> None:
         + "\n"
     )
     inline = load_questions(qfile)
-    assert inline.references == "inline 'reference' fields of mine.jsonl (1 questions)"
+    assert inline.references == "inline 'reference' fields of mine.jsonl (1 question)"
     assert [(q.question_id, t) for q, t in missing_references(list(inline.questions))] == [(1, 2), (2, 1)]
 
     (tmp_path / "reference_answer").mkdir()
     ref = {"question_id": 2, "model_id": "gpt-4", "choices": [{"index": 0, "turns": ["def f(): ..."]}]}
     (tmp_path / "reference_answer" / "gpt-4.jsonl").write_text(json.dumps(ref) + "\n")
     folder = load_questions(qfile)
-    assert folder.references == "reference_answer/gpt-4.jsonl (1 questions)"
+    assert folder.references == "reference_answer/gpt-4.jsonl (1 question)"
     assert [q.reference for q in folder.questions] == [None, ("def f(): ...",)]  # one place: the file
 
     (tmp_path / "reference_answer" / "gpt-4.jsonl").rename(tmp_path / "reference_answer" / "a.jsonl")
     shutil.copy(tmp_path / "reference_answer" / "a.jsonl", tmp_path / "reference_answer" / "b.jsonl")
     ambiguous = load_questions(qfile)
-    assert ambiguous.references == "inline 'reference' fields of mine.jsonl (1 questions)"
+    assert ambiguous.references == "inline 'reference' fields of mine.jsonl (1 question)"
     assert ambiguous.notes == (
         f"{tmp_path / 'reference_answer'}: several reference sets (a, b); "
         "none used — choose one with --references NAME",

