@@ -6,7 +6,8 @@ so is any connection or protocol error that escaped the pipeline (see
 :func:`~judgebench.providers.retry.connection_error`), on every command path.
 Pipeline modules are imported inside each command so that ``--help`` stays fast.
 
-- :mod:`judgebench.cli.loop`: ``gen-answers``, ``judge``, ``run``;
+- :mod:`judgebench.cli.answers`: ``gen-answers``; :mod:`judgebench.cli.judge`: ``judge``; :mod:`judgebench.cli.run`:
+  ``run`` (their shared options: :mod:`judgebench.cli.options`);
 - :mod:`judgebench.cli.reporting`: ``report``, ``agreement``;
 - :mod:`judgebench.cli.gate`: ``compare``;
 - :mod:`judgebench.cli.data`: ``datasets``, ``import``, ``export``;
@@ -22,7 +23,7 @@ import typer
 from rich.markup import escape
 
 from judgebench import __version__
-from judgebench.cli import arena, gate, loop, reporting, validate
+from judgebench.cli import answers, arena, gate, judge, reporting, run, validate
 from judgebench.cli.data import datasets_app, export_app, import_app
 from judgebench.cli.models import models_app
 from judgebench.cli.render import configure_logging, err, out
@@ -37,7 +38,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-loop.register(app)
+answers.register(app)
+judge.register(app)
+run.register(app)
 reporting.register(app)
 gate.register(app)
 app.add_typer(datasets_app, name="datasets")

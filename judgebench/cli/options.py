@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, TypeVar
 
 import typer
 
 from judgebench.errors import UsageError
+from judgebench.providers import LocalOptions, ProviderOptions
+from judgebench.providers.retry import RetryPolicy
 
-if TYPE_CHECKING:  # imported when options are built: --help never loads the providers
-    from judgebench.providers import ProviderOptions
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+Job = TypeVar("Job", bound="DataclassInstance")
 
 __all__ = [
     "ApiKeyEnv",
@@ -37,9 +43,11 @@ __all__ = [
     "Timeout",
     "Verbose",
     "batch_size",
+    "build",
     "judge_panel_ids",
     "one_judge",
     "provider_options",
+    "retry_policy",
     "split_ids",
     "the_judge",
 ]
@@ -234,31 +242,58 @@ def batch_size(value: str) -> int | None:
         raise typer.BadParameter(f"{value!r}: a whole number or auto", param_hint="--batch-size") from None
 
 
-def provider_options(
-    base_url: str | None = None,
-    api_key_env: str | None = None,
-    timeout: float = 300.0,
-    *,
-    device: str = "auto",
-    dtype: str = "auto",
-    batch: str = "auto",
-    chat_template: Path | None = None,
-    engine: Literal["transformers", "vllm"] = "transformers",
-    num_workers: int = 0,
-    num_gpus_per_worker: float = 0.0,
-) -> ProviderOptions:
-    """Connection and local-model settings from the command line, as the providers take them."""
-    from judgebench.providers import LocalOptions, ProviderOptions
+def build(cls: type[Job], params: Mapping[str, object], **given: object) -> Job:
+    """A job (or settings) dataclass made from a command's parameters, so that no option is passed on by hand.
 
-    local = LocalOptions(
-        device=device,
-        dtype=dtype,
-        batch_size=batch_size(batch),
-        chat_template=str(chat_template) if chat_template else None,
-        engine=engine,
-        num_workers=num_workers,
-        num_gpus_per_worker=num_gpus_per_worker,
+    Each field of ``cls`` named like one of ``params`` takes that parameter's value (a command's
+    parameter is named like the field it sets); ``given`` sets the rest and overrides (values the
+    command converts first: lists to tuples, ``--question-ids`` split…). Fields in neither keep
+    the dataclass's default, which is the one default of the option.
+
+    Args:
+        cls: a dataclass, e.g. :class:`~judgebench.pipeline.answers.AnswerJob`.
+        params: the command's parameters by name (``locals()`` at its start).
+        given: field values that win over ``params``.
+
+    >>> build(RetryPolicy, {"max_attempts": 3, "verbose": True}).max_attempts
+    3
+    """
+    names = {f.name for f in fields(cls) if f.init}
+    values = {name: value for name, value in params.items() if name in names}
+    return cls(**(values | given))
+
+
+def retry_policy(max_attempts: int) -> RetryPolicy:
+    """``--max-attempts`` as the retry loop takes it: at least one call.
+
+    >>> retry_policy(0).max_attempts, retry_policy(3).max_attempts
+    (1, 3)
+    """
+    return RetryPolicy(max_attempts=max(1, max_attempts))
+
+
+def provider_options(params: Mapping[str, object], **given: object) -> ProviderOptions:
+    """Connection and local-model settings from a command's parameters, as the providers take them.
+
+    Args:
+        params: the command's parameters by name: ``base_url``, ``api_key_env``, ``timeout`` and
+            the local-model ones (``device``, ``dtype``, ``batch_size_``, ``chat_template``, ``engine``,
+            ``num_workers``, ``num_gpus_per_worker``), those it has.
+        given: :class:`~judgebench.providers.ProviderOptions` fields that win over ``params``
+            (``run`` gives the judge its own ``base_url``).
+
+    Raises:
+        UsageError: a setting that cannot work (a bad ``--base-url``, a missing ``--chat-template``),
+            before any file is read or call made.
+    """
+    template = params.get("chat_template")
+    batch = params.get("batch_size_")
+    local = build(
+        LocalOptions,
+        params,
+        batch_size=batch_size(batch) if isinstance(batch, str) else None,
+        chat_template=str(template) if template else None,
     )
-    options = ProviderOptions(base_url=base_url, timeout=timeout, api_key_env=api_key_env, local=local)
-    options.check()  # a bad --base-url stops here, before any file is read or call made
+    options = build(ProviderOptions, params, local=local, **given)
+    options.check()
     return options

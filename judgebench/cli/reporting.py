@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 from rich.markup import escape
 
-from judgebench.cli.options import Questions, ResultsDir
+from judgebench.cli.options import Questions, ResultsDir, build
 from judgebench.cli.render import err, print_report, print_sections
 
 if TYPE_CHECKING:
@@ -146,28 +146,17 @@ def report_command(
     ] = None,
 ) -> None:
     """Scores and win rates with intervals; position consistency; optional ratings, length control and bias."""
+    params = dict(locals())
     from judgebench.pipeline.report import ReportJob
 
-    if html is not None:
-        bias = ratings = True
-
-    job = ReportJob(
-        questions=questions,
-        results_dir=results_dir,
+    job = build(
+        ReportJob,
+        params,
         judges=tuple(judges or ()),
-        baseline=baseline,
         models=tuple(models or ()),
-        bootstrap=bootstrap,
-        seed=seed,
-        bias=bias,
-        ratings=ratings,
-        length_control=length_control,
-        anchor=anchor,
         votes=tuple(votes or ()),
-        relative_to=relative_to,
-        tie_threshold=tie_threshold,
-        strong_weight=strong_weight,
-        panel=panel,
+        bias=bias or html is not None,
+        ratings=ratings or html is not None,
     )
     if question is not None:
         _print_question(job, question, fmt)
@@ -222,6 +211,7 @@ def agreement_command(
     fmt: FormatOption = "table",
 ) -> None:
     """Agreement between two judges (human, LLM, or a group with itself): with/without ties, Cohen's κ, per turn."""
+    params = dict(locals())
     from judgebench.pipeline.agreement import (
         AgreementJob,
         agreement,
@@ -231,17 +221,7 @@ def agreement_command(
         render_agreement_markdown,
     )
 
-    job = AgreementJob(
-        a=a,
-        b=b,
-        votes=tuple(votes or ()),
-        questions=questions,
-        results_dir=results_dir,
-        tie_threshold=tie_threshold,
-        inconsistent=inconsistent,
-        bootstrap=bootstrap,
-        seed=seed,
-    )
+    job = build(AgreementJob, params, votes=tuple(votes or ()))
     result = agreement(job)
     if fmt == "table":
         print_sections(agreement_sections(result))

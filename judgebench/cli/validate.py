@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 import typer
 from rich.markup import escape
 
-from judgebench.cli.loop import _failed, _judge
+from judgebench.cli.judge import judge_all
 from judgebench.cli.options import (
     ApiKeyEnv,
     BaseUrl,
@@ -26,11 +26,15 @@ from judgebench.cli.options import (
     RetryUnparsed,
     Timeout,
     Verbose,
+    build,
     provider_options,
+    retry_policy,
     the_judge,
 )
-from judgebench.cli.render import err, print_sections
+from judgebench.cli.render import err, failed_error, print_sections
 from judgebench.errors import UsageError
+from judgebench.providers import ProviderOptions
+from judgebench.providers.retry import RetryPolicy
 
 __all__ = ["register"]
 
@@ -84,14 +88,16 @@ def validate_judge_command(
     parallel: Parallel = None,
     base_url: BaseUrl = None,
     api_key_env: ApiKeyEnv = None,
-    timeout: Timeout = 300.0,
-    max_attempts: MaxAttempts = 6,
+    timeout: Timeout = ProviderOptions.timeout,
+    max_attempts: MaxAttempts = RetryPolicy.max_attempts,
     max_cost: MaxCost = None,
     prices: Prices = None,
     retry_unparsed: RetryUnparsed = False,
     verbose: Verbose = False,
 ) -> None:
     """Judge the items MT-Bench's experts voted on, then show agreement beside GPT-4's and the experts' own."""
+    params = dict(locals())
+    from judgebench.pipeline.judge_plan import JudgeJob
     from judgebench.pipeline.validation import (
         HUMAN_BENCH,
         ValidateJob,
@@ -115,31 +121,24 @@ def validate_judge_command(
     # With -f json/markdown stdout carries only the result: the judging step's summary goes to stderr.
     to_stderr = fmt != "table" and not dry_run
     with contextlib.redirect_stdout(sys.stderr) if to_stderr else contextlib.nullcontext():
-        failed = _judge(
+        failed = judge_all(
             (judge,),
-            mode,
-            HUMAN_BENCH,
-            results_dir,
-            models=models,
-            question_ids=question_ids,
-            pairs_from=votes_path if mode == "pairwise" else None,
-            prompts=prompts,
-            parallel=parallel,
-            limit=limit,
-            dry_run=dry_run,
-            options=provider_options(base_url, api_key_env, timeout),
-            max_attempts=max_attempts,
-            max_cost=max_cost,
-            prices=prices,
-            retry_unparsed=retry_unparsed,
+            build(
+                JudgeJob,
+                params,
+                judge=judge,
+                questions=HUMAN_BENCH,
+                models=models,
+                question_ids=question_ids,
+                pairs_from=votes_path if mode == "pairwise" else None,
+                provider_options=provider_options(params),
+                retry=retry_policy(max_attempts),
+            ),
             verbose=verbose,
         )
     if dry_run:
         return
-    job = ValidateJob(
-        judge=judge, mode=mode, results_dir=results_dir, votes=votes_path, reference=reference, voters=voters,
-        tie_threshold=tie_threshold, margin=margin, bootstrap=bootstrap, seed=seed,
-    )  # fmt: skip
+    job = build(ValidateJob, params, judge=judge, votes=votes_path)
     result = validate_judge(job)
     if fmt == "json":
         sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
@@ -165,4 +164,4 @@ def validate_judge_command(
             html.write_text(validation_html(result, figures), encoding="utf-8")
             err.print(f"wrote page: {escape(str(html))}")
     if failed:
-        raise _failed(failed, "judgment")
+        raise failed_error(failed, "judgment")
