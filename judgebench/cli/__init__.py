@@ -38,9 +38,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-answers.register(app)
-judge.register(app)
-run.register(app)
+app.command("gen-answers")(answers.gen_answers_command)
+app.command("judge")(judge.judge_command)
+app.command("run")(run.run_command)
 reporting.register(app)
 gate.register(app)
 app.add_typer(datasets_app, name="datasets")

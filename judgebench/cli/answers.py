@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from judgebench.cli.groups import build, group, takes
 from judgebench.cli.options import (
-    ApiKeyEnv,
-    BaseUrl,
-    BatchSize,
-    ChatTemplate,
-    Device,
+    CONNECTION,
+    LOCAL,
+    RUNNING,
+    SELECTION,
     DryRun,
-    Dtype,
-    Engine,
-    Limit,
-    MaxAttempts,
-    MaxCost,
-    NumGpusPerWorker,
-    NumWorkers,
-    Parallel,
-    Prices,
-    QuestionIds,
-    Questions,
-    ResultsDir,
-    Timeout,
-    Verbose,
-    build,
     provider_options,
     retry_policy,
     split_ids,
@@ -36,13 +22,12 @@ from judgebench.cli.progress import RichObserver, share_verbose
 from judgebench.cli.render import announce_embedded, failed_error, print_answer_run
 from judgebench.errors import Interrupted
 from judgebench.pipeline.answers import AnswerJob
-from judgebench.providers import LocalOptions, ProviderOptions
-from judgebench.providers.retry import RetryPolicy
 
 if TYPE_CHECKING:
     from judgebench.pipeline.answers import AnswerRun
 
 __all__ = [
+    "ANSWERING",
     "AnswerMaxTokens",
     "AnswerSeed",
     "AnswerTemperature",
@@ -51,8 +36,8 @@ __all__ = [
     "Stop",
     "System",
     "answer",
+    "answer_job",
     "gen_answers_command",
-    "register",
 ]
 
 AnswerMaxTokens = Annotated[int, typer.Option("--max-tokens", help="New-token limit per answer turn.")]
@@ -79,10 +64,16 @@ KeepReasoning = Annotated[
     ),
 ]
 
-
-def register(app: typer.Typer) -> None:
-    """Add ``gen-answers`` to ``app``."""
-    app.command("gen-answers")(gen_answers_command)
+ANSWERING = group(
+    max_tokens=(AnswerMaxTokens, AnswerJob.max_tokens),
+    temperature=(AnswerTemperature, AnswerJob.temperature),
+    num_choices=(NumChoices, AnswerJob.num_choices),
+    seed=(AnswerSeed, AnswerJob.seed),
+    system=(System, AnswerJob.system),
+    stop=(Stop, None),
+    keep_reasoning=(KeepReasoning, AnswerJob.keep_reasoning),
+)
+"""How each answer is asked for (``gen-answers``, and ``run``'s answer step)."""
 
 
 def answer(job: AnswerJob, *, verbose: bool = False) -> AnswerRun:
@@ -105,6 +96,7 @@ def answer(job: AnswerJob, *, verbose: bool = False) -> AnswerRun:
     return run
 
 
+@takes(SELECTION, ANSWERING, RUNNING, CONNECTION, LOCAL)
 def gen_answers_command(
     model: Annotated[
         str,
@@ -116,51 +108,29 @@ def gen_answers_command(
             "fake/<name> for a dry run; or an alias (judgebench models list).",
         ),
     ],
-    questions: Questions = AnswerJob.questions,
-    results_dir: ResultsDir = AnswerJob.results_dir,
     name: Annotated[
         str | None, typer.Option("--name", help="Name to file the answers under (default: model id).")
     ] = AnswerJob.name,
-    base_url: BaseUrl = ProviderOptions.base_url,
-    api_key_env: ApiKeyEnv = ProviderOptions.api_key_env,
-    parallel: Parallel = AnswerJob.parallel,
-    max_tokens: AnswerMaxTokens = AnswerJob.max_tokens,
-    temperature: AnswerTemperature = AnswerJob.temperature,
-    num_choices: NumChoices = AnswerJob.num_choices,
-    seed: AnswerSeed = AnswerJob.seed,
-    limit: Limit = AnswerJob.limit,
-    question_ids: QuestionIds = None,
-    system: System = AnswerJob.system,
-    stop: Stop = None,
-    keep_reasoning: KeepReasoning = AnswerJob.keep_reasoning,
-    timeout: Timeout = ProviderOptions.timeout,
-    max_attempts: MaxAttempts = RetryPolicy.max_attempts,
-    max_cost: MaxCost = AnswerJob.max_cost,
-    prices: Prices = AnswerJob.prices,
     dry_run: DryRun = AnswerJob.dry_run,
-    device: Device = LocalOptions.device,
-    dtype: Dtype = LocalOptions.dtype,
-    batch_size_: BatchSize = "auto",
-    chat_template: ChatTemplate = None,
-    engine: Engine = LocalOptions.engine,
-    num_workers: NumWorkers = LocalOptions.num_workers,
-    num_gpus_per_worker: NumGpusPerWorker = LocalOptions.num_gpus_per_worker,
-    verbose: Verbose = False,
+    **options: Any,
 ) -> None:
     """Answer every question of a set with a model; resumable, results appended as they finish.
 
     Models: provider/model (openai/…, anthropic/…, hf/<folder or hub id>, local/gemma-3-270m),
     or a name from `judgebench models list`.
     """
-    params = dict(locals())
-    job = build(
-        AnswerJob,
-        params,
-        question_ids=split_ids(question_ids),
-        stop=tuple(stop or ()),
-        provider_options=provider_options(params),
-        retry=retry_policy(max_attempts),
-    )
-    failed = answer(job, verbose=verbose).failed
+    params = {"model": model, "name": name, "dry_run": dry_run, **options}
+    failed = answer(answer_job(params), verbose=options["verbose"]).failed
     if failed:
         raise failed_error(failed, "answer")
+
+
+def answer_job(params: Mapping[str, Any], **given: object) -> AnswerJob:
+    """The :class:`AnswerJob` of a command's parameters (:data:`ANSWERING` and the shared groups); ``given`` wins."""
+    fixed = {
+        "question_ids": split_ids(params.get("question_ids")),
+        "stop": tuple(params["stop"] or ()),
+        "provider_options": provider_options(params),
+        "retry": retry_policy(params),
+    }
+    return build(AnswerJob, params, **(fixed | given))

@@ -2,36 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import typer
 
+from judgebench.cli.groups import build, group, takes
 from judgebench.cli.options import (
-    ApiKeyEnv,
-    BaseUrl,
-    BatchSize,
-    ChatTemplate,
-    Device,
+    CONNECTION,
+    LOCAL,
+    RUNNING,
+    SELECTION,
     DryRun,
-    Dtype,
-    Engine,
     JudgeList,
-    Limit,
-    MaxAttempts,
-    MaxCost,
-    NumGpusPerWorker,
-    NumWorkers,
-    Parallel,
-    Prices,
-    QuestionIds,
-    Questions,
-    ResultsDir,
     RetryUnparsed,
-    Timeout,
-    Verbose,
-    build,
     judge_panel_ids,
     provider_options,
     retry_policy,
@@ -42,10 +28,9 @@ from judgebench.cli.render import announce_embedded, failed_error, print_judge_r
 from judgebench.cli.reporting import Baseline
 from judgebench.errors import Interrupted, JudgebenchError
 from judgebench.pipeline.judge_plan import JudgeJob
-from judgebench.providers import LocalOptions, ProviderOptions
-from judgebench.providers.retry import RetryPolicy
 
 __all__ = [
+    "JUDGING",
     "AllPairs",
     "Batch",
     "BatchPoll",
@@ -62,7 +47,7 @@ __all__ = [
     "Verdict",
     "judge_all",
     "judge_command",
-    "register",
+    "judge_job",
 ]
 
 JudgePanel = Annotated[
@@ -142,9 +127,26 @@ PairsFrom = Annotated[
 ]
 
 
-def register(app: typer.Typer) -> None:
-    """Add ``judge`` to ``app``."""
-    app.command("judge")(judge_command)
+JUDGING = group(
+    judge_id=(JudgePanel, None),
+    judges=(JudgeList, None),
+    mode=(Mode, JudgeJob.mode),
+    baseline=(Baseline, JudgeJob.baseline),
+    all_pairs=(AllPairs, JudgeJob.all_pairs),
+    prompts=(Prompts, JudgeJob.prompts),
+    reasks=(Reasks, JudgeJob.reasks),
+    verdict=(Verdict, JudgeJob.verdict),
+    reasoning_effort=(ReasoningEffort, JudgeJob.reasoning_effort),
+    references=(References, JudgeJob.references),
+    require_references=(RequireReferences, JudgeJob.require_references),
+    preset=(Preset, JudgeJob.preset),
+    pairs_from=(PairsFrom, JudgeJob.pairs_from),
+    batch=(Batch, JudgeJob.batch),
+    batch_poll=(BatchPoll, JudgeJob.batch_poll),
+    batch_wait=(BatchWait, JudgeJob.batch_wait),
+    retry_unparsed=(RetryUnparsed, JudgeJob.retry_unparsed),
+)
+"""Who judges and how (``judge``, and ``run``'s judge step)."""
 
 
 def judge_all(judges: tuple[str, ...], job: JudgeJob, *, verbose: bool = False) -> int:
@@ -198,65 +200,33 @@ def judge_all(judges: tuple[str, ...], job: JudgeJob, *, verbose: bool = False) 
     return sum(run.failed for run in runs)
 
 
+@takes(JUDGING, SELECTION, RUNNING, CONNECTION, LOCAL)
 def judge_command(
-    judge_id: JudgePanel = None,
-    judges: JudgeList = None,
-    mode: Mode = JudgeJob.mode,
-    questions: Questions = JudgeJob.questions,
-    results_dir: ResultsDir = JudgeJob.results_dir,
     models: Annotated[
         list[str] | None,
         typer.Option("--model", "-m", help="Judge only these models (names of answers files); repeat. Default: all."),
     ] = None,
-    baseline: Baseline = JudgeJob.baseline,
-    all_pairs: AllPairs = JudgeJob.all_pairs,
-    prompts: Prompts = JudgeJob.prompts,
-    parallel: Parallel = JudgeJob.parallel,
     temperature: Annotated[
         float, typer.Option("--temperature", help="Judge temperature (0: deterministic).")
     ] = JudgeJob.temperature,
     max_tokens: Annotated[int, typer.Option("--max-tokens", help="Judge reply token limit.")] = JudgeJob.max_tokens,
-    reasks: Reasks = JudgeJob.reasks,
-    limit: Limit = JudgeJob.limit,
-    question_ids: QuestionIds = None,
     dry_run: DryRun = JudgeJob.dry_run,
-    verdict: Verdict = JudgeJob.verdict,
-    reasoning_effort: ReasoningEffort = None,
-    base_url: BaseUrl = ProviderOptions.base_url,
-    api_key_env: ApiKeyEnv = ProviderOptions.api_key_env,
-    timeout: Timeout = ProviderOptions.timeout,
-    max_attempts: MaxAttempts = RetryPolicy.max_attempts,
-    max_cost: MaxCost = JudgeJob.max_cost,
-    prices: Prices = JudgeJob.prices,
-    batch: Batch = JudgeJob.batch,
-    batch_poll: BatchPoll = JudgeJob.batch_poll,
-    batch_wait: BatchWait = JudgeJob.batch_wait,
-    device: Device = LocalOptions.device,
-    dtype: Dtype = LocalOptions.dtype,
-    batch_size_: BatchSize = "auto",
-    chat_template: ChatTemplate = None,
-    engine: Engine = LocalOptions.engine,
-    num_workers: NumWorkers = LocalOptions.num_workers,
-    num_gpus_per_worker: NumGpusPerWorker = LocalOptions.num_gpus_per_worker,
-    references: References = JudgeJob.references,
-    require_references: RequireReferences = JudgeJob.require_references,
-    preset: Preset = JudgeJob.preset,
-    pairs_from: PairsFrom = JudgeJob.pairs_from,
-    retry_unparsed: RetryUnparsed = JudgeJob.retry_unparsed,
-    verbose: Verbose = False,
+    **options: Any,
 ) -> None:
     """Judge answers: single grades, or pairwise in both orders; math/reasoning/coding against references."""
-    params = dict(locals())
-    panel = judge_panel_ids(judge_id, judges)  # none: --preset names it, or JudgeJob.check says it is needed
-    job = build(
-        JudgeJob,
-        params,
-        judge="",
-        models=tuple(models or ()),
-        question_ids=split_ids(question_ids),
-        provider_options=provider_options(params),
-        retry=retry_policy(max_attempts),
-    )
-    failed = judge_all(panel, job, verbose=verbose)
+    params = {"temperature": temperature, "max_tokens": max_tokens, "dry_run": dry_run, **options}
+    panel = judge_panel_ids(options["judge_id"], options["judges"])  # none: --preset names it, or the job asks
+    failed = judge_all(panel, judge_job(params, models=tuple(models or ())), verbose=options["verbose"])
     if failed:
         raise failed_error(failed, "judgment")
+
+
+def judge_job(params: Mapping[str, Any], **given: object) -> JudgeJob:
+    """The :class:`JudgeJob` (judge still unnamed) of a command's parameters; ``given`` wins."""
+    fixed = {
+        "judge": "",
+        "question_ids": split_ids(params.get("question_ids")),
+        "provider_options": provider_options(params),
+        "retry": retry_policy(params),
+    }
+    return build(JudgeJob, params, **(fixed | given))

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 import typer
 
+from judgebench.cli.groups import build, group
 from judgebench.errors import UsageError
+from judgebench.pipeline.answers import AnswerJob
 from judgebench.providers import LocalOptions, ProviderOptions
 from judgebench.providers.retry import RetryPolicy
 
-if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
-
-Job = TypeVar("Job", bound="DataclassInstance")
-
 __all__ = [
+    "CONNECTION",
+    "LOCAL",
+    "RUNNING",
+    "SELECTION",
     "ApiKeyEnv",
     "BaseUrl",
     "BatchSize",
@@ -43,7 +43,6 @@ __all__ = [
     "Timeout",
     "Verbose",
     "batch_size",
-    "build",
     "judge_panel_ids",
     "one_judge",
     "provider_options",
@@ -190,42 +189,20 @@ def split_ids(value: str | None) -> tuple[str, ...]:
     return tuple(i.strip() for i in value.split(",") if i.strip()) if value else ()
 
 
-_LOCAL = "Local models"
-Device = Annotated[
-    str, typer.Option("--device", help="Local models: auto, cpu, cuda, cuda:N, mps.", rich_help_panel=_LOCAL)
-]
+def _local(flag: str, text: str) -> Any:
+    """An option of in-process models, shown in their own help panel (``typer.Option`` is typed ``Any``)."""
+    return typer.Option(flag, help=f"Local models: {text}", rich_help_panel="Local models")
+
+
+Device = Annotated[str, _local("--device", "auto, cpu, cuda, cuda:N, mps.")]
 Dtype = Annotated[
-    str,
-    typer.Option(
-        "--dtype",
-        help="Local models: auto (CPU: bf16 if native else fp32; GPU: bf16/fp16), float32, bfloat16, float16.",
-        rich_help_panel=_LOCAL,
-    ),
+    str, _local("--dtype", "auto (CPU: bf16 if native else fp32; GPU: bf16/fp16), float32, bfloat16, float16.")
 ]
-BatchSize = Annotated[
-    str,
-    typer.Option("--batch-size", help="Local models: requests per generate() call, or auto.", rich_help_panel=_LOCAL),
-]
-ChatTemplate = Annotated[
-    Path | None,
-    typer.Option("--chat-template", help="Local models: a Jinja chat template file.", rich_help_panel=_LOCAL),
-]
-Engine = Annotated[
-    Literal["transformers", "vllm"],
-    typer.Option("--engine", help="Local models: transformers, or vllm (GPU).", rich_help_panel=_LOCAL),
-]
-NumWorkers = Annotated[
-    int,
-    typer.Option(
-        "--num-workers",
-        help="Local models: Ray workers, each with its own model copy (0: none).",
-        rich_help_panel=_LOCAL,
-    ),
-]
-NumGpusPerWorker = Annotated[
-    float,
-    typer.Option("--num-gpus-per-worker", help="Local models: GPUs per Ray worker.", rich_help_panel=_LOCAL),
-]
+BatchSize = Annotated[str, _local("--batch-size", "requests per generate() call, or auto.")]
+ChatTemplate = Annotated[Path | None, _local("--chat-template", "a Jinja chat template file.")]
+Engine = Annotated[Literal["transformers", "vllm"], _local("--engine", "transformers, or vllm (GPU).")]
+NumWorkers = Annotated[int, _local("--num-workers", "Ray workers, each with its own model copy (0: none).")]
+NumGpusPerWorker = Annotated[float, _local("--num-gpus-per-worker", "GPUs per Ray worker.")]
 
 
 def batch_size(value: str) -> int | None:
@@ -242,37 +219,16 @@ def batch_size(value: str) -> int | None:
         raise typer.BadParameter(f"{value!r}: a whole number or auto", param_hint="--batch-size") from None
 
 
-def build(cls: type[Job], params: Mapping[str, object], **given: object) -> Job:
-    """A job (or settings) dataclass made from a command's parameters, so that no option is passed on by hand.
+def retry_policy(params: Mapping[str, Any]) -> RetryPolicy:
+    """``--max-attempts`` (of a command's parameters) as the retry loop takes it: at least one call.
 
-    Each field of ``cls`` named like one of ``params`` takes that parameter's value (a command's
-    parameter is named like the field it sets); ``given`` sets the rest and overrides (values the
-    command converts first: lists to tuples, ``--question-ids`` split…). Fields in neither keep
-    the dataclass's default, which is the one default of the option.
-
-    Args:
-        cls: a dataclass, e.g. :class:`~judgebench.pipeline.answers.AnswerJob`.
-        params: the command's parameters by name (``locals()`` at its start).
-        given: field values that win over ``params``.
-
-    >>> build(RetryPolicy, {"max_attempts": 3, "verbose": True}).max_attempts
-    3
-    """
-    names = {f.name for f in fields(cls) if f.init}
-    values = {name: value for name, value in params.items() if name in names}
-    return cls(**(values | given))
-
-
-def retry_policy(max_attempts: int) -> RetryPolicy:
-    """``--max-attempts`` as the retry loop takes it: at least one call.
-
-    >>> retry_policy(0).max_attempts, retry_policy(3).max_attempts
+    >>> retry_policy({"max_attempts": 0}).max_attempts, retry_policy({"max_attempts": 3}).max_attempts
     (1, 3)
     """
-    return RetryPolicy(max_attempts=max(1, max_attempts))
+    return RetryPolicy(max_attempts=max(1, int(params["max_attempts"])))
 
 
-def provider_options(params: Mapping[str, object], **given: object) -> ProviderOptions:
+def provider_options(params: Mapping[str, Any], **given: object) -> ProviderOptions:
     """Connection and local-model settings from a command's parameters, as the providers take them.
 
     Args:
@@ -297,3 +253,36 @@ def provider_options(params: Mapping[str, object], **given: object) -> ProviderO
     options = build(ProviderOptions, params, local=local, **given)
     options.check()
     return options
+
+
+SELECTION = group(
+    questions=(Questions, AnswerJob.questions),
+    results_dir=(ResultsDir, AnswerJob.results_dir),
+    limit=(Limit, AnswerJob.limit),
+    question_ids=(QuestionIds, None),
+)
+"""Which questions, and where results go (``gen-answers``, ``judge``, ``run``)."""
+RUNNING = group(
+    parallel=(Parallel, AnswerJob.parallel),
+    max_cost=(MaxCost, AnswerJob.max_cost),
+    prices=(Prices, AnswerJob.prices),
+    verbose=(Verbose, False),
+)
+"""How a step that buys calls runs: concurrency, budget, prices, retry lines."""
+CONNECTION = group(
+    base_url=(BaseUrl, ProviderOptions.base_url),
+    api_key_env=(ApiKeyEnv, ProviderOptions.api_key_env),
+    timeout=(Timeout, ProviderOptions.timeout),
+    max_attempts=(MaxAttempts, RetryPolicy.max_attempts),
+)
+"""How calls reach a model: server, key, timeout, tries (:func:`provider_options`, :func:`retry_policy`)."""
+LOCAL = group(
+    device=(Device, LocalOptions.device),
+    dtype=(Dtype, LocalOptions.dtype),
+    batch_size_=(BatchSize, "auto"),
+    chat_template=(ChatTemplate, None),
+    engine=(Engine, LocalOptions.engine),
+    num_workers=(NumWorkers, LocalOptions.num_workers),
+    num_gpus_per_worker=(NumGpusPerWorker, LocalOptions.num_gpus_per_worker),
+)
+"""Settings of in-process models (:class:`~judgebench.providers.LocalOptions`)."""

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 from rich.markup import escape
 
-from judgebench.cli.options import Questions, ResultsDir, build
+from judgebench.cli.groups import build
+from judgebench.cli.options import Questions, ResultsDir
 from judgebench.cli.render import err, print_report, print_sections
 
 if TYPE_CHECKING:

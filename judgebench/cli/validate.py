@@ -6,35 +6,16 @@ import contextlib
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.markup import escape
 
-from judgebench.cli.judge import judge_all
-from judgebench.cli.options import (
-    ApiKeyEnv,
-    BaseUrl,
-    DryRun,
-    JudgeId,
-    Limit,
-    MaxAttempts,
-    MaxCost,
-    Parallel,
-    Prices,
-    ResultsDir,
-    RetryUnparsed,
-    Timeout,
-    Verbose,
-    build,
-    provider_options,
-    retry_policy,
-    the_judge,
-)
+from judgebench.cli.groups import build, takes
+from judgebench.cli.judge import judge_all, judge_job
+from judgebench.cli.options import CONNECTION, RUNNING, DryRun, JudgeId, Limit, ResultsDir, RetryUnparsed, the_judge
 from judgebench.cli.render import err, failed_error, print_sections
 from judgebench.errors import UsageError
-from judgebench.providers import ProviderOptions
-from judgebench.providers.retry import RetryPolicy
 
 __all__ = ["register"]
 
@@ -44,6 +25,7 @@ def register(app: typer.Typer) -> None:
     app.command("validate-judge")(validate_judge_command)
 
 
+@takes(RUNNING, CONNECTION)
 def validate_judge_command(
     judge_id: JudgeId,
     mode: Annotated[
@@ -85,19 +67,11 @@ def validate_judge_command(
         Path | None,
         typer.Option("--html", dir_okay=False, help="Also write a self-contained HTML page: figures, tables, verdict."),
     ] = None,
-    parallel: Parallel = None,
-    base_url: BaseUrl = None,
-    api_key_env: ApiKeyEnv = None,
-    timeout: Timeout = ProviderOptions.timeout,
-    max_attempts: MaxAttempts = RetryPolicy.max_attempts,
-    max_cost: MaxCost = None,
-    prices: Prices = None,
     retry_unparsed: RetryUnparsed = False,
-    verbose: Verbose = False,
+    **options: Any,
 ) -> None:
     """Judge the items MT-Bench's experts voted on, then show agreement beside GPT-4's and the experts' own."""
-    params = dict(locals())
-    from judgebench.pipeline.judge_plan import JudgeJob
+    params = {**locals(), **options}
     from judgebench.pipeline.validation import (
         HUMAN_BENCH,
         ValidateJob,
@@ -121,25 +95,18 @@ def validate_judge_command(
     # With -f json/markdown stdout carries only the result: the judging step's summary goes to stderr.
     to_stderr = fmt != "table" and not dry_run
     with contextlib.redirect_stdout(sys.stderr) if to_stderr else contextlib.nullcontext():
-        failed = judge_all(
-            (judge,),
-            build(
-                JudgeJob,
-                params,
-                judge=judge,
-                questions=HUMAN_BENCH,
-                models=models,
-                question_ids=question_ids,
-                pairs_from=votes_path if mode == "pairwise" else None,
-                provider_options=provider_options(params),
-                retry=retry_policy(max_attempts),
-            ),
-            verbose=verbose,
+        job = judge_job(
+            params,
+            judge=judge,
+            questions=HUMAN_BENCH,
+            models=models,
+            question_ids=question_ids,
+            pairs_from=votes_path if mode == "pairwise" else None,
         )
+        failed = judge_all((judge,), job, verbose=options["verbose"])
     if dry_run:
         return
-    job = build(ValidateJob, params, judge=judge, votes=votes_path)
-    result = validate_judge(job)
+    result = validate_judge(build(ValidateJob, params, judge=judge, votes=votes_path))
     if fmt == "json":
         sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
     elif fmt == "markdown":

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer
@@ -12,6 +14,7 @@ from llm_server import Behaviour, LLMServer
 from typer.core import TyperGroup, TyperOption
 
 from judgebench.cli import app
+from judgebench.cli.groups import group, takes
 from judgebench.pipeline.answers import AnswerJob
 from judgebench.pipeline.judge_plan import JudgeJob
 from judgebench.providers import LocalOptions
@@ -109,3 +112,12 @@ def test_run_local_options_reach_the_local_models_job(tmp_path: Path, monkeypatc
     assert judging.provider_options.local == LocalOptions()  # the judge is an API model: no local settings
     for job in built:
         assert (job.provider_options.timeout, job.retry.max_attempts) == (7.5, 3)
+
+
+def test_an_option_declared_twice_is_refused() -> None:
+    def command(limit: int = 2, **options: Any) -> None:
+        """A command with an option of its own that a group declares too."""
+
+    with pytest.raises(TypeError, match="command: parameters named twice: limit"):
+        takes(group(limit=(int, 1), seed=(int, 0)))(command)
+    assert list(inspect.signature(takes(group(seed=(int, 0)))(command)).parameters) == ["limit", "seed"]
