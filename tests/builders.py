@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
+
+import pytest
 
 
 def _repo_root() -> Path:
@@ -21,6 +24,21 @@ TEST_DATA = REPO / "tests" / "data"
 """Committed test fixtures (``tests/data``)."""
 MTBENCH = REPO.parent / "shared" / "mtbench"
 """The real public MT-Bench files in FastChat's layout (``../shared/mtbench``); tests skip when it is absent."""
+STEFANSTUD = MTBENCH / "third_party" / "Stefanstud_FastChat"
+"""A real FastChat ``data/mt_bench`` folder: answers and GPT-4 judgments of a published run."""
+
+
+def fastchat_folder(tmp_path: Path) -> Path:
+    """A copy of :data:`STEFANSTUD` with MT-Bench's questions, at ``tmp_path/mt_bench``, ready to import.
+
+    Skips the test when ``../shared/mtbench`` is not beside the repo.
+    """
+    if not STEFANSTUD.is_dir():
+        pytest.skip("../shared/mtbench is not beside the repo")
+    src = tmp_path / "mt_bench"
+    shutil.copytree(STEFANSTUD, src)
+    shutil.copy(MTBENCH / "question.jsonl", src / "question.jsonl")
+    return src
 
 
 def write_questions(path: Path, n: int = 6) -> Path:
