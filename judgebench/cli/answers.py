@@ -130,7 +130,8 @@ def answer_job(params: Mapping[str, Any], **given: object) -> AnswerJob:
     fixed = {
         "question_ids": split_ids(params.get("question_ids")),
         "stop": tuple(params["stop"] or ()),
-        "provider_options": provider_options(params),
         "retry": retry_policy(params),
     }
+    if "provider_options" not in given:  # run gives each step its own
+        fixed["provider_options"] = provider_options(params)
     return build(AnswerJob, params, **(fixed | given))

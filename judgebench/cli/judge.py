@@ -226,7 +226,8 @@ def judge_job(params: Mapping[str, Any], **given: object) -> JudgeJob:
     fixed = {
         "judge": "",
         "question_ids": split_ids(params.get("question_ids")),
-        "provider_options": provider_options(params),
         "retry": retry_policy(params),
     }
+    if "provider_options" not in given:  # run gives each step its own
+        fixed["provider_options"] = provider_options(params)
     return build(JudgeJob, params, **(fixed | given))
