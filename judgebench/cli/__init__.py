@@ -4,10 +4,12 @@ No logic lives here. Every :class:`~judgebench.errors.JudgebenchError` is
 caught once, in :func:`main`, and printed as one red line with its exit code;
 so is any connection or protocol error that escaped the pipeline (see
 :func:`~judgebench.providers.retry.connection_error`), on every command path.
-Pipeline modules are imported inside each command so that ``--help`` stays fast.
+Pipeline modules are imported inside each command so that ``--help`` stays fast (the job
+dataclasses excepted: options take their defaults from them, and they import nothing heavy).
 
 - :mod:`judgebench.cli.answers`: ``gen-answers``; :mod:`judgebench.cli.judge`: ``judge``; :mod:`judgebench.cli.run`:
-  ``run`` (their shared options: :mod:`judgebench.cli.options`);
+  ``run``; their option groups: :mod:`judgebench.cli.options`, declared with :mod:`judgebench.cli.groups`;
+- :mod:`judgebench.cli.validate`: ``validate-judge``; :mod:`judgebench.cli.arena`: ``arena``;
 - :mod:`judgebench.cli.reporting`: ``report``, ``agreement``;
 - :mod:`judgebench.cli.gate`: ``compare``;
 - :mod:`judgebench.cli.data`: ``datasets``, ``import``, ``export``;
