@@ -233,6 +233,20 @@ def test_cli_refuses_pair_score_without_a_design(tmp_path: Path) -> None:
     assert_one_line_error(proc, 2, "--mode pair-score needs exactly one of --baseline MODEL or --all-pairs")
 
 
+def test_one_model_to_compare_is_refused_in_one_line_with_no_call(tmp_path: Path) -> None:
+    qfile = write_bench(tmp_path)
+    base = ("judge", "-j", "fake/j", "-q", str(qfile))
+    # The baseline alone (-m picks it): nothing to compare it with; before, 0 calls and exit 0, silently.
+    proc = judgebench(*base, "--mode", "pair-score", "--baseline", "base", "-m", "base", cwd=tmp_path)
+    assert_one_line_error(proc, 2, "--mode pair-score compares two models or more; only base", "-m (model)")
+    proc = judgebench(*base, "--mode", "pairwise", "--all-pairs", "-m", "model", cwd=tmp_path)
+    assert_one_line_error(proc, 2, "--mode pairwise compares two models or more; only model", "-m (base)")
+    (tmp_path / "results" / "vq" / "answers" / "base.jsonl").unlink()  # a bench with one model's answers
+    proc = judgebench(*base, "--mode", "pair-score", "--all-pairs", cwd=tmp_path)
+    assert_one_line_error(proc, 2, "only model would be judged", "answer with a second model first")
+    assert not (tmp_path / "results" / "vq" / "judgments").exists()
+
+
 @pytest.mark.skipif(not FASTCHAT_PROMPTS.is_file(), reason="../shared/mtbench is not beside the repo")
 def test_fastchat_prompts_have_no_pair_score_prompt(tmp_path: Path) -> None:
     qfile = write_bench(tmp_path)
