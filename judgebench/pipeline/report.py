@@ -8,7 +8,7 @@ the tables as JSON, CSV or Markdown text. The CLI draws the same rows with rich.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -496,6 +496,7 @@ def report(job: ReportJob) -> Report:
         if missing:
             raise UsageError(f"--judge {', '.join(missing)}: no judgments by it; have: {', '.join(judges)}")
         judges = [j for j in judges if j in named]
+    _check_baseline(job.baseline, judges, pairs, scores, votes)
     boot = stats.Bootstrap(replicates=job.bootstrap, seed=job.seed)
     answers = None
     if job.bias or job.length_control:
@@ -546,6 +547,35 @@ def report(job: ReportJob) -> Report:
         spend=tuple(spend_totals(manifests)),
         panel=panel,
     )
+
+
+def _check_baseline(
+    baseline: str | None,
+    judges: Sequence[str],
+    pairs: Mapping[str, pd.DataFrame],
+    scores: Mapping[str, Sequence[PairScore]],
+    votes: Sequence[HumanVote],
+) -> None:
+    """Refuse a ``--baseline`` that no pairwise game, paired-scoring game or vote of the report compares.
+
+    Raises:
+        UsageError: ``baseline`` is in none of them (a typo would otherwise drop the
+            pairwise table without a word).
+    """
+    if baseline is None:
+        return
+    compared: set[str] = set()
+    for judge in judges:
+        games = pairs.get(judge)
+        if games is not None and len(games):
+            compared.update(games["model_1"].astype(str), games["model_2"].astype(str))
+        for s in scores.get(judge, ()):
+            compared.update((s.model_1, s.model_2))
+    for v in votes:
+        compared.update((v.model_a, v.model_b))
+    if baseline not in compared:
+        have = ", ".join(sorted(compared)) or "none — no pairwise or paired-scoring judgments to compare with it"
+        raise UsageError(f"--baseline {baseline}: no pairwise or paired-scoring judgment compares it; compared: {have}")
 
 
 def _drop_stale(

@@ -247,6 +247,18 @@ def test_one_model_to_compare_is_refused_in_one_line_with_no_call(tmp_path: Path
     assert not (tmp_path / "results" / "vq" / "judgments").exists()
 
 
+def test_report_refuses_a_baseline_nothing_was_compared_with(tmp_path: Path) -> None:
+    qfile = write_bench(tmp_path)
+    judge(job(tmp_path, qfile), provider=FakeProvider("judge", reply=scripted_judge))
+    # A typo: before, exit 0 with the pair-score baseline chosen silently (and a pairwise table dropped).
+    proc = judgebench("report", "-q", str(qfile), "--baseline", "bsae", cwd=tmp_path)
+    assert_one_line_error(proc, 2, "--baseline bsae: no pairwise or paired-scoring judgment compares it", "base, model")
+    ok = judgebench("report", "-q", str(qfile), "--baseline", "model", "--bootstrap", "0", "-f", "json", cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    (row,) = json.loads(ok.stdout)["judges"][0]["pair_score"]["models"]
+    assert (row["baseline"], row["model"], row["model_total"], row["baseline_total"]) == ("model", "base", 23.5, 21.5)
+
+
 @pytest.mark.skipif(not FASTCHAT_PROMPTS.is_file(), reason="../shared/mtbench is not beside the repo")
 def test_fastchat_prompts_have_no_pair_score_prompt(tmp_path: Path) -> None:
     qfile = write_bench(tmp_path)
