@@ -6,6 +6,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -257,6 +258,31 @@ def test_report_refuses_a_baseline_nothing_was_compared_with(tmp_path: Path) -> 
     assert ok.returncode == 0, ok.stderr
     (row,) = json.loads(ok.stdout)["judges"][0]["pair_score"]["models"]
     assert (row["baseline"], row["model"], row["model_total"], row["baseline_total"]) == ("model", "base", 23.5, 21.5)
+
+
+def test_pair_score_figures_keep_titles_and_legend_clear_of_the_page_edge_and_the_bars(tmp_path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    from judgebench.presentation import plots
+
+    qfile = write_bench(tmp_path)
+    judge(job(tmp_path, qfile), provider=FakeProvider("judge", reply=scripted_judge))
+    result = report(ReportJob(questions=str(qfile), results_dir=tmp_path / "results", bootstrap=0))
+    (judged,) = result.judges
+    with plt.rc_context(plots._STYLE):  # type: ignore[arg-type]
+        charts = plots._pair_score_charts(replace(judged, judge="openai/a-judge-with-a-rather-long-name"), "j")
+        assert [name for name, _, _ in charts] == ["j-pair-relative", "j-pair-wtl"]
+        for _, _, fig in charts:
+            fig.canvas.draw()
+            (ax,) = fig.axes
+            title = ax._left_title.get_window_extent()  # before: cut off at the figure's right edge
+            assert fig.bbox.x0 <= title.x0 and title.x1 <= fig.bbox.x1
+            bars = [p.get_window_extent() for p in ax.patches if p.get_width() > 0]
+            for legend in fig.legends:  # before: drawn over the bars of the last row
+                assert not any(legend.get_window_extent().overlaps(b) for b in bars)
+            plt.close(fig)
+    assert len(charts[1][2].legends) == 1
+    assert len([p for p in charts[1][2].axes[0].patches if p.get_width() > 0]) == 3  # 1 win, 1 tie, 1 loss
 
 
 @pytest.mark.skipif(not FASTCHAT_PROMPTS.is_file(), reason="../shared/mtbench is not beside the repo")
