@@ -504,7 +504,7 @@ def report(job: ReportJob) -> Report:
     notes: list[str] = []
     panel = None
     if job.panel or PANEL in job.judges:
-        panel = add_panel(judges, singles, pairs, boot, notes, job.models, job.baseline)
+        panel = add_panel(judges, singles, pairs, boot, notes, job.models, job.baseline, scores)
     no_games = game_frame([])
     out = [
         _judge_report(

@@ -285,6 +285,38 @@ def test_pair_score_figures_keep_titles_and_legend_clear_of_the_page_edge_and_th
     assert len([p for p in charts[1][2].axes[0].patches if p.get_width() > 0]) == 3  # 1 win, 1 tie, 1 loss
 
 
+def test_a_panel_of_pair_scoring_judges_gets_its_own_vicuna_table_by_hand(tmp_path: Path) -> None:
+    qfile = write_bench(tmp_path)
+
+    def lower(by: int) -> Any:
+        def reply(messages: Sequence[Message]) -> str:
+            text = scripted_judge(messages)
+            found = re.search(r"\[\[(\S+), (\S+)\]\]", text)
+            return text if found is None else f"[[{float(found[1]) - by:g}, {float(found[2]) - by:g}]]"
+
+        return reply
+
+    for k in (0, 1, 2):  # judge j<k> scores every answer k points below the scripted judge
+        settings = {"judge": f"fake/j{k}", "mode": "pair-score", "baseline": "base", "retry": FAST_RETRY}
+        run_k = judge(
+            JudgeJob(questions=str(qfile), results_dir=tmp_path / "results", **settings),  # type: ignore[arg-type]
+            provider=FakeProvider(f"j{k}", reply=lower(k)),
+        )
+        assert (run_k.planned, run_k.judged, run_k.unparsed) == (8, 7, 1)
+    # before: "--panel: needs two judges or more with judgments of the same mode" (no panel of pair scores)
+    proc = judgebench("report", "-q", str(qfile), "--panel", "--bootstrap", "0", "-f", "json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert [j["judge"] for j in data["judges"]] == ["fake/j0", "fake/j1", "fake/j2", "panel"]
+    (row,) = next(j for j in data["judges"] if j["judge"] == "panel")["pair_score"]["models"]
+    # The panel's score of each answer is the mean of 0, 1 and 2 points below the scripted judge: 1 below.
+    # Three comparisons (q4 excluded as for each judge): model 21.5 - 3, base 23.5 - 3.
+    assert (row["n"], row["excluded"], row["model_total"], row["baseline_total"]) == (3, 1, 18.5, 20.5)
+    assert row["relative_pct"] == pytest.approx(100 * 18.5 / 20.5)
+    assert (row["wins"], row["ties"], row["losses"], row["first_position_bonus"]) == (1, 1, 1, 1.0)
+    assert "panel: 1 paired-scoring games without both scores of every judge are left out" in data["notes"]
+
+
 @pytest.mark.skipif(not FASTCHAT_PROMPTS.is_file(), reason="../shared/mtbench is not beside the repo")
 def test_fastchat_prompts_have_no_pair_score_prompt(tmp_path: Path) -> None:
     qfile = write_bench(tmp_path)
