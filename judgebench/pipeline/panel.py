@@ -96,4 +96,6 @@ def add_panel(
         if left_out:
             notes.append(f"panel: {left_out} paired-scoring games without both scores of every judge are left out")
     judges.append(PANEL)
-    return panel_summary(grades, game, boot)
+    summary = panel_summary(grades, game, boot)
+    summary["judges"] = list(dict.fromkeys([*summary["judges"], *(scorers if len(scorers) >= 2 else ())]))
+    return summary

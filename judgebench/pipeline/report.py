@@ -496,7 +496,7 @@ def report(job: ReportJob) -> Report:
         if missing:
             raise UsageError(f"--judge {', '.join(missing)}: no judgments by it; have: {', '.join(judges)}")
         judges = [j for j in judges if j in named]
-    _check_baseline(job.baseline, judges, pairs, scores, votes)
+    _check_compared_with(job, judges, singles, pairs, scores, votes)
     boot = stats.Bootstrap(replicates=job.bootstrap, seed=job.seed)
     answers = None
     if job.bias or job.length_control:
@@ -549,20 +549,27 @@ def report(job: ReportJob) -> Report:
     )
 
 
-def _check_baseline(
-    baseline: str | None,
+def _check_compared_with(
+    job: ReportJob,
     judges: Sequence[str],
+    singles: Mapping[str, Sequence[Judgment]],
     pairs: Mapping[str, pd.DataFrame],
     scores: Mapping[str, Sequence[PairScore]],
     votes: Sequence[HumanVote],
 ) -> None:
-    """Refuse a ``--baseline`` that no pairwise game, paired-scoring game or vote of the report compares.
+    """Refuse a ``--baseline`` or ``--relative-to`` that nothing of the report can be compared with.
 
     Raises:
-        UsageError: ``baseline`` is in none of them (a typo would otherwise drop the
-            pairwise table without a word).
+        UsageError: ``--baseline`` is in no pairwise game, paired-scoring game or vote
+            of the report; or ``--relative-to`` is given and no reported judge has single
+            grades (either would otherwise be ignored without a word).
     """
-    if baseline is None:
+    if job.relative_to is not None and not any(singles.get(j) for j in judges):
+        raise UsageError(
+            f"--relative-to {job.relative_to}: no single grades to take percentages of (judged by "
+            f"{', '.join(judges) or 'none'}) — judge with --mode single, or read paired scoring's relative_pct"
+        )
+    if job.baseline is None:
         return
     compared: set[str] = set()
     for judge in judges:
@@ -573,9 +580,11 @@ def _check_baseline(
             compared.update((s.model_1, s.model_2))
     for v in votes:
         compared.update((v.model_a, v.model_b))
-    if baseline not in compared:
+    if job.baseline not in compared:
         have = ", ".join(sorted(compared)) or "none — no pairwise or paired-scoring judgments to compare with it"
-        raise UsageError(f"--baseline {baseline}: no pairwise or paired-scoring judgment compares it; compared: {have}")
+        raise UsageError(
+            f"--baseline {job.baseline}: no pairwise or paired-scoring judgment compares it; compared: {have}"
+        )
 
 
 def _drop_stale(
