@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from judgebench.cli.groups import build
-from judgebench.cli.options import Questions, ResultsDir
+from judgebench.cli.options import Questions, ResultsDir, judge_panel_ids
 from judgebench.cli.render import err, print_report, print_sections
 
 if TYPE_CHECKING:
@@ -69,6 +69,10 @@ def report_command(
     judges: Annotated[
         list[str] | None,
         typer.Option("--judge", "-j", help="Only this judge; repeat. 'panel': the panel of the others (see --panel)."),
+    ] = None,
+    judges_listed: Annotated[
+        str | None,
+        typer.Option("--judges", help="Only these judges, comma-separated (the same as repeating --judge)."),
     ] = None,
     panel: Annotated[
         bool,
@@ -153,7 +157,7 @@ def report_command(
     job = build(
         ReportJob,
         params,
-        judges=tuple(judges or ()),
+        judges=judge_panel_ids(judges, judges_listed),
         models=tuple(models or ()),
         votes=tuple(votes or ()),
         bias=bias or html is not None,
