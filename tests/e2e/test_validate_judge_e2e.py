@@ -338,3 +338,21 @@ def test_single_grade_judge_grades_only_the_voted_turns(pulled: Path, llm_server
 def _lines(root: Path, mode: str) -> list[str]:
     path = root / "results" / "mt-bench-human" / "judgments" / f"openai__gpt-judge_{mode}.jsonl"
     return path.read_text().splitlines()
+
+
+def test_a_local_copy_missing_several_files_names_them_all_and_copies_nothing(tmp_path: Path) -> None:
+    """Every missing file is named in one line, before a single file is copied (not one per attempt)."""
+    if not MTBENCH.is_dir():
+        pytest.skip("../shared/mtbench is not beside the repo")
+    copy = tmp_path / "my-copy"
+    build_release(copy)
+    (copy / "judge_prompts.jsonl").unlink()
+    (copy / "mt_bench" / "reference_answer" / "gpt-4.jsonl").unlink()
+    refused = judgebench("datasets", "pull", "mt-bench-human", "--from", str(copy), "--no-verify", cwd=tmp_path)
+    assert_one_line_error(
+        refused,
+        2,
+        "no mt_bench/reference_answer/gpt-4.jsonl, judge_prompts.jsonl — copy them there",
+        "judge_prompts.jsonl)",
+    )
+    assert not (tmp_path / "data" / "datasets" / "mt-bench-human").exists()
