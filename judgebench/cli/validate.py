@@ -152,7 +152,9 @@ def validate_judge_command(
             if figure.png is not None:
                 err.print(f"wrote figure: {escape(str(figure.png))}")
         if html is not None:
-            html.write_text(validation_html(result, figures), encoding="utf-8")
+            from judgebench.storage import replace_file
+
+            replace_file(html, validation_html(result, figures).encode("utf-8"))  # whole, or one-line error
             err.print(f"wrote page: {escape(str(html))}")
     if failed:
         raise _failed(failed, "judgment")

@@ -356,3 +356,16 @@ def test_a_local_copy_missing_several_files_names_them_all_and_copies_nothing(tm
         "judge_prompts.jsonl)",
     )
     assert not (tmp_path / "data" / "datasets" / "mt-bench-human").exists()
+
+
+def test_html_page_in_a_new_folder_or_an_unwritable_place(pulled: Path, llm_server: LLMServer) -> None:
+    """--html makes its folder like --plots does; a place it cannot write is one line, not a traceback."""
+    llm_server.reply = strong_wins
+    args = ("validate-judge", "-j", JUDGE, "--base-url", llm_server.base_url, "--bootstrap", "0", "--limit", "1")
+    made = judgebench(*args, "--html", "pages/new/v.html", cwd=pulled, env=ENV)
+    assert made.returncode == 0, made.stderr
+    assert "agrees with experts as often as GPT-4 did:" in (pulled / "pages" / "new" / "v.html").read_text()
+    (pulled / "blocker").write_text("a file, not a folder\n")
+    blocked = judgebench(*args, "--html", "blocker/v.html", cwd=pulled, env=ENV)
+    assert_one_line_error(blocked, 1, "blocker: cannot write", "choose a writable folder")
+    assert len(llm_server.requests) == 8  # question 81: 4 items × 2 orders, bought once
