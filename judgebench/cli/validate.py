@@ -107,7 +107,11 @@ def validate_judge_command(
         judge=judge, mode=mode, results_dir=results_dir, votes=votes_path, reference=reference, voters=voters,
         tie_threshold=tie_threshold, margin=margin, bootstrap=bootstrap, seed=seed,
     )  # fmt: skip
-    validation_inputs(job, votes_given=votes is not None)  # bad votes files are refused before any call is bought
+    humans, _ = validation_inputs(job, votes_given=votes is not None)  # bad votes files cost nothing
+    question_ids: tuple[str, ...] = ()
+    if limit is not None:  # the first N *voted* questions, not the first N of the bench (some may have no votes)
+        voted = sorted({str(v.question_id) for v in humans}, key=lambda q: (len(q), q))
+        question_ids, limit = tuple(voted[:limit]), None
     # With -f json/markdown stdout carries only the result: the judging step's summary goes to stderr.
     to_stderr = fmt != "table" and not dry_run
     with contextlib.redirect_stdout(sys.stderr) if to_stderr else contextlib.nullcontext():
@@ -120,6 +124,7 @@ def validate_judge_command(
             prompts=prompts,
             parallel=parallel,
             limit=limit,
+            question_ids=question_ids,
             dry_run=dry_run,
             options=provider_options(base_url, api_key_env, timeout),
             max_attempts=max_attempts,

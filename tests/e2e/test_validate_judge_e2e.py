@@ -369,3 +369,18 @@ def test_html_page_in_a_new_folder_or_an_unwritable_place(pulled: Path, llm_serv
     blocked = judgebench(*args, "--html", "blocker/v.html", cwd=pulled, env=ENV)
     assert_one_line_error(blocked, 1, "blocker: cannot write", "choose a writable folder")
     assert len(llm_server.requests) == 8  # question 81: 4 items × 2 orders, bought once
+
+
+def test_limit_counts_voted_questions(pulled: Path, llm_server: LLMServer) -> None:
+    """--limit 1 is the first *voted* question: with no votes on question 81, it is question 82."""
+    llm_server.reply = strong_wins
+    votes = pulled / "data" / "datasets" / "mt-bench-human" / "votes" / "human.jsonl"
+    kept = [line for line in votes.read_text().splitlines() if json.loads(line)["question_id"] != 81]
+    (pulled / "votes.jsonl").write_text("\n".join(kept) + "\n")
+    args = ("validate-judge", "-j", JUDGE, "--base-url", llm_server.base_url, "--bootstrap", "0")
+    dry = judgebench(*args, "--votes", "votes.jsonl", "--limit", "1", "--dry-run", cwd=pulled, env=ENV)
+    assert "would make 8 judge calls" in dry.stdout, dry.stdout + dry.stderr
+    quick = judgebench(*args, "--votes", "votes.jsonl", "--limit", "1", "-f", "json", cwd=pulled, env=ENV)
+    assert quick.returncode == 0, quick.stderr
+    assert len(llm_server.requests) == 8  # question 82: 4 items × 2 orders
+    assert (json.loads(quick.stdout)["items"], json.loads(quick.stdout)["questions"]) == (4, 1)
