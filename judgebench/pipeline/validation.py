@@ -297,7 +297,9 @@ def validate_judge(job: ValidateJob) -> Validation:
         rows += [{"who": who, **row} for row in result.rows]
     spent = [
         r
-        for r in spend_totals([m for m in load_manifests(job.results_dir, job.bench) if m.judge == job.judge])
+        for r in spend_totals(  # this mode's runs only: a single-grade run of the same model is another judge
+            [m for m in load_manifests(job.results_dir, job.bench) if m.judge == job.judge and m.mode == job.mode]
+        )
         if r["kind"] == "judge"
     ]
     spend = None

@@ -384,3 +384,18 @@ def test_limit_counts_voted_questions(pulled: Path, llm_server: LLMServer) -> No
     assert quick.returncode == 0, quick.stderr
     assert len(llm_server.requests) == 8  # question 82: 4 items × 2 orders
     assert (json.loads(quick.stdout)["items"], json.loads(quick.stdout)["questions"]) == (4, 1)
+
+
+def test_spend_counts_only_the_validated_modes_runs(pulled: Path, llm_server: LLMServer) -> None:
+    """The same model validated as a grader and as a pairwise judge: each result shows its own spend."""
+    llm_server.reply = lambda body: strong_wins(body) if "[[C]]" in last_user_text(body) else "Graded.\n[[9]]"
+    base = ("validate-judge", "-j", JUDGE, "--base-url", llm_server.base_url, "--bootstrap", "0", "-f", "json")
+    single = judgebench(*base, "--mode", "single", cwd=pulled, env=ENV)
+    assert single.returncode == 0, single.stderr
+    assert len(llm_server.requests) == 18
+    pair = judgebench(*base, "--limit", "1", cwd=pulled, env=ENV)
+    assert pair.returncode == 0, pair.stderr
+    assert len(llm_server.requests) == 26  # + question 81: 4 items × 2 orders
+    assert (json.loads(pair.stdout)["spend"]["runs"], json.loads(pair.stdout)["spend"]["calls"]) == (1, 8)
+    again = judgebench(*base, "--mode", "single", cwd=pulled, env=ENV)
+    assert (json.loads(again.stdout)["spend"]["runs"], json.loads(again.stdout)["spend"]["calls"]) == (1, 18)
