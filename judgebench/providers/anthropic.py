@@ -95,23 +95,14 @@ class AnthropicProvider(SDKProvider[anthropic.AsyncAnthropic]):
     sent: the Messages API has none. The answer is the concatenation of the
     reply's text blocks (an empty ``content`` list is an empty answer).
 
-    Args:
-        model: the part after ``anthropic/`` (e.g. ``claude-sonnet-4-5``).
-        options: base URL, timeout and key variable.
-
-    Raises:
-        MissingApiKeyError: no key is set and no base URL is given.
+    Built as :class:`~judgebench.providers.sdk.SDKProvider` says (``model``: e.g. ``claude-sonnet-4-5``).
     """
 
     name = "anthropic"
     default_key_env = DEFAULT_KEY_ENV
     vendor = "the Anthropic API"
     compatible_server = "an Anthropic-compatible proxy"
-    errors = SDKErrors(
-        status=anthropic.APIStatusError,
-        auth=(anthropic.AuthenticationError, anthropic.PermissionDeniedError),
-        retryable=(anthropic.APIConnectionError, anthropic.APIResponseValidationError),  # connection: timeouts too
-    )
+    errors = SDKErrors.of(anthropic)
 
     def _make_client(self, key: str, options: ProviderOptions) -> anthropic.AsyncAnthropic:
         return anthropic.AsyncAnthropic(

@@ -70,23 +70,14 @@ class OpenAIProvider(SDKProvider[openai.AsyncOpenAI]):
     given. Replies keep reasoning sent apart (``reasoning_content``) out of the
     text, and report reasoning tokens.
 
-    Args:
-        model: the part after ``openai/`` (e.g. ``gpt-4o-mini``).
-        options: base URL, timeout and key variable.
-
-    Raises:
-        MissingApiKeyError: no key is set and no base URL is given.
+    Built as :class:`~judgebench.providers.sdk.SDKProvider` says (``model``: e.g. ``gpt-4o-mini``).
     """
 
     name = "openai"
     default_key_env = DEFAULT_KEY_ENV
     vendor = "the OpenAI API"
     compatible_server = "a local OpenAI-compatible server"
-    errors = SDKErrors(
-        status=openai.APIStatusError,
-        auth=(openai.AuthenticationError, openai.PermissionDeniedError),
-        retryable=(openai.APIConnectionError, openai.APIResponseValidationError),  # connection: timeouts too
-    )
+    errors = SDKErrors.of(openai)
     capabilities = ProviderCapabilities(accepts_reasoning_effort=True)
     """``reasoning_effort`` is passed through (OpenAI's reasoning models; compatible servers that take it)."""
 

@@ -18,6 +18,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
 
 from judgebench.errors import MissingApiKeyError, ProviderAuthError, ProviderError, ServerSetupError
@@ -147,6 +148,25 @@ class SDKErrors:
     status: type[Exception]
     auth: tuple[type[Exception], ...]
     retryable: tuple[type[Exception], ...]
+
+    @classmethod
+    def of(cls, sdk: ModuleType) -> SDKErrors:
+        """The classes of an SDK generated the way ``openai`` and ``anthropic`` are (Stainless), which
+        name them alike: ``APIStatusError``; ``AuthenticationError``, ``PermissionDeniedError``;
+        ``APIConnectionError`` (timeouts included), ``APIResponseValidationError``.
+
+        Args:
+            sdk: the SDK's top-level module.
+
+        >>> import openai
+        >>> SDKErrors.of(openai).auth
+        (<class 'openai.AuthenticationError'>, <class 'openai.PermissionDeniedError'>)
+        """
+        return cls(
+            status=sdk.APIStatusError,
+            auth=(sdk.AuthenticationError, sdk.PermissionDeniedError),
+            retryable=(sdk.APIConnectionError, sdk.APIResponseValidationError),
+        )
 
 
 class SDKClient(Protocol):
