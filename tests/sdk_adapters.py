@@ -7,6 +7,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from llm_server import LLMServer, RecordedRequest
 
 from judgebench.providers import Completion, Decoding, ProviderOptions
@@ -66,6 +67,13 @@ class Adapter:
     redacted: str
     messages: tuple[Message, ...]
     clear_env: tuple[str, ...] = field(default=())
+
+    def use(self, monkeypatch: pytest.MonkeyPatch) -> str:
+        """Set this adapter's key and clear its SDK's own variables; the key."""
+        monkeypatch.setenv(self.key_env, self.key)
+        for name in self.clear_env:
+            monkeypatch.delenv(name, raising=False)
+        return self.key
 
     def address(self, server: LLMServer) -> str:
         """The base URL to give for ``server``."""

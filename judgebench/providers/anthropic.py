@@ -26,6 +26,7 @@ from typing import Any, cast
 
 import anthropic
 from anthropic.types import MessageParam
+from anthropic.types.messages import MessageBatch
 
 from judgebench.providers.options import ProviderOptions
 from judgebench.providers.protocol import (
@@ -35,7 +36,7 @@ from judgebench.providers.protocol import (
     MalformedResponseError,
     NotAnApiReplyError,
 )
-from judgebench.providers.sdk import SDKErrors, SDKProvider, one_line
+from judgebench.providers.sdk import SDKErrors, SDKProvider, got, one_line
 from judgebench.records import Decoding, Message
 
 __all__ = ["DEFAULT_KEY_ENV", "AnthropicProvider", "split_system"]
@@ -159,11 +160,8 @@ class AnthropicProvider(SDKProvider[anthropic.AsyncAnthropic]):
                 params["stop_sequences"] = list(r.decoding.stop)
             params.update(_tool_params(r.decoding))
             items.append({"custom_id": r.custom_id, "params": params})
-        with self._stopping(batch=True):
-            batch = await self._client.messages.batches.create(requests=cast(Any, items))
-        if not isinstance(batch, anthropic.types.messages.MessageBatch):
-            raise NotAnApiReplyError(f"expected a message batch, got {type(batch).__name__}", self._url)
-        return batch.id
+        create = self._client.messages.batches.create(requests=cast(Any, items))
+        return (await self._expect(create, MessageBatch, "a message batch", batch=True)).id
 
     async def batch_state(self, batch_id: str) -> BatchState:
         """Where the batch stands (``ended`` means results are ready).
@@ -171,10 +169,8 @@ class AnthropicProvider(SDKProvider[anthropic.AsyncAnthropic]):
         Args:
             batch_id: as :meth:`submit_batch` returned it.
         """
-        with self._stopping(batch=True):
-            batch = await self._client.messages.batches.retrieve(batch_id)
-        if not isinstance(batch, anthropic.types.messages.MessageBatch):
-            raise NotAnApiReplyError(f"expected a message batch, got {type(batch).__name__}", self._url)
+        retrieve = self._client.messages.batches.retrieve(batch_id)
+        batch = await self._expect(retrieve, MessageBatch, "a message batch", batch=True)
         return BatchState(batch.processing_status, batch.processing_status == "ended")
 
     async def batch_results(self, batch_id: str) -> dict[str, Completion | str]:
@@ -200,7 +196,7 @@ class AnthropicProvider(SDKProvider[anthropic.AsyncAnthropic]):
         # Without strict validation the SDK hands back whatever the server sent:
         # plain text for a non-JSON content type, an unchecked model otherwise.
         if not isinstance(response, anthropic.types.Message):
-            raise NotAnApiReplyError(f"expected a message, got {type(response).__name__}", self._url)
+            raise NotAnApiReplyError(f"expected a message, got {got(response)}", self._url)
         blocks = getattr(response, "content", None)
         if not isinstance(blocks, list):
             raise MalformedResponseError("the response has no content list")

@@ -35,7 +35,7 @@ from judgebench.providers.protocol import (
     ProviderCapabilities,
     VerdictLogprobs,
 )
-from judgebench.providers.sdk import SDKErrors, SDKProvider, one_line
+from judgebench.providers.sdk import SDKErrors, SDKProvider, got, one_line
 from judgebench.records import Decoding, Message
 
 __all__ = ["DEFAULT_KEY_ENV", "OpenAIProvider"]
@@ -52,11 +52,6 @@ def _message_param(message: Message) -> ChatCompletionMessageParam:
     if message.role == "assistant":
         return {"role": "assistant", "content": message.content}
     return {"role": "user", "content": message.content}
-
-
-def _got(response: object) -> str:
-    """What came back instead of the API's object, for a message: the start of a text, or its type."""
-    return f"text {one_line(response, 60)!r}" if isinstance(response, str) else type(response).__name__
 
 
 class OpenAIProvider(SDKProvider[openai.AsyncOpenAI]):
@@ -247,16 +242,12 @@ class OpenAIProvider(SDKProvider[openai.AsyncOpenAI]):
             for r in requests
         ]  # fmt: skip
         data = "".join(json.dumps(line) + "\n" for line in lines).encode("utf-8")
-        with self._stopping(batch=True):
-            upload = await self._client.files.create(file=("judgebench-batch.jsonl", data), purpose="batch")
-            if not isinstance(upload, FileObject):
-                raise NotAnApiReplyError(f"expected an uploaded file, got {_got(upload)}", self._url)
-            batch = await self._client.batches.create(
-                input_file_id=upload.id, endpoint="/v1/chat/completions", completion_window="24h"
-            )
-        if not isinstance(batch, Batch):
-            raise NotAnApiReplyError(f"expected a batch, got {_got(batch)}", self._url)
-        return batch.id
+        upload = self._client.files.create(file=("judgebench-batch.jsonl", data), purpose="batch")
+        uploaded = await self._expect(upload, FileObject, "an uploaded file", batch=True)
+        create = self._client.batches.create(
+            input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h"
+        )
+        return (await self._expect(create, Batch, "a batch", batch=True)).id
 
     async def batch_state(self, batch_id: str) -> BatchState:
         """Where the batch job stands.
@@ -264,10 +255,7 @@ class OpenAIProvider(SDKProvider[openai.AsyncOpenAI]):
         Args:
             batch_id: as :meth:`submit_batch` returned it.
         """
-        with self._stopping(batch=True):
-            batch = await self._client.batches.retrieve(batch_id)
-        if not isinstance(batch, Batch):
-            raise NotAnApiReplyError(f"expected a batch, got {_got(batch)}", self._url)
+        batch = await self._expect(self._client.batches.retrieve(batch_id), Batch, "a batch", batch=True)
         return BatchState(batch.status, batch.status == "completed", batch.status in ("failed", "expired", "cancelled"))
 
     async def batch_results(self, batch_id: str) -> dict[str, Completion | str]:
@@ -276,10 +264,7 @@ class OpenAIProvider(SDKProvider[openai.AsyncOpenAI]):
         Args:
             batch_id: a completed job's id.
         """
-        with self._stopping(batch=True):
-            batch = await self._client.batches.retrieve(batch_id)
-        if not isinstance(batch, Batch):
-            raise NotAnApiReplyError(f"expected a batch, got {_got(batch)}", self._url)
+        batch = await self._expect(self._client.batches.retrieve(batch_id), Batch, "a batch", batch=True)
         results: dict[str, Completion | str] = {}
         for file_id in (batch.output_file_id, batch.error_file_id):
             if not file_id:
@@ -304,7 +289,7 @@ class OpenAIProvider(SDKProvider[openai.AsyncOpenAI]):
         # Without strict validation the SDK hands back whatever the server sent:
         # plain text for a non-JSON content type, an unchecked model otherwise.
         if not isinstance(response, ChatCompletion):
-            raise NotAnApiReplyError(f"expected a chat completion, got {_got(response)}", self._url)
+            raise NotAnApiReplyError(f"expected a chat completion, got {got(response)}", self._url)
         choices = getattr(response, "choices", None)
         if not choices and getattr(response, "object", None) != "chat.completion":  # JSON, but another API's
             fields = ", ".join(sorted(response.model_dump(exclude_unset=True))[:6]) or "none"

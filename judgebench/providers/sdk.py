@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from types import ModuleType
@@ -23,7 +23,12 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
 
 from judgebench.errors import MissingApiKeyError, ProviderAuthError, ProviderError, ServerSetupError
 from judgebench.providers.options import ProviderOptions
-from judgebench.providers.protocol import API_CAPABILITIES, MalformedResponseError, ProviderCapabilities
+from judgebench.providers.protocol import (
+    API_CAPABILITIES,
+    MalformedResponseError,
+    NotAnApiReplyError,
+    ProviderCapabilities,
+)
 from judgebench.providers.retry_after import retry_after_from_headers
 
 __all__ = [
@@ -31,6 +36,7 @@ __all__ = [
     "PLACEHOLDER_KEY",
     "SDKErrors",
     "SDKProvider",
+    "got",
     "one_line",
     "run_stopping_errors",
     "status_setup_error",
@@ -39,6 +45,15 @@ __all__ = [
 PLACEHOLDER_KEY = "judgebench-no-key"
 """The key sent to a server given by base URL when none is set: local servers and proxies accept any
 key, and the SDKs insist on one."""
+
+
+def got(reply: object) -> str:
+    """What came back instead of the API's object, for a message: the start of a text, or its type.
+
+    >>> got("<html>Not here</html>"), got(None)
+    ("text '<html>Not here</html>'", 'NoneType')
+    """
+    return f"text {one_line(reply, 60)!r}" if isinstance(reply, str) else type(reply).__name__
 
 
 def one_line(text: str, limit: int = 200) -> str:
@@ -183,6 +198,7 @@ class SDKClient(Protocol):
 
 
 ClientT = TypeVar("ClientT", bound=SDKClient)
+R = TypeVar("R")
 
 
 class SDKProvider(Generic[ClientT]):
@@ -265,6 +281,28 @@ class SDKProvider(Generic[ClientT]):
     def _stopping(self, *, batch: bool = False) -> AbstractContextManager[None]:
         """Around an SDK call: its status errors that doom the run raised as :meth:`_fatal` says."""
         return run_stopping_errors(self.errors.status, self._fatal_batch if batch else self._fatal)
+
+    async def _expect(self, request: Awaitable[object], kind: type[R], what: str, *, batch: bool = False) -> R:
+        """Await an SDK ``request`` whose reply must be a ``kind``; its run-stopping statuses raised as :meth:`_fatal`.
+
+        Without strict validation the SDKs hand back whatever the server sent (plain text for a
+        non-JSON content type), so the reply's type is checked here.
+
+        Args:
+            request: the SDK call, not yet awaited.
+            kind: the SDK's type of the reply.
+            what: the reply in the message (``a batch``).
+            batch: the call is to the batch API (a 404 or 405 means there is none).
+
+        Raises:
+            NotAnApiReplyError: the reply is not a ``kind``.
+            ProviderError: a status that stops the run.
+        """
+        with self._stopping(batch=batch):
+            reply = await request
+        if not isinstance(reply, kind):
+            raise NotAnApiReplyError(f"expected {what}, got {got(reply)}", self._url)
+        return reply
 
     def _auth_message(self, exc: Any) -> str:
         said = f"({exc.status_code}: {self._server_says(exc)})"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from llm_server import Behaviour, LLMServer
 from sdk_adapters import ANTHROPIC, sent_key
@@ -11,22 +9,8 @@ from sdk_adapters import ANTHROPIC, sent_key
 from judgebench.providers import Completion, Decoding
 from judgebench.records import Message
 
-KEY = ANTHROPIC.key
-MESSAGES = ANTHROPIC.messages
-DECODING = Decoding(temperature=0.7, max_tokens=64, seed=7, stop=("###",))
-
-
-@pytest.fixture(autouse=True)
-def api_key(monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv(ANTHROPIC.key_env, KEY)
-    for name in ANTHROPIC.clear_env:
-        monkeypatch.delenv(name, raising=False)
-    return KEY
-
-
-def call(server: LLMServer, **how: Any) -> Completion:
-    """One call through the retry loop (see ``sdk_adapters.Adapter.call``)."""
-    return ANTHROPIC.call(server, **how)
+pytestmark = pytest.mark.usefixtures("anthropic_key")
+call = ANTHROPIC.call
 
 
 def test_success_returns_text_usage_and_finish_reason(llm_server: LLMServer) -> None:
@@ -46,7 +30,7 @@ def test_success_returns_text_usage_and_finish_reason(llm_server: LLMServer) -> 
 
 def test_request_sends_the_env_key(llm_server: LLMServer) -> None:
     call(llm_server)
-    assert sent_key(llm_server.requests[0]) == KEY
+    assert sent_key(llm_server.requests[0]) == ANTHROPIC.key
     assert llm_server.requests[0].headers["x-stainless-retry-count"] == "0"
     assert "anthropic-version" in llm_server.requests[0].headers
 

@@ -4,31 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
 
 import pytest
 from llm_server import Behaviour, FaultMix, LLMServer
-from sdk_adapters import OPENAI, RecordingSleep
+from sdk_adapters import DECODING, OPENAI, RecordingSleep
 
 from judgebench.providers import Completion, Decoding, ProviderOptions
 from judgebench.providers.retry import RetryPolicy, complete_with_retry
 
-KEY = OPENAI.key
-MESSAGES = OPENAI.messages
-DECODING = Decoding(temperature=0.7, max_tokens=64, seed=7, stop=("###",))
-
-
-@pytest.fixture(autouse=True)
-def api_key(monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv(OPENAI.key_env, KEY)
-    for name in OPENAI.clear_env:
-        monkeypatch.delenv(name, raising=False)
-    return KEY
-
-
-def call(server: LLMServer, **how: Any) -> Completion:
-    """One call through the retry loop (see ``sdk_adapters.Adapter.call``)."""
-    return OPENAI.call(server, **how)
+pytestmark = pytest.mark.usefixtures("openai_key")
+call = OPENAI.call
 
 
 def test_success_returns_text_usage_and_finish_reason(llm_server: LLMServer) -> None:
@@ -51,7 +36,7 @@ def test_success_returns_text_usage_and_finish_reason(llm_server: LLMServer) -> 
 
 def test_request_sends_the_env_key_as_bearer(llm_server: LLMServer) -> None:
     call(llm_server)
-    assert llm_server.requests[0].headers["authorization"] == f"Bearer {KEY}"
+    assert llm_server.requests[0].headers["authorization"] == f"Bearer {OPENAI.key}"
     assert llm_server.requests[0].headers["x-stainless-retry-count"] == "0"
 
 
@@ -93,7 +78,9 @@ def test_reply_hook_and_fault_mix_under_concurrency(llm_server: LLMServer) -> No
     async def go() -> list[Completion]:
         provider = OPENAI.build(llm_server)
         try:
-            return await asyncio.gather(*(complete_with_retry(provider, MESSAGES, DECODING, policy) for _ in range(24)))
+            return await asyncio.gather(
+                *(complete_with_retry(provider, OPENAI.messages, DECODING, policy) for _ in range(24))
+            )
         finally:
             await provider.aclose()
 

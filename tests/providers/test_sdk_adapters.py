@@ -37,9 +37,7 @@ PASSING = [
 def adapter(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Adapter:
     """Each adapter in turn, its key set and its SDK's own variables cleared."""
     case: Adapter = request.param
-    monkeypatch.setenv(case.key_env, case.key)
-    for name in case.clear_env:
-        monkeypatch.delenv(name, raising=False)
+    case.use(monkeypatch)
     return case
 
 
@@ -64,7 +62,7 @@ def test_passing_failure_is_retried(llm_server: LLMServer, adapter: Adapter, fau
 def test_api_specific_passing_failure_is_retried(
     llm_server: LLMServer, monkeypatch: pytest.MonkeyPatch, case: Adapter, fault: Behaviour
 ) -> None:
-    monkeypatch.setenv(case.key_env, case.key)
+    case.use(monkeypatch)
     llm_server.script(fault)
     sleep = RecordingSleep()
     assert case.call(llm_server, sleep=sleep).text == ANSWER
