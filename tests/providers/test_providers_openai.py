@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
+import openai
 import pytest
 from llm_server import Behaviour, FaultMix, LLMServer
 from sdk_adapters import DECODING, OPENAI, RecordingSleep
 
 from judgebench.providers import Completion, Decoding, ProviderOptions
+from judgebench.providers.openai import OpenAIProvider
 from judgebench.providers.retry import RetryPolicy, complete_with_retry
 
 pytestmark = pytest.mark.usefixtures("openai_key")
@@ -89,3 +92,34 @@ def test_reply_hook_and_fault_mix_under_concurrency(llm_server: LLMServer) -> No
     outcomes = [r.outcome for r in llm_server.requests]
     assert outcomes.count("ok") == 24
     assert len(outcomes) > 24  # some faults were drawn and retried
+
+
+def test_calls_take_turns_over_the_shards(llm_server: LLMServer) -> None:
+    # Each shard is an SDK client with its own connection pool (a smaller pool to scan per request).
+    posts: list[int] = []
+
+    class Counting(OpenAIProvider):
+        def _make_client(self, key: str, options: ProviderOptions) -> openai.AsyncOpenAI:
+            client = super()._make_client(key, options)
+            shard, post = len(self.__dict__.get("_made", ())), client.post
+            self.__dict__.setdefault("_made", []).append(client)
+
+            async def counted(*args: Any, **kwargs: Any) -> Any:
+                posts.append(shard)
+                return await post(*args, **kwargs)
+
+            client.post = counted  # type: ignore[method-assign]
+            return client
+
+    async def go() -> list[Completion]:
+        provider = Counting("gpt-test", ProviderOptions(base_url=llm_server.base_url, timeout=5))
+        try:
+            return [await provider.complete(OPENAI.messages, DECODING) for _ in range(2 * OpenAIProvider.shards)]
+        finally:
+            await provider.aclose()
+
+    results = asyncio.run(go())
+    assert OpenAIProvider.shards == 8
+    assert [r.text for r in results] == ["echo: What is 2+2?"] * 16
+    assert posts == list(range(8)) * 2
+    assert len(llm_server.requests) == 16
