@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import importlib
 
-from judgebench.errors import MissingExtraError, UnknownProviderError, UsageError
+from judgebench.errors import ConfigError, MissingExtraError, UnknownProviderError, UsageError
 from judgebench.providers.options import CONNECT_TIMEOUT, LocalOptions, ProviderOptions, check_url
 from judgebench.providers.protocol import (
     API_CAPABILITIES,
@@ -139,6 +139,7 @@ def create_provider(model_id: str, options: ProviderOptions | None = None) -> Pr
         UnknownProviderError: the provider part names nothing known.
         MissingExtraError: the provider's optional dependencies are missing.
         MissingApiKeyError: the provider needs a key that is not set.
+        ConfigError: a plug-in's class does not follow the :class:`Provider` protocol.
     """
     provider, model = split_model_id(model_id)
     options = options or ProviderOptions()
@@ -153,4 +154,14 @@ def create_provider(model_id: str, options: ProviderOptions | None = None) -> Pr
                 "(any OpenAI-compatible server: --model openai/<name> --base-url http://host:port/v1)"
             )
         target, extra = plugins[provider], None
-    return _load(target, provider, extra)(model, options)
+    built = _load(target, provider, extra)(model, options)
+    if not isinstance(built, Provider):  # a plug-in written for an older interface (built-ins are type-checked)
+        missing = ", ".join(name for name in _PROTOCOL_MEMBERS if not hasattr(built, name))
+        raise ConfigError(
+            f"provider {provider!r} ({target}) lacks {missing} of the Provider protocol — update the plug-in "
+            "(judgebench/providers/protocol.py; capabilities = judgebench.providers.API_CAPABILITIES declares none)"
+        )
+    return built
+
+
+_PROTOCOL_MEMBERS = ("model_id", "capabilities", "complete", "is_retryable", "retry_after", "redact", "aclose")
