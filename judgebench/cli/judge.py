@@ -122,7 +122,7 @@ PairsFrom = Annotated[
     typer.Option(
         "--pairs-from",
         help="Pairwise: judge exactly the question/turn/model pairs of this votes file "
-        "(e.g. mt-bench-human's votes/human.jsonl).",
+        "(e.g. mt-bench-human's votes/human.jsonl); single: grade exactly the voted answer turns.",
     ),
 ]
 

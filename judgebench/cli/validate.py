@@ -15,7 +15,6 @@ from judgebench.cli.groups import build, takes
 from judgebench.cli.judge import judge_all, judge_job
 from judgebench.cli.options import CONNECTION, RUNNING, DryRun, JudgeId, Limit, ResultsDir, RetryUnparsed, the_judge
 from judgebench.cli.render import err, failed_error, print_sections
-from judgebench.errors import UsageError
 
 __all__ = ["register"]
 
@@ -77,36 +76,34 @@ def validate_judge_command(
         ValidateJob,
         human_votes_path,
         validate_judge,
+        validation_inputs,
         validation_rows,
         validation_sections,
     )
-    from judgebench.storage import load_votes
 
     judge = the_judge(judge_id)
     votes_path = votes or human_votes_path("human")
-    if not votes_path.is_file():
-        raise UsageError(f"--votes: {votes_path} not found — run 'judgebench datasets pull mt-bench-human' first")
-    models: tuple[str, ...] = ()
+    job = build(ValidateJob, params, judge=judge, votes=votes_path)
+    humans, _ = validation_inputs(job, votes_given=votes is not None)  # bad votes files cost nothing
     question_ids: tuple[str, ...] = ()
-    if mode == "single":  # grade every voted model's answers to the voted questions
-        voted = load_votes(votes_path)
-        models = tuple(sorted({v.model_a for v in voted} | {v.model_b for v in voted}))
-        question_ids = tuple(sorted({str(v.question_id) for v in voted}, key=lambda q: (len(q), q)))
+    if limit is not None:  # the first N *voted* questions, not the first N of the bench (some may have no votes)
+        voted = sorted({str(v.question_id) for v in humans}, key=lambda q: (len(q), q))
+        question_ids, limit = tuple(voted[:limit]), None
     # With -f json/markdown stdout carries only the result: the judging step's summary goes to stderr.
     to_stderr = fmt != "table" and not dry_run
     with contextlib.redirect_stdout(sys.stderr) if to_stderr else contextlib.nullcontext():
-        job = judge_job(
+        judging = judge_job(
             params,
             judge=judge,
             questions=HUMAN_BENCH,
-            models=models,
+            pairs_from=votes_path,  # pairwise: the voted pairs; single: grade exactly the voted answer turns
+            limit=limit,
             question_ids=question_ids,
-            pairs_from=votes_path if mode == "pairwise" else None,
         )
-        failed = judge_all((judge,), job, verbose=options["verbose"])
+        failed = judge_all((judge,), judging, verbose=options["verbose"])
     if dry_run:
         return
-    result = validate_judge(build(ValidateJob, params, judge=judge, votes=votes_path))
+    result = validate_judge(job)
     if fmt == "json":
         sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
     elif fmt == "markdown":
@@ -128,7 +125,9 @@ def validate_judge_command(
             if figure.png is not None:
                 err.print(f"wrote figure: {escape(str(figure.png))}")
         if html is not None:
-            html.write_text(validation_html(result, figures), encoding="utf-8")
+            from judgebench.storage import replace_file
+
+            replace_file(html, validation_html(result, figures).encode("utf-8"))  # whole, or one-line error
             err.print(f"wrote page: {escape(str(html))}")
     if failed:
         raise failed_error(failed, "judgment")
