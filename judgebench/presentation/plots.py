@@ -23,6 +23,7 @@ from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
 
 from judgebench.pipeline.report import JudgeReport, Report
+from judgebench.pipeline.report_rows import number, whole
 from judgebench.records import counted
 from judgebench.storage import model_slug
 
@@ -94,7 +95,7 @@ def _relative_chart(judge: JudgeReport) -> tuple[str, Figure]:
     Bars are labelled with the (question, turn) items both models were graded on; a dotted line marks 100 %.
     """
     rows = [r | {"n": r.get("relative_n", 0)} for r in judge.single if r.get("relative_pct") is not None]
-    top = max([100.0, *(float(r.get("relative_pct_hi") or r["relative_pct"]) for r in rows)])
+    top = max([100.0, *(number(r.get("relative_pct_hi") or r["relative_pct"]) for r in rows)])
     title = f"relative quality: total as % of {judge.relative_to}'s, judged by {judge.judge}"
     fig = _bars(title, rows, "relative_pct", f"% of {judge.relative_to}'s total score", (0, top * 1.1))
     fig.axes[0].axvline(100.0, color="#888888", linestyle=":", linewidth=1)
@@ -117,7 +118,7 @@ def _pair_score_charts(judge: JudgeReport, slug: str) -> list[tuple[str, str, Fi
     names = [_label(f"{r['model']}  (n={r['n']})") for r in rows]
     left = [0.0] * len(rows)
     for key, colour in (("wins", "#4c78a8"), ("ties", "#bab0ac"), ("losses", "#e45756")):
-        counts = [float(r[key]) for r in rows]
+        counts = [number(r[key]) for r in rows]
         ax.barh(names, counts, left=left, color=colour, label=key)
         left = [a + b for a, b in zip(left, counts, strict=True)]
     ax.invert_yaxis()
@@ -137,9 +138,9 @@ def _category_chart(judge: JudgeReport) -> Figure | None:
     )
     if not categories:
         return None
-    models = [r["model"] for r in judge.single]
+    models = [str(r["model"]) for r in judge.single]
     values = [[r.get(f"category:{c}") for c in categories] for r in judge.single]
-    grades = counted(sum(r.get("n", 0) for r in judge.single), "grade")
+    grades = counted(sum(whole(r.get("n", 0)) for r in judge.single), "grade")
     title = f"mean grade per category, judged by {judge.judge} (n = {grades})"
     if len(categories) >= 3:
         angles = [2 * math.pi * i / len(categories) for i in range(len(categories))]
@@ -208,10 +209,10 @@ def _figures(result: Report, matrices: Sequence[WinMatrix]) -> list[tuple[str, s
             out.append((f"{slug}-matrix", f"pairwise win-rate matrix ({j.judge})", _matrix_chart(by_judge[j.judge])))
         if j.ratings is not None and j.ratings["models"]:
             rows = j.ratings["models"]
-            values = [r["rating"] for r in rows if r.get("rating") is not None]
-            if values:
-                low = min(r.get("rating_lo") or r["rating"] for r in rows if r.get("rating") is not None)
-                high = max(r.get("rating_hi") or r["rating"] for r in rows if r.get("rating") is not None)
+            rated = [r for r in rows if r.get("rating") is not None]
+            if rated:
+                low = min(number(r.get("rating_lo") or r["rating"]) for r in rated)
+                high = max(number(r.get("rating_hi") or r["rating"]) for r in rated)
                 pad = max(50.0, 0.1 * (high - low))
                 title = (
                     f"Bradley–Terry rating (Elo scale) by {j.judge}, {counted(j.ratings['comparisons'], 'comparison')}"
