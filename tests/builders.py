@@ -49,3 +49,16 @@ def write_questions(path: Path, n: int = 6) -> Path:
             }
             f.write(json.dumps(q) + "\n")
     return path
+
+
+def same_error_both_ways(path: Path) -> str:
+    """The message with which both pair-game readers (records, and the game table) refuse ``path``; they must agree."""
+    from judgebench.errors import DataError
+    from judgebench.storage import load_game_table, load_pair_games
+
+    with pytest.raises(DataError) as by_records:
+        load_pair_games(path)
+    with pytest.raises(DataError) as by_table:
+        load_game_table(path)
+    assert str(by_table.value) == str(by_records.value)
+    return str(by_table.value)

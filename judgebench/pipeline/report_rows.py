@@ -118,20 +118,14 @@ class Ratings(TypedDict):
     """A row per model: ``rating`` (``_lo``/``_hi``) and ``rank`` (``rank_lo``/``rank_hi``), whole numbers."""
 
 
-class VoteRatings(TypedDict):
-    """Ratings pooling every voter's votes, with each voter's agreement with the others."""
+class VoteRatings(Ratings):
+    """Ratings pooling every voter's votes (``voters``, ``n_voters`` and ``votes`` come first in the JSON form),
+    with each voter's agreement with the others."""
 
     voters: str
     """Who voted: ``all``."""
     n_voters: int
     votes: int
-    anchor: str | None
-    anchor_rating: float
-    comparisons: int
-    questions: int
-    replicates_unidentified: int
-    note: str | None
-    models: list[Row]
     voter_agreement: list[Row]
     """A row per voter (:func:`judgebench.stats.voters.voter_agreement`)."""
 

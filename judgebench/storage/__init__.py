@@ -22,7 +22,7 @@ journals' paths (:func:`batches_path`) and FastChat's file formats
 from judgebench.storage.benches import resolve_bench
 from judgebench.storage.files import FilePlan, replace_file
 from judgebench.storage.game_table import load_game_table
-from judgebench.storage.jsonl import CallJournal, JsonlAppender, Warn, read_jsonl
+from judgebench.storage.jsonl import CallJournal, HoldsAppender, JsonlAppender, Warn, read_jsonl
 from judgebench.storage.layout import (
     DEFAULT_QUESTION_SET,
     JudgeMode,
@@ -55,6 +55,7 @@ __all__ = [
     "DEFAULT_REFERENCE_SET",
     "CallJournal",
     "FilePlan",
+    "HoldsAppender",
     "JsonlAppender",
     "JudgeMode",
     "QuestionSet",
