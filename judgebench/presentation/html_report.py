@@ -32,12 +32,13 @@ from typing import TYPE_CHECKING, Any
 
 from judgebench import __version__
 from judgebench.pipeline.report import Report, ReportJob, report
+from judgebench.pipeline.report_rows import Cell
 from judgebench.presentation.report_format import Section, format_cell, report_sections
 from judgebench.records import Answer, Judgment, PairGame, Question
 from judgebench.storage import load_answers, load_judgments, load_pair_games, resolve_bench
 
 if TYPE_CHECKING:
-    from judgebench.presentation.plots import Plot
+    from judgebench.presentation.plots import Plot, WinMatrix
 
 __all__ = [
     "GRADE_GAP",
@@ -122,7 +123,7 @@ def _pair_groups(games: Iterable[PairGame]) -> dict[tuple[str, int, str, str, st
     return groups
 
 
-def win_matrices(games: Sequence[PairGame]) -> list[Any]:
+def win_matrices(games: Sequence[PairGame]) -> list[WinMatrix]:
     """Per judge, every model's adjusted win rate against every other (both games reconciled; a tie is half)."""
     from judgebench.presentation.plots import WinMatrix
 
@@ -242,7 +243,7 @@ def _disagree(grades: Sequence[Mapping[str, Any]], comparisons: Sequence[Mapping
     return any(max(s) - min(s) >= GRADE_GAP for s in scores.values() if s)
 
 
-def _cells(row: Mapping[str, Any]) -> list[tuple[str, str]]:
+def _cells(row: Mapping[str, Cell]) -> list[tuple[str, str]]:
     """A row's cells, each figure ``x`` shown with its interval ``x_lo``/``x_hi`` as ``x [lo, hi]``."""
     out = []
     for key, value in row.items():

@@ -13,7 +13,6 @@ import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import matplotlib
 
@@ -23,7 +22,7 @@ from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
 
 from judgebench.pipeline.report import JudgeReport, Report
-from judgebench.pipeline.report_rows import number, whole
+from judgebench.pipeline.report_rows import Cell, maybe_number, number, whole
 from judgebench.records import counted
 from judgebench.storage import model_slug
 
@@ -62,11 +61,11 @@ def _label(text: str) -> str:
     return text.replace("$", r"\$")
 
 
-def _error(rows: Sequence[Mapping[str, Any]], key: str) -> tuple[list[float], list[float]] | None:
+def _error(rows: Sequence[Mapping[str, Cell]], key: str) -> tuple[list[float], list[float]] | None:
     """Lower/upper error-bar lengths from ``key_lo``/``key_hi``, or ``None`` without intervals."""
     lows, highs = [], []
     for row in rows:
-        value, lo, hi = row.get(key), row.get(f"{key}_lo"), row.get(f"{key}_hi")
+        value, lo, hi = (maybe_number(row.get(k)) for k in (key, f"{key}_lo", f"{key}_hi"))
         if value is None or lo is None or hi is None:
             return None
         lows.append(max(0.0, value - lo))
@@ -74,12 +73,12 @@ def _error(rows: Sequence[Mapping[str, Any]], key: str) -> tuple[list[float], li
     return lows, highs
 
 
-def _bars(title: str, rows: Sequence[Mapping[str, Any]], key: str, label: str, xlim: tuple[float, float]) -> Figure:
+def _bars(title: str, rows: Sequence[Mapping[str, Cell]], key: str, label: str, xlim: tuple[float, float]) -> Figure:
     """Horizontal bars of ``key`` per model with its interval; the n of each in its label."""
     rows = [r for r in rows if r.get(key) is not None]
     fig, ax = plt.subplots(figsize=(6.4, 0.5 + 0.38 * max(len(rows), 1)), layout="constrained")
     names = [_label(f"{r['model']}  (n={r.get('n', '?')})") for r in rows]
-    values = [float(r[key]) for r in rows]
+    values = [number(r[key]) for r in rows]
     error = _error(rows, key)
     ax.barh(names, values, xerr=error, color="#4c78a8", ecolor="#333333", capsize=3)
     ax.invert_yaxis()
@@ -254,7 +253,7 @@ def draw(result: Report, matrices: Sequence[WinMatrix] = (), png_dir: Path | Non
     return _render(lambda: _figures(result, matrices), png_dir)
 
 
-def draw_agreement(rows: Sequence[Mapping[str, Any]], title: str, png_dir: Path | None = None) -> list[Plot]:
+def draw_agreement(rows: Sequence[Mapping[str, Cell]], title: str, png_dir: Path | None = None) -> list[Plot]:
     """``validate-judge``'s figures: agreement with the humans, with and without ties, with intervals.
 
     Args:
