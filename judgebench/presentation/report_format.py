@@ -303,7 +303,7 @@ def report_sections(result: Report) -> list[Section]:
             sections.append(Section(f"{result.bench} — bias diagnostics of {j.judge}", _bias_rows(j.bias), (interval,)))
             histogram = j.bias.get("score_histogram")
             if histogram and any(histogram.values()):
-                sections.append(Section(f"grades given by {j.judge} (bin k: k ≤ grade < k+1)", [histogram]))
+                sections.append(Section(f"grades given by {j.judge} (bin k: k ≤ grade < k+1)", [{**histogram}]))
     sections += _panel_sections(result, interval)
     sections += _vote_sections(result, interval)
     if result.injection_flags is not None:
