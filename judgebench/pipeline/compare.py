@@ -34,7 +34,6 @@ from judgebench.storage import load_judgments, load_manifests, load_pair_games, 
 
 __all__ = [
     "EXIT_CODES",
-    "CategoryDelta",
     "CompareJob",
     "Comparison",
     "MetricComparison",
@@ -76,18 +75,6 @@ class CompareJob:
     worst: int = 5
 
 
-class CategoryDelta(TypedDict):
-    """One category's paired delta (:class:`~judgebench.stats.deltas.Delta`'s figures) of one model and metric."""
-
-    category: str
-    base: float
-    candidate: float
-    delta: float
-    lo: float
-    hi: float
-    n: int
-
-
 class WorseQuestion(TypedDict):
     """A question whose score (or win rate) dropped, with both runs' verdict counts for a reviewer."""
 
@@ -108,8 +95,14 @@ class MetricComparison:
     metric: Metric
     delta: Delta
     verdict: GateVerdict
-    categories: list[CategoryDelta] = field(default_factory=list)
+    categories: dict[str, Delta] = field(default_factory=dict)
+    """Each category's paired delta (categories in alphabetical order)."""
     worst: list[WorseQuestion] = field(default_factory=list)
+
+
+def _figures(d: Delta) -> dict[str, float | int]:
+    """A delta's figures in the JSON form: ``base``, ``candidate``, ``delta``, ``lo``, ``hi``, ``n``."""
+    return {"base": d.base, "candidate": d.candidate, "delta": d.delta, "lo": d.lo, "hi": d.hi, "n": d.n}
 
 
 @dataclass(frozen=True)
@@ -150,8 +143,9 @@ class Comparison:
                     "model": m.model,
                     "metric": m.metric,
                     "verdict": m.verdict,
-                    **{k: getattr(m.delta, k) for k in ("base", "candidate", "delta", "lo", "hi", "n", "confidence")},
-                    "categories": m.categories,
+                    **_figures(m.delta),
+                    "confidence": m.delta.confidence,
+                    "categories": [{"category": c, **_figures(d)} for c, d in m.categories.items()],
                     "worst": m.worst,
                 }
                 for m in self.metrics
@@ -283,17 +277,12 @@ def _compare_metric(
     delta = delta_of({q: v[0] for q, v in base.items()}, {q: v[0] for q, v in cand.items()})
     if delta is None:
         return None
-    categories: list[CategoryDelta] = []
+    categories: dict[str, Delta] = {}
     for category in sorted({v[1] for v in base.values()} - {""}):
         sub_base = {q: v[0] for q, v in base.items() if v[1] == category}
         sub = delta_of(sub_base, {q: v[0] for q, v in cand.items() if q in sub_base})
         if sub is not None:
-            categories.append(
-                CategoryDelta(
-                    category=category, base=sub.base, candidate=sub.candidate, delta=sub.delta, lo=sub.lo, hi=sub.hi,
-                    n=sub.n,
-                )
-            )  # fmt: skip
+            categories[category] = sub
     shared = set(base) & set(cand)
     worsened = sorted((cand[q][0] - base[q][0], q) for q in shared if cand[q][0] < base[q][0])[: job.worst]
     worst = [

@@ -33,9 +33,8 @@ def render_compare_markdown(c: Comparison) -> str:
             lines += ["", f"<details><summary>{m.model} — {m.metric} by category</summary>", ""]
             lines += ["| category | base | candidate | delta [interval] | n |", "|---|---|---|---|---|"]
             lines += [
-                f"| {r['category']} | {r['base']:.3f} | {r['candidate']:.3f} | {r['delta']:+.3f} "
-                f"[{r['lo']:+.3f}, {r['hi']:+.3f}] | {r['n']} |"
-                for r in m.categories
+                f"| {category} | {r.base:.3f} | {r.candidate:.3f} | {r.delta:+.3f} [{r.lo:+.3f}, {r.hi:+.3f}] | {r.n} |"
+                for category, r in m.categories.items()
             ]
             lines += ["", "</details>"]
         if m.worst:
