@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import MTBENCH, write_questions
+from builders import stefanstud_bench, write_questions
 from clirun import assert_one_line_error, judgebench
 from fastchat_figures import PRINTED, SHOW_RESULT_PAIR, SHOW_RESULT_SINGLE
 from llm_server import LLMServer, last_user_text
-
-STEFANSTUD = MTBENCH / "third_party" / "Stefanstud_FastChat"
 
 
 def fastchat_rows(path: Path) -> list[dict[str, Any]]:
@@ -23,11 +20,7 @@ def fastchat_rows(path: Path) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def fastchat_dir(tmp_path: Path) -> Path:
-    if not STEFANSTUD.is_dir():
-        pytest.skip("../shared/mtbench is not beside the repo")
-    src = tmp_path / "mt_bench"
-    shutil.copytree(STEFANSTUD, src)
-    shutil.copy(MTBENCH / "question.jsonl", src / "question.jsonl")
+    src = stefanstud_bench(tmp_path)
     return src
 
 

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import pytest
-from builders import MTBENCH, REPO
+from builders import REPO, stefanstud_bench
 from clirun import judgebench
 
 ROOT = REPO
-STEFANSTUD = MTBENCH / "third_party" / "Stefanstud_FastChat"
 
 
 def readme_block(after: str) -> list[str]:
@@ -21,11 +18,7 @@ def readme_block(after: str) -> list[str]:
 
 
 def test_readme_report_sample_is_what_report_prints(tmp_path: Path) -> None:
-    if not STEFANSTUD.is_dir():
-        pytest.skip("../shared/mtbench is not beside the repo")
-    src = tmp_path / "mt_bench"
-    shutil.copytree(STEFANSTUD, src)
-    shutil.copy(MTBENCH / "question.jsonl", src / "question.jsonl")
+    stefanstud_bench(tmp_path)
     imported = judgebench("import", "fastchat", "mt_bench", cwd=tmp_path)
     assert imported.returncode == 0, imported.stderr
     shown = judgebench("report", "-q", "mt_bench", cwd=tmp_path)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -12,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import write_questions
+from builders import stefanstud_bench, write_questions
 from clirun import judgebench
 
 from judgebench.pipeline import AnswerJob, gen_answers
@@ -224,13 +223,7 @@ def test_real_fastchat_data_pages_through_in_chromium(tmp_path: Path, browser: A
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
-    from tests.cli.test_judge_cli import MTBENCH, STEFANSTUD
-
-    if not STEFANSTUD.is_dir():
-        pytest.skip("../shared/mtbench is not beside the repo")
-    src = tmp_path / "mt_bench"
-    shutil.copytree(STEFANSTUD, src)
-    shutil.copy(MTBENCH / "question.jsonl", src / "question.jsonl")
+    src = stefanstud_bench(tmp_path)
     assert judgebench("import", "fastchat", str(src), cwd=tmp_path).returncode == 0
     proc = judgebench("report", "-q", "mt_bench", "--bootstrap", "200", "--html", "r.html", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
