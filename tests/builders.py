@@ -25,17 +25,14 @@ TEST_DATA = REPO / "tests" / "data"
 MTBENCH = REPO.parent / "shared" / "mtbench"
 """The real public MT-Bench files in FastChat's layout (``../shared/mtbench``); tests skip when it is absent."""
 STEFANSTUD = MTBENCH / "third_party" / "Stefanstud_FastChat"
-"""A real FastChat ``data/mt_bench`` folder: answers and GPT-4 judgments of a published run."""
+"""Stefanstud's phi-3 MT-Bench run in FastChat's layout: answers, GPT-4 grades and pair games."""
 
 
-def fastchat_folder(tmp_path: Path) -> Path:
-    """A copy of :data:`STEFANSTUD` with MT-Bench's questions, at ``tmp_path/mt_bench``, ready to import.
-
-    Skips the test when ``../shared/mtbench`` is not beside the repo.
-    """
+def stefanstud_bench(folder: Path) -> Path:
+    """Copy Stefanstud's bench, with MT-Bench's ``question.jsonl``, to ``folder/mt_bench``; skip the test without it."""
     if not STEFANSTUD.is_dir():
         pytest.skip("../shared/mtbench is not beside the repo")
-    src = tmp_path / "mt_bench"
+    src = folder / "mt_bench"
     shutil.copytree(STEFANSTUD, src)
     shutil.copy(MTBENCH / "question.jsonl", src / "question.jsonl")
     return src
@@ -52,3 +49,16 @@ def write_questions(path: Path, n: int = 6) -> Path:
             }
             f.write(json.dumps(q) + "\n")
     return path
+
+
+def same_error_both_ways(path: Path) -> str:
+    """The message with which both pair-game readers (records, and the game table) refuse ``path``; they must agree."""
+    from judgebench.errors import DataError
+    from judgebench.storage import load_game_table, load_pair_games
+
+    with pytest.raises(DataError) as by_records:
+        load_pair_games(path)
+    with pytest.raises(DataError) as by_table:
+        load_game_table(path)
+    assert str(by_table.value) == str(by_records.value)
+    return str(by_table.value)

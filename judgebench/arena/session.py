@@ -24,12 +24,18 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from random import Random
-from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
 from judgebench.errors import ArenaError, UsageError
 from judgebench.records import HumanVote, Question
-from judgebench.storage import DEFAULT_QUESTION_SET, JsonlAppender, load_answers, load_votes, resolve_bench
+from judgebench.storage import (
+    DEFAULT_QUESTION_SET,
+    HoldsAppender,
+    JsonlAppender,
+    load_answers,
+    load_votes,
+    resolve_bench,
+)
 
 __all__ = ["MAX_OPEN_BATTLES", "VOTER_PATTERN", "Arena", "ArenaJob", "votes_path"]
 
@@ -69,7 +75,7 @@ def votes_path(results_dir: Path, bench: str) -> Path:
     return results_dir / bench / "votes" / "arena.jsonl"
 
 
-class Arena:
+class Arena(HoldsAppender):
     """Battles in memory, votes on disk. Use as a context manager (it holds the votes file's lock)."""
 
     def __init__(self, job: ArenaJob) -> None:
@@ -98,15 +104,6 @@ class Arena:
         self._battles: OrderedDict[str, _Battle] = OrderedDict()
         self._lock = threading.Lock()
         self._appender = JsonlAppender(self.path)
-
-    def __enter__(self) -> Self:
-        self._appender.__enter__()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._appender.__exit__(exc_type, exc, tb)
 
     @staticmethod
     def check_voter(voter: Any) -> str:

@@ -145,9 +145,9 @@ def export_fastchat_command(
     overwrite: Overwrite = False,
 ) -> None:
     """Export a bench's answers and judgments in FastChat's llm_judge layout."""
+    from judgebench.pipeline.fastchat_export import export_fastchat
     from judgebench.records import counted
     from judgebench.storage import resolve_bench
-    from judgebench.storage.fastchat import export_fastchat
 
     bench, qset = resolve_bench(questions, results_dir)
     qfile = qset.path if qset is not None else None

@@ -53,7 +53,8 @@ def compare_command(
     ] = "table",
 ) -> None:
     """Gate: is the candidate worse than the base? Per-model deltas paired by question, with intervals."""
-    from judgebench.pipeline.compare import EXIT_CODES, CompareJob, compare, render_compare_markdown
+    from judgebench.pipeline.compare import EXIT_CODES, CompareJob, compare
+    from judgebench.presentation.compare_format import render_compare_markdown
 
     result = compare(
         CompareJob(

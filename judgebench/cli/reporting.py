@@ -217,9 +217,8 @@ def agreement_command(
 ) -> None:
     """Agreement between two judges (human, LLM, or a group with itself): with/without ties, Cohen's κ, per turn."""
     params = dict(locals())
-    from judgebench.pipeline.agreement import (
-        AgreementJob,
-        agreement,
+    from judgebench.pipeline.agreement import AgreementJob, agreement
+    from judgebench.presentation.agreement_format import (
         agreement_sections,
         render_agreement_csv,
         render_agreement_json,

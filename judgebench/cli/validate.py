@@ -78,8 +78,8 @@ def validate_judge_command(
         validate_judge,
         validation_inputs,
         validation_rows,
-        validation_sections,
     )
+    from judgebench.presentation.validation_format import validation_sections
 
     judge = the_judge(judge_id)
     votes_path = votes or human_votes_path("human")
@@ -116,8 +116,8 @@ def validate_judge_command(
     else:
         print_sections(validation_sections(result))
     if plots is not None or html is not None:
-        from judgebench.pipeline.validation import validation_html
         from judgebench.presentation.plots import draw_agreement
+        from judgebench.presentation.validation_format import validation_html
 
         title = f"{judge}, GPT-4 and the humans on {result.items} voted items"
         figures = draw_agreement(validation_rows(result, "all"), title, plots)

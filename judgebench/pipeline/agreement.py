@@ -17,31 +17,22 @@ and where ours differs).
 
 from __future__ import annotations
 
-import csv
 import fnmatch
-import io
-import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Literal
 
 from judgebench.errors import UsageError
+from judgebench.pipeline.report_rows import IntervalInfo, Row
 from judgebench.records import HumanVote, Judgment, PairGame, counted
 from judgebench.storage import DEFAULT_QUESTION_SET, load_judgments, load_pair_games, load_votes
-
-if TYPE_CHECKING:
-    from judgebench.presentation.report_format import Section
 
 __all__ = [
     "AgreementJob",
     "AgreementResult",
     "agreement",
-    "agreement_sections",
-    "render_agreement_csv",
-    "render_agreement_json",
-    "render_agreement_markdown",
 ]
 
 
@@ -81,10 +72,11 @@ class AgreementResult:
     b: str
     same_group: bool
     sources: dict[str, str]
-    rows: list[dict[str, Any]]
-    bootstrap: dict[str, Any] | None
+    rows: list[Row]
+    """A row per turn, then ``all``: the figures of :func:`judgebench.stats.agreement.agreement`."""
+    bootstrap: IntervalInfo | None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         """The JSON form."""
         return {
             "a": self.a,
@@ -192,69 +184,5 @@ def agreement(job: AgreementJob) -> AgreementResult:
     if result.rows[-1]["n"] == 0:
         what = "two different voters of it" if same else "both"
         raise UsageError(f"no item (question, model pair, turn) was voted on by {what}: nothing to compare")
-    info = {"replicates": boot.replicates, "seed": boot.seed, "level": boot.level, "unit": "question"}
+    info = IntervalInfo(replicates=boot.replicates, seed=boot.seed, level=boot.level, unit="question")
     return AgreementResult(result.a, result.b, same, sources, result.rows, info if boot.replicates else None)
-
-
-def render_agreement_json(result: AgreementResult) -> str:
-    """The result as indented JSON."""
-    return json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
-
-
-def render_agreement_csv(result: AgreementResult) -> str:
-    """One row per turn (then ``all``)."""
-    buffer = io.StringIO()
-    rows = [{"a": result.a, "b": result.b, **r} for r in result.rows]
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
-
-
-def agreement_sections(result: AgreementResult) -> list[Section]:
-    """Two tables (with ties, without ties) and the notes saying what was compared."""
-    from judgebench.presentation.report_format import Section
-
-    title = f"agreement among {result.a}" if result.same_group else f"agreement: {result.a} vs {result.b}"
-    keys = (
-        "turn",
-        "n_items",
-        "n_questions",
-        "n",
-        "agree",
-        "rate",
-        "rate_lo",
-        "rate_hi",
-        "kappa",
-        "kappa_lo",
-        "kappa_hi",
-    )
-    with_ties = [{k: r[k] for k in keys} for r in result.rows]
-    without = [
-        {k: r[k if k in ("turn", "n_items", "n_questions") else f"{k.split('_')[0]}_no_tie{k[len(k.split('_')[0]):]}"]
-         for k in keys}
-        for r in result.rows
-    ]  # fmt: skip
-    notes = [f"{side}: {text}" for side, text in result.sources.items()]
-    if result.bootstrap:
-        b = result.bootstrap
-        notes.append(
-            f"[lo, hi]: {b['level']:.0%} percentile intervals, question-clustered bootstrap "
-            f"({b['replicates']} replicates, seed {b['seed']})"
-        )
-    notes.append("n: vote pairs compared (each pair of a vote of one side with a vote of the other on the same item)")
-    return [
-        Section(f"{title} — with ties", with_ties),
-        Section(f"{title} — without ties (pairs where neither said tie)", without, tuple(notes)),
-    ]
-
-
-def render_agreement_markdown(result: AgreementResult) -> str:
-    """The result as Markdown."""
-    from judgebench.presentation.report_format import markdown_table
-
-    lines: list[str] = []
-    for section in agreement_sections(result):
-        lines += [f"## {section.title}", "", *markdown_table(section.rows)]
-        lines += [f"{note}  " for note in section.notes]
-    return "\n".join(lines) + "\n"

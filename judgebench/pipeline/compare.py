@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 from judgebench.errors import UsageError
 from judgebench.judging import reconcile
@@ -32,7 +32,14 @@ from judgebench.records import Judgment, PairGame, RunManifest, counted
 from judgebench.stats.deltas import Delta, GateVerdict, gate, paired_delta
 from judgebench.storage import load_judgments, load_manifests, load_pair_games, resolve_question_set
 
-__all__ = ["EXIT_CODES", "CompareJob", "Comparison", "MetricComparison", "compare", "render_compare_markdown"]
+__all__ = [
+    "EXIT_CODES",
+    "CompareJob",
+    "Comparison",
+    "MetricComparison",
+    "WorseQuestion",
+    "compare",
+]
 
 EXIT_CODES: Mapping[GateVerdict, int] = {"pass": 0, "regression": 3, "inconclusive": 4}
 Metric = Literal["score", "win rate"]
@@ -68,6 +75,18 @@ class CompareJob:
     worst: int = 5
 
 
+class WorseQuestion(TypedDict):
+    """A question whose score (or win rate) dropped, with both runs' verdict counts for a reviewer."""
+
+    question_id: str
+    category: str
+    base: float
+    candidate: float
+    delta: float
+    base_judgment: str
+    candidate_judgment: str
+
+
 @dataclass(frozen=True)
 class MetricComparison:
     """One model's delta on one metric, and where it came from."""
@@ -76,8 +95,14 @@ class MetricComparison:
     metric: Metric
     delta: Delta
     verdict: GateVerdict
-    categories: list[dict[str, Any]] = field(default_factory=list)
-    worst: list[dict[str, Any]] = field(default_factory=list)
+    categories: dict[str, Delta] = field(default_factory=dict)
+    """Each category's paired delta (categories in alphabetical order)."""
+    worst: list[WorseQuestion] = field(default_factory=list)
+
+
+def _figures(d: Delta) -> dict[str, float | int]:
+    """A delta's figures in the JSON form: ``base``, ``candidate``, ``delta``, ``lo``, ``hi``, ``n``."""
+    return {"base": d.base, "candidate": d.candidate, "delta": d.delta, "lo": d.lo, "hi": d.hi, "n": d.n}
 
 
 @dataclass(frozen=True)
@@ -102,7 +127,7 @@ class Comparison:
         verdicts = {m.verdict for m in self.metrics}
         return "regression" if "regression" in verdicts else "inconclusive" if "inconclusive" in verdicts else "pass"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         """The JSON form."""
         return {
             "bench": self.bench,
@@ -118,8 +143,9 @@ class Comparison:
                     "model": m.model,
                     "metric": m.metric,
                     "verdict": m.verdict,
-                    **{k: getattr(m.delta, k) for k in ("base", "candidate", "delta", "lo", "hi", "n", "confidence")},
-                    "categories": m.categories,
+                    **_figures(m.delta),
+                    "confidence": m.delta.confidence,
+                    "categories": [{"category": c, **_figures(d)} for c, d in m.categories.items()],
                     "worst": m.worst,
                 }
                 for m in self.metrics
@@ -251,27 +277,21 @@ def _compare_metric(
     delta = delta_of({q: v[0] for q, v in base.items()}, {q: v[0] for q, v in cand.items()})
     if delta is None:
         return None
-    categories = []
+    categories: dict[str, Delta] = {}
     for category in sorted({v[1] for v in base.values()} - {""}):
         sub_base = {q: v[0] for q, v in base.items() if v[1] == category}
         sub = delta_of(sub_base, {q: v[0] for q, v in cand.items() if q in sub_base})
         if sub is not None:
-            fields = ("base", "candidate", "delta", "lo", "hi", "n")
-            categories.append({"category": category, **{k: getattr(sub, k) for k in fields}})
+            categories[category] = sub
     shared = set(base) & set(cand)
     worsened = sorted((cand[q][0] - base[q][0], q) for q in shared if cand[q][0] < base[q][0])[: job.worst]
     worst = [
-        {
-            "question_id": q,
-            "category": base[q][1],
-            "base": base[q][0],
-            "candidate": cand[q][0],
-            "delta": d,
-            "base_judgment": base[q][2],
-            "candidate_judgment": cand[q][2],
-        }
+        WorseQuestion(
+            question_id=q, category=base[q][1], base=base[q][0], candidate=cand[q][0], delta=d,
+            base_judgment=base[q][2], candidate_judgment=cand[q][2],
+        )
         for d, q in worsened
-    ]
+    ]  # fmt: skip
     return MetricComparison(model, metric, delta, gate(delta, job.fail_below), categories, worst)
 
 
@@ -322,52 +342,3 @@ def compare(job: CompareJob) -> Comparison:
         candidate_runs=tuple(cand_runs),
         new_runs=tuple(r for r in cand_all if r.run_id not in known),
     )
-
-
-_ICONS = {"pass": "✅ pass", "regression": "❌ regression", "inconclusive": "⚠️ inconclusive"}
-
-
-def render_compare_markdown(c: Comparison) -> str:
-    """A pull-request comment: verdict, per-model deltas, categories, worst questions, warnings."""
-    lines = [
-        f"## judgebench: {_ICONS[c.verdict]}",
-        "",
-        f"Bench `{c.bench}`, judge `{c.judge}`; candidate vs base, paired by question, "
-        f"{round(c.metrics[0].delta.confidence * 100)} % intervals; fails below a delta of {c.fail_below:+g}.",
-        "",
-    ]
-    lines += [f"> ⚠ not comparable: {w}" for w in c.warnings] + ([""] if c.warnings else [])
-    lines += ["| model | metric | base | candidate | delta [interval] | n | verdict |", "|---|---|---|---|---|---|---|"]
-    for m in c.metrics:
-        d = m.delta
-        lines.append(
-            f"| {m.model} | {m.metric} | {d.base:.3f} | {d.candidate:.3f} | {d.delta:+.3f} [{d.lo:+.3f}, {d.hi:+.3f}] "
-            f"| {d.n} | {_ICONS[m.verdict]} |"
-        )
-    for m in c.metrics:
-        if m.categories:
-            lines += ["", f"<details><summary>{m.model} — {m.metric} by category</summary>", ""]
-            lines += ["| category | base | candidate | delta [interval] | n |", "|---|---|---|---|---|"]
-            lines += [
-                f"| {r['category']} | {r['base']:.3f} | {r['candidate']:.3f} | {r['delta']:+.3f} "
-                f"[{r['lo']:+.3f}, {r['hi']:+.3f}] | {r['n']} |"
-                for r in m.categories
-            ]
-            lines += ["", "</details>"]
-        if m.worst:
-            lines += ["", f"<details><summary>{m.model} — questions that got worse ({m.metric})</summary>", ""]
-            for w in m.worst:
-                lines += [
-                    f"- **{w['question_id']}** ({w['category']}): {w['base']:.2f} → {w['candidate']:.2f}",
-                    f"  - base: {w['base_judgment']}",
-                    f"  - candidate: {w['candidate_judgment']}",
-                ]
-            lines += ["", "</details>"]
-    calls = sum(r.usage.calls for r in c.new_runs)
-    dollars = [r.cost_usd for r in c.new_runs]
-    cost = f" (${sum(d for d in dollars if d is not None):.4f})" if dollars and None not in dollars else ""
-    lines += [
-        "",
-        f"The candidate's own runs made {counted(calls, 'call')}{cost}; everything else was reused from the base.",
-    ]
-    return "\n".join(lines) + "\n"

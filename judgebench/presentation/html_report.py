@@ -28,22 +28,29 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from judgebench import __version__
 from judgebench.pipeline.report import Report, ReportJob, report
+from judgebench.pipeline.report_rows import Cell
 from judgebench.presentation.report_format import Section, format_cell, report_sections
 from judgebench.records import Answer, Judgment, PairGame, Question
 from judgebench.storage import load_answers, load_judgments, load_pair_games, resolve_bench
+
+if TYPE_CHECKING:
+    from judgebench.presentation.plots import Plot, WinMatrix
 
 __all__ = [
     "GRADE_GAP",
     "Evidence",
     "HtmlJob",
+    "asset",
     "browser_entries",
+    "figure_html",
     "html_report",
     "load_evidence",
     "render_html",
+    "table_html",
     "win_matrices",
 ]
 
@@ -116,7 +123,7 @@ def _pair_groups(games: Iterable[PairGame]) -> dict[tuple[str, int, str, str, st
     return groups
 
 
-def win_matrices(games: Sequence[PairGame]) -> list[Any]:
+def win_matrices(games: Sequence[PairGame]) -> list[WinMatrix]:
     """Per judge, every model's adjusted win rate against every other (both games reconciled; a tie is half)."""
     from judgebench.presentation.plots import WinMatrix
 
@@ -236,7 +243,7 @@ def _disagree(grades: Sequence[Mapping[str, Any]], comparisons: Sequence[Mapping
     return any(max(s) - min(s) >= GRADE_GAP for s in scores.values() if s)
 
 
-def _cells(row: Mapping[str, Any]) -> list[tuple[str, str]]:
+def _cells(row: Mapping[str, Cell]) -> list[tuple[str, str]]:
     """A row's cells, each figure ``x`` shown with its interval ``x_lo``/``x_hi`` as ``x [lo, hi]``."""
     out = []
     for key, value in row.items():
@@ -250,7 +257,8 @@ def _cells(row: Mapping[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
-def _table(section: Section) -> str:
+def table_html(section: Section) -> str:
+    """A section as an HTML table (figures with their intervals) and its notes, every text escaped."""
     parts = []
     if section.rows:
         header = _cells(section.rows[0])
@@ -274,13 +282,24 @@ def _json_block(data: Any) -> str:
 _HERE = Path(__file__).with_name("html_report_assets")
 
 
-def _asset(name: str) -> str:
+def asset(name: str) -> str:
+    """The text of a file of ``html_report_assets/`` (``report.css``, ``browser.js``)."""
     return (_HERE / name).read_text(encoding="utf-8")
 
 
-def render_html(result: Report, evidence: Evidence, plots: Sequence[Any] = ()) -> str:
+def figure_html(plot: Plot, *, named: bool = True) -> str:
+    """A figure as an embedded ``data:`` SVG image with its caption (``named``: with its ``data-name``)."""
+    data = base64.b64encode(plot.svg.encode("utf-8")).decode("ascii")
+    name = f' data-name="{html.escape(plot.name)}"' if named else ""
+    return (
+        f'<figure{name}><img alt="{html.escape(plot.title)}" src="data:image/svg+xml;base64,{data}">'
+        f"<figcaption>{html.escape(plot.title)}</figcaption></figure>"
+    )
+
+
+def render_html(result: Report, evidence: Evidence, plots: Sequence[Plot] = ()) -> str:
     """The whole page: figures, tables (with intervals), bias panel, run manifest and the answer browser."""
-    script = _asset("browser.js")
+    script = asset("browser.js")
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
     policy = (
         "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
@@ -295,19 +314,14 @@ def render_html(result: Report, evidence: Evidence, plots: Sequence[Any] = ()) -
     if plots:
         nav.append('<a href="#figures">Figures</a>')
         body.append('<section id="figures"><h2>Figures</h2><div class="figures">')
-        for p in plots:
-            data = base64.b64encode(p.svg.encode("utf-8")).decode("ascii")
-            body.append(
-                f'<figure data-name="{html.escape(p.name)}"><img alt="{html.escape(p.title)}" '
-                f'src="data:image/svg+xml;base64,{data}"><figcaption>{html.escape(p.title)}</figcaption></figure>'
-            )
+        body += [figure_html(p) for p in plots]
         body.append("</div></section>")
     for i, section in enumerate(report_sections(result)):
         anchor = f"section-{i}"
         kind = _section_kind(section.title)
         nav.append(f'<a href="#{anchor}">{html.escape(section.title.removeprefix(result.bench + " — "))}</a>')
         body.append(f'<section id="{anchor}" class="table {kind}"><h2>{html.escape(section.title)}</h2>')
-        body.append(_table(section) + "</section>")
+        body.append(table_html(section) + "</section>")
     entries = browser_entries(evidence)
     nav.append('<a href="#browser">Answers and verdicts</a>')
     body.append(_browser_shell(entries))
@@ -316,7 +330,7 @@ def render_html(result: Report, evidence: Evidence, plots: Sequence[Any] = ()) -
         '<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(title)}</title><style>{_asset('report.css')}</style></head><body>"
+        f"<title>{html.escape(title)}</title><style>{asset('report.css')}</style></head><body>"
         f"<header><h1>{html.escape(title)}</h1>"
         f'<p class="note">judgebench {html.escape(__version__)}; every figure shows its n and, '
         "where drawn, its 95 % question-clustered bootstrap interval as <code>x [lo, hi]</code>.</p>"

@@ -23,6 +23,7 @@ from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
 
 from judgebench.pipeline.report import JudgeReport, Report
+from judgebench.pipeline.report_rows import Cell, maybe_number, number, whole
 from judgebench.records import counted
 from judgebench.storage import model_slug
 
@@ -66,11 +67,11 @@ def _title(ax: Any, title: str) -> None:
     ax.set_title(_label(title), loc="left", wrap=True)
 
 
-def _error(rows: Sequence[Mapping[str, Any]], key: str) -> tuple[list[float], list[float]] | None:
+def _error(rows: Sequence[Mapping[str, Cell]], key: str) -> tuple[list[float], list[float]] | None:
     """Lower/upper error-bar lengths from ``key_lo``/``key_hi``, or ``None`` without intervals."""
     lows, highs = [], []
     for row in rows:
-        value, lo, hi = row.get(key), row.get(f"{key}_lo"), row.get(f"{key}_hi")
+        value, lo, hi = (maybe_number(row.get(k)) for k in (key, f"{key}_lo", f"{key}_hi"))
         if value is None or lo is None or hi is None:
             return None
         lows.append(max(0.0, value - lo))
@@ -78,12 +79,12 @@ def _error(rows: Sequence[Mapping[str, Any]], key: str) -> tuple[list[float], li
     return lows, highs
 
 
-def _bars(title: str, rows: Sequence[Mapping[str, Any]], key: str, label: str, xlim: tuple[float, float]) -> Figure:
+def _bars(title: str, rows: Sequence[Mapping[str, Cell]], key: str, label: str, xlim: tuple[float, float]) -> Figure:
     """Horizontal bars of ``key`` per model with its interval; the n of each in its label."""
     rows = [r for r in rows if r.get(key) is not None]
     fig, ax = plt.subplots(figsize=(6.4, 0.8 + 0.38 * max(len(rows), 1)), layout="constrained")
     names = [_label(f"{r['model']}  (n={r.get('n', '?')})") for r in rows]
-    values = [float(r[key]) for r in rows]
+    values = [number(r[key]) for r in rows]
     error = _error(rows, key)
     ax.barh(names, values, xerr=error, color="#4c78a8", ecolor="#333333", capsize=3)
     ax.invert_yaxis()
@@ -99,7 +100,7 @@ def _relative_chart(judge: JudgeReport) -> tuple[str, Figure]:
     Bars are labelled with the (question, turn) items both models were graded on; a dotted line marks 100 %.
     """
     rows = [r | {"n": r.get("relative_n", 0)} for r in judge.single if r.get("relative_pct") is not None]
-    top = max([100.0, *(float(r.get("relative_pct_hi") or r["relative_pct"]) for r in rows)])
+    top = max([100.0, *(number(r.get("relative_pct_hi") or r["relative_pct"]) for r in rows)])
     title = f"relative quality: total as % of {judge.relative_to}'s, judged by {judge.judge}"
     fig = _bars(title, rows, "relative_pct", f"% of {judge.relative_to}'s total score", (0, top * 1.1))
     fig.axes[0].axvline(100.0, color="#888888", linestyle=":", linewidth=1)
@@ -123,7 +124,7 @@ def _pair_score_charts(judge: JudgeReport, slug: str) -> list[tuple[str, str, Fi
     names = [_label(f"{r['model']}  (n={r['n']})") for r in rows]
     left = [0.0] * len(rows)
     for key, colour in (("wins", "#4c78a8"), ("ties", "#bab0ac"), ("losses", "#e45756")):
-        counts = [float(r[key]) for r in rows]
+        counts = [number(r[key]) for r in rows]
         ax.barh(names, counts, left=left, color=colour, label=key)
         left = [a + b for a, b in zip(left, counts, strict=True)]
     ax.invert_yaxis()
@@ -143,9 +144,9 @@ def _category_chart(judge: JudgeReport) -> Figure | None:
     )
     if not categories:
         return None
-    models = [r["model"] for r in judge.single]
+    models = [str(r["model"]) for r in judge.single]
     values = [[r.get(f"category:{c}") for c in categories] for r in judge.single]
-    grades = counted(sum(r.get("n", 0) for r in judge.single), "grade")
+    grades = counted(sum(whole(r.get("n", 0)) for r in judge.single), "grade")
     title = f"mean grade per category, judged by {judge.judge} (n = {grades})"
     if len(categories) >= 3:
         angles = [2 * math.pi * i / len(categories) for i in range(len(categories))]
@@ -214,10 +215,10 @@ def _figures(result: Report, matrices: Sequence[WinMatrix]) -> list[tuple[str, s
             out.append((f"{slug}-matrix", f"pairwise win-rate matrix ({j.judge})", _matrix_chart(by_judge[j.judge])))
         if j.ratings is not None and j.ratings["models"]:
             rows = j.ratings["models"]
-            values = [r["rating"] for r in rows if r.get("rating") is not None]
-            if values:
-                low = min(r.get("rating_lo") or r["rating"] for r in rows if r.get("rating") is not None)
-                high = max(r.get("rating_hi") or r["rating"] for r in rows if r.get("rating") is not None)
+            rated = [r for r in rows if r.get("rating") is not None]
+            if rated:
+                low = min(number(r.get("rating_lo") or r["rating"]) for r in rated)
+                high = max(number(r.get("rating_hi") or r["rating"]) for r in rated)
                 pad = max(50.0, 0.1 * (high - low))
                 title = (
                     f"Bradley–Terry rating (Elo scale) by {j.judge}, {counted(j.ratings['comparisons'], 'comparison')}"
@@ -259,7 +260,7 @@ def draw(result: Report, matrices: Sequence[WinMatrix] = (), png_dir: Path | Non
     return _render(lambda: _figures(result, matrices), png_dir)
 
 
-def draw_agreement(rows: Sequence[Mapping[str, Any]], title: str, png_dir: Path | None = None) -> list[Plot]:
+def draw_agreement(rows: Sequence[Mapping[str, Cell]], title: str, png_dir: Path | None = None) -> list[Plot]:
     """``validate-judge``'s figures: agreement with the humans, with and without ties, with intervals.
 
     Args:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 from judgebench.pipeline.report import Report
+from judgebench.pipeline.report_rows import BiasReport, Cell, Figure, Row, maybe_number, whole
+from judgebench.presentation.tables import (
+    Section,
+    csv_text,
+    format_cell,
+    interval_note,
+    markdown_sections,
+    markdown_table,
+)
 from judgebench.records import RunManifest, counted
 
 __all__ = [
@@ -30,63 +35,26 @@ def render_json(result: Report) -> str:
     return json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
-_THREE_DECIMALS = ("rate", "kappa", "spearman", "coef", "value", "p_chance", "alpha", "tau")
-_WHOLE = ("rating", "mean_length_diff")
-
-
-def format_cell(key: str, value: Any) -> str:
-    """How a report value is shown: rates to 3 decimals, ratings whole, other numbers to 2, missing as "–".
-
-    >>> format_cell("win_rate", 0.5), format_cell("overall", 7.0), format_cell("n", 3), format_cell("turn2", None)
-    ('0.500', '7.00', '3', '–')
-    >>> format_cell("rating_lo", 1012.4), format_cell("kappa_no_tie", 0.25)
-    ('1012', '0.250')
-    """
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        base = key.removesuffix("_lo").removesuffix("_hi")
-        if base.startswith(_WHOLE):
-            return f"{value:.0f}"
-        return f"{value:.3f}" if any(word in base for word in _THREE_DECIMALS) else f"{value:.2f}"
-    return str(value)
-
-
-def _columns(row: dict[str, Any], prefix: str) -> dict[str, Any]:
+def _columns(row: Mapping[str, Cell], prefix: str) -> Row:
     """``model`` and the keys starting with ``prefix``."""
     return {k: v for k, v in row.items() if k == "model" or k.startswith(prefix)}
 
 
-@dataclass(frozen=True)
-class Section:
-    """One titled table of a rendered report, with lines of notes under it."""
-
-    title: str
-    rows: list[dict[str, Any]]
-    notes: tuple[str, ...] = ()
-
-
 def _interval_note(result: Report) -> str:
-    b = result.bootstrap
-    if not b:
-        return "no intervals (--bootstrap 0)"
-    return (
-        f"[lo, hi]: {b['level']:.0%} percentile intervals, question-clustered bootstrap "
-        f"({b['replicates']} replicates, seed {b['seed']})"
-    )
+    return interval_note(result.bootstrap) if result.bootstrap else "no intervals (--bootstrap 0)"
 
 
-def _bias_rows(bias: dict[str, Any]) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
+def _bias_rows(bias: BiasReport) -> list[Row]:
+    rows: list[Row] = []
 
-    def add(name: str, figure: dict[str, Any] | None, value: str = "rate") -> None:
+    def add(name: str, figure: Figure | None, value: str = "rate") -> None:
         if figure is not None and figure.get("n"):
             rows.append(
                 {"diagnostic": name, "value": figure[value], "value_lo": figure["lo"], "value_hi": figure["hi"]}
                 | {"n": figure["n"]}
             )
 
-    position = bias.get("position") or {}
+    position: Mapping[str, Figure] = bias.get("position") or {}
     add("position consistency (both games agree)", position.get("consistency"))
     add("P(first position wins), decisive games", position.get("first_position_wins"))
     add("tie rate, games", position.get("tie_rate_games"))
@@ -98,7 +66,7 @@ def _bias_rows(bias: dict[str, Any]) -> list[dict[str, Any]]:
         if f["n"]:
             rows.append({"diagnostic": f"unparsed verdicts, {label}", "value": f["unparsed_rate"], "n": f["n"]})
             if f.get("truncated"):
-                share = f["truncated"] / f["n"]
+                share = whole(f["truncated"]) / whole(f["n"])
                 rows.append(
                     {"diagnostic": f"of which cut off at the token limit, {label}", "value": share, "n": f["n"]}
                 )
@@ -108,7 +76,7 @@ def _bias_rows(bias: dict[str, Any]) -> list[dict[str, Any]]:
         s = own["single"]
         rows.append(
             {"diagnostic": f"own family ({own['judge_family']}) mean grade − others'", "value": s["gap"]}
-            | {"value_lo": s["lo"], "value_hi": s["hi"], "n": s["n_same"] + s["n_other"]}
+            | {"value_lo": s["lo"], "value_hi": s["hi"], "n": whole(s["n_same"]) + whole(s["n_other"])}
         )
     if own["pairwise"] and own["pairwise"]["n"]:
         p = own["pairwise"]
@@ -126,8 +94,8 @@ def _bias_rows(bias: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def _pair_score_notes(result: Report, rows: Sequence[dict[str, Any]]) -> tuple[str, ...]:
-    excluded = sum(int(r["excluded"]) for r in rows)
+def _pair_score_notes(result: Report, rows: Sequence[Row]) -> tuple[str, ...]:
+    excluded = sum(whole(r["excluded"]) for r in rows)
     tie = result.tie_threshold
     return (
         "both answers scored 1–10 in one prompt, in both orders; each answer's two scores averaged; totals summed "
@@ -156,13 +124,11 @@ def tiny_model_caveat(model_ids: Sequence[str]) -> tuple[str, ...]:
     return (f"{', '.join(tiny)}: tiny base model, not for conclusions — these numbers show the pipeline working",)
 
 
-def _models_of(rows: Sequence[dict[str, Any]]) -> list[str]:
+def _models_of(rows: Sequence[Row]) -> list[str]:
     return [str(r[k]) for r in rows for k in ("model", "model_1", "model_2") if k in r]
 
 
-def _breakdown_sections(
-    bench: str, judge: str, against: str, breakdown: list[dict[str, Any]], interval: str
-) -> list[Section]:
+def _breakdown_sections(bench: str, judge: str, against: str, breakdown: list[Row], interval: str) -> list[Section]:
     """Pairwise win rate per turn (when there are two turns or more) and per category."""
     sections = []
     note = "adjusted win rate (wins + ties/2) / comparisons; both games of a comparison reconciled"
@@ -200,10 +166,10 @@ def _spend_sections(result: Report) -> list[Section]:
     """Spend per model and judge over every run."""
     sections: list[Section] = []
     if result.spend:
-        runs = sum(r["runs"] for r in result.spend)
-        known = [r["cost_usd"] for r in result.spend if r["cost_usd"] is not None]
+        runs = sum(whole(r["runs"]) for r in result.spend)
+        known = [cost for r in result.spend if (cost := maybe_number(r["cost_usd"])) is not None]
         total = f"${sum(known):.4f}" if known else "unknown"
-        unpriced = sum(r["unpriced_runs"] for r in result.spend)
+        unpriced = sum(whole(r["unpriced_runs"]) for r in result.spend)
         notes = (
             f"total over all {counted(runs, 'run')}: {total}"
             + (f" ({counted(unpriced, 'run')} without a known price)" if unpriced else ""),
@@ -225,7 +191,7 @@ def _panel_sections(result: Report, interval: str) -> list[Section]:
     if p is None:
         return []
     judges = ", ".join(p["judges"])
-    agreement: list[dict[str, Any]] = []
+    agreement: list[Row] = []
     for mode in ("single", "pairwise"):
         a = p[mode]
         if a is None:
@@ -264,7 +230,9 @@ def _panel_sections(result: Report, interval: str) -> list[Section]:
         )
         sections.append(Section(f"{result.bench} — rank stability across judges", p["rank_stability"], notes))
     if p["self_preference"]:
-        rows = [{**r, "models": ", ".join(r["models"])} for r in p["self_preference"]]
+        rows: list[Row] = [
+            {k: ", ".join(v) if isinstance(v, list) else v for k, v in r.items()} for r in p["self_preference"]
+        ]
         notes = (
             "a judge grading models of its own family (vendor by model-name prefix, e.g. openai/gpt-4o and "
             "openai/gpt-4o-mini): judge_score is its mean grade (pairwise: adjusted win rate) of them, others_score "
@@ -338,7 +306,7 @@ def report_sections(result: Report) -> list[Section]:
             sections.append(Section(f"{result.bench} — bias diagnostics of {j.judge}", _bias_rows(j.bias), (interval,)))
             histogram = j.bias.get("score_histogram")
             if histogram and any(histogram.values()):
-                sections.append(Section(f"grades given by {j.judge} (bin k: k ≤ grade < k+1)", [histogram]))
+                sections.append(Section(f"grades given by {j.judge} (bin k: k ≤ grade < k+1)", [{**histogram}]))
     sections += _panel_sections(result, interval)
     sections += _vote_sections(result, interval)
     if result.injection_flags is not None:
@@ -353,16 +321,7 @@ def report_sections(result: Report) -> list[Section]:
     return sections
 
 
-def markdown_table(rows: Sequence[dict[str, Any]]) -> list[str]:
-    if not rows:
-        return []
-    keys = list(rows[0])
-    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
-    lines += ["| " + " | ".join(format_cell(k, r.get(k)) for k in keys) + " |" for r in rows]
-    return [*lines, ""]
-
-
-def run_rows(runs: Sequence[RunManifest]) -> list[dict[str, Any]]:
+def run_rows(runs: Sequence[RunManifest]) -> list[Row]:
     """One row per run manifest: what ran, when, with what outcome and spend."""
     return [
         {
@@ -384,15 +343,12 @@ def render_markdown(result: Report) -> str:
     """The report as Markdown (headings and pipe tables), ready for a PR comment."""
     lines = [f"# judgebench report: {result.bench}", ""]
     lines += [f"> ⚠ {w}" for w in result.warnings] + ([""] if result.warnings else [])
-    for section in report_sections(result):
-        lines += [f"## {section.title}", "", *markdown_table(section.rows)]
-        lines += [*(f"{note}  " for note in section.notes), ""] if section.notes else []
-    return "\n".join(lines)
+    return "\n".join(lines + markdown_sections(report_sections(result)))
 
 
 def render_csv(result: Report) -> str:
     """One CSV table: a row per (judge, mode, model), columns the union of fields."""
-    rows: list[dict[str, Any]] = []
+    rows: list[Row] = []
     for j in result.judges:
         rows += [{"judge": j.judge, "mode": "single", **r} for r in j.single]
         rows += [{"judge": j.judge, "mode": "pairwise", "baseline": j.baseline, **r} for r in j.pairwise]
@@ -409,11 +365,4 @@ def render_csv(result: Report) -> str:
             ]
     for v in result.vote_ratings:
         rows += [{"judge": f"votes:{v['voters']}", "mode": "ratings", **r} for r in v["models"]]
-    columns: dict[str, None] = {}
-    for row in rows:
-        columns.update(dict.fromkeys(row))
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
+    return csv_text(rows)

@@ -21,7 +21,8 @@ journals' paths (:func:`batches_path`) and FastChat's file formats
 
 from judgebench.storage.benches import resolve_bench
 from judgebench.storage.files import FilePlan, replace_file
-from judgebench.storage.jsonl import CallJournal, JsonlAppender, Warn, read_jsonl
+from judgebench.storage.game_table import load_game_table
+from judgebench.storage.jsonl import CallJournal, HoldsAppender, JsonlAppender, Warn, read_jsonl
 from judgebench.storage.layout import (
     DEFAULT_QUESTION_SET,
     JudgeMode,
@@ -37,23 +38,24 @@ from judgebench.storage.loaders import (
     DEFAULT_REFERENCE_SET,
     QuestionSet,
     load_answers,
-    load_game_table,
     load_judge_prompts,
     load_judgments,
     load_pair_games,
     load_pair_scores,
     load_questions,
-    load_votes,
+    parsed_lines,
     reference_file,
     resolve_question_set,
 )
 from judgebench.storage.manifests import load_manifests, runs_dir, write_manifest
+from judgebench.storage.votes import load_votes
 
 __all__ = [
     "DEFAULT_QUESTION_SET",
     "DEFAULT_REFERENCE_SET",
     "CallJournal",
     "FilePlan",
+    "HoldsAppender",
     "JsonlAppender",
     "JudgeMode",
     "QuestionSet",
@@ -74,6 +76,7 @@ __all__ = [
     "load_questions",
     "load_votes",
     "model_slug",
+    "parsed_lines",
     "read_jsonl",
     "reference_file",
     "replace_file",

@@ -1,6 +1,6 @@
 """A pair-game file read straight into a game table by pyarrow's C++ JSON reader.
 
-This is the fast path of :func:`judgebench.storage.loaders.load_game_table` (a report's first
+This is the fast path of :func:`judgebench.storage.game_table.load_game_table` (a report's first
 read of a new file): :func:`pyarrow.json.read_json` parses the whole file into typed columns, on
 all cores, without one Python object per line, and the columns are checked in bulk against what
 :meth:`judgebench.records.PairGame.from_dict` accepts. It gives the table only for a file that is

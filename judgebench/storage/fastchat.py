@@ -1,4 +1,4 @@
-"""Import and export of FastChat's ``llm_judge`` data layout.
+"""Import of FastChat's ``llm_judge`` data layout (export: :mod:`judgebench.pipeline.fastchat_export`).
 
 FastChat keeps a bench as::
 
@@ -60,9 +60,6 @@ from judgebench.storage import (
     JudgeMode,
     answers_path,
     judgments_path,
-    load_answers,
-    load_judgments,
-    load_pair_games,
     load_questions,
     model_slug,
     read_jsonl,
@@ -71,10 +68,10 @@ from judgebench.storage import (
 __all__ = [
     "FASTCHAT_CALL_ERROR",
     "STYLE_FILE",
-    "ExportSummary",
     "ImportSummary",
-    "export_fastchat",
+    "fastchat_jsonl",
     "import_fastchat",
+    "read_style",
 ]
 
 FASTCHAT_CALL_ERROR = "$ERROR$"
@@ -112,40 +109,12 @@ class ImportSummary:
     notes: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class ExportSummary:
-    """What :func:`export_fastchat` wrote.
-
-    Attributes:
-        questions: questions copied (0 when the bench has none).
-        answers: ``ok`` answers written per model.
-        answers_skipped: failed answers left out per model (FastChat has no
-            form for them).
-        single: single-grade rows written per judge.
-        pair_rows: pairwise rows written per judge.
-        unscored: rows written with ``score: -1`` or a winner ``"error"``.
-        references: reference answers copied per file name.
-        files: every file written (or already identical).
-        notes: things worth telling the user.
-    """
-
-    questions: int
-    answers: Mapping[str, int]
-    answers_skipped: Mapping[str, int]
-    single: Mapping[str, int]
-    pair_rows: Mapping[str, int]
-    unscored: int
-    references: Mapping[str, int]
-    files: tuple[Path, ...]
-    notes: tuple[str, ...]
-
-
 def _ours(records: Iterable[Mapping[str, Any]]) -> bytes:
     """Our JSONL form (as :class:`~judgebench.storage.JsonlAppender` writes it)."""
     return b"".join((json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8") for r in records)
 
 
-def _theirs(records: Iterable[Mapping[str, Any]], *, raw_utf8: bool = False) -> bytes:
+def fastchat_jsonl(records: Iterable[Mapping[str, Any]], *, raw_utf8: bool = False) -> bytes:
     """FastChat's JSONL form: ``json.dumps`` defaults, as its scripts write, or
     ``ensure_ascii=False`` where the imported file was written that way (``raw_utf8``)."""
     return b"".join((json.dumps(r, ensure_ascii=not raw_utf8) + "\n").encode("utf-8") for r in records)
@@ -164,7 +133,12 @@ def _raw_utf8(path: Path) -> bool:
     return not path.read_bytes().isascii()
 
 
-def _read_style(root: Path) -> set[str]:
+def read_style(root: Path) -> set[str]:
+    """The files of an imported bench written as raw UTF-8 (its :data:`STYLE_FILE`), as ``dest``-relative paths.
+
+    Raises:
+        DataError: the style file is not a JSON object.
+    """
     path = root / STYLE_FILE
     if not path.is_file():
         return set()
@@ -361,137 +335,6 @@ def import_fastchat(src: Path, results_dir: Path, bench: str, *, overwrite: bool
         single=dict(counts["single"]),
         pair_rows=dict(counts["pair_rows"]),
         pair_games=dict(counts["pair_games"]),
-        unscored=unscored,
-        references=dict(references),
-        files=plan.write(overwrite=overwrite),
-        notes=tuple(notes),
-    )
-
-
-def _fastchat_grade(j: Judgment) -> dict[str, Any]:
-    """FastChat's single row: ``score`` -1 without a verdict; a whole grade as an int (``[[8]]`` → 8)."""
-    score = -1 if j.status != "ok" or j.score is None else int(j.score) if j.score.is_integer() else j.score
-    return {
-        "question_id": j.question_id,
-        "model": j.model,
-        "judge": [j.judge, j.prompt],
-        "user_prompt": j.user_prompt,
-        "judgment": j.judgment,
-        "score": score,
-        "turn": j.turn,
-        "tstamp": j.tstamp,
-    }
-
-
-def _export_answers(
-    root: Path, dest: Path, plan: FilePlan, notes: list[str], raw: set[str]
-) -> tuple[Counter[str], Counter[str]]:
-    """Plan ``dest/model_answer/<name>.jsonl`` for each answers file; answers written and skipped per model."""
-    answers: Counter[str] = Counter()
-    skipped: Counter[str] = Counter()
-    for path in sorted((root / "answers").glob("*.jsonl")):
-        loaded = list(load_answers(path).values())
-        rows = [
-            {
-                "question_id": a.question_id,
-                "answer_id": a.answer_id,
-                "model_id": a.fastchat_model_id or a.model_id,
-                "choices": [{"index": c.index, "turns": list(c.turns)} for c in a.choices],  # FastChat's fields only
-                "tstamp": a.tstamp,
-            }
-            for a in loaded
-            if a.status == "ok"
-        ]
-        for a in loaded:
-            skipped[a.model_id] += a.status != "ok"
-        if not rows:
-            if loaded:
-                notes.append(f"{path}: no finished answer to export")
-            continue
-        model_id = loaded[0].model_id
-        answers[model_id] = len(rows)
-        name = f"{model_slug(model_id)}.jsonl"
-        plan.add(dest / "model_answer" / name, _theirs(rows, raw_utf8=f"model_answer/{name}" in raw), str(path))
-    for model_id, n in skipped.items():
-        if n:
-            notes.append(f"{model_id}: {n} failed answer(s) left out (FastChat has no form for them)")
-    return answers, skipped
-
-
-def export_fastchat(
-    results_dir: Path, bench: str, dest: Path, *, questions: Path | None = None, overwrite: bool = False
-) -> ExportSummary:
-    """Write ``results_dir/bench`` as a FastChat ``llm_judge`` bench folder at ``dest``.
-
-    Args:
-        results_dir: the results root.
-        bench: the bench to export.
-        dest: the FastChat bench folder to write (e.g. ``data/mt_bench``).
-        questions: a question file to write as ``dest/question.jsonl``;
-            default: the bench's own ``question.jsonl``, if it has one.
-        overwrite: replace files in ``dest`` that exist with other content.
-
-    Raises:
-        UsageError: no such bench, or a file in ``dest`` differs and
-            ``overwrite`` is off.
-        DataError: a bad line in the results, citing ``file:line``.
-        ResultsError: a file cannot be written.
-    """
-    from judgebench.stats import FASTCHAT_ERROR, latest_judgments, pair_rows_from_games  # pandas: on use only
-
-    root = results_dir / bench
-    if not root.is_dir():
-        raise UsageError(f"{root}: no such bench — check --results-dir and the bench name")
-    plan, notes = FilePlan(), list[str]()
-    raw = _read_style(root)
-    if questions is not None and not questions.is_file():
-        raise UsageError(f"{questions}: no such question file — check the path")
-    question_file = questions if questions is not None else root / "question.jsonl"
-    n_questions = 0
-    if question_file.is_file():
-        n_questions = len(load_questions(question_file, bench).questions)
-        plan.add(dest / "question.jsonl", question_file.read_bytes(), str(question_file))
-
-    answers, skipped = _export_answers(root, dest, plan, notes, raw)
-
-    judgments = latest_judgments(
-        j for p in sorted((root / "judgments").glob("*_single.jsonl")) for j in load_judgments(p)
-    )
-    by_judge: dict[str, list[dict[str, Any]]] = {}
-    unscored = 0
-    for j in judgments:
-        unscored += j.status != "ok"
-        by_judge.setdefault(j.judge, []).append(_fastchat_grade(j))
-    single = {judge: len(rows) for judge, rows in by_judge.items()}
-    for judge, rows in by_judge.items():
-        name = f"{model_slug(judge)}_single.jsonl"
-        data = _theirs(rows, raw_utf8=f"model_judgment/{name}" in raw)
-        plan.add(dest / "model_judgment" / name, data, f"{judge} grades")
-
-    games = [g for p in sorted((root / "judgments").glob("*_pair.jsonl")) for g in load_pair_games(p)]
-    by_judge = {}
-    for row in pair_rows_from_games(games):
-        unscored += FASTCHAT_ERROR in (row["g1_winner"], row["g2_winner"])
-        by_judge.setdefault(row["judge"][0], []).append(row)
-    pair_rows = {judge: len(rows) for judge, rows in by_judge.items()}
-    for judge, rows in by_judge.items():
-        name = f"{model_slug(judge)}_pair.jsonl"
-        data = _theirs(rows, raw_utf8=f"model_judgment/{name}" in raw)
-        plan.add(dest / "model_judgment" / name, data, f"{judge} pair games")
-
-    references: Counter[str] = Counter()
-    for path in sorted((root / "reference_answer").glob("*.jsonl")):
-        references[path.stem] = sum(1 for _ in read_jsonl(path))
-        plan.add(dest / "reference_answer" / path.name, path.read_bytes(), str(path))
-
-    if not plan.files:
-        notes.append(f"{root}: nothing to export")
-    return ExportSummary(
-        questions=n_questions,
-        answers=dict(answers),
-        answers_skipped={m: n for m, n in skipped.items() if n},
-        single=single,
-        pair_rows=pair_rows,
         unscored=unscored,
         references=dict(references),
         files=plan.write(overwrite=overwrite),

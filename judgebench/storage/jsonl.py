@@ -19,6 +19,7 @@ from judgebench.errors import DataError, ResultsError
 __all__ = [
     "CALL_SCHEMA",
     "CallJournal",
+    "HoldsAppender",
     "JsonlAppender",
     "Warn",
     "parse_lines",
@@ -262,7 +263,25 @@ class JsonlAppender:
 CALL_SCHEMA = "judgebench.call/1"
 
 
-class CallJournal:
+class HoldsAppender:
+    """A context manager around its ``_appender``: entering takes the file's lock, leaving releases it.
+
+    For a class that appends records through one :class:`JsonlAppender` (the call journal, the arena's votes).
+    """
+
+    _appender: JsonlAppender
+
+    def __enter__(self) -> Self:
+        self._appender.__enter__()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._appender.__exit__(exc_type, exc, tb)
+
+
+class CallJournal(HoldsAppender):
     """Finished model calls by resume key, so no paid call is ever made twice.
 
     A two-turn answer is written only when both turns are done; the journal
@@ -291,12 +310,3 @@ class CallJournal:
         entry = {"schema": CALL_SCHEMA, "key": key, **record}
         self._appender.append(entry)
         self._entries[key] = entry
-
-    def __enter__(self) -> Self:
-        self._appender.__enter__()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._appender.__exit__(exc_type, exc, tb)

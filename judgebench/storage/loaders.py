@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-import gc
-import hashlib
-import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from judgebench.errors import DataError, UnknownQuestionSetError, UsageError
 from judgebench.records import (
     Answer,
-    HumanVote,
     JudgePrompt,
     Judgment,
     PairGame,
@@ -26,28 +19,24 @@ from judgebench.records import (
     RecordError,
     counted,
 )
-from judgebench.records.columns import game_columns, game_frame, record_columns
-from judgebench.storage.arrow_games import read_game_frame
-from judgebench.storage.columns_cache import read_column_cache, write_column_cache
-from judgebench.storage.jsonl import Warn, _ignore, parse_lines, read_bytes, read_jsonl
+from judgebench.storage.jsonl import Warn, _ignore, read_jsonl
 from judgebench.storage.layout import bundled_dir, data_dir
 
 R = TypeVar("R")
 
 if TYPE_CHECKING:
-    import pandas as pd
+    pass
 
 __all__ = [
     "DEFAULT_REFERENCE_SET",
     "QuestionSet",
     "load_answers",
-    "load_game_table",
     "load_judge_prompts",
     "load_judgments",
     "load_pair_games",
     "load_pair_scores",
     "load_questions",
-    "load_votes",
+    "parsed_lines",
     "reference_file",
     "resolve_question_set",
 ]
@@ -144,11 +133,7 @@ def load_questions(
     """
     questions: list[Question] = []
     seen: dict[QuestionId, int] = {}
-    for number, obj in read_jsonl(path):
-        try:
-            q = Question.from_dict(obj)
-        except RecordError as exc:
-            raise DataError(path, number, str(exc), "see questions/README.md for the fields") from None
+    for number, q in parsed_lines(path, Question.from_dict, "see questions/README.md for the fields"):
         key = str(q.question_id)
         if key in seen:
             raise DataError(
@@ -236,11 +221,7 @@ def load_answers(path: Path, *, warn: Warn = _ignore) -> dict[str, Answer]:
     """
     answers: dict[str, Answer] = {}
     first_model: tuple[str, int] | None = None
-    for number, obj in read_jsonl(path, warn=warn, torn_tail_ok=True):
-        try:
-            answer = Answer.from_dict(obj)
-        except RecordError as exc:
-            raise DataError(path, number, str(exc), "fix or delete this line") from None
+    for number, answer in parsed_lines(path, Answer.from_dict, warn=warn, torn_tail_ok=True):
         if first_model is None:
             first_model = (answer.model_id, number)
         elif answer.model_id != first_model[0]:
@@ -261,11 +242,7 @@ def load_judge_prompts(path: Path) -> dict[str, JudgePrompt]:
         DataError: a bad record or a name used twice, citing ``file:line``.
     """
     prompts: dict[str, JudgePrompt] = {}
-    for number, obj in read_jsonl(path):
-        try:
-            prompt = JudgePrompt.from_dict(obj)
-        except RecordError as exc:
-            raise DataError(path, number, str(exc), "see judge_prompts/README.md for the fields") from None
+    for number, prompt in parsed_lines(path, JudgePrompt.from_dict, "see judge_prompts/README.md for the fields"):
         if prompt.name in prompts:
             raise DataError(path, number, f"duplicate prompt name {prompt.name!r}", "names must be unique")
         prompts[prompt.name] = prompt
@@ -274,19 +251,40 @@ def load_judge_prompts(path: Path) -> dict[str, JudgePrompt]:
     return prompts
 
 
+def parsed_lines(
+    path: Path,
+    from_dict: Callable[[Mapping[str, Any]], R],
+    fix: str = "fix or delete this line",
+    *,
+    warn: Warn = _ignore,
+    torn_tail_ok: bool = False,
+) -> Iterator[tuple[int, R]]:
+    """``(line number, record)`` for each line of a JSONL file, read with ``from_dict``, in file order.
+
+    Args:
+        path: the JSONL file.
+        from_dict: the record's reader (``Judgment.from_dict``…).
+        fix: what the error message tells the user to do.
+        warn: called with a line about a torn last line (with ``torn_tail_ok``).
+        torn_tail_ok: cut a torn last line (a killed writer's) instead of failing.
+
+    Raises:
+        DataError: bad JSON, or a line ``from_dict`` rejects, citing ``file:line``.
+    """
+    for number, obj in read_jsonl(path, warn=warn, torn_tail_ok=torn_tail_ok):
+        try:
+            yield number, from_dict(obj)
+        except RecordError as exc:
+            raise DataError(path, number, str(exc), fix) from None
+
+
 def _load_records(path: Path, from_dict: Callable[[Mapping[str, Any]], R], warn: Warn) -> list[R]:
     """Read one record a line with ``from_dict``, in file order (a torn last line is cut and reported).
 
     Raises:
         DataError: a line ``from_dict`` rejects, citing ``file:line``.
     """
-    out: list[R] = []
-    for number, obj in read_jsonl(path, warn=warn, torn_tail_ok=True):
-        try:
-            out.append(from_dict(obj))
-        except RecordError as exc:
-            raise DataError(path, number, str(exc), "fix or delete this line") from None
-    return out
+    return [record for _, record in parsed_lines(path, from_dict, warn=warn, torn_tail_ok=True)]
 
 
 def load_judgments(path: Path, *, warn: Warn = _ignore) -> list[Judgment]:
@@ -314,172 +312,3 @@ def load_pair_scores(path: Path, *, warn: Warn = _ignore) -> list[PairScore]:
         DataError: a line that is not a pair score, citing ``file:line``.
     """
     return _load_records(path, PairScore.from_dict, warn)
-
-
-COLUMN_CACHE_MIN_ROWS = 20_000
-"""Files with fewer game lines parse in well under a second and get no column cache."""
-
-GAME_TABLE_CHUNK = 50_000
-"""Lines parsed at a time by :func:`load_game_table` (bounds the memory of parsed dicts)."""
-
-
-def load_game_table(path: Path, *, warn: Warn = _ignore) -> pd.DataFrame:
-    """Read our pairwise game records straight into a game table (:mod:`judgebench.records.columns`).
-
-    The same records, checks and ``file:line`` errors as :func:`load_pair_games`,
-    an order of magnitude faster. A plainly valid file is parsed whole by pyarrow's
-    C++ JSON reader and checked column by column
-    (:func:`judgebench.storage.arrow_games.read_game_frame`); any other file is
-    parsed with orjson a chunk at a time and validated column by column, and a
-    chunk that is not plainly valid (a bad line, a torn last line, a valid but
-    unusual record) is read line by line as :func:`load_pair_games` reads it.
-    A file of :data:`COLUMN_CACHE_MIN_ROWS` lines or more leaves its columns in a
-    cache beside it (:mod:`judgebench.storage.columns_cache`) for the next report.
-
-    Returns:
-        One row per game line, in file order.
-
-    Raises:
-        DataError: the file is unreadable, or a line is not a pair game, citing ``file:line``.
-    """
-    import orjson
-
-    data = read_bytes(path)
-    digest = hashlib.sha256(data).hexdigest()
-    cached = read_column_cache(path, len(data), digest)
-    if cached is not None:
-        return cached
-    size = len(data)
-    table = read_game_frame(data)
-    if table is not None:
-        if len(table) >= COLUMN_CACHE_MIN_ROWS:
-            write_column_cache(path, size, digest, table)
-        return table
-    lines = data.split(b"\n")
-    del data
-    warned: list[str] = []
-
-    def note(message: str) -> None:
-        warned.append(message)
-        warn(message)
-
-    parts: list[Mapping[str, Sequence[Any]]] = []
-    for start in range(0, len(lines), GAME_TABLE_CHUNK):
-        chunk = lines[start : start + GAME_TABLE_CHUNK]
-        cols = None
-        with _gc_paused():
-            try:
-                dicts = list(map(orjson.loads, filter(None, chunk)))
-            except orjson.JSONDecodeError:
-                pass
-            else:
-                if set(map(type, dicts)) <= {dict}:
-                    cols = game_columns(dicts)
-                del dicts
-        if cols is None:
-            games = []
-            for number, obj in parse_lines(path, chunk, start + 1, len(lines), warn=note, torn_tail_ok=True):
-                try:
-                    games.append(PairGame.from_dict(obj))
-                except RecordError as exc:
-                    raise DataError(path, number, str(exc), "fix or delete this line") from None
-            cols = record_columns(games)
-        parts.append(cols)
-    del lines
-    if len(parts) == 1:
-        table = game_frame(parts[0])
-    else:
-        keys = parts[0].keys() if parts else record_columns([]).keys()
-        table = game_frame({key: list(chain.from_iterable(part[key] for part in parts)) for key in keys})
-    if not warned and len(table) >= COLUMN_CACHE_MIN_ROWS:  # a file that warns (a torn last line) warns every time
-        write_column_cache(path, size, digest, table)
-    return table
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while parsing builds many objects that all stay alive.
-
-    Each collection would walk every dict parsed so far: with it on, parsing
-    200,000 lines takes four times as long. Nothing made here is cyclic.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def _json_array(path: Path) -> Iterator[tuple[int, Any]]:
-    """Yield ``(line, item)`` for each element of a top-level JSON array (the line its element starts on)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise DataError(path, None, "not UTF-8", "save the file as UTF-8") from None
-    decoder = json.JSONDecoder()
-    pos = len(text) - len(text.lstrip())
-    if not text[pos:].startswith("["):
-        raise DataError(path, 1, "expected a JSON array of votes", "use [ {...}, {...} ] or JSON Lines (.jsonl)")
-    pos += 1
-    line, counted = 1, 0
-    while True:
-        while pos < len(text) and text[pos] in " \t\r\n,":
-            pos += 1
-        if pos >= len(text):
-            raise DataError(path, text.count("\n") + 1, "the JSON array is not closed", "end it with ]")
-        if text[pos] == "]":
-            return
-        line += text.count("\n", counted, pos)
-        counted = pos
-        try:
-            item, pos = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            raise DataError(
-                path, exc.lineno, f"invalid JSON ({exc.msg}, column {exc.colno})", "fix this line"
-            ) from None
-        yield line, item
-
-
-def _csv_rows(path: Path) -> Iterator[tuple[int, Any]]:
-    try:
-        with path.open(encoding="utf-8", newline="") as f:
-            reader = csv.DictReader(f)
-            for row in reader:
-                yield reader.line_num, {k: v for k, v in row.items() if k is not None}
-    except UnicodeDecodeError:
-        raise DataError(path, None, "not UTF-8", "save the file as UTF-8") from None
-
-
-def load_votes(path: Path) -> list[HumanVote]:
-    """Read pairwise votes in MT-Bench's human-judgment format, in file order.
-
-    ``.jsonl``: one vote a line; ``.json``: an array of votes; ``.csv``: a
-    header row with ``question_id,model_a,model_b,winner,judge,turn``. Extra
-    fields (``conversation_a``…) are ignored.
-
-    Raises:
-        DataError: a missing file, or a row that is not a vote, citing ``file:line``.
-    """
-    if not path.is_file():
-        raise DataError(path, None, "file not found", "check the path")
-    suffix = path.suffix.lower()
-    rows: Iterator[tuple[int, Any]]
-    if suffix == ".csv":
-        rows = _csv_rows(path)
-    elif suffix == ".json":
-        rows = _json_array(path)
-    else:
-        rows = read_jsonl(path)
-    votes = []
-    for number, obj in rows:
-        if not isinstance(obj, dict):
-            raise DataError(path, number, f"expected a JSON object, got {type(obj).__name__}", "one vote an object")
-        try:
-            votes.append(HumanVote.from_dict(obj))
-        except RecordError as exc:
-            raise DataError(path, number, str(exc), "fix or delete this vote") from None
-    if not votes:
-        raise DataError(path, None, "no votes in file", "see 'judgebench agreement --help' for the format")
-    return votes

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import fastchat_folder, write_questions
+from builders import stefanstud_bench, write_questions
 from clirun import assert_one_line_error, judgebench
 from fastchat_figures import PRINTED, SHOW_RESULT_PAIR, SHOW_RESULT_SINGLE
 from llm_server import LLMServer, last_user_text
@@ -20,7 +20,8 @@ def fastchat_rows(path: Path) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def fastchat_dir(tmp_path: Path) -> Path:
-    return fastchat_folder(tmp_path)
+    src = stefanstud_bench(tmp_path)
+    return src
 
 
 def test_import_then_report_equals_fastchat_show_result(tmp_path: Path, fastchat_dir: Path) -> None:

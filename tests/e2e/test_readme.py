@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from builders import REPO, fastchat_folder
+from builders import REPO, stefanstud_bench
 from clirun import judgebench
 
 ROOT = REPO
@@ -18,7 +18,7 @@ def readme_block(after: str) -> list[str]:
 
 
 def test_readme_report_sample_is_what_report_prints(tmp_path: Path) -> None:
-    fastchat_folder(tmp_path)
+    stefanstud_bench(tmp_path)
     imported = judgebench("import", "fastchat", "mt_bench", cwd=tmp_path)
     assert imported.returncode == 0, imported.stderr
     shown = judgebench("report", "-q", "mt_bench", cwd=tmp_path)

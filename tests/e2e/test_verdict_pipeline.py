@@ -19,12 +19,12 @@ from llm_server import Behaviour, LLMServer, last_user_text
 
 from judgebench.errors import ProviderError, UsageError
 from judgebench.pipeline import AnswerJob, gen_answers
+from judgebench.pipeline.fastchat_export import export_fastchat
 from judgebench.pipeline.judge import JudgeJob, judge
 from judgebench.pipeline.report import ReportJob, report
 from judgebench.providers import LocalOptions, ProviderOptions
 from judgebench.providers.retry import RetryPolicy
 from judgebench.storage import load_answers, load_judgments, load_pair_games
-from judgebench.storage.fastchat import export_fastchat
 
 FAST_RETRY = RetryPolicy(max_attempts=3, initial=0.001, max_wait=0.002)
 

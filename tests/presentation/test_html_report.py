@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import fastchat_folder, write_questions
+from builders import stefanstud_bench, write_questions
 from clirun import judgebench
 
 from judgebench.pipeline import AnswerJob, gen_answers
@@ -223,7 +223,7 @@ def test_real_fastchat_data_pages_through_in_chromium(tmp_path: Path, browser: A
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
-    src = fastchat_folder(tmp_path)
+    src = stefanstud_bench(tmp_path)
     assert judgebench("import", "fastchat", str(src), cwd=tmp_path).returncode == 0
     proc = judgebench("report", "-q", "mt_bench", "--bootstrap", "200", "--html", "r.html", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from builders import TEST_DATA, fastchat_folder
+from builders import TEST_DATA, stefanstud_bench
 from clirun import assert_one_line_error, judgebench
 from fastchat_figures import PRINTED, SHOW_RESULT_PAIR, SHOW_RESULT_SINGLE
 
@@ -80,7 +80,7 @@ def test_histogram_and_self_preference() -> None:
 
 @pytest.fixture
 def bench(tmp_path: Path) -> Path:
-    src = fastchat_folder(tmp_path)
+    src = stefanstud_bench(tmp_path)
     assert judgebench("import", "fastchat", str(src), cwd=tmp_path).returncode == 0
     return tmp_path
 

@@ -11,9 +11,10 @@ import pytest
 from builders import MTBENCH
 
 from judgebench.errors import DataError, UsageError
+from judgebench.pipeline.fastchat_export import export_fastchat
 from judgebench.records import Answer, Choice, Judgment, PairGame
 from judgebench.storage import answers_path, judgments_path, load_answers, load_judgments, load_pair_games
-from judgebench.storage.fastchat import export_fastchat, import_fastchat
+from judgebench.storage.fastchat import import_fastchat
 
 THIRD_PARTY = MTBENCH / "third_party"
 needs_shared = pytest.mark.skipif(not THIRD_PARTY.is_dir(), reason="needs ../shared/mtbench (real FastChat files)")
