@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 
 def _repo_root() -> Path:
@@ -34,3 +36,18 @@ def write_questions(path: Path, n: int = 6) -> Path:
             }
             f.write(json.dumps(q) + "\n")
     return path
+
+
+def answered_bench(qfile: Path, rows: Sequence[Mapping[str, Any]], models: Sequence[str]) -> Path:
+    """Write question ``rows`` to ``qfile`` and answer them with a fake model per name (``fake/<name>``).
+
+    Answers go under ``qfile``'s folder's ``results/``, named ``<name>``; returns ``qfile``.
+    """
+    from judgebench.pipeline import AnswerJob, gen_answers
+    from judgebench.providers.fake import FakeProvider
+
+    qfile.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    for name in models:
+        job = AnswerJob(model=f"fake/{name}", questions=str(qfile), results_dir=qfile.parent / "results", name=name)
+        gen_answers(job, provider=FakeProvider(name))
+    return qfile

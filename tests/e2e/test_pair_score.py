@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import MTBENCH
+from builders import MTBENCH, answered_bench
 from clirun import assert_one_line_error, judgebench
 from llm_server import LLMServer
 
@@ -62,13 +62,7 @@ def write_bench(tmp_path: Path, turns: int = 1) -> Path:
         {"question_id": i, "category": "generic", "turns": [f"Question {i}: turn {t}?" for t in range(1, turns + 1)]}
         for i in range(1, 5)
     ]
-    qfile.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    for name in ("model", "base"):
-        gen_answers(
-            AnswerJob(model=f"fake/{name}", questions=str(qfile), results_dir=tmp_path / "results", name=name),
-            provider=FakeProvider(name),
-        )
-    return qfile
+    return answered_bench(qfile, rows, ("model", "base"))
 
 
 def job(tmp_path: Path, qfile: Path, **kw: object) -> JudgeJob:
@@ -150,12 +144,7 @@ def test_multi_turn_per_turn_with_references(tmp_path: Path) -> None:
         {"question_id": 2, "category": "math", "turns": ["Question 2: 6*7?", "Question 2: 6*8?"],
          "reference": ["6*7 = 42", "6*8 = 48"]},
     ]  # fmt: skip
-    qfile.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    for name in ("model", "base"):
-        gen_answers(
-            AnswerJob(model=f"fake/{name}", questions=str(qfile), results_dir=tmp_path / "results", name=name),
-            provider=FakeProvider(name),
-        )
+    answered_bench(qfile, rows, ("model", "base"))
     run = judge(job(tmp_path, qfile), provider=FakeProvider("judge", reply=lambda m: "Even.\n[[6, 6]]"))
     assert (run.planned, run.judged) == (8, 8)  # 2 questions x 2 turns x 2 games
     scores = load_pair_scores(run.path)

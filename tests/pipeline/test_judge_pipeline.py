@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from builders import REPO
+from builders import REPO, answered_bench
 
 from judgebench.errors import UsageError
 from judgebench.pipeline import AnswerJob, gen_answers
@@ -36,13 +36,7 @@ def bench(tmp_path: Path) -> Path:
         },
         {"question_id": 3, "category": "stem", "turns": ["Explain tides.", "Explain them to a child."]},
     ]
-    qfile.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    for name in ("alpha", "beta"):
-        gen_answers(
-            AnswerJob(model=f"fake/{name}", questions=str(qfile), results_dir=tmp_path / "results", name=name),
-            provider=FakeProvider(name),
-        )
-    return qfile
+    return answered_bench(qfile, rows, ("alpha", "beta"))
 
 
 def job(tmp_path: Path, qfile: Path, **kw: object) -> JudgeJob:
