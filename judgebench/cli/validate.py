@@ -98,8 +98,8 @@ def validate_judge_command(
         human_votes_path,
         validate_judge,
         validation_rows,
-        validation_sections,
     )
+    from judgebench.presentation.validation_report import validation_sections
     from judgebench.storage import load_votes
 
     judge = the_judge(judge_id)
@@ -153,8 +153,8 @@ def validate_judge_command(
     else:
         print_sections(validation_sections(result))
     if plots is not None or html is not None:
-        from judgebench.pipeline.validation import validation_html
         from judgebench.presentation.plots import draw_agreement
+        from judgebench.presentation.validation_report import validation_html
 
         title = f"{judge}, GPT-4 and the humans on {result.items} voted items"
         figures = draw_agreement(validation_rows(result, "all"), title, plots)

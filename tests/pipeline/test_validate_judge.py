@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from judgebench.errors import UsageError
-from judgebench.pipeline.validation import ValidateJob, validate_judge, validation_sections
+from judgebench.pipeline.validation import ValidateJob, validate_judge
+from judgebench.presentation.validation_report import validation_sections
 from judgebench.records import HumanVote, Judgment, PairGame
 
 QUESTIONS = range(81, 91)
