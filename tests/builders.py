@@ -51,3 +51,12 @@ def answered_bench(qfile: Path, rows: Sequence[Mapping[str, Any]], models: Seque
         job = AnswerJob(model=f"fake/{name}", questions=str(qfile), results_dir=qfile.parent / "results", name=name)
         gen_answers(job, provider=FakeProvider(name))
     return qfile
+
+
+def edit_answer(path: Path, question_id: int, turn: int, text: str) -> None:
+    """Rewrite turn ``turn`` (1-based) of the first choice of ``question_id``'s answer in answers file ``path``."""
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    for record in lines:
+        if record["question_id"] == question_id:
+            record["choices"][0]["turns"][turn - 1] = text
+    path.write_text("".join(json.dumps(r) + "\n" for r in lines))

@@ -41,6 +41,7 @@ __all__ = [
     "Evidence",
     "HtmlJob",
     "browser_entries",
+    "figures_section",
     "html_report",
     "load_evidence",
     "render_html",
@@ -278,6 +279,19 @@ def _asset(name: str) -> str:
     return (_HERE / name).read_text(encoding="utf-8")
 
 
+def figures_section(plots: Sequence[Any]) -> str:
+    """The ``<section id="figures">`` of ``plots`` (:class:`~judgebench.presentation.plots.Plot`), SVGs embedded."""
+    parts = ['<section id="figures"><h2>Figures</h2><div class="figures">']
+    for p in plots:
+        data = base64.b64encode(p.svg.encode("utf-8")).decode("ascii")
+        parts.append(
+            f'<figure data-name="{html.escape(p.name)}"><img alt="{html.escape(p.title)}" '
+            f'src="data:image/svg+xml;base64,{data}"><figcaption>{html.escape(p.title)}</figcaption></figure>'
+        )
+    parts.append("</div></section>")
+    return "".join(parts)
+
+
 def render_html(result: Report, evidence: Evidence, plots: Sequence[Any] = ()) -> str:
     """The whole page: figures, tables (with intervals), bias panel, run manifest and the answer browser."""
     script = _asset("browser.js")
@@ -294,14 +308,7 @@ def render_html(result: Report, evidence: Evidence, plots: Sequence[Any] = ()) -
         body.append("</ul></section>")
     if plots:
         nav.append('<a href="#figures">Figures</a>')
-        body.append('<section id="figures"><h2>Figures</h2><div class="figures">')
-        for p in plots:
-            data = base64.b64encode(p.svg.encode("utf-8")).decode("ascii")
-            body.append(
-                f'<figure data-name="{html.escape(p.name)}"><img alt="{html.escape(p.title)}" '
-                f'src="data:image/svg+xml;base64,{data}"><figcaption>{html.escape(p.title)}</figcaption></figure>'
-            )
-        body.append("</div></section>")
+        body.append(figures_section(plots))
     for i, section in enumerate(report_sections(result)):
         anchor = f"section-{i}"
         kind = _section_kind(section.title)

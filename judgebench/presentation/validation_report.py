@@ -51,10 +51,9 @@ def validation_sections(result: Validation) -> list[Section]:
 
 def validation_html(result: Validation, plots: Sequence[Any]) -> str:
     """One self-contained page: the agreement figures (SVG, embedded), the tables and the verdict."""
-    import base64
     import html
 
-    from judgebench.presentation.html_report import _asset, _table
+    from judgebench.presentation.html_report import _asset, _table, figures_section
 
     title = f"validate-judge: {result.judge}"
     warning = f"<p><strong>{html.escape(result.unverified_line)}</strong></p>" if result.unverified_line else ""
@@ -62,14 +61,7 @@ def validation_html(result: Validation, plots: Sequence[Any]) -> str:
         f'<section id="verdict"><h2>Verdict</h2><p><strong>{html.escape(result.verdict_line)}</strong></p>'
         f"{warning}</section>"
     ]
-    body.append('<section id="figures"><h2>Figures</h2><div class="figures">')
-    for p in plots:
-        data = base64.b64encode(p.svg.encode("utf-8")).decode("ascii")
-        body.append(
-            f'<figure><img alt="{html.escape(p.title)}" src="data:image/svg+xml;base64,{data}">'
-            f"<figcaption>{html.escape(p.title)}</figcaption></figure>"
-        )
-    body.append("</div></section>")
+    body.append(figures_section(plots))
     for section in validation_sections(result)[:-1]:
         body.append(f'<section class="table"><h2>{html.escape(section.title)}</h2>{_table(section)}</section>')
     policy = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"

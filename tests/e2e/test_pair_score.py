@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import MTBENCH, answered_bench
+from builders import MTBENCH, answered_bench, edit_answer
 from clirun import assert_one_line_error, judgebench
 from llm_server import LLMServer
 
@@ -347,12 +347,7 @@ def test_report_question_shows_both_games_scores_as_shown(tmp_path: Path) -> Non
 def test_an_edited_answer_is_left_out_of_the_report_and_rejudged_alone(tmp_path: Path) -> None:
     qfile = write_bench(tmp_path)
     judge(job(tmp_path, qfile), provider=FakeProvider("judge", reply=scripted_judge))
-    path = answers_path(tmp_path / "results", "vq", "model")
-    lines = [json.loads(line) for line in path.read_text().splitlines()]
-    for record in lines:
-        if record["question_id"] == 1:
-            record["choices"][0]["turns"][0] = "model answers (edited): a better reply."
-    path.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    edit_answer(answers_path(tmp_path / "results", "vq", "model"), 1, 1, "model answers (edited): a better reply.")
     result = report(ReportJob(questions=str(qfile), results_dir=tmp_path / "results", bootstrap=0))
     (row,) = result.judges[0].pair_score
     assert (row["n"], row["excluded"], row["model_total"], row["baseline_total"]) == (2, 1, 13.0, 17.0)
