@@ -7,12 +7,12 @@ mapped back to the pair (``score_1`` is ``model_1``'s whichever was shown first)
 
 Planning renders every judge message the run needs; each record is keyed by
 what it is about and each call by its content (the identity model is described
-in :mod:`judgebench.pipeline.judge_plan`). A record already on disk for the
+in :mod:`judgebench.pipeline.judge_identity`). A record already on disk for the
 same call with a verdict — or with a reply no parser could read, which
 re-asking would buy again — is skipped, so a finished run makes zero
 calls and editing one prompt or one answer re-judges exactly what it touches;
 ``retry_unparsed`` (``--retry-unparsed``) asks the unreadable ones again, and
-only those (the rule is in :mod:`judgebench.pipeline.judge_plan`).
+only those (the rule is in :mod:`judgebench.pipeline.judge_identity`).
 A record whose call was already made (for another model whose answer has the
 same text, or for the same pair game named the other way round) copies that
 verdict and is marked ``reused``; within a run each distinct call is made once.
@@ -38,14 +38,10 @@ from __future__ import annotations
 
 import asyncio
 
+from judgebench.pipeline.judge_identity import call_key, judgment_key
+from judgebench.pipeline.judge_job import DEFAULT_PROMPTS, JudgeJob
 from judgebench.pipeline.judge_panel import PanelRun, judge_panel
-from judgebench.pipeline.judge_plan import (
-    DEFAULT_PROMPTS,
-    JudgeJob,
-    call_key,
-    discover_answers,
-    judgment_key,
-)
+from judgebench.pipeline.judge_plan import discover_answers
 from judgebench.pipeline.judge_runner import JudgeRun
 from judgebench.pipeline.judge_setup import prepare_run
 from judgebench.pipeline.observer import NullObserver, Observer

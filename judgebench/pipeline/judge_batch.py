@@ -21,7 +21,8 @@ from typing import Protocol, TypeVar
 
 from judgebench.errors import BatchPending, ProviderError
 from judgebench.judging import Reading, prompt_format
-from judgebench.pipeline.judge_plan import JudgeJob, JudgeWork
+from judgebench.pipeline.judge_identity import JudgeWork
+from judgebench.pipeline.judge_job import JudgeJob
 from judgebench.pipeline.judge_records import JudgeReply
 from judgebench.pipeline.observer import Observer
 from judgebench.pricing import Budget

@@ -64,7 +64,7 @@ class JudgeJob:
             items of this votes file (e.g. ``mt-bench-human``'s
             ``votes/human.jsonl``), instead of ``baseline``/``all_pairs``.
         retry_unparsed: ask again the records whose latest reply on disk had
-            no readable verdict (``unparsed``/``truncated``); see the module docs.
+            no readable verdict (``unparsed``/``truncated``); see :mod:`judgebench.pipeline.judge_identity`.
     """
 
     judge: str

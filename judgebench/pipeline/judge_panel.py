@@ -10,9 +10,7 @@ from dataclasses import dataclass
 
 from judgebench.aliases import resolve_model
 from judgebench.errors import BudgetReached, UsageError
-from judgebench.pipeline.judge_plan import (
-    JudgeJob,
-)
+from judgebench.pipeline.judge_job import JudgeJob
 from judgebench.pipeline.judge_runner import JudgeRun
 from judgebench.pipeline.judge_setup import PreparedRun, prepare_run
 from judgebench.pipeline.observer import NullObserver, Observer

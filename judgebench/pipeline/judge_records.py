@@ -1,9 +1,9 @@
 """The judge's records: which kind each mode writes, what a run finds on disk, and what is still needed.
 
-A record is keyed by what it is about (:func:`~judgebench.pipeline.judge_plan.record_id`)
+A record is keyed by what it is about (:func:`~judgebench.pipeline.judge_identity.record_id`)
 and by its call's content (``key``); :func:`still_needed` decides from the
 records on disk which planned records a run must still buy and which can copy a
-verdict already bought (the identity model is in :mod:`judgebench.pipeline.judge_plan`).
+verdict already bought (the identity model is in :mod:`judgebench.pipeline.judge_identity`).
 :func:`build_record` writes one reply as the record of its mode, and
 :func:`reused_verdict` reads a verdict back from one, as its call gave it.
 """
@@ -20,11 +20,7 @@ from judgebench.judging import (
     Reading,
     to_pair_winner,
 )
-from judgebench.pipeline.judge_plan import (
-    JudgeWork,
-    RecordId,
-    record_id,
-)
+from judgebench.pipeline.judge_identity import JudgeWork, RecordId, record_id
 from judgebench.records import (
     UNREADABLE,
     Judgment,

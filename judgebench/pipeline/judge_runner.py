@@ -23,11 +23,8 @@ from judgebench.judging import (
 )
 from judgebench.pipeline.call_runs import CallRunner, run_each
 from judgebench.pipeline.judge_batch import judge_in_batches
-from judgebench.pipeline.judge_plan import (
-    JudgeJob,
-    JudgePlan,
-    JudgeWork,
-)
+from judgebench.pipeline.judge_identity import JudgePlan, JudgeWork
+from judgebench.pipeline.judge_job import JudgeJob
 from judgebench.pipeline.judge_records import (
     FILE_MODES,
     JudgeRecord,

@@ -20,17 +20,9 @@ from judgebench.judging import (
     judge_decoding,
     missing_references,
 )
-from judgebench.pipeline.judge_plan import (
-    JudgeJob,
-    JudgePlan,
-    JudgeWork,
-    RecordId,
-    discover_answers,
-    judged_models,
-    load_prompts,
-    plan_judgments,
-    voted_items,
-)
+from judgebench.pipeline.judge_identity import JudgePlan, JudgeWork, RecordId
+from judgebench.pipeline.judge_job import JudgeJob
+from judgebench.pipeline.judge_plan import discover_answers, judged_models, load_prompts, plan_judgments, voted_items
 from judgebench.pipeline.judge_records import (
     FILE_MODES,
     JudgeRecord,
