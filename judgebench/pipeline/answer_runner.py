@@ -127,6 +127,7 @@ class AnswerRunner(CallRunner):
         return text, reasoning
 
     async def answer(self, question: Question) -> None:
+        """Answer ``question`` (every choice, its turns in order) and append its record; stop quietly at the budget."""
         try:
             await self._answer(question)
         except _BudgetStop:

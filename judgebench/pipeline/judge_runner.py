@@ -121,6 +121,22 @@ class JudgeRunner(CallRunner):
         bench: str,
         est: int,
     ) -> JudgeRun:
+        """Write the ``todo`` records: copy the verdicts in ``reuse``, buy each other distinct call once.
+
+        Args:
+            path: the judgments file appended to.
+            todo: the records still needed, in plan order.
+            reuse: call key → a finished record of that call on disk, whose verdict is copied.
+            skipped: records already on disk (for the progress display).
+            plan: the plan (for its missing and unanswered answer turns).
+            bench: the bench's name.
+            est: estimated input tokens of the calls to buy.
+
+        Raises:
+            BudgetReached: ``--max-cost`` stopped the run; finished records are on disk.
+            ProviderError: ``--verdict logprobs`` and the first call got no probabilities.
+            JudgebenchError: a failure that stops the run; finished records are on disk.
+        """
         self.observer.start(len(todo), skipped)
         if plan.missing:
             self.observer.note(
