@@ -62,7 +62,9 @@ class JudgeJob:
             :mod:`judgebench.pipeline.presets`).
         pairs_from: pairwise: judge exactly the (question, turn, model pair)
             items of this votes file (e.g. ``mt-bench-human``'s
-            ``votes/human.jsonl``), instead of ``baseline``/``all_pairs``.
+            ``votes/human.jsonl``), instead of ``baseline``/``all_pairs``;
+            single: grade exactly the (question, turn, model) answer turns
+            those items show, no other turn.
         retry_unparsed: ask again the records whose latest reply on disk had
             no readable verdict (``unparsed``/``truncated``); see :mod:`judgebench.pipeline.judge_identity`.
     """
@@ -141,8 +143,8 @@ class JudgeJob:
             raise UsageError("--pairs-from is for --mode pairwise; with pair-score use --baseline MODEL or --all-pairs")
         if self.mode == "pair-score" and designs != 1:
             raise UsageError("--mode pair-score needs exactly one of --baseline MODEL or --all-pairs")
-        if self.mode == "single" and designs:
-            raise UsageError("--baseline, --all-pairs and --pairs-from are for --mode pairwise (or pair-score)")
+        if self.mode == "single" and (self.baseline is not None or self.all_pairs):
+            raise UsageError("--baseline and --all-pairs are for --mode pairwise (or pair-score)")
         if self.mode == "pair-score" and self.verdict == "logprobs":
             raise UsageError(
                 "--verdict logprobs: paired scoring's two scores have no probability reading — use --verdict text"

@@ -197,7 +197,9 @@ def plan_judgments(
 ) -> JudgePlan:
     """Every record the job needs, rendered and keyed, and the answer turns it cannot judge.
 
-    ``voted`` (pairwise): judge only these items, each pair in sorted order.
+    ``voted``: judge only these items — pairwise: each pair in sorted order;
+    single: each (question, turn, model) of an item, so no turn nobody voted
+    on is bought.
     Pair-score plans like pairwise (both orders, per turn, references where the
     category has them) with the ``pairscore-*`` prompts.
     """
@@ -215,8 +217,11 @@ def plan_judgments(
         return turns
 
     if job.mode == "single":
+        graded = None if voted is None else {(q, t, m) for q, t, m1, m2 in voted for m in (m1, m2)}
         for model, q in itertools.product(models, questions):
             for turn in range(1, len(q.turns) + 1):
+                if graded is not None and (str(q.question_id), turn, model) not in graded:
+                    continue
                 turns = turns_of(model, q, turn)
                 if turns is None:
                     continue
