@@ -1,4 +1,4 @@
-"""Statistics: pure functions of records (numpy/pandas; scikit-learn for logistic fits). No I/O, no clock.
+"""Statistics: pure functions of records (numpy/pandas; scipy.optimize for logistic fits). No I/O, no clock.
 
 - :mod:`~judgebench.stats.tables`: FastChat-equal score and win/loss/tie tables.
 - :mod:`~judgebench.stats.bootstrap`: question-clustered bootstrap intervals.

@@ -23,7 +23,7 @@ positive means the judge favours ``m`` when its answer is the longer one.
 
 Fitting, as in the paper: ``γ_x`` is estimated first, jointly over all
 models (a logistic regression of the outcomes on model indicators, the length
-term and one indicator per instruction, with scikit-learn's default L2 penalty
+term and one indicator per instruction, with an L2 penalty ½·|β|² (scikit-learn's default C = 1)
 so that instructions every model won or lost stay finite), and then held
 fixed; each model's ``θ_m − θ_b``, ``φ_m`` and ``ψ_m − ψ_b`` are then an
 unpenalised logistic regression on that model's comparisons. (The paper also

@@ -8,7 +8,7 @@ anchor model's column is dropped, fixing ``β_anchor = 0``. A tie counts as
 half a win for each side (Chatbot Arena's convention), so a comparison adds
 ``y·log σ(β_i−β_j) + (1−y)·log σ(β_j−β_i)`` with ``y ∈ {1, ½, 0}``. The fit is
 unpenalised maximum likelihood (:func:`~judgebench.stats.logistic.fit_logistic`,
-scikit-learn).
+``scipy.optimize``).
 
 **Elo scale.** ``rating_i = anchor_rating + 400/ln(10) · β_i``, so a 400-point
 gap means 10:1 odds, and the anchor (default: the baseline, else the model in

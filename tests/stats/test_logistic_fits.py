@@ -16,6 +16,8 @@ returned, on three benches:
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -67,3 +69,28 @@ def test_the_sparse_penalised_fit_is_scikit_learns_to_its_tolerance_and_closer_t
     assert got is not None
     # scikit-learn's lbfgs stopped at tol=1e-8 on its mean loss: 4e-5 of gradient left, so 6e-6 apart.
     assert got == pytest.approx(want, abs=1e-5, rel=0)
+    assert gradient(x, s, t, penalty, got) < 1e-7 < gradient(x, s, t, penalty, want)
+
+
+def test_separated_and_one_class_data_have_no_estimate() -> None:
+    x = np.column_stack([np.ones(20), np.linspace(-1, 1, 20)])
+    above = (x[:, 1] > 0).astype(float)
+    assert fit_logistic(x, above, np.ones(20)) is None  # separated: the slope runs off to infinity
+    assert fit_logistic(x, np.ones(20), np.ones(20)) is None
+    overlap = above.copy()
+    overlap[[9, 10]] = [1.0, 0.0]
+    coef = fit_logistic(x, overlap, np.ones(20))
+    assert coef is not None and coef[1] == pytest.approx(12.4460318, abs=1e-6)  # scikit-learn's figure
+    assert fit_logistic(x, above, np.ones(20), penalty=1.0) is not None  # a penalty keeps it finite
+
+
+def test_ratings_and_length_control_import_no_scikit_learn() -> None:
+    code = (
+        "import sys, numpy as np\n"
+        "from judgebench.stats.logistic import fit_logistic\n"
+        "x = np.column_stack([np.ones(4), [-1.0, -0.5, 0.5, 1.0]])\n"
+        "assert fit_logistic(x, np.array([0.0, 1.0, 0.0, 1.0]), np.ones(4)) is not None\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sklearn'))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
