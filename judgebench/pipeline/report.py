@@ -136,7 +136,7 @@ class Report:
     """Calls, tokens and dollars per answering model and per judge, summed over every run (``spend_totals``)."""
     panel: dict[str, Any] | None = None
     """``report --panel``: the panel's agreement, rank stability and self-preference
-    (:func:`judgebench.stats.panel.panel_summary`); the panel's tables are the judge ``panel``'s."""
+    (:func:`judgebench.stats.panel_agreement.panel_summary`); the panel's tables are the judge ``panel``'s."""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form."""

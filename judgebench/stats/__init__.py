@@ -20,7 +20,8 @@ from judgebench.stats.bootstrap import (
     ratio_interval,
     single_intervals,
 )
-from judgebench.stats.panel import PANEL, GamePanel, GradePanel, game_panel, grade_panel, panel_summary
+from judgebench.stats.panel import PANEL, GamePanel, GradePanel, game_panel, grade_panel
+from judgebench.stats.panel_agreement import panel_summary
 from judgebench.stats.ratings import (
     ELO_SCALE,
     Outcomes,
