@@ -22,7 +22,6 @@ from judgebench.stats.bootstrap import (
     Bootstrap,
     Comparisons,
     FloatArray,
-    question_weights,
     ratio_interval,
 )
 
@@ -67,7 +66,7 @@ def pairwise_breakdown(
     category = np.array([cats.get(q, "") for q in comp.questions], dtype=object)[question]
     scopes: list[tuple[str, npt.NDArray[np.bool_]]] = [(f"turn{t}", turn == t) for t in sorted(set(turn.tolist()))]
     scopes += [(f"category:{c}", category == c) for c in sorted(set(category.tolist()) - {""})]
-    weights = question_weights(n_q, bootstrap.replicates, bootstrap.seed) if bootstrap.replicates else None
+    weights = bootstrap.weights(n_q) if bootstrap.replicates else None
     columns: dict[str, FloatArray] = {}
     for name, mask in scopes:
         flat = question[mask] * n_m + model[mask]

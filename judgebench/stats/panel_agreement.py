@@ -38,9 +38,7 @@ from judgebench.stats.bias import model_family
 from judgebench.stats.bootstrap import (
     DEFAULT_BOOTSTRAP,
     Bootstrap,
-    percentile_interval,
     question_codes,
-    question_weights,
 )
 from judgebench.stats.panel import GamePanel, GradePanel
 
@@ -69,13 +67,13 @@ def _alpha_interval(
     if not boot.replicates or not data.shape[1]:
         return None, None
     codes, names = question_codes(questions)
-    counts = question_weights(len(names), boot.replicates, boot.seed)[:, codes].astype(np.int64)
+    counts = boot.weights(len(names))[:, codes].astype(np.int64)
     columns = np.arange(data.shape[1])
     draws = [_alpha(data[:, np.repeat(columns, row)], level) for row in counts]
     values = np.array([np.nan if a is None else a for a in draws], dtype=np.float64)
     if np.isnan(values).all():
         return None, None
-    lo, hi = percentile_interval(values[:, None], boot.level)
+    lo, hi = boot.interval(values[:, None])
     return float(lo[0]), float(hi[0])
 
 
@@ -150,7 +148,7 @@ def _rank_stability(
     total = counts.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         scores = sums.sum(axis=1) / np.where(total > 0, total, np.nan)
-    weights = question_weights(len(codes), boot.replicates, boot.seed) if boot.replicates else None
+    weights = boot.weights(len(codes)) if boot.replicates else None
     replicated = None
     if weights is not None:
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -173,7 +171,7 @@ def _rank_stability(
             if replicated is not None:
                 taus = np.array([_tau(r[a], r[b]) for r in replicated])
                 if (~np.isnan(taus)).any():
-                    lo, hi = percentile_interval(taus[:, None], boot.level)
+                    lo, hi = boot.interval(taus[:, None])
                     row["tau_lo"], row["tau_hi"] = _none_if_nan(float(lo[0])), _none_if_nan(float(hi[0]))
             out.append(row)
     return out
@@ -239,8 +237,8 @@ def _preference_row(
         codes, names = question_codes(questions)
         diff = np.bincount(codes, weights=np.asarray(mine) - np.asarray(rest), minlength=len(names))
         count = np.bincount(codes, minlength=len(names)).astype(np.float64)
-        w = question_weights(len(names), bootstrap.replicates, bootstrap.seed)
-        lo, hi = percentile_interval(((w @ diff) / (w @ count))[:, None], bootstrap.level)
+        w = bootstrap.weights(len(names))
+        lo, hi = bootstrap.interval(((w @ diff) / (w @ count))[:, None])
         row["gap_lo"], row["gap_hi"] = float(lo[0]), float(hi[0])
     return row
 
