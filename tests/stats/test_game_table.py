@@ -311,3 +311,20 @@ def test_a_torn_file_is_not_cached_so_it_warns_every_time(tmp_path: Path, monkey
         assert len(load_game_table(path, warn=warned.append)) == 5
         assert len(warned) == 1
     assert not path.with_name(path.name + CACHE_SUFFIX).exists()
+
+
+def test_the_column_cache_gives_back_hashes_none_and_non_ascii_text_exactly(tmp_path: Path) -> None:
+    import hashlib
+
+    from judgebench.storage.columns_cache import read_column_cache, write_column_cache
+
+    path = write(tmp_path / "j_pair.jsonl", [json.dumps(g) for g in random_games(5, 40)])
+    table = load_game_table(path)
+    table["hash_1"] = pd.Series(["h1", None, "é✓", "h1"] * 10, dtype=object)  # repeats, a None, non-ASCII
+    table["hash_2"] = pd.Series([None] * 40, dtype=object)
+    data = path.read_bytes()
+    write_column_cache(path, len(data), hashlib.sha256(data).hexdigest(), table)
+    back = read_column_cache(path, len(data), hashlib.sha256(data).hexdigest())
+    assert back is not None
+    pd.testing.assert_frame_equal(back, table)
+    assert back["hash_1"].tolist()[:4] == ["h1", None, "é✓", "h1"] and back["hash_2"].isna().all()
