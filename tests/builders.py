@@ -34,3 +34,39 @@ def write_questions(path: Path, n: int = 6) -> Path:
             }
             f.write(json.dumps(q) + "\n")
     return path
+
+
+STEFANSTUD = MTBENCH / "third_party" / "Stefanstud_FastChat"
+"""A real FastChat results folder (two models' answers, GPT-4 single and pairwise judgments)."""
+
+
+def fastchat_copy(tmp_path: Path) -> Path:
+    """A writable copy of :data:`STEFANSTUD` with MT-Bench's questions, as ``tmp_path/mt_bench``.
+
+    Skips the test when ``../shared/mtbench`` is not beside the repo.
+    """
+    import shutil
+
+    import pytest
+
+    if not STEFANSTUD.is_dir():
+        pytest.skip("../shared/mtbench is not beside the repo")
+    src = tmp_path / "mt_bench"
+    shutil.copytree(STEFANSTUD, src)
+    shutil.copy(MTBENCH / "question.jsonl", src / "question.jsonl")
+    return src
+
+
+def same_load_error(path: Path) -> str:
+    """The ``DataError`` both pair-game readers raise on ``path`` (asserted identical), as text."""
+    import pytest
+
+    from judgebench.errors import DataError
+    from judgebench.storage.loaders import load_game_table, load_pair_games
+
+    with pytest.raises(DataError) as by_records:
+        load_pair_games(path)
+    with pytest.raises(DataError) as by_table:
+        load_game_table(path)
+    assert str(by_table.value) == str(by_records.value)
+    return str(by_table.value)

@@ -4,28 +4,20 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import MTBENCH, write_questions
+from builders import fastchat_copy, write_questions
 from clirun import assert_one_line_error, judgebench
 from llm_server import LLMServer, last_user_text
 
 from tests.stats.test_stats_tables import expected_pairwise, expected_single, fastchat_rows
 
-STEFANSTUD = MTBENCH / "third_party" / "Stefanstud_FastChat"
-
 
 @pytest.fixture
 def fastchat_dir(tmp_path: Path) -> Path:
-    if not STEFANSTUD.is_dir():
-        pytest.skip("../shared/mtbench is not beside the repo")
-    src = tmp_path / "mt_bench"
-    shutil.copytree(STEFANSTUD, src)
-    shutil.copy(MTBENCH / "question.jsonl", src / "question.jsonl")
-    return src
+    return fastchat_copy(tmp_path)
 
 
 def test_import_then_report_equals_fastchat_show_result(tmp_path: Path, fastchat_dir: Path) -> None:

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
-from builders import MTBENCH, TEST_DATA
+from builders import TEST_DATA, fastchat_copy
 from clirun import assert_one_line_error, judgebench
 
 from judgebench.records import Judgment, PairGame
 from judgebench.stats import Bootstrap, comparisons, pairwise_intervals, question_weights, single_intervals
 from judgebench.stats.bias import position_bias, score_histogram, self_preference
 
-STEFANSTUD = MTBENCH / "third_party" / "Stefanstud_FastChat"
 VOTES = TEST_DATA / "mt_bench_human_votes.json"
 
 
@@ -81,12 +79,7 @@ def test_histogram_and_self_preference() -> None:
 
 @pytest.fixture
 def bench(tmp_path: Path) -> Path:
-    if not STEFANSTUD.is_dir():
-        pytest.skip("../shared/mtbench is not beside the repo")
-    src = tmp_path / "mt_bench"
-    shutil.copytree(STEFANSTUD, src)
-    shutil.copy(MTBENCH / "question.jsonl", src / "question.jsonl")
-    assert judgebench("import", "fastchat", str(src), cwd=tmp_path).returncode == 0
+    assert judgebench("import", "fastchat", str(fastchat_copy(tmp_path)), cwd=tmp_path).returncode == 0
     return tmp_path
 
 
