@@ -8,6 +8,11 @@ extends it: ``--prices FILE``, else ``$JUDGEBENCH_PRICES``, else
 ``prices.json`` in the user config dir, each a JSON object
 ``{"provider/model": {"input": 2.5, "output": 10.0}}``. The ``fake``, ``hf``
 and ``local`` providers cost nothing. Batch APIs bill half (``batch=True``).
+
+A model served from ``--base-url`` (vLLM, Ollama, a proxy) is not the vendor's
+model whatever it is called: the built-in list prices do not apply to it
+(``load_price_table(..., builtin=False)``), only a price the user wrote — so a
+local server's ``openai/gpt-4`` is shown unpriced, never at OpenAI's rates.
 """
 
 from __future__ import annotations
@@ -95,8 +100,13 @@ class PriceTable:
         return None if price is None else price.cost(usage, batch=batch)
 
 
-def load_price_table(path: Path | None = None) -> PriceTable:
+def load_price_table(path: Path | None = None, *, builtin: bool = True) -> PriceTable:
     """The built-in prices, overridden by a user file (see module docs).
+
+    Args:
+        path: the user's price file (default: ``$JUDGEBENCH_PRICES``, else the config dir's).
+        builtin: include the built-in vendor list prices; ``False`` for a model
+            served from ``--base-url`` (only the user's prices apply).
 
     Raises:
         DataError: the file is not a JSON object of ``{"input": x, "output": y}`` prices.
@@ -110,7 +120,7 @@ def load_price_table(path: Path | None = None) -> PriceTable:
 
             candidate = Path(user_config_dir("judgebench", appauthor=False)) / "prices.json"
             path = candidate if candidate.is_file() else None
-    prices = dict(DEFAULT_PRICES)
+    prices = dict(DEFAULT_PRICES) if builtin else {}
     layout = 'write {"provider/model": {"input": <$ per 1M tokens>, "output": <$ per 1M tokens>}}'
     if path is None:
         return PriceTable(prices)

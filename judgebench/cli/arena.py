@@ -30,11 +30,13 @@ def arena_command(
     """Blind pairwise voting in the browser; votes are appended as human judgments (read by --votes)."""
     from judgebench.arena.session import Arena, ArenaJob
     from judgebench.arena.web import serve
+    from judgebench.records import counted
 
     job = ArenaJob(questions=questions, results_dir=results_dir, models=tuple(models or ()), seed=seed)
     with Arena(job) as arena:
         err.print(
-            f"arena for {escape(arena.bench)}: {len(arena.models)} models, {arena.votes} votes so far in "
+            f"arena for {escape(arena.bench)}: {counted(len(arena.models), 'model')}, "
+            f"{counted(arena.votes, 'vote')} so far in "
             f"{escape(str(arena.path))}\nopen http://{escape(host)}:{port}/ (Ctrl-C to stop)"
         )
         serve(arena, host, port)

@@ -42,6 +42,23 @@ def datasets_list_command() -> None:
 def datasets_pull_command(
     name: Annotated[str, typer.Argument(help="Dataset to download, e.g. mt-bench.")],
     mirror: Annotated[str | None, typer.Option("--mirror", help="Base URL of a copy with the upstream layout.")] = None,
+    source_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--from",
+            file_okay=False,
+            exists=True,
+            help="A local copy to read instead of downloading: the upstream layout (or the files by name).",
+        ),
+    ] = None,
+    no_verify: Annotated[
+        bool,
+        typer.Option(
+            "--no-verify",
+            help="With --from: accept files whose sha256 differs from the published release's (a hand-made copy); "
+            "recorded as unverified in SOURCE.json and shown by validate-judge.",
+        ),
+    ] = False,
     force: Annotated[bool, typer.Option("--force", help="Download again even if already present.")] = False,
     results_dir: ResultsDir = Path("results"),
 ) -> None:
@@ -50,11 +67,31 @@ def datasets_pull_command(
     A dataset with answers (mt-bench-human) also files them under RESULTS_DIR/NAME/answers.
     """
     from judgebench.pipeline.datasets import pull
+    from judgebench.records import counted
 
-    result = pull(name, mirror=mirror, force=force, on_file=lambda f: err.print(f"downloading {f}"))
+    what = "copying" if source_dir is not None else "downloading"
+    result = pull(
+        name,
+        mirror=mirror,
+        force=force,
+        on_file=lambda f: err.print(f"{what} {f}"),
+        source_dir=source_dir,
+        verify=not no_verify,
+    )
     for f in result.already_present:
-        out.print(f"{f}: already present, sha256 verified")
-    out.print(f"{name}: {len(result.downloaded)} files downloaded and verified into {result.folder}")
+        out.print(f"{f}: already present, {'sha256 verified' if f not in result.unverified else 'UNVERIFIED'}")
+    if source_dir is not None:
+        checked = "checked" if result.unverified else "verified"
+        got = counted(len(result.downloaded), "file")
+        out.print(f"{name}: {got} copied from {source_dir} and {checked} into {result.folder}")
+    else:
+        out.print(f"{name}: {counted(len(result.downloaded), 'file')} downloaded and verified into {result.folder}")
+    if result.unverified:
+        err.print(
+            f"[bold yellow]UNVERIFIED: {len(result.unverified)} of the files are not the published release "
+            f"({', '.join(result.unverified)}: sha256 differs) — figures made from them are not the paper's; "
+            f"recorded in {result.folder / 'SOURCE.json'}[/]"
+        )
     for note in result.notes:
         err.print(f"[yellow]{escape(note)}[/]")
     votes = [f for f in result.built if f.startswith("votes/")]
@@ -89,11 +126,12 @@ def import_fastchat_command(
     overwrite: Overwrite = False,
 ) -> None:
     """Import FastChat answers, single and pairwise judgments and reference answers."""
+    from judgebench.records import counted
     from judgebench.storage.fastchat import import_fastchat
 
     name = bench or src.resolve().name
     summary = import_fastchat(src, results_dir, name, overwrite=overwrite)
-    out.print(f"imported into {results_dir / name}: {len(summary.files)} files")
+    out.print(f"imported into {results_dir / name}: {counted(len(summary.files), 'file')}")
     for note in summary.notes:
         err.print(f"[yellow]{escape(note)}[/]")
     out.print(f"report it with: judgebench report --questions {name} --results-dir {results_dir}")
@@ -107,12 +145,13 @@ def export_fastchat_command(
     overwrite: Overwrite = False,
 ) -> None:
     """Export a bench's answers and judgments in FastChat's llm_judge layout."""
+    from judgebench.records import counted
     from judgebench.storage import resolve_bench
     from judgebench.storage.fastchat import export_fastchat
 
     bench, qset = resolve_bench(questions, results_dir)
     qfile = qset.path if qset is not None else None
     summary = export_fastchat(results_dir, bench, dest, questions=qfile, overwrite=overwrite)
-    out.print(f"exported {bench} to {dest}: {len(summary.files)} files")
+    out.print(f"exported {bench} to {dest}: {counted(len(summary.files), 'file')}")
     for note in summary.notes:
         err.print(f"[yellow]{escape(note)}[/]")

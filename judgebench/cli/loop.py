@@ -28,6 +28,7 @@ from judgebench.cli.options import (
     QuestionIds,
     Questions,
     ResultsDir,
+    RetryUnparsed,
     Timeout,
     Verbose,
     judge_panel_ids,
@@ -269,9 +270,14 @@ def _judge(
     require_references: bool = False,
     preset: str | None = None,
     pairs_from: Path | None = None,
+    retry_unparsed: bool = False,
     verbose: bool = False,
 ) -> int:
-    """Run judge (one judge, or a panel of several) and print its summary; returns the number of failed judgments."""
+    """Run judge (one judge, or a panel of several) and print its summary; returns the number of failed judgments.
+
+    Raises:
+        JudgebenchError: every judgment of a judge's job has an unreadable verdict (one line with the fix).
+    """
     from judgebench.pipeline.judge import JudgeJob, judge, judge_panel
     from judgebench.providers import ProviderOptions
     from judgebench.providers.retry import RetryPolicy
@@ -305,6 +311,7 @@ def _judge(
         require_references=require_references,
         preset=preset,
         pairs_from=pairs_from,
+        retry_unparsed=retry_unparsed,
     )
     for judge_id in judge_ids:
         warn_toy_judge(judge_id)
@@ -326,6 +333,16 @@ def _judge(
         if panel:
             print_panel_judge(judge_id)
         print_judge_run(run, dry_run=dry_run, max_tokens=max_tokens)
+    unread = [(j, r) for j, r in zip(judge_ids or ("",), runs, strict=True) if r.unreadable and not r.verdicts]
+    if not dry_run and unread:
+        from judgebench.records import UNREADABLE_FIX, counted
+
+        who = f" by {', '.join(j for j, _ in unread)}" if panel else ""
+        total = sum(r.unreadable for _, r in unread)
+        raise JudgebenchError(
+            f"no readable verdict{who}: the judge's replies to all {counted(total, 'judgment')} could not be "
+            f"read — {UNREADABLE_FIX}"
+        )
     return sum(run.failed for run in runs)
 
 
@@ -429,6 +446,7 @@ def judge_command(
             "(e.g. mt-bench-human's votes/human.jsonl).",
         ),
     ] = None,
+    retry_unparsed: RetryUnparsed = False,
     verbose: Verbose = False,
 ) -> None:
     """Judge answers: single grades, or pairwise in both orders; math/reasoning/coding against references."""
@@ -474,6 +492,7 @@ def judge_command(
         require_references=require_references,
         preset=preset,
         pairs_from=pairs_from,
+        retry_unparsed=retry_unparsed,
         verbose=verbose,
     )
     if failed:
@@ -485,7 +504,9 @@ def run_command(
     judge_id: Annotated[
         list[str] | None,
         typer.Option(
-            "--judge", "-j", help="The judge model, provider/model (e.g. openai/gpt-4o); repeat for a judge panel."
+            "--judge",
+            "-j",
+            help="The judge model, provider/model (e.g. openai/gpt-4o); repeat for a judge panel (--preset sets one).",
         ),
     ] = None,
     mode: Annotated[Mode, typer.Option("--mode", help="single, pairwise or pair-score.")] = "single",
@@ -517,6 +538,15 @@ def run_command(
     max_cost: MaxCost = None,
     prices: Prices = None,
     fmt: FormatOption = "table",
+    preset: Annotated[
+        str | None,
+        typer.Option(
+            "--preset",
+            help="mt-bench: FastChat's official MT-Bench setup, as on judge — its questions (unless -q), GPT-4 "
+            "references, its judge prompts and judge openai/gpt-4 (unless -j).",
+        ),
+    ] = None,
+    retry_unparsed: RetryUnparsed = False,
     verbose: Verbose = False,
 ) -> None:
     """The whole loop: answers for each model → judgments → report."""
@@ -526,7 +556,17 @@ def run_command(
     from judgebench.providers.local import is_local_model, refuse_local_options
 
     models = [resolve_model(m) for m in models]  # answers are filed under the resolved ids
-    panel = tuple(dict.fromkeys(resolve_model(j) for j in judge_panel_ids(judge_id, judges)))
+    named = judge_panel_ids(judge_id, judges)
+    if preset is not None:
+        from judgebench.pipeline.judge_plan import JudgeJob
+        from judgebench.pipeline.presets import PRESETS, apply_preset
+
+        if preset not in PRESETS:
+            raise UsageError(f"--preset {preset!r}: unknown; available: {', '.join(sorted(PRESETS))}")
+        apply_preset(JudgeJob(judge="", preset=preset))  # its files are there, before any answer is bought
+        questions = PRESETS[preset].dataset if questions == "jb-80" else questions
+        named = named or (PRESETS[preset].judge,)
+    panel = tuple(dict.fromkeys(resolve_model(j) for j in named))
     if not panel:
         raise UsageError("--judge: name the judge model, e.g. --judge openai/gpt-4o")
     judge = panel[0]
@@ -581,6 +621,8 @@ def run_command(
         options=options_for(judge, judge_base_url or base_url),
         max_cost=budget.left(f"judging by {', '.join(panel)}"),
         prices=prices,
+        preset=preset,
+        retry_unparsed=retry_unparsed,
         verbose=verbose,
     )
     run_report(

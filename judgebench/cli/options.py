@@ -33,6 +33,7 @@ __all__ = [
     "QuestionIds",
     "Questions",
     "ResultsDir",
+    "RetryUnparsed",
     "Timeout",
     "Verbose",
     "batch_size",
@@ -86,6 +87,14 @@ JudgeId = Annotated[
 (``judge`` and ``run`` take a panel instead: :func:`judge_panel_ids`)."""
 DryRun = Annotated[
     bool, typer.Option("--dry-run", help="Print the calls, tokens and dollars it would spend, at most; spend nothing.")
+]
+RetryUnparsed = Annotated[
+    bool,
+    typer.Option(
+        "--retry-unparsed",
+        help="Ask again (and pay again for) exactly the judgments whose verdict on disk could not be read; "
+        "the new verdict replaces the old one. Default: a rerun never re-buys them.",
+    ),
 ]
 MaxCost = Annotated[
     float | None,

@@ -257,14 +257,19 @@ def _usage(usage: Usage, cost: float | None = None) -> str:
 
 def print_answer_run(run: AnswerRun) -> None:
     """Summary of a gen-answers run, or of what it would spend."""
+    from judgebench.records import counted
+
     if run.dry_run:
         todo = run.selected - run.skipped
-        out.print(f"dry run: {todo} questions to answer, {run.skipped} already done; at most:")
+        out.print(f"dry run: {counted(todo, 'question')} to answer, {run.skipped} already done; at most:")
         out.print(_usage(run.usage, run.cost_usd))
         return
     out.print(f"answers: {run.path}")
-    out.print(f"{run.selected} questions: {run.answered} answered now, {run.skipped} already done, {run.failed} failed")
-    reused = f"; {run.journal_hits} turns reused from the call journal" if run.journal_hits else ""
+    out.print(
+        f"{counted(run.selected, 'question')}: {run.answered} answered now, {run.skipped} already done, "
+        f"{run.failed} failed"
+    )
+    reused = f"; {counted(run.journal_hits, 'turn')} reused from the call journal" if run.journal_hits else ""
     out.print(_usage(run.usage, run.cost_usd) + reused)
     for reason in run.failures:
         err.print(f"[yellow]{escape(reason)}[/]")
@@ -276,14 +281,22 @@ def print_panel_judge(judge_id: str) -> None:
 
 
 def print_judge_run(run: JudgeRun, *, dry_run: bool, max_tokens: int) -> None:
-    """Summary of a judge run, or of what it would do."""
+    """Summary of a judge run, or of what it would do.
+
+    The calls bought count every request paid for: the calls, the follow-ups
+    re-asking for a verdict a reply lacked, and (``--retry-unparsed``) the
+    records asked again because their verdict on disk was unreadable.
+    """
+    from judgebench.records import UNREADABLE_FIX, counted
+
     reused = f"; {run.reused} reuse the verdict of a call with the same prompt" if run.reused else ""
+    retried = f" ({counted(run.retried, 'judgment')} asked again: unreadable before)" if run.retried else ""
     if dry_run:
         cost = "" if run.cost_usd is None else f", at most ${run.cost_usd:.4f}"
         out.print(
-            f"dry run: would make {run.calls} judge calls (~{run.estimated_input_tokens:,} input tokens, "
-            f"up to {max_tokens:,} output tokens each, plus re-asks{cost}) for {run.planned} judgments"
-            f"{reused}; {run.skipped} already judged"
+            f"dry run: would make {counted(run.calls, 'judge call')}{retried} (~{run.estimated_input_tokens:,} input "
+            f"tokens, up to {max_tokens:,} output tokens each, plus re-asks{cost}) for "
+            f"{counted(run.planned, 'judgment')}{reused}; {run.skipped} already judged"
         )
     else:
         out.print(f"judgments: {run.path}")
@@ -292,13 +305,19 @@ def print_judge_run(run: JudgeRun, *, dry_run: bool, max_tokens: int) -> None:
             f"readable verdict{f' ({run.truncated} cut off at the token limit)' if run.truncated else ''}, "
             f"{run.failed} failed; {run.skipped} already done"
         )
-        out.print(f"{run.calls} judge calls bought{reused}")
+        followups = run.requests - run.calls
+        extra = (
+            f" + {counted(followups, 're-ask')} for a missing verdict = {run.requests} requests" if followups else ""
+        )
+        out.print(f"{counted(run.calls, 'judge call')} bought{retried}{extra}{reused}")
         out.print(_usage(run.usage, run.cost_usd))
+    if run.unreadable:
+        err.print(f"[yellow]{counted(run.unreadable, 'verdict')} unreadable — {UNREADABLE_FIX}[/]")
     if run.missing_answers:
-        err.print(f"[yellow]{run.missing_answers} answer turns not judged: failed, incomplete or stale[/]")
+        err.print(f"[yellow]{counted(run.missing_answers, 'answer turn')} not judged: failed, incomplete or stale[/]")
     if run.unanswered:
         err.print(
-            f"[yellow]{run.unanswered} turns not judged: their questions have no answer yet "
+            f"[yellow]{counted(run.unanswered, 'turn')} not judged: their questions have no answer yet "
             "(answered with --limit or --question-ids?) — gen-answers adds them[/]"
         )
     for reason in run.failures:
@@ -373,6 +392,8 @@ _VERDICT_STYLE = {
 
 def print_comparison(c: Comparison) -> None:
     """The gate's table: per model and metric, base, candidate, delta with interval, verdict."""
+    from judgebench.records import counted
+
     for warning in c.warnings:
         err.print(f"[yellow]not comparable: {escape(warning)}[/]")
     share = round(c.metrics[0].delta.confidence * 100)
@@ -395,7 +416,9 @@ def print_comparison(c: Comparison) -> None:
             )
     calls = sum(r.usage.calls for r in c.new_runs)
     verdict = _VERDICT_STYLE[c.verdict]
-    out.print(f"verdict: {verdict} (fail below {c.fail_below:+g}); the candidate's own runs made {calls} calls")
+    out.print(
+        f"verdict: {verdict} (fail below {c.fail_below:+g}); the candidate's own runs made {counted(calls, 'call')}"
+    )
 
 
 def announce_embedded(model: str) -> None:

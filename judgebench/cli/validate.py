@@ -23,6 +23,7 @@ from judgebench.cli.options import (
     Parallel,
     Prices,
     ResultsDir,
+    RetryUnparsed,
     Timeout,
     Verbose,
     provider_options,
@@ -87,6 +88,7 @@ def validate_judge_command(
     max_attempts: MaxAttempts = 6,
     max_cost: MaxCost = None,
     prices: Prices = None,
+    retry_unparsed: RetryUnparsed = False,
     verbose: Verbose = False,
 ) -> None:
     """Judge the items MT-Bench's experts voted on, then show agreement beside GPT-4's and the experts' own."""
@@ -129,6 +131,7 @@ def validate_judge_command(
             max_attempts=max_attempts,
             max_cost=max_cost,
             prices=prices,
+            retry_unparsed=retry_unparsed,
             verbose=verbose,
         )
     if dry_run:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from judgebench.errors import UsageError
-from judgebench.records import HumanVote, Judgment, PairGame
+from judgebench.records import HumanVote, Judgment, PairGame, counted
 from judgebench.storage import DEFAULT_QUESTION_SET, load_judgments, load_pair_games, load_votes
 
 if TYPE_CHECKING:
@@ -140,7 +140,7 @@ def _resolve(spec: str, votes: Sequence[HumanVote], bench: _Bench, job: Agreemen
         chosen = [v for v in votes if fnmatch.fnmatchcase(v.judge, spec)]
         if chosen:
             voters = sorted({v.judge for v in chosen})
-            return chosen, f"{len(chosen)} votes by {len(voters)} voter(s) matching {spec!r}"
+            return chosen, f"{counted(len(chosen), 'vote')} by {counted(len(voters), 'voter')} matching {spec!r}"
     singles, pairs = bench.load()
     # Votes carry the spec as their voter, so one judge's pairwise and single verdicts are two voters.
     if kind in ("", "pair") and pairs.get(name):
@@ -150,7 +150,10 @@ def _resolve(spec: str, votes: Sequence[HumanVote], bench: _Bench, job: Agreemen
         return chosen, f"{len(chosen)} pairwise verdicts of {name} (games that disagree {how})"
     if kind in ("", "single") and singles.get(name):
         chosen = votes_from_grades(singles[name], spec, tie_threshold=job.tie_threshold)
-        return chosen, f"{len(chosen)} verdicts from {name}'s single grades (tie when |Δ| ≤ {job.tie_threshold:g})"
+        return (
+            chosen,
+            f"{counted(len(chosen), 'verdict')} from {name}'s single grades (tie when |Δ| ≤ {job.tie_threshold:g})",
+        )
     have = sorted({v.judge for v in votes})
     listed = f"{', '.join(have[:12]) or 'none (pass --votes FILE)'}{' …' if len(have) > 12 else ''}"
     judges = sorted(set(singles) | set(pairs))

@@ -29,7 +29,7 @@ from judgebench.providers import Decoding, Provider, ProviderOptions, create_pro
 from judgebench.providers.local import local_token_counter, refuse_local_options
 from judgebench.providers.retry import CallFailed, CircuitBreaker, RetryPolicy, complete_with_retry
 from judgebench.reasoning import split_reasoning
-from judgebench.records import Answer, Choice, Message, Question, RunManifest, Usage, content_hash
+from judgebench.records import Answer, Choice, Message, Question, RunManifest, Usage, content_hash, counted
 from judgebench.storage import (
     DEFAULT_QUESTION_SET,
     CallJournal,
@@ -226,7 +226,9 @@ def gen_answers(job: AnswerJob, *, provider: Provider | None = None, observer: O
     observer = observer or NullObserver()
     qset = resolve_question_set(job.questions, job.results_dir)
     selected = select_questions(qset.questions, job.question_ids, job.limit)
-    budget = Budget(job.model, load_price_table(job.prices), job.max_cost)
+    budget = Budget(
+        job.model, load_price_table(job.prices, builtin=job.provider_options.base_url is None), job.max_cost
+    )
     name = job.name or job.model
     if job.dry_run:
         existing = _existing(answers_path(job.results_dir, qset.name, name), name, observer.note)
@@ -290,8 +292,8 @@ async def _gen_answers(
     if runner.stopped:
         saved = runner.answered + len(runner.failures)
         raise BudgetReached(
-            f"--max-cost ${job.max_cost:.2f} reached (spent ${budget.spent:.4f}): {saved} of {len(todo)} answers "
-            "saved — rerun with a higher --max-cost to resume"
+            f"--max-cost ${job.max_cost:.2f} reached (spent ${budget.spent:.4f}): {saved} of "
+            f"{counted(len(todo), 'answer')} saved — rerun with a higher --max-cost to resume"
         )
     return AnswerRun(
         path=path,

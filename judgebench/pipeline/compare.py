@@ -28,7 +28,7 @@ from judgebench.errors import UsageError
 from judgebench.judging import reconcile
 from judgebench.pipeline.panel import PANEL
 from judgebench.pipeline.provenance import comparability_warnings, latest_runs
-from judgebench.records import Judgment, PairGame, RunManifest
+from judgebench.records import Judgment, PairGame, RunManifest, counted
 from judgebench.stats.deltas import Delta, GateVerdict, gate, paired_delta
 from judgebench.storage import load_judgments, load_manifests, load_pair_games, resolve_question_set
 
@@ -234,7 +234,7 @@ def _question_outcomes(games: Sequence[PairGame]) -> dict[str, dict[str, tuple[f
         points[(m2, qid)].append(1.0 - value)
     out: dict[str, dict[str, tuple[float, str, str]]] = defaultdict(dict)
     for (model, qid), values in points.items():
-        out[model][qid] = (sum(values) / len(values), categories.get(qid, ""), f"{len(values)} comparisons")
+        out[model][qid] = (sum(values) / len(values), categories.get(qid, ""), counted(len(values), "comparison"))
     return out
 
 
@@ -366,5 +366,8 @@ def render_compare_markdown(c: Comparison) -> str:
     calls = sum(r.usage.calls for r in c.new_runs)
     dollars = [r.cost_usd for r in c.new_runs]
     cost = f" (${sum(d for d in dollars if d is not None):.4f})" if dollars and None not in dollars else ""
-    lines += ["", f"The candidate's own runs made {calls} calls{cost}; everything else was reused from the base."]
+    lines += [
+        "",
+        f"The candidate's own runs made {counted(calls, 'call')}{cost}; everything else was reused from the base.",
+    ]
     return "\n".join(lines) + "\n"

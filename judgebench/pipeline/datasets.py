@@ -7,6 +7,16 @@ the user data dir (:func:`judgebench.storage.data_dir`), after which
 ``--questions <name>`` finds them. Each file is written to a temporary name
 and renamed only once its checksum matches, so a failed pull never leaves a
 half-written file behind.
+
+A local copy (``pull(..., source_dir=DIR)``, ``datasets pull NAME --from DIR``)
+is read from a folder instead: each file at its upstream path in ``DIR`` (or its
+stored name, or its bare file name), checked against the same pins. A file that
+differs — a hand-made mirror of the same schema, say — is refused unless
+``verify=False`` (``--no-verify``), and then used, said loudly, and recorded in
+the dataset's ``SOURCE.json`` (``"verified": false`` and each unverified file's
+own sha256), which ``validate-judge`` repeats beside its verdict. A file the copy
+lacks is taken from another pulled dataset holding the very same pinned file
+(``mt-bench``'s questions, references and prompts), else refused naming it.
 """
 
 from __future__ import annotations
@@ -287,6 +297,8 @@ class PullResult:
     """Files derived from the downloads (the dataset's ``build``)."""
     notes: tuple[str, ...] = ()
     """What the build wants the user to know."""
+    unverified: tuple[str, ...] = ()
+    """Files taken from a local copy whose sha256 is not the pinned one (``verify=False``)."""
 
 
 def _sha256(path: Path) -> str:
@@ -304,8 +316,10 @@ def pull(
     force: bool = False,
     timeout: float = 60.0,
     on_file: Callable[[str], None] | None = None,
+    source_dir: Path | None = None,
+    verify: bool = True,
 ) -> PullResult:
-    """Download a dataset's files, verify them and store them in the data dir.
+    """Download a dataset's files (or copy them from ``source_dir``), verify them and store them in the data dir.
 
     Args:
         name: a key of :data:`DATASETS`.
@@ -313,44 +327,120 @@ def pull(
         force: download again even if verified files are present.
         timeout: seconds per request.
         on_file: called with each file's name as it starts.
+        source_dir: a local copy to read instead of downloading (see the module docs).
+        verify: with ``source_dir``: ``False`` accepts files whose sha256 is not the pinned one,
+            recording them as unverified in ``SOURCE.json``.
 
     Raises:
-        UsageError: unknown dataset name; a ``mirror`` that is not an http(s) URL.
+        UsageError: unknown dataset name; a ``mirror`` that is not an http(s) URL; both
+            ``mirror`` and ``source_dir``; ``verify=False`` without ``source_dir``; a
+            ``source_dir`` that lacks a file, or (verifying) holds one that differs from the pin.
         DownloadError: a request failed or a checksum did not match.
     """
-    import httpx
-
-    from judgebench.providers import check_url
-
     if name not in DATASETS:
         raise UsageError(f"unknown dataset {name!r}; available: {', '.join(sorted(DATASETS))}")
+    if source_dir is not None and mirror is not None:
+        raise UsageError("--from and --mirror: give one — a local folder or a base URL")
+    if not verify and source_dir is None:
+        raise UsageError("--no-verify is for --from DIR (a local copy); downloads are always verified")
     if mirror is not None:
+        from judgebench.providers import check_url
+
         check_url(mirror, "--mirror")
     dataset = DATASETS[name]
-    base = (mirror or dataset.base_url).rstrip("/") + "/"
     folder = data_dir() / "datasets" / name
     downloaded: list[str] = []
     present: list[str] = []
-    with httpx.Client(timeout=timeout, follow_redirects=True) as client:
+    unverified: dict[str, str] = {}
+    if source_dir is not None:
+        base = str(source_dir.resolve())
         for file in dataset.files:
             target = folder / file.target
-            if not force and target.is_file() and _sha256(target) == file.sha256:
+            found = _local_file(source_dir, file, name)
+            digest = _sha256(found)
+            if digest != file.sha256:
+                if verify:
+                    raise UsageError(
+                        f"{found}: sha256 {digest[:16]}… is not the published file's {file.sha256[:16]}… — "
+                        "pass --no-verify to use this copy anyway (recorded as unverified)"
+                    )
+                unverified[file.target] = digest
+            if not force and target.is_file() and _sha256(target) == digest:
                 present.append(file.target)
                 continue
-            url = (base if mirror or file.base_url is None else file.base_url.rstrip("/") + "/") + file.source
             if on_file is not None:
                 on_file(file.target)
-            _download(client, url, target, file.sha256)
+            _copy(found, target)
             downloaded.append(file.target)
+    else:
+        import httpx
+
+        base = (mirror or dataset.base_url).rstrip("/") + "/"
+        with httpx.Client(timeout=timeout, follow_redirects=True) as client:
+            for file in dataset.files:
+                target = folder / file.target
+                if not force and target.is_file() and _sha256(target) == file.sha256:
+                    present.append(file.target)
+                    continue
+                url = (base if mirror or file.base_url is None else file.base_url.rstrip("/") + "/") + file.source
+                if on_file is not None:
+                    on_file(file.target)
+                _download(client, url, target, file.sha256)
+                downloaded.append(file.target)
     manifest = {
         "name": name,
         "base_url": base,
-        "files": {f.target: f.sha256 for f in dataset.files},
+        "files": {f.target: unverified.get(f.target, f.sha256) for f in dataset.files},
         "pulled_at": time.time(),
+        "verified": not unverified,
+        **({"from": base, "unverified": unverified} if source_dir is not None else {}),
     }
     built, notes = dataset.build(folder) if dataset.build is not None else ([], [])
     (folder / "SOURCE.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    return PullResult(folder, tuple(downloaded), tuple(present), tuple(built), tuple(notes))
+    return PullResult(
+        folder, tuple(downloaded), tuple(present), tuple(built), tuple(notes), unverified=tuple(sorted(unverified))
+    )
+
+
+def _local_file(source_dir: Path, file: DatasetFile, name: str) -> Path:
+    """Where a local copy holds ``file``: its upstream path, its stored name, its bare name, else another dataset's.
+
+    Another pulled dataset's file counts only when its sha256 is this file's pin.
+
+    Raises:
+        UsageError: not found, naming the paths looked at.
+    """
+    for candidate in (file.source, file.target, Path(file.source).name):
+        path = source_dir / candidate
+        if path.is_file():
+            return path
+    for other in DATASETS.values():
+        if other.name == name:
+            continue
+        for f in other.files:
+            path = data_dir() / "datasets" / other.name / f.target
+            if f.sha256 == file.sha256 and path.is_file() and _sha256(path) == file.sha256:
+                return path
+    raise UsageError(
+        f"--from {source_dir}: no {file.source} (nor {file.target}) — copy it there from the upstream release "
+        f"({file.base_url or DATASETS[name].base_url}{file.source})"
+    )
+
+
+def _copy(source: Path, target: Path) -> None:
+    """Copy a local file whole (temporary file, then rename)."""
+    import shutil
+
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DownloadError(f"{target.parent}: cannot create ({exc.strerror}) — set JUDGEBENCH_DATA_DIR") from None
+    tmp = target.with_name(f".{target.name}.part")
+    try:
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _download(client: httpx.Client, url: str, target: Path, sha256: str) -> None:

@@ -9,8 +9,10 @@ Planning renders every judge message the run needs; each record is keyed by
 what it is about and each call by its content (the identity model is described
 in :mod:`judgebench.pipeline.judge_plan`). A record already on disk for the
 same call with a verdict — or with a reply no parser could read, which
-re-asking would only buy again — is skipped, so a finished run makes zero
-calls and editing one prompt or one answer re-judges exactly what it touches.
+re-asking would buy again — is skipped, so a finished run makes zero
+calls and editing one prompt or one answer re-judges exactly what it touches;
+``retry_unparsed`` (``--retry-unparsed``) asks the unreadable ones again, and
+only those (the rule is in :mod:`judgebench.pipeline.judge_plan`).
 A record whose call was already made (for another model whose answer has the
 same text, or for the same pair game named the other way round) copies that
 verdict and is marked ``reused``; within a run each distinct call is made once.
@@ -82,6 +84,7 @@ from judgebench.providers import BatchProvider, Decoding, Provider, VerdictLogpr
 from judgebench.providers.local import local_token_counter, refuse_local_options
 from judgebench.providers.retry import CallFailed, CircuitBreaker, RetryEvent, call_with_retry, complete_with_retry
 from judgebench.records import (
+    UNREADABLE,
     Judgment,
     JudgmentStatus,
     Message,
@@ -92,6 +95,7 @@ from judgebench.records import (
     RunManifest,
     Usage,
     content_hash,
+    counted,
 )
 from judgebench.storage import (
     JsonlAppender,
@@ -145,6 +149,14 @@ class JudgeRun:
     """Answer turns not judged because the model has no answer to the question at all."""
     truncated: int = 0
     """Judgments whose last reply stopped at its token limit even after re-asking (counted like ``unparsed``)."""
+    retried: int = 0
+    """Records of ``planned`` asked again because their verdict on disk was unreadable (``retry_unparsed``)."""
+    unreadable: int = 0
+    """Records of the job whose latest verdict is unreadable (``unparsed`` or ``truncated``), this run's and earlier."""
+    verdicts: int = 0
+    """Records of the job with a readable verdict on disk after the run, this run's and earlier."""
+    requests: int = 0
+    """Judge requests paid for: ``calls`` plus the follow-ups re-asking for an unreadable verdict."""
 
 
 @dataclass(frozen=True)
@@ -420,6 +432,24 @@ class _Prepared:
     plan: JudgePlan
     bench: str
     estimate: int
+    work: list[JudgeWork]
+    """Every record the job needs (finished or not)."""
+    before: dict[RecordId, str]
+    """Status of each planned record's latest record on disk before the run (:func:`_latest_statuses`)."""
+    retried: int
+    """Records of ``todo`` asked again because their verdict on disk was unreadable."""
+
+    def tally_after(self, run: JudgeRun, warn: Warn) -> JudgeRun:
+        """``run`` with the job's unreadable and readable verdicts on disk now, and the re-asked records."""
+        after = self.before
+        if self.todo:
+            after = _latest_statuses(self.work, _finished(self.path, _FILE_MODES[self.job.mode], warn))
+        return replace(
+            run,
+            retried=self.retried,
+            unreadable=sum(s in UNREADABLE for s in after.values()),
+            verdicts=sum(s == "ok" for s in after.values()),
+        )
 
     def start(self, tally: RunTally, observer: Observer, slots: _Lane | None = None) -> _JudgeRunner:
         """The runner of this run (``slots``: a bound on calls in flight shared with other runs)."""
@@ -438,7 +468,8 @@ def _prepare(
     qset = resolve_question_set(job.questions, job.results_dir, reference_set=job.references)
     questions = select_questions(qset.questions, job.question_ids, job.limit)
     _check_references(job, qset.name, qset.references, qset.notes, questions, observer)
-    budget = make_budget(job.judge, load_price_table(job.prices), job.max_cost, batch=job.batch)
+    prices = load_price_table(job.prices, builtin=job.provider_options.base_url is None)
+    budget = make_budget(job.judge, prices, job.max_cost, batch=job.batch)
     available = discover_answers(job.results_dir, qset.name, observer.note)
     voted = voted_items(load_votes(job.pairs_from)) if job.pairs_from is not None else None
     answers = {m: load_answers(available[m]) for m in judged_models(job, available, voted or ())}
@@ -448,7 +479,10 @@ def _prepare(
     work, missing = plan.work, plan.missing
     mode: JudgeMode = _FILE_MODES[job.mode]
     path = judgments_path(job.results_dir, qset.name, job.judge, mode)
-    todo, reuse = _still_needed(work, _finished(path, mode, observer.note))
+    finished = _finished(path, mode, observer.note)
+    todo, reuse = _still_needed(work, finished, retry_unparsed=job.retry_unparsed)
+    before = _latest_statuses(work, finished)
+    retried = sum(before.get(w.identity) in UNREADABLE for w in todo)
     buy = _distinct_calls(w for w in todo if w.key not in reuse)
     count = local_token_counter(job.judge) if job.dry_run else None  # the judge's tokenizer, if local
     estimate = sum(count(m.content) if count else len(m.content) // 4 for w in buy for m in w.messages)
@@ -457,6 +491,8 @@ def _prepare(
         return JudgeRun(
             path, qset.name, len(todo), len(work) - len(todo), 0, 0, 0, missing, bound, estimate,
             cost_usd=budget.cost(bound), reused=len(todo) - len(buy), calls=len(buy), unanswered=plan.unanswered,
+            retried=retried, unreadable=sum(s in UNREADABLE for s in before.values()),
+            verdicts=sum(s == "ok" for s in before.values()), requests=len(buy),
         )  # fmt: skip
     provider = provider or create_provider(job.judge, job.provider_options)
     if job.batch and not isinstance(provider, BatchProvider):
@@ -497,8 +533,9 @@ def _prepare(
         git=git_state(),
     )
     return _Prepared(
-        job, provider, decoding, budget, manifest, path, todo, reuse, len(work) - len(todo), plan, qset.name, estimate
-    )
+        job, provider, decoding, budget, manifest, path, todo, reuse, len(work) - len(todo), plan, qset.name, estimate,
+        work, before, retried,
+    )  # fmt: skip
 
 
 _LISTED = 20
@@ -543,7 +580,7 @@ _FILE_MODES: dict[str, JudgeMode] = {"single": "single", "pairwise": "pair", "pa
 
 
 def _finished(path: Path, mode: JudgeMode, warn: Warn) -> list[Record]:
-    """The records on disk that need no new call: those with a verdict or an unreadable reply."""
+    """The records on disk whose call was answered: with a verdict or an unreadable reply (not ``failed``)."""
     if not path.exists():
         return []
     records: Sequence[Record]
@@ -556,16 +593,41 @@ def _finished(path: Path, mode: JudgeMode, warn: Warn) -> list[Record]:
     return [r for r in records if r.key and r.status != "failed"]
 
 
-def _still_needed(work: Sequence[JudgeWork], finished: Sequence[Record]) -> tuple[list[JudgeWork], dict[str, Record]]:
+def _latest_statuses(work: Sequence[JudgeWork], finished: Sequence[Record]) -> dict[RecordId, str]:
+    """Status of the latest record on disk of each planned record, for its current call (absent: none yet)."""
+    latest: dict[tuple[RecordId, str], str] = {}
+    for r in finished:
+        latest[(record_id(r), r.key)] = r.status
+    out: dict[RecordId, str] = {}
+    for item in work:
+        for k in (item.key, *item.legacy_keys):
+            if (item.identity, k) in latest:
+                out[item.identity] = latest[(item.identity, k)]
+                break
+    return out
+
+
+def _still_needed(
+    work: Sequence[JudgeWork], finished: Sequence[Record], *, retry_unparsed: bool = False
+) -> tuple[list[JudgeWork], dict[str, Record]]:
     """The records not yet on disk for their current call, and the finished calls they can copy.
+
+    With ``retry_unparsed``, a record whose latest reply on disk has no readable
+    verdict is not finished: it is asked again (a new call, whose record supersedes
+    the old one), and an unreadable reply is never copied to another record.
 
     Returns:
         ``(todo, reuse)``: ``todo`` in plan order, each record once; ``reuse``
         maps the call key of a ``todo`` item to a finished record of the same call.
     """
-    done = {(record_id(r), r.key) for r in finished}
+    latest: dict[tuple[RecordId, str], Record] = {}
+    for r in finished:
+        latest[(record_id(r), r.key)] = r
+    done = {k for k, r in latest.items() if not (retry_unparsed and r.status in UNREADABLE)}
     by_call: dict[str, Record] = {}
     for r in finished:  # the latest record of a call, a verdict before an unreadable reply
+        if retry_unparsed and r.status != "ok":
+            continue
         if r.status == "ok" or by_call.get(r.key, r).status != "ok":
             by_call[r.key] = r
     todo: list[JudgeWork] = []
@@ -646,14 +708,17 @@ class _JudgeRunner:
         """Call key → the records it gives, in plan order (the first one buys it)."""
         self.reused = 0
         self.calls = 0
+        self.followups = 0
+        """Requests re-asking for a verdict the judge's previous reply did not give (paid, like calls)."""
 
     async def run_all(self, prepared: _Prepared) -> JudgeRun:
         """Run ``prepared``'s calls (it is the plan this runner was made for)."""
         self.tally.planned = len(prepared.todo)
-        return await self.run(
+        run = await self.run(
             prepared.path, prepared.todo, prepared.reuse, prepared.skipped, prepared.plan, prepared.bench,
             prepared.estimate,
         )  # fmt: skip
+        return prepared.tally_after(run, self.observer.note)
 
     async def run(
         self,
@@ -668,7 +733,7 @@ class _JudgeRunner:
         self.observer.start(len(todo), skipped)
         if plan.missing:
             self.observer.note(
-                f"{plan.missing} answer turns are failed or stale (question edited since) and are not judged "
+                f"{counted(plan.missing, 'answer turn')} failed or stale (question edited since) and are not judged "
                 "— run gen-answers for them first"
             )
         for item in todo:
@@ -706,7 +771,7 @@ class _JudgeRunner:
             saved = sum(self.counts.values())
             raise BudgetReached(
                 f"--max-cost ${self.job.max_cost:.2f} reached (spent ${self.budget.spent:.4f}): {saved} of "
-                f"{len(todo)} judgments saved — rerun with a higher --max-cost to resume"
+                f"{counted(len(todo), 'judgment')} saved — rerun with a higher --max-cost to resume"
             )
         return JudgeRun(
             path=path,
@@ -725,6 +790,7 @@ class _JudgeRunner:
             reused=self.reused,
             calls=self.calls,
             unanswered=plan.unanswered,
+            requests=self.calls + self.followups,
         )
 
     def _copy(self, item: JudgeWork, source: Record, out: JsonlAppender) -> None:
@@ -860,6 +926,7 @@ class _JudgeRunner:
         """
         self.budget.add(spent)
         self.calls += 1
+        self.followups += len(reasks)
         for n, each in enumerate(self.sharing.get(item.key) or [item]):
             reused = n > 0
             self._write(

@@ -19,6 +19,19 @@
 A record is finished when a record with its identity and its current call key
 is on disk (a failed call is not finished: the next run retries it). When an
 answer is regenerated, the call key changes, so its records are judged again.
+
+**Unreadable verdicts.** A call the judge answered without a readable verdict
+(after ``reasks`` follow-ups) is stored as ``unparsed`` (``truncated`` when cut
+off at the token limit): it was paid for, so a plain rerun does not buy it again
+and the run's summary counts it, naming the fix. ``--retry-unparsed``
+(:attr:`JudgeJob.retry_unparsed`) asks exactly those records again — the
+latest record of each identity and call that is unreadable, nothing else — as
+new calls, counted as re-asks (``JudgeRun.retried``) in the calls bought; the
+new record is appended and supersedes the old one, since statistics keep the
+last record of each identity (:func:`judgebench.stats.latest_judgments`,
+:func:`judgebench.stats.latest_games`), so no verdict is counted twice. An
+unreadable reply is never copied to another record while retrying. A run whose
+every judgment is unreadable exits non-zero with that advice.
 """
 
 from __future__ import annotations
@@ -121,6 +134,8 @@ class JudgeJob:
         pairs_from: pairwise: judge exactly the (question, turn, model pair)
             items of this votes file (e.g. ``mt-bench-human``'s
             ``votes/human.jsonl``), instead of ``baseline``/``all_pairs``.
+        retry_unparsed: ask again the records whose latest reply on disk had
+            no readable verdict (``unparsed``/``truncated``); see the module docs.
     """
 
     judge: str
@@ -152,6 +167,7 @@ class JudgeJob:
     require_references: bool = False
     preset: str | None = None
     pairs_from: Path | None = None
+    retry_unparsed: bool = False
 
     @property
     def verdict_mode(self) -> Literal["text", "logprobs"]:

@@ -8,7 +8,7 @@ the tables as JSON, CSV or Markdown text. The CLI draws the same rows with rich.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -17,7 +17,7 @@ from judgebench.errors import UsageError
 from judgebench.pipeline.panel import PANEL, add_panel
 from judgebench.pipeline.provenance import comparability_warnings, latest_runs, spend_totals
 from judgebench.pipeline.staleness import current_answers, drop_stale, drop_stale_games
-from judgebench.records import HumanVote, Judgment, PairScore, RunManifest
+from judgebench.records import HumanVote, Judgment, PairScore, RunManifest, counted
 from judgebench.storage import (
     DEFAULT_QUESTION_SET,
     load_answers,
@@ -104,6 +104,8 @@ class JudgeReport:
     """Paired scoring's Vicuna table, a row per (baseline, model): :func:`judgebench.stats.paired.paired_table`."""
     pairwise_breakdown: list[dict[str, Any]] = field(default_factory=list)
     """Adjusted win rate per turn and per category, per model (``stats.breakdown.pairwise_breakdown``)."""
+    coverage: dict[str, str] = field(default_factory=dict)
+    """``single``/``pairwise``: a note when the models were judged on different numbers of questions."""
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,8 @@ class Report:
             }
             if j.pair_score:
                 entry["pair_score"] = {"tie_threshold": self.tie_threshold, "models": j.pair_score}
+            if j.coverage:
+                entry["coverage"] = dict(j.coverage)
             for key in ("relative_to", "ratings", "length_control", "bias"):
                 if getattr(j, key) is not None:
                     entry[key] = getattr(j, key)
@@ -337,6 +341,7 @@ def _judge_report(
             length = {"baseline": lc.baseline, "variant": lc.variant, "note": lc.note}
             length |= {"models": stats.to_records(lc.table)}
     bias = _bias(judge, rows, games, answers, boot) if job.bias else None
+    coverage = _coverage(rows, games if pair_rows else None, baseline)
     return JudgeReport(
         judge,
         single_rows,
@@ -351,6 +356,54 @@ def _judge_report(
         job.relative_to if single_rows and job.relative_to is not None else None,
         _pair_score_rows(job, scores, boot),
         breakdown,
+        coverage,
+    )
+
+
+def _coverage(singles: Sequence[Judgment], games: pd.DataFrame | None, baseline: str | None) -> dict[str, str]:
+    """The :func:`coverage_note` of the single grades (``single``) and of the pair games (``pairwise``)."""
+    coverage: dict[str, str] = {}
+    graded: dict[str, set[str]] = defaultdict(set)
+    for j in singles:
+        if j.status == "ok" and j.score is not None:
+            graded[j.model].add(str(j.question_id))
+    if note := coverage_note(graded, "graded"):
+        coverage["single"] = note
+    if games is not None and len(games):
+        ok = games[games["status"] == "ok"]
+        compared: dict[str, set[str]] = defaultdict(set)
+        for side in ("model_1", "model_2"):
+            for model, qid in zip(ok[side].astype(str), ok["qid"].astype(str), strict=True):
+                if model != baseline:
+                    compared[model].add(qid)
+        if note := coverage_note(compared, "compared"):
+            coverage["pairwise"] = note
+    return coverage
+
+
+def coverage_note(questions: Mapping[str, set[str]], verb: str) -> str | None:
+    """A note when the models' figures stand on different numbers of questions, else ``None``.
+
+    Args:
+        questions: model → the questions it has a verdict on.
+        verb: what was done to the models (``graded``, ``compared``).
+
+    >>> coverage_note({"a": {"1", "2", "3"}, "b": {"1"}, "c": {"1", "2", "3"}}, "graded")[:60]
+    'partial coverage: b graded on 1 question, the others on 3 — '
+    >>> coverage_note({"a": {"1"}, "b": {"2"}}, "graded") is None  # same count: nothing to flag
+    True
+    """
+    if len(questions) < 2:
+        return None
+    most = max(len(q) for q in questions.values())
+    short = sorted((m, len(q)) for m, q in questions.items() if len(q) < most)
+    if not short:
+        return None
+    named = ", ".join(f"{m} {verb} on {counted(n, 'question')}" for m, n in short)
+    whose = "its" if len(short) == 1 else "their"
+    return (
+        f"partial coverage: {named}, the others on {most} — {whose} figures stand on fewer questions; "
+        "judge the missing ones for a like-for-like table"
     )
 
 
@@ -439,12 +492,13 @@ def _vote_ratings(job: ReportJob, votes: list[HumanVote], boot: Any, notes: list
     flipped = [row["voter"] for row in agreement if row["reversed"]]
     if flipped:
         notes.append(
-            f"{len(flipped)} of {len(agreement)} voters mostly vote against the others' ratings (reversed: a swapped "
-            f"button or a contrarian): {', '.join(flipped[:10])}{' …' if len(flipped) > 10 else ''}"
+            f"{len(flipped)} of {counted(len(agreement), 'voter')} mostly vote against the others' ratings "
+            f"(reversed: a swapped button or a contrarian): "
+            f"{', '.join(flipped[:10])}{' …' if len(flipped) > 10 else ''}"
         )
     if chance:
         notes.append(
-            f"{len(chance)} of {len(agreement)} voters agree with the others' ratings no better than chance "
+            f"{len(chance)} of {counted(len(agreement), 'voter')} agree with the others' ratings no better than chance "
             f"(or have too few votes to tell): {', '.join(chance[:10])}{' …' if len(chance) > 10 else ''}"
         )
     return [

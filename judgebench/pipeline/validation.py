@@ -22,7 +22,7 @@ experts are compared like for like:
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -30,7 +30,7 @@ from typing import Any, Literal
 from judgebench.errors import UsageError
 from judgebench.pipeline.provenance import spend_totals
 from judgebench.presentation.report_format import Section
-from judgebench.records import HumanVote
+from judgebench.records import UNREADABLE, UNREADABLE_FIX, HumanVote, counted
 from judgebench.storage import data_dir, judgments_path, load_judgments, load_manifests, load_pair_games, load_votes
 
 __all__ = [
@@ -42,6 +42,9 @@ __all__ = [
     "validation_rows",
     "validation_sections",
 ]
+
+Item = tuple[str, int, str, str]
+"""A voted item: ``(question id as text, turn, model, model)``, the two models sorted."""
 
 HUMAN_BENCH = "mt-bench-human"
 """The bench ``datasets pull mt-bench-human`` files the voted answers under."""
@@ -98,6 +101,10 @@ class Validation:
         spend: the judge's runs on the bench, summed (calls, tokens, ``cost_usd``).
         verdict: :func:`judgebench.stats.validation.as_good_as`'s result.
         tie_threshold: single mode's threshold.
+        unreadable: the judge's latest verdicts on voted items that could not be
+            read (``unparsed``/``truncated``): left out of every figure.
+        release: where the pulled release came from, when the votes are its files
+            (its ``SOURCE.json``: ``verified``, ``from``, ``unverified`` files).
     """
 
     judge: str
@@ -112,6 +119,19 @@ class Validation:
     spend: dict[str, Any] | None
     verdict: dict[str, Any]
     tie_threshold: float | None = None
+    unreadable: int = 0
+    release: dict[str, Any] | None = None
+
+    @property
+    def unverified_line(self) -> str | None:
+        """A loud line when the release's files are not the published ones (``datasets pull --no-verify``)."""
+        if not self.release or self.release.get("verified", True):
+            return None
+        files = ", ".join(sorted(self.release.get("unverified", {}))) or "some files"
+        return (
+            f"UNVERIFIED release: {files} from {self.release.get('from', 'a local copy')} differ from the published "
+            "MT-Bench human judgments (datasets pull --no-verify) — these figures are not the paper's"
+        )
 
     @property
     def verdict_line(self) -> str:
@@ -119,7 +139,7 @@ class Validation:
         from judgebench.stats.validation import MIN_QUESTIONS
 
         v = self.verdict
-        n = f"n={self.items} items ({self.questions} questions)"
+        n = f"n={counted(self.items, 'item')} ({counted(self.questions, 'question')})"
         head = f"agrees with experts as often as GPT-4 did: {v['verdict']}, {n}"
         if v["difference"] is None:
             return head
@@ -140,6 +160,8 @@ class Validation:
             "items": self.items,
             "questions": self.questions,
             "tie_threshold": self.tie_threshold,
+            "unreadable": self.unreadable,
+            "release": self.release,
             "agreement": self.agreement,
             "consistency": self.consistency,
             "tie_rate": self.tie_rate,
@@ -154,8 +176,13 @@ def _load(path: Path, what: str) -> list[HumanVote]:
     return load_votes(path)
 
 
-def _judge_votes(job: ValidateJob) -> tuple[list[HumanVote], dict[str, Any] | None]:
-    """The judge's verdicts as votes, and its position consistency (pairwise)."""
+def _judge_votes(job: ValidateJob) -> tuple[list[HumanVote], dict[str, Any] | None, Callable[[Item], bool]]:
+    """The judge's verdicts as votes, its position consistency (pairwise), and a test of unreadable items.
+
+    An item (question, turn, sorted model pair) is unreadable when the judge's
+    latest record of it — of either model's grade (single), of either game
+    (pairwise) — is ``unparsed`` or ``truncated``.
+    """
     from judgebench import stats
     from judgebench.stats.agreement import votes_from_comparisons, votes_from_grades
 
@@ -167,12 +194,40 @@ def _judge_votes(job: ValidateJob) -> tuple[list[HumanVote], dict[str, Any] | No
             "--dry-run to judge the voted items"
         )
     if job.mode == "single":
-        return votes_from_grades(load_judgments(path), job.judge, tie_threshold=job.tie_threshold), None
-    comp = stats.comparisons(load_pair_games(path))
+        grades = stats.latest_judgments(load_judgments(path))
+        bad = {(str(j.question_id), j.turn, j.model) for j in grades if j.status in UNREADABLE}
+
+        def unreadable_grade(item: Item) -> bool:
+            return (item[0], item[1], item[2]) in bad or (item[0], item[1], item[3]) in bad
+
+        votes = votes_from_grades(grades, job.judge, tie_threshold=job.tie_threshold)
+        return votes, None, unreadable_grade
+    games = stats.latest_games(load_pair_games(path))
+    unread: set[Item] = set()
+    for g in games:
+        if g.status in UNREADABLE:
+            first, second = sorted((g.model_1, g.model_2))
+            unread.add((str(g.question_id), g.turn, first, second))
+    comp = stats.comparisons(games)
     n = len(comp)
     same = int(comp.consistent.sum())
     consistency = {"consistent": same, "n": n, "rate": same / n if n else None}
-    return votes_from_comparisons(comp, job.judge), consistency
+    return votes_from_comparisons(comp, job.judge), consistency, unread.__contains__
+
+
+def _release(job: ValidateJob) -> dict[str, Any] | None:
+    """The pulled release's ``SOURCE.json`` when the votes compared are its files, else ``None``."""
+    import json
+
+    folder = human_votes_path("human").parent.parent
+    used = [p for p in (job.votes, job.reference) if p is not None]
+    if any(folder.resolve() not in p.resolve().parents for p in used) or not (folder / "SOURCE.json").is_file():
+        return None
+    try:
+        info = json.loads((folder / "SOURCE.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return info if isinstance(info, dict) else None
 
 
 def validate_judge(job: ValidateJob) -> Validation:
@@ -188,13 +243,20 @@ def validate_judge(job: ValidateJob) -> Validation:
     from judgebench.stats.validation import as_good_as, item_of, on_items
 
     humans = _load(job.votes or human_votes_path("human"), "human votes")
+    release = _release(job)
     humans = [v for v in humans if fnmatch.fnmatchcase(v.judge, job.voters)]
     if not humans:
         raise UsageError(f"--voters {job.voters!r}: no human vote by a matching voter")
     reference = _load(job.reference or human_votes_path("gpt4_pair"), "GPT-4's votes")
     reference_name = reference[0].judge if reference else "gpt4_pair"
-    mine, consistency = _judge_votes(job)
+    mine, consistency, unreadable = _judge_votes(job)
     items = {item_of(v) for v in mine} & {item_of(v) for v in humans}
+    unread = sum(map(unreadable, {item_of(v) for v in humans}))
+    if not items and unread:
+        raise UsageError(
+            f"--judge {job.judge}: its verdicts on all {counted(unread, 'voted item')} it judged "
+            f"could not be read — {UNREADABLE_FIX}"
+        )
     if not items:
         raise UsageError(
             f"--judge {job.judge}: none of its verdicts on {job.bench} is on a voted item — judge them with "
@@ -232,6 +294,8 @@ def validate_judge(job: ValidateJob) -> Validation:
         spend=spend,
         verdict=as_good_as(mine, reference, humans, bootstrap=boot, margin=job.margin),
         tie_threshold=job.tie_threshold if job.mode == "single" else None,
+        unreadable=unread,
+        release=release,
     )
 
 
@@ -265,9 +329,9 @@ def validation_sections(result: Validation) -> list[Section]:
         if result.mode == "single"
         else "pairwise, both orders; games that disagree count as a tie (FastChat)"
     )
-    notes = (
-        f"on the {result.items} voted items (question, model pair, turn) the judge has verdicts on, "
-        f"{result.questions} questions; rate: share of (verdict, human vote) pairs that agree; κ: Cohen's",
+    notes: tuple[str, ...] = (
+        f"on the {counted(result.items, 'voted item')} (question, model pair, turn) the judge has verdicts on, "
+        f"{counted(result.questions, 'question')}; rate: share of (verdict, human vote) pairs that agree; κ: Cohen's",
         how,
         "[lo, hi]: 95% question-clustered bootstrap",
     )
@@ -277,10 +341,15 @@ def validation_sections(result: Validation) -> list[Section]:
         own["comparisons"] = result.consistency["n"]
     if result.spend is not None:
         own |= {"runs": result.spend["runs"], "calls": result.spend["calls"], "cost_usd": result.spend["cost_usd"]}
+    if result.unreadable:
+        notes += (
+            f"{counted(result.unreadable, 'voted item')} left out: the judge's verdict "
+            f"could not be read — {UNREADABLE_FIX}",
+        )
     return [
         Section(f"{result.bench} — agreement with the human votes", rows, notes),
         Section("the judge", [own]),
-        Section("verdict", [], (result.verdict_line,)),
+        Section("verdict", [], (result.verdict_line, *filter(None, (result.unverified_line,)))),
     ]
 
 
@@ -292,8 +361,10 @@ def validation_html(result: Validation, plots: Sequence[Any]) -> str:
     from judgebench.presentation.html_report import _asset, _table
 
     title = f"validate-judge: {result.judge}"
+    warning = f"<p><strong>{html.escape(result.unverified_line)}</strong></p>" if result.unverified_line else ""
     body = [
-        f'<section id="verdict"><h2>Verdict</h2><p><strong>{html.escape(result.verdict_line)}</strong></p></section>'
+        f'<section id="verdict"><h2>Verdict</h2><p><strong>{html.escape(result.verdict_line)}</strong></p>'
+        f"{warning}</section>"
     ]
     body.append('<section id="figures"><h2>Figures</h2><div class="figures">')
     for p in plots:

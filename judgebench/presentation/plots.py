@@ -23,6 +23,7 @@ from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
 
 from judgebench.pipeline.report import JudgeReport, Report
+from judgebench.records import counted
 from judgebench.storage import model_slug
 
 __all__ = ["Plot", "WinMatrix", "draw", "draw_agreement"]
@@ -138,7 +139,8 @@ def _category_chart(judge: JudgeReport) -> Figure | None:
         return None
     models = [r["model"] for r in judge.single]
     values = [[r.get(f"category:{c}") for c in categories] for r in judge.single]
-    title = f"mean grade per category, judged by {judge.judge} (n = {sum(r.get('n', 0) for r in judge.single)} grades)"
+    grades = counted(sum(r.get("n", 0) for r in judge.single), "grade")
+    title = f"mean grade per category, judged by {judge.judge} (n = {grades})"
     if len(categories) >= 3:
         angles = [2 * math.pi * i / len(categories) for i in range(len(categories))]
         fig, ax = plt.subplots(figsize=(6.4, 5.2), subplot_kw={"projection": "polar"}, layout="constrained")
@@ -211,7 +213,9 @@ def _figures(result: Report, matrices: Sequence[WinMatrix]) -> list[tuple[str, s
                 low = min(r.get("rating_lo") or r["rating"] for r in rows if r.get("rating") is not None)
                 high = max(r.get("rating_hi") or r["rating"] for r in rows if r.get("rating") is not None)
                 pad = max(50.0, 0.1 * (high - low))
-                title = f"Bradley–Terry rating (Elo scale) by {j.judge}, {j.ratings['comparisons']} comparisons"
+                title = (
+                    f"Bradley–Terry rating (Elo scale) by {j.judge}, {counted(j.ratings['comparisons'], 'comparison')}"
+                )
                 out.append((f"{slug}-ratings", title, _bars(title, rows, "rating", "rating", (low - pad, high + pad))))
     return out
 

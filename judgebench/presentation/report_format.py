@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from judgebench.pipeline.report import Report
-from judgebench.records import RunManifest
+from judgebench.records import RunManifest, counted
 
 __all__ = [
     "Section",
@@ -181,7 +181,7 @@ def _vote_sections(result: Report, interval: str) -> list[Section]:
     sections: list[Section] = []
     for v in result.vote_ratings:
         notes = (
-            f"{v['votes']} votes by {v['n_voters']} voters pooled; {v['anchor']} anchored at "
+            f"{counted(v['votes'], 'vote')} by {counted(v['n_voters'], 'voter')} pooled; {v['anchor']} anchored at "
             f"{v['anchor_rating']:.0f}; {interval}",
             *([v["note"]] if v["note"] else []),
         )
@@ -205,7 +205,8 @@ def _spend_sections(result: Report) -> list[Section]:
         total = f"${sum(known):.4f}" if known else "unknown"
         unpriced = sum(r["unpriced_runs"] for r in result.spend)
         notes = (
-            f"total over all {runs} runs: {total}" + (f" ({unpriced} runs without a known price)" if unpriced else ""),
+            f"total over all {counted(runs, 'run')}: {total}"
+            + (f" ({counted(unpriced, 'run')} without a known price)" if unpriced else ""),
         )
         sections.append(Section("spend per model and judge, summed over every run", list(result.spend), notes))
     return sections
@@ -286,7 +287,8 @@ def report_sections(result: Report) -> list[Section]:
                     "the relative_n (question, turn) items both were graded on",
                 )
             title = f"{result.bench} — single grades by {j.judge}"
-            sections.append(Section(title, plain, (interval, *relative, *caveat)))
+            cover = tuple(v for k, v in j.coverage.items() if k == "single")
+            sections.append(Section(title, plain, (*cover, interval, *relative, *caveat)))
             per_category = [{k: v for k, v in r.items() if k == "model" or k.startswith("category:")} for r in j.single]
             if len(per_category[0]) > 1:
                 title = f"{result.bench} — mean grade per category ({j.judge})"
@@ -294,8 +296,9 @@ def report_sections(result: Report) -> list[Section]:
         if j.pairwise:
             against = f"against {j.baseline}" if j.baseline else "all pairs"
             notes = (
-                f"{j.pair_comparisons} comparisons (each judged in both orders); "
+                f"{counted(j.pair_comparisons, 'comparison')} (each judged in both orders); "
                 f"{j.pair_excluded} excluded for a game without a verdict",
+                *(v for k, v in j.coverage.items() if k == "pairwise"),
                 interval,
                 *caveat,
             )
@@ -311,7 +314,8 @@ def report_sections(result: Report) -> list[Section]:
         if j.ratings is not None:
             r = j.ratings
             notes = (
-                f"Bradley–Terry on {r['comparisons']} comparisons from {r['questions']} questions; "
+                f"Bradley–Terry on {counted(r['comparisons'], 'comparison')} from "
+                f"{counted(r['questions'], 'question')}; "
                 f"{r['anchor']} anchored at {r['anchor_rating']:.0f}; a tie is half a win",
                 *((r["note"],) if r["note"] else ()),
                 *((f"{r['replicates_unidentified']} replicates without finite ratings left out",)
@@ -336,7 +340,7 @@ def report_sections(result: Report) -> list[Section]:
     sections += _vote_sections(result, interval)
     if result.injection_flags is not None:
         flags = list(result.injection_flags)
-        note = f"{len(flags)} answer turns hold verdict-like text or notes aimed at the judge"
+        note = f"{counted(len(flags), 'answer turn')} hold verdict-like text or notes aimed at the judge"
         sections.append(Section("answers that talk to the judge", flags, (note,)))
     if result.runs:
         sections.append(Section("runs behind these numbers (latest of each)", run_rows(result.runs)))

@@ -14,6 +14,8 @@ exists, plus ``schema`` and ``judgebench_version``.
   position-swapped games of a pairwise comparison).
 - :mod:`judgebench.records.votes`: :class:`HumanVote` (one person's verdict,
   MT-Bench's human-judgment format).
+- :mod:`judgebench.records.counts`: :func:`counted`, ``1 question`` / ``2 questions``
+  in every message.
 """
 
 from judgebench.records.answers import (
@@ -28,11 +30,14 @@ from judgebench.records.answers import (
     Usage,
     content_hash,
 )
+from judgebench.records.counts import counted
 from judgebench.records.decoding import Decoding, ResponseSchema
 from judgebench.records.judgments import (
     JUDGE_PROMPT_SCHEMA,
     JUDGMENT_SCHEMA,
     PAIR_GAME_SCHEMA,
+    UNREADABLE,
+    UNREADABLE_FIX,
     JudgePrompt,
     Judgment,
     JudgmentStatus,
@@ -52,6 +57,8 @@ __all__ = [
     "MANIFEST_SCHEMA",
     "PAIR_GAME_SCHEMA",
     "PAIR_SCORE_SCHEMA",
+    "UNREADABLE",
+    "UNREADABLE_FIX",
     "VOTE_WINNERS",
     "Answer",
     "AnswerStatus",
@@ -76,4 +83,5 @@ __all__ = [
     "VoteWinner",
     "Winner",
     "content_hash",
+    "counted",
 ]

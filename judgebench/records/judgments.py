@@ -34,6 +34,8 @@ __all__ = [
     "JUDGE_PROMPT_SCHEMA",
     "JUDGMENT_SCHEMA",
     "PAIR_GAME_SCHEMA",
+    "UNREADABLE",
+    "UNREADABLE_FIX",
     "JudgePrompt",
     "Judgment",
     "JudgmentStatus",
@@ -47,6 +49,11 @@ JUDGMENT_SCHEMA = "judgebench.judgment/1"
 PAIR_GAME_SCHEMA = "judgebench.pair_game/1"
 
 JudgmentStatus = Literal["ok", "unparsed", "truncated", "failed"]
+UNREADABLE = frozenset({"unparsed", "truncated"})
+"""Statuses of a judgment whose call was answered but whose verdict could not be read."""
+UNREADABLE_FIX = "rerun with --retry-unparsed or change the verdict format (--prompts)"
+"""What to do about unreadable judgments: ask them again (``judge --retry-unparsed``), or use a prompt
+whose verdict format the judge follows."""
 Winner = Literal["model_1", "model_2", "tie"]
 """Who won, named by position in the pair (never by display slot A/B)."""
 

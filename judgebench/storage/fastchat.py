@@ -306,6 +306,13 @@ def import_fastchat(src: Path, results_dir: Path, bench: str, *, overwrite: bool
         questions = load_questions(src / "question.jsonl", bench).questions
         categories = {str(q.question_id): q.category for q in questions}
         plan.add(root / "question.jsonl", (src / "question.jsonl").read_bytes(), str(src / "question.jsonl"))
+    elif (root / "question.jsonl").is_file():  # imported before: its categories still apply
+        categories = {str(q.question_id): q.category for q in load_questions(root / "question.jsonl", bench).questions}
+    elif (src / "model_judgment").is_dir() or (src / "model_answer").is_dir():
+        notes.append(
+            f"{src}: no question.jsonl — the questions' categories are unknown, so per-category breakdowns are "
+            "unavailable for this bench; add FastChat's question.jsonl there and import again"
+        )
 
     raw_utf8: list[str] = []
     answers = _import_answers(src, results_dir, bench, plan, notes, raw_utf8)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import threading
@@ -120,7 +121,10 @@ class JsonlAppender:
 
     Use as a context manager. Opening takes an exclusive lock on
     ``<file>.lock`` (another judgebench process writing the same file gets a
-    clear error), creates parent folders, and cuts off a torn last line.
+    clear error), creates parent folders, and cuts off a torn last line. A file
+    this appender created and wrote nothing to is removed on exit, so a run
+    that stopped before its first record (a dead server, a rejected key)
+    leaves no empty results file behind.
     """
 
     def __init__(self, path: Path, *, warn: Warn = _ignore) -> None:
@@ -134,6 +138,7 @@ class JsonlAppender:
         self._writing = threading.Lock()
         self._commit: asyncio.Future[None] | None = None
         self._failed: ResultsError | None = None
+        self._created = False
 
     def __enter__(self) -> Self:
         try:
@@ -149,6 +154,7 @@ class JsonlAppender:
                 f"{self.path.parent}: cannot write results ({exc.strerror}) — choose a writable --results-dir"
             ) from None
         try:
+            self._created = not self.path.exists()
             self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             self._cut_torn_tail()
         except OSError as exc:
@@ -246,6 +252,10 @@ class JsonlAppender:
                 if self._fd is not None:
                     os.close(self._fd)
                     self._fd = None
+                if self._created and self._durable_count == 0:
+                    with contextlib.suppress(OSError):
+                        if os.path.getsize(self.path) == 0:
+                            os.unlink(self.path)  # made by this run, nothing in it
             self._lock.release()
 
 

@@ -24,6 +24,7 @@ from judgebench.records import (
     Question,
     QuestionId,
     RecordError,
+    counted,
 )
 from judgebench.records.columns import game_columns, game_frame, record_columns
 from judgebench.storage.arrow_games import read_game_frame
@@ -176,10 +177,10 @@ def load_questions(
         ]
         covered = sum(q.reference is not None for q in questions)
         where = references.relative_to(path.parent) if references.is_relative_to(path.parent) else references
-        source = f"{where} ({covered} questions)"
+        source = f"{where} ({counted(covered, 'question')})"
     else:
         inline = sum(q.reference is not None for q in questions)
-        source = f"inline 'reference' fields of {path.name} ({inline} questions)" if inline else "none"
+        source = f"inline 'reference' fields of {path.name} ({counted(inline, 'question')})" if inline else "none"
     if name is None:
         name = path.parent.name if path.stem == "question" else path.stem
     return QuestionSet(name=name, path=path, questions=tuple(questions), references=source, notes=notes)

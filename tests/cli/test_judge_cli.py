@@ -10,9 +10,12 @@ from typing import Any
 import pytest
 from builders import fastchat_copy, write_questions
 from clirun import assert_one_line_error, judgebench
+from fastchat_figures import PRINTED, SHOW_RESULT_PAIR, SHOW_RESULT_SINGLE
 from llm_server import LLMServer, last_user_text
 
-from tests.stats.test_stats_tables import expected_pairwise, expected_single, fastchat_rows
+
+def fastchat_rows(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 @pytest.fixture
@@ -29,10 +32,10 @@ def test_import_then_report_equals_fastchat_show_result(tmp_path: Path, fastchat
     (judge,) = data["judges"]
     assert judge["judge"] == "gpt-4"
     single = {row["model"]: row for row in judge["single"]}
-    expected = expected_single(fastchat_rows(fastchat_dir / "model_judgment" / "gpt-4_single.jsonl"))
-    for model, numbers in expected.items():
-        for ours, theirs in (("turn1", "turn1"), ("turn2", "turn2"), ("overall", "average")):
-            assert single[model][ours] == pytest.approx(numbers[theirs], abs=1e-12)
+    for model, printed in SHOW_RESULT_SINGLE["Stefanstud_FastChat"].items():  # what FastChat's show_result printed
+        assert (single[model]["turn1"], single[model]["turn2"], single[model]["overall"]) == pytest.approx(
+            printed, abs=PRINTED
+        )
     # Categories come from the imported question.jsonl.
     categories = {k for k in single["phi-3-dpo"] if k.startswith("category:") and not k.endswith(("_lo", "_hi"))}
     assert categories == {
@@ -40,11 +43,9 @@ def test_import_then_report_equals_fastchat_show_result(tmp_path: Path, fastchat
         for c in ("coding", "extraction", "humanities", "math", "reasoning", "roleplay", "stem", "writing")
     }
     pairwise = {row["model"]: row for row in judge["pairwise"]["models"]}
-    rows = fastchat_rows(fastchat_dir / "model_judgment" / "gpt-4_pair.jsonl")
-    for model, numbers in expected_pairwise(rows, None).items():
-        for key in ("win", "loss", "tie"):
-            assert pairwise[model][key] == numbers[key]
-        assert pairwise[model]["win_rate_adjusted"] == pytest.approx(numbers["win_rate_adjusted"], abs=1e-12)
+    for model, (win, loss, tie, *rates) in SHOW_RESULT_PAIR[("Stefanstud_FastChat", None)].items():
+        assert (pairwise[model]["win"], pairwise[model]["loss"], pairwise[model]["tie"]) == (win, loss, tie)
+        assert pairwise[model]["win_rate_adjusted"] == pytest.approx(rates[-1], abs=PRINTED)
 
     for fmt in ("markdown", "csv", "table"):
         shown = judgebench("report", "-q", "mt_bench", "-f", fmt, cwd=tmp_path)

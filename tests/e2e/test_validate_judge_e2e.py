@@ -17,6 +17,8 @@ from builders import MTBENCH
 from clirun import assert_one_line_error, judgebench
 from llm_server import LLMServer, last_user_text
 
+from judgebench.errors import UsageError
+
 ENV = {"OPENAI_API_KEY": "sk-test"}
 JUDGE = "openai/gpt-judge"
 
@@ -53,19 +55,14 @@ def release_rows(judges: dict[str, tuple[str, str]]) -> list[dict[str, object]]:
     return rows
 
 
-@pytest.fixture
-def pulled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """``datasets pull mt-bench-human`` from a local mirror of a small release with the real schema."""
-    if not MTBENCH.is_dir():
-        pytest.skip("../shared/mtbench is not beside the repo")
+def build_release(root: Path, *, questions: bool = True) -> dict[str, str]:
+    """A small release in the upstream layout under ``root`` (real schema); the parquet files' sha256 by stem."""
     import pandas as pd
 
-    from judgebench.pipeline.datasets import DATASETS
-
-    root = tmp_path / "upstream"
     (root / "mt_bench" / "reference_answer").mkdir(parents=True)
     (root / "data").mkdir()
-    shutil.copy(MTBENCH / "question.jsonl", root / "mt_bench" / "question.jsonl")
+    if questions:
+        shutil.copy(MTBENCH / "question.jsonl", root / "mt_bench" / "question.jsonl")
     shutil.copy(MTBENCH / "reference_answer" / "gpt-4.jsonl", root / "mt_bench" / "reference_answer" / "gpt-4.jsonl")
     shutil.copy(MTBENCH / "judge_prompts.jsonl", root / "judge_prompts.jsonl")
     splits = {
@@ -80,6 +77,18 @@ def pulled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         path = root / "data" / f"{name}.parquet"
         pd.DataFrame(rows).to_parquet(path)
         made[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return made
+
+
+@pytest.fixture
+def pulled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``datasets pull mt-bench-human`` from a local mirror of a small release with the real schema."""
+    if not MTBENCH.is_dir():
+        pytest.skip("../shared/mtbench is not beside the repo")
+    from judgebench.pipeline.datasets import DATASETS
+
+    root = tmp_path / "upstream"
+    made = build_release(root)
     dataset = DATASETS["mt-bench-human"]
     files = tuple(replace(f, sha256=made.get(Path(f.source).stem, f.sha256)) for f in dataset.files)
     monkeypatch.setitem(DATASETS, "mt-bench-human", replace(dataset, files=files))
@@ -159,3 +168,124 @@ def test_single_grade_judge(pulled: Path, llm_server: LLMServer) -> None:
 def test_without_the_release_it_says_what_to_pull(tmp_path: Path) -> None:
     proc = judgebench("validate-judge", "-j", JUDGE, cwd=tmp_path, env=ENV)
     assert_one_line_error(proc, 2, "datasets pull mt-bench-human")
+
+
+def test_single_grade_judge_with_unreadable_verdicts_names_the_fix(pulled: Path, llm_server: LLMServer) -> None:
+    readable = {"gpt-4", "llama-13b"}  # claude-v1's grades come back without a verdict at first
+
+    def grader(body: dict[str, Any]) -> str:
+        text = body["messages"][1]["content"] if len(body["messages"]) > 2 else last_user_text(body)
+        if not any(f"{m} " in text for m in readable):
+            return "No grade from me."
+        return "Graded.\n[[9]]" if "STRONG" in text else "Graded.\n[[4]]"
+
+    llm_server.reply = grader
+    args = ("validate-judge", "-j", JUDGE, "--mode", "single", "--base-url", llm_server.base_url, "--bootstrap", "0")
+    part = judgebench(*args, "-f", "json", cwd=pulled, env=ENV)
+    assert part.returncode == 0, part.stderr
+    assert len(llm_server.requests) == 12 + 6 * 3  # claude-v1's 6 grades asked, then re-asked twice each
+    data = json.loads(part.stdout)
+    assert (data["items"], data["unreadable"]) == (6, 6)  # claude-v1 vs llama-13b: left out, counted
+    assert "6 verdicts unreadable — rerun with --retry-unparsed" in part.stderr
+    shown = judgebench(*args, cwd=pulled, env=ENV)
+    assert shown.returncode == 0 and len(llm_server.requests) == 30  # resumed: no new call
+    assert "6 voted items left out: the judge's verdict could not be read — rerun with --retry-unparsed" in (
+        shown.stdout.replace("\n", " ")
+    )
+    readable.add("claude-v1")
+    fixed = judgebench(*args, "--retry-unparsed", "-f", "json", cwd=pulled, env=ENV)
+    assert fixed.returncode == 0, fixed.stderr
+    assert len(llm_server.requests) == 36  # exactly the 6 unreadable grades, asked again
+    data = json.loads(fixed.stdout)
+    assert (data["items"], data["unreadable"], data["tie_rate"]) == (12, 0, 0.5)
+
+
+def test_a_judge_whose_every_verdict_is_unreadable_is_told_the_real_fix(pulled: Path, llm_server: LLMServer) -> None:
+    llm_server.reply = lambda body: "These answers are both fine."
+    args = ("validate-judge", "-j", JUDGE, "--mode", "single", "--base-url", llm_server.base_url, "--bootstrap", "0")
+    first = judgebench(*args, cwd=pulled, env=ENV)
+    assert_one_line_error(first, 1, "all 18 judgments could not be read", "--retry-unparsed", "--prompts")
+    assert len(llm_server.requests) == 18 * 3
+    again = judgebench(*args, cwd=pulled, env=ENV)  # not stuck in silence: same fix, nothing bought again
+    assert_one_line_error(again, 1, "all 18 judgments could not be read", "--retry-unparsed")
+    assert len(llm_server.requests) == 54
+    from judgebench.pipeline.validation import ValidateJob, validate_judge
+
+    votes = pulled / "data" / "datasets" / "mt-bench-human" / "votes"
+    job = ValidateJob(
+        JUDGE, "single", pulled / "results", votes=votes / "human.jsonl", reference=votes / "gpt4_pair.jsonl"
+    )
+    with pytest.raises(UsageError, match=r"its verdicts on all 12 voted items it judged could not be read — rerun"):
+        validate_judge(job)
+
+
+def test_done_means_a_hand_made_local_copy_validates_end_to_end(tmp_path: Path, llm_server: LLMServer) -> None:
+    """The issue's "Done means": a local mirror built here (pinned checksums untouched), a loopback judge, a resume."""
+    if not MTBENCH.is_dir():
+        pytest.skip("../shared/mtbench is not beside the repo")
+    copy = tmp_path / "my-copy"
+    build_release(copy)
+    refused = judgebench("datasets", "pull", "mt-bench-human", "--from", str(copy), cwd=tmp_path)
+    assert_one_line_error(refused, 2, "human-00000-of-00001-25f4910818759289.parquet", "--no-verify")
+    assert not (tmp_path / "data" / "datasets" / "mt-bench-human" / "human.parquet").exists()
+    pull = judgebench("datasets", "pull", "mt-bench-human", "--from", str(copy), "--no-verify", cwd=tmp_path)
+    assert pull.returncode == 0, pull.stderr
+    assert "UNVERIFIED: 2 of the files are not the published release (gpt4_pair.parquet, human.parquet" in (
+        pull.stderr.replace("\n", " ")
+    )
+    source = json.loads((tmp_path / "data" / "datasets" / "mt-bench-human" / "SOURCE.json").read_text())
+    assert source["verified"] is False and source["from"] == str(copy.resolve())
+    assert sorted(source["unverified"]) == ["gpt4_pair.parquet", "human.parquet"]
+    assert (
+        source["unverified"]["human.parquet"]
+        == hashlib.sha256((copy / "data" / "human-00000-of-00001-25f4910818759289.parquet").read_bytes()).hexdigest()
+    )
+
+    llm_server.reply = strong_wins
+    args = ("validate-judge", "-j", JUDGE, "--base-url", llm_server.base_url, "--bootstrap", "200")
+    first = judgebench(*args, cwd=tmp_path, env=ENV)
+    assert first.returncode == 0, first.stderr
+    assert len(llm_server.requests) == 24  # 12 voted items x 2 orders
+    resumed = judgebench(*args, "-f", "json", cwd=tmp_path, env=ENV)
+    assert resumed.returncode == 0, resumed.stderr
+    assert len(llm_server.requests) == 24  # resumed: zero calls
+    data = json.loads(resumed.stdout)
+    rows = {(r["who"], r["turn"]): (r["agree"], r["n"]) for r in data["agreement"]}
+    assert rows[("judge", "all")] == (18, 24) and rows[("reference", "all")] == (18, 24)
+    assert rows[("humans", "all")] == (6, 12)
+    assert data["release"]["verified"] is False
+    out = first.stdout
+    table = out[out.index("agreement with the human votes") :]
+    for who in (JUDGE, "gpt4_pair (release)", "humans with each other"):  # side by side in one table
+        assert who in table
+    assert "agrees with experts as often as GPT-4 did: can't tell, n=12 items (3 questions)" in out
+    assert "UNVERIFIED release: gpt4_pair.parquet, human.parquet from" in out
+
+
+def test_a_local_copy_without_the_questions_is_refused_or_finds_them(tmp_path: Path) -> None:
+    """Categories come from MT-Bench's question.jsonl: a copy without it is refused in one line, never silently."""
+    if not MTBENCH.is_dir():
+        pytest.skip("../shared/mtbench is not beside the repo")
+    copy = tmp_path / "my-copy"
+    build_release(copy, questions=False)
+    args = ("datasets", "pull", "mt-bench-human", "--from", str(copy), "--no-verify")
+    refused = judgebench(*args, cwd=tmp_path)
+    assert_one_line_error(refused, 2, "no mt_bench/question.jsonl", "copy it there")
+    assert not (tmp_path / "data" / "datasets" / "mt-bench-human" / "votes").exists()
+    # With MT-Bench pulled (the very same pinned question.jsonl), the copy's missing file is found there.
+    mt_bench = tmp_path / "data" / "datasets" / "mt-bench"
+    mt_bench.mkdir(parents=True)
+    shutil.copy(MTBENCH / "question.jsonl", mt_bench / "question.jsonl")
+    found = judgebench(*args, cwd=tmp_path)
+    assert found.returncode == 0, found.stderr
+    from judgebench.storage import load_questions
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("JUDGEBENCH_DATA_DIR", str(tmp_path / "data"))
+        qset = load_questions(tmp_path / "data" / "datasets" / "mt-bench-human" / "question.jsonl", "mt-bench-human")
+    assert {q.question_id: q.category for q in qset.questions if q.question_id in (81, 82, 83)} == {
+        81: "writing",
+        82: "writing",
+        83: "writing",
+    }
+    assert qset.questions[0].turns[0] == "Question 81?"  # the turns the voters saw

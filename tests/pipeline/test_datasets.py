@@ -275,9 +275,33 @@ def test_pull_mt_bench_human_files_votes_and_answers(
     assert agree.returncode == 0, agree.stderr
     data = json.loads(agree.stdout)
     assert data["sources"] == {
-        "a": "3 votes by 1 voter(s) matching 'gpt4_pair'",
-        "b": "2 votes by 2 voter(s) matching 'expert_*'",
+        "a": "3 votes by 1 voter matching 'gpt4_pair'",
+        "b": "2 votes by 2 voters matching 'expert_*'",
     }
     rows = {t["turn"]: (t["n"], t["agree"], t["n_no_tie"]) for t in data["turns"]}
     # turn 2: GPT-4's "tie (inconsistent)" and expert_1's "tie (bothbad)" are both ties, so they agree
     assert rows == {1: (1, 1, 1), 2: (1, 1, 0), "all": (2, 2, 1)}
+
+
+def test_pull_from_a_local_copy_bad_input(tmp_path: Path, data_dir: Path) -> None:
+    from clirun import assert_one_line_error
+
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    both = judgebench("datasets", "pull", "mt-bench", "--from", str(copy), "--mirror", "http://x/", cwd=tmp_path)
+    assert_one_line_error(both, 2, "--from and --mirror: give one")
+    alone = judgebench("datasets", "pull", "mt-bench", "--no-verify", cwd=tmp_path)
+    assert_one_line_error(alone, 2, "--no-verify is for --from DIR")
+    empty = judgebench("datasets", "pull", "mt-bench", "--from", str(copy), cwd=tmp_path)
+    assert_one_line_error(empty, 2, "no mt_bench/question.jsonl", "copy it there")
+    assert not (tmp_path / "data" / "datasets" / "mt-bench").exists()
+
+
+def test_pull_from_a_verified_local_copy(mirror: tuple[str, Path], data_dir: Path, tmp_path: Path) -> None:
+    _, root = mirror  # the upstream layout, published bytes
+    proc = judgebench("datasets", "pull", "mt-bench", "--from", str(root), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert f"mt-bench: 3 files copied from {root} and verified" in proc.stdout and "UNVERIFIED" not in proc.stderr
+    source = json.loads((tmp_path / "data" / "datasets" / "mt-bench" / "SOURCE.json").read_text())
+    assert (source["verified"], source["unverified"]) == (True, {})
+    assert len(resolve_question_set("mt-bench").questions) == 80

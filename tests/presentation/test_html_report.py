@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -221,17 +220,11 @@ def test_report_renders_and_filters_in_chromium(bench: Path, browser: Any) -> No
 @pytest.mark.slow
 def test_real_fastchat_data_pages_through_in_chromium(tmp_path: Path, browser: Any) -> None:
     """Stefanstud's phi-3 MT-Bench files (GPT-4 grades and pair games): 160 entries, shown 40 at a time."""
+    from builders import fastchat_copy
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
-    from tests.cli.test_judge_cli import MTBENCH, STEFANSTUD
-
-    if not STEFANSTUD.is_dir():
-        pytest.skip("../shared/mtbench is not beside the repo")
-    src = tmp_path / "mt_bench"
-    shutil.copytree(STEFANSTUD, src)
-    shutil.copy(MTBENCH / "question.jsonl", src / "question.jsonl")
-    assert judgebench("import", "fastchat", str(src), cwd=tmp_path).returncode == 0
+    assert judgebench("import", "fastchat", str(fastchat_copy(tmp_path)), cwd=tmp_path).returncode == 0
     proc = judgebench("report", "-q", "mt_bench", "--bootstrap", "200", "--html", "r.html", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     browser.get((tmp_path / "r.html").as_uri())

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from builders import TEST_DATA
 from clirun import assert_one_line_error, judgebench
+from fastchat_figures import COMPUTE_AGREEMENT
 
 from judgebench.errors import DataError
 from judgebench.records import Judgment, PairGame
@@ -31,6 +32,8 @@ VOTES = TEST_DATA / "mt_bench_human_votes.json"
 #   κ = (28/49 - 19/49) / (30/49) = 0.3.  Without ties: p_o = 3/5, p_e = (2·0 + 3·5)/25 = 0.6, κ = 0.
 # expert_* among themselves: q81 t1 (S,S) agree, q82 t1 (F,T) disagree: 1 of 2; without ties 1 of 1.
 #   κ (pairs counted both ways): cells SS×2, FT, TF: p_o = 2/4, marginals S2 F1 T1: p_e = 6/16, κ = 0.2.
+#
+# The agreement counts are also what FastChat's compute_agreement.py printed (fastchat_figures.py).
 
 
 def rows_by_turn(result: object) -> dict[object, dict[str, object]]:
@@ -42,8 +45,8 @@ def test_agreement_llm_vs_humans_by_hand() -> None:
     gpt4 = [v for v in votes if v.judge == "gpt4_pair"]
     experts = [v for v in votes if v.judge.startswith("expert_")]
     rows = rows_by_turn(agreement(gpt4, experts, bootstrap=Bootstrap(200)))
-    assert (rows[1]["n"], rows[1]["agree"], rows[1]["n_no_tie"], rows[1]["agree_no_tie"]) == (5, 3, 3, 2)
-    assert (rows[2]["n"], rows[2]["agree"], rows[2]["n_no_tie"], rows[2]["agree_no_tie"]) == (2, 1, 2, 1)
+    for turn, printed in COMPUTE_AGREEMENT["gpt4-pair human"].items():
+        assert (rows[turn]["n"], rows[turn]["agree"], rows[turn]["n_no_tie"], rows[turn]["agree_no_tie"]) == printed
     everything = rows["all"]
     assert everything["rate"] == pytest.approx(4 / 7) and everything["rate_no_tie"] == pytest.approx(3 / 5)
     assert everything["kappa"] == pytest.approx(0.3) and everything["kappa_no_tie"] == pytest.approx(0.0)
@@ -54,8 +57,11 @@ def test_agreement_llm_vs_humans_by_hand() -> None:
 def test_agreement_among_humans_by_hand() -> None:
     experts = [v for v in load_votes(VOTES) if v.judge.startswith("expert_")]
     result = agreement(experts, bootstrap=Bootstrap(0))
-    row = rows_by_turn(result)["all"]
+    by_turn = rows_by_turn(result)
+    row = by_turn["all"]
     assert result.same_group
+    one = by_turn[1]
+    assert (one["n"], one["agree"], one["n_no_tie"], one["agree_no_tie"]) == COMPUTE_AGREEMENT["human human"][1]
     assert (row["n"], row["agree"], row["rate"]) == (2, 1, 0.5)
     assert (row["n_no_tie"], row["agree_no_tie"], row["rate_no_tie"]) == (1, 1, 1.0)
     assert row["kappa"] == pytest.approx(0.2)

@@ -1,131 +1,18 @@
-"""Score tables: equal to FastChat's show_result.py on real files, and known answers by hand."""
+"""Score tables: known answers by hand.
+
+Parity with FastChat's ``show_result.py`` on real files is tested through the product in
+``e2e/test_parity_fastchat.py`` against the figures FastChat itself printed.
+"""
 
 from __future__ import annotations
 
 import json
-import math
-from collections import defaultdict
-from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import MTBENCH
 
 from judgebench.records import Judgment, PairGame
 from judgebench.stats import pairwise_table, single_table, to_records
-from judgebench.storage import judgments_path, load_judgments, load_pair_games
-from judgebench.storage.fastchat import import_fastchat
-
-THIRD_PARTY = MTBENCH / "third_party"
-FILES = sorted(THIRD_PARTY.glob("*/model_judgment/*.jsonl")) if THIRD_PARTY.is_dir() else []
-needs_shared = pytest.mark.skipif(not FILES, reason="needs ../shared/mtbench (real FastChat files)")
-TOL = 1e-12
-
-
-def fastchat_rows(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-# --- FastChat's show_result.py semantics, written out plainly (independent of judgebench.stats) ---
-
-
-def expected_single(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
-    scores: dict[str, dict[str, list[float]]] = defaultdict(lambda: {"turn1": [], "turn2": [], "average": []})
-    for row in rows:
-        if row["score"] == -1:
-            continue
-        model = scores[row["model"]]
-        if row["turn"] == 1:
-            model["turn1"].append(row["score"])
-        if row["turn"] == 2:
-            model["turn2"].append(row["score"])
-        model["average"].append(row["score"])
-    return {m: {k: sum(v) / len(v) if v else math.nan for k, v in cols.items()} for m, cols in scores.items()}
-
-
-def expected_pairwise(rows: list[dict[str, Any]], baseline: str | None) -> dict[str, dict[str, float]]:
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: {"win": 0, "loss": 0, "tie": 0})
-    for row in rows:
-        if row["g1_winner"] == "error" or row["g2_winner"] == "error":
-            continue
-        if baseline is not None and baseline not in (row["model_1"], row["model_2"]):
-            continue
-        if row["g1_winner"] == "tie" or row["g1_winner"] != row["g2_winner"]:
-            counts[row["model_1"]]["tie"] += 1
-            counts[row["model_2"]]["tie"] += 1
-        else:
-            winner = row["model_1"] if row["g1_winner"] == "model_1" else row["model_2"]
-            loser = row["model_2"] if winner == row["model_1"] else row["model_1"]
-            counts[winner]["win"] += 1
-            counts[loser]["loss"] += 1
-    out = {}
-    for model, c in counts.items():
-        if model == baseline:
-            continue
-        n = c["win"] + c["loss"] + c["tie"]
-        out[model] = {
-            **c,
-            "win_rate": c["win"] / n,
-            "loss_rate": c["loss"] / n,
-            "win_rate_adjusted": (c["win"] + 0.5 * c["tie"]) / n,
-        }
-    return out
-
-
-def close(a: float | None, b: float) -> bool:
-    if a is None:
-        return math.isnan(b)
-    return abs(a - b) <= TOL
-
-
-@needs_shared
-@pytest.mark.parametrize("path", [p for p in FILES if p.name.endswith("_single.jsonl")], ids=lambda p: p.parts[-3])
-def test_single_equals_fastchat(path: Path) -> None:
-    rows = fastchat_rows(path)
-    expected = expected_single(rows)
-    table = {r["model"]: r for r in to_records(single_table(load_judgments(path)))}
-    assert {m for m, r in table.items() if r["n"]} == set(expected)
-    for model, want in expected.items():
-        got = table[model]
-        assert close(got["turn1"], want["turn1"]) and close(got["turn2"], want["turn2"]), model
-        assert close(got["overall"], want["average"]), model
-        assert got["n_unparsed"] + got["n_failed"] == sum(r["score"] == -1 and r["model"] == model for r in rows)
-
-
-@needs_shared
-@pytest.mark.parametrize("path", [p for p in FILES if p.name.endswith("_pair.jsonl")], ids=lambda p: p.parts[-3])
-def test_pairwise_equals_fastchat(path: Path, tmp_path: Path) -> None:
-    rows = fastchat_rows(path)
-    import_fastchat(path.parent.parent, tmp_path, "b")
-    games = load_pair_games(judgments_path(tmp_path, "b", path.name.removesuffix("_pair.jsonl"), "pair"))
-    models = sorted({r["model_1"] for r in rows} | {r["model_2"] for r in rows})
-    for baseline in [None, *models]:
-        expected = expected_pairwise(rows, baseline)
-        table = pairwise_table(games, baseline)
-        got = {r["model"]: r for r in to_records(table) if r["n"]}
-        assert set(got) == set(expected), baseline
-        for model, want in expected.items():
-            for key in ("win", "loss", "tie"):
-                assert got[model][key] == want[key], (baseline, model, key)
-            for key in ("win_rate", "loss_rate", "win_rate_adjusted"):
-                assert close(got[model][key], want[key]), (baseline, model, key)
-        errors = sum("error" in (r["g1_winner"], r["g2_winner"]) for r in rows)
-        assert table.n_excluded == errors
-
-
-@needs_shared
-def test_real_pairwise_numbers() -> None:
-    """Stefanstud's phi-3 vs phi-3-dpo, counted by hand from the file's outcome counts."""
-    path = THIRD_PARTY / "Stefanstud_FastChat" / "model_judgment" / "gpt-4_pair.jsonl"
-    if not path.is_file():
-        pytest.skip("file absent")
-    # outcomes (g1, g2): (m2,m2) 20, (m1,m1) 18, (m1,m2) 16, (tie,tie) 8, (m1,tie) 5, (tie,m2) 3,
-    # (m2,m1) 2, (m2,tie) 1, and 2 rows with an "error" game: 73 counted, 35 ties
-    want = expected_pairwise(fastchat_rows(path), None)
-    assert want["phi-3"] == pytest.approx(
-        {"win": 18, "loss": 20, "tie": 35, "win_rate": 18 / 73, "loss_rate": 20 / 73, "win_rate_adjusted": 35.5 / 73}
-    )
-
 
 # --- hand-built fixtures ---
 

