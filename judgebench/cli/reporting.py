@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 from rich.markup import escape
 
-from judgebench.cli.options import Questions, ResultsDir
+from judgebench.cli.options import Questions, ResultsDir, judge_panel_ids
 from judgebench.cli.render import err, print_report, print_sections
 
 if TYPE_CHECKING:
@@ -68,6 +68,10 @@ def report_command(
     judges: Annotated[
         list[str] | None,
         typer.Option("--judge", "-j", help="Only this judge; repeat. 'panel': the panel of the others (see --panel)."),
+    ] = None,
+    judges_listed: Annotated[
+        str | None,
+        typer.Option("--judges", help="Only these judges, comma-separated (the same as repeating --judge)."),
     ] = None,
     panel: Annotated[
         bool,
@@ -154,7 +158,7 @@ def report_command(
     job = ReportJob(
         questions=questions,
         results_dir=results_dir,
-        judges=tuple(judges or ()),
+        judges=judge_panel_ids(judges, judges_listed),
         baseline=baseline,
         models=tuple(models or ()),
         bootstrap=bootstrap,

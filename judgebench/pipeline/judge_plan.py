@@ -422,7 +422,8 @@ def judged_models(job: JudgeJob, available: Mapping[str, Path], voted: Iterable[
     """The models to judge: ``job.models``, else those of ``voted``, else every model with answers.
 
     Raises:
-        UsageError: a wanted model has no answers, or there is nothing to judge.
+        UsageError: a wanted model has no answers, there is nothing to judge, or a
+            pairwise or pair-score job has fewer than two models to compare.
     """
     in_votes = sorted({m for item in voted for m in item[2:]})
     wanted = list(job.models) or in_votes or sorted(available)
@@ -434,6 +435,10 @@ def judged_models(job: JudgeJob, available: Mapping[str, Path], voted: Iterable[
         raise UsageError(f"no answers for {', '.join(unknown)} in this bench; have: {have}")
     if not wanted:
         raise UsageError("no answers to judge in this bench — run gen-answers first")
+    if job.mode != "single" and job.pairs_from is None and len(set(wanted)) < 2:
+        others = sorted(set(available) - set(wanted))
+        fix = f"add one with -m ({', '.join(others)})" if others else "answer with a second model first (gen-answers)"
+        raise UsageError(f"--mode {job.mode} compares two models or more; only {wanted[0]} would be judged — {fix}")
     return wanted
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from judgebench.errors import UsageError
-from judgebench.records import Judgment
+from judgebench.records import Judgment, PairScore
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -33,10 +33,11 @@ def add_panel(
     notes: list[str],
     models: tuple[str, ...] = (),
     baseline: str | None = None,
+    scores: dict[str, list[PairScore]] | None = None,
 ) -> dict[str, Any]:
     """Add the panel of ``judges`` to ``singles``/``pairs`` and ``judges``; its summary.
 
-    A mode (single or pairwise) forms a panel when at least two of ``judges``
+    A mode (single, pairwise or pair-score) forms a panel when at least two of ``judges``
     have records of it.
 
     Args:
@@ -48,6 +49,8 @@ def add_panel(
         models: ``--model``: the figures are of these models only (pairwise: games between
             them and ``baseline``), as the judges' tables are; the panel's records keep every model.
         baseline: the report's baseline.
+        scores: judge → latest current paired-scoring records (the panel's, each answer's
+            mean score per game, are added: :func:`judgebench.stats.panel.score_panel`).
 
     Returns:
         :func:`judgebench.stats.panel_agreement.panel_summary`'s figures.
@@ -56,14 +59,16 @@ def add_panel(
         UsageError: fewer than two judges in every mode, or a judge already named ``panel``.
     """
     from judgebench.records.columns import game_frame, games_from_frame
-    from judgebench.stats.panel import game_panel, grade_panel
+    from judgebench.stats.panel import game_panel, grade_panel, score_panel
     from judgebench.stats.panel_agreement import panel_summary
 
     if PANEL in judges:
         raise UsageError(f"--panel: a judge is already named {PANEL!r} — report the judges without --panel")
     graders = [j for j in judges if singles.get(j)]
     pairers = [j for j in judges if j in pairs and len(pairs[j])]
-    if len(graders) < 2 and len(pairers) < 2:
+    scores = {} if scores is None else scores
+    scorers = [j for j in judges if scores.get(j)]
+    if len(graders) < 2 and len(pairers) < 2 and len(scorers) < 2:
         raise UsageError(
             f"--panel: needs two judges or more with judgments of the same mode; have {', '.join(judges) or 'none'} "
             "— judge with several (judge --judge A --judge B …)"
@@ -87,5 +92,11 @@ def add_panel(
             game = game_panel(
                 {j: [g for g in games_from_frame(pairs[j]) if {g.model_1, g.model_2} <= allowed] for j in pairers}
             )
+    if len(scorers) >= 2:
+        scores[PANEL], left_out = score_panel({j: scores[j] for j in scorers})
+        if left_out:
+            notes.append(f"panel: {left_out} paired-scoring games without both scores of every judge are left out")
     judges.append(PANEL)
-    return panel_summary(grades, game, boot)
+    summary = panel_summary(grades, game, boot)
+    summary["judges"] = list(dict.fromkeys([*summary["judges"], *(scorers if len(scorers) >= 2 else ())]))
+    return summary

@@ -550,6 +550,7 @@ def report(job: ReportJob) -> Report:
         if missing:
             raise UsageError(f"--judge {', '.join(missing)}: no judgments by it; have: {', '.join(judges)}")
         judges = [j for j in judges if j in named]
+    _check_compared_with(job, judges, singles, pairs, scores, votes)
     boot = stats.Bootstrap(replicates=job.bootstrap, seed=job.seed)
     answers = None
     if job.bias or job.length_control:
@@ -557,7 +558,7 @@ def report(job: ReportJob) -> Report:
     notes: list[str] = []
     panel = None
     if job.panel or PANEL in job.judges:
-        panel = add_panel(judges, singles, pairs, boot, notes, job.models, job.baseline)
+        panel = add_panel(judges, singles, pairs, boot, notes, job.models, job.baseline, scores)
     no_games = game_frame([])
     out = [
         _judge_report(
@@ -600,6 +601,44 @@ def report(job: ReportJob) -> Report:
         spend=tuple(spend_totals(manifests)),
         panel=panel,
     )
+
+
+def _check_compared_with(
+    job: ReportJob,
+    judges: Sequence[str],
+    singles: Mapping[str, Sequence[Judgment]],
+    pairs: Mapping[str, pd.DataFrame],
+    scores: Mapping[str, Sequence[PairScore]],
+    votes: Sequence[HumanVote],
+) -> None:
+    """Refuse a ``--baseline`` or ``--relative-to`` that nothing of the report can be compared with.
+
+    Raises:
+        UsageError: ``--baseline`` is in no pairwise game, paired-scoring game or vote
+            of the report; or ``--relative-to`` is given and no reported judge has single
+            grades (either would otherwise be ignored without a word).
+    """
+    if job.relative_to is not None and not any(singles.get(j) for j in judges):
+        raise UsageError(
+            f"--relative-to {job.relative_to}: no single grades to take percentages of (judged by "
+            f"{', '.join(judges) or 'none'}) — judge with --mode single, or read paired scoring's relative_pct"
+        )
+    if job.baseline is None:
+        return
+    compared: set[str] = set()
+    for judge in judges:
+        games = pairs.get(judge)
+        if games is not None and len(games):
+            compared.update(games["model_1"].astype(str), games["model_2"].astype(str))
+        for s in scores.get(judge, ()):
+            compared.update((s.model_1, s.model_2))
+    for v in votes:
+        compared.update((v.model_a, v.model_b))
+    if job.baseline not in compared:
+        have = ", ".join(sorted(compared)) or "none — no pairwise or paired-scoring judgments to compare with it"
+        raise UsageError(
+            f"--baseline {job.baseline}: no pairwise or paired-scoring judgment compares it; compared: {have}"
+        )
 
 
 def _drop_stale(

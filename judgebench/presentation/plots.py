@@ -61,6 +61,11 @@ def _label(text: str) -> str:
     return text.replace("$", r"\$")
 
 
+def _title(ax: Any, title: str) -> None:
+    """``title`` over ``ax`` from its left edge, wrapped at the figure's edge instead of cut off there."""
+    ax.set_title(_label(title), loc="left", wrap=True)
+
+
 def _error(rows: Sequence[Mapping[str, Any]], key: str) -> tuple[list[float], list[float]] | None:
     """Lower/upper error-bar lengths from ``key_lo``/``key_hi``, or ``None`` without intervals."""
     lows, highs = [], []
@@ -76,7 +81,7 @@ def _error(rows: Sequence[Mapping[str, Any]], key: str) -> tuple[list[float], li
 def _bars(title: str, rows: Sequence[Mapping[str, Any]], key: str, label: str, xlim: tuple[float, float]) -> Figure:
     """Horizontal bars of ``key`` per model with its interval; the n of each in its label."""
     rows = [r for r in rows if r.get(key) is not None]
-    fig, ax = plt.subplots(figsize=(6.4, 0.5 + 0.38 * max(len(rows), 1)), layout="constrained")
+    fig, ax = plt.subplots(figsize=(6.4, 0.8 + 0.38 * max(len(rows), 1)), layout="constrained")
     names = [_label(f"{r['model']}  (n={r.get('n', '?')})") for r in rows]
     values = [float(r[key]) for r in rows]
     error = _error(rows, key)
@@ -84,7 +89,7 @@ def _bars(title: str, rows: Sequence[Mapping[str, Any]], key: str, label: str, x
     ax.invert_yaxis()
     ax.set_xlim(*xlim)
     ax.set_xlabel(_label(label))
-    ax.set_title(_label(title), loc="left")
+    _title(ax, title)
     return fig
 
 
@@ -113,7 +118,8 @@ def _pair_score_charts(judge: JudgeReport, slug: str) -> list[tuple[str, str, Fi
             _bars(title, rows, "relative_pct", "% of the baseline's total", (0, top * 1.1)),
         )
     ]
-    fig, ax = plt.subplots(figsize=(6.4, 0.7 + 0.38 * len(rows)), layout="constrained")
+    out[0][2].axes[0].axvline(100.0, color="#888888", linestyle=":", linewidth=1)  # as good as the baseline
+    fig, ax = plt.subplots(figsize=(6.4, 1.4 + 0.38 * len(rows)), layout="constrained")
     names = [_label(f"{r['model']}  (n={r['n']})") for r in rows]
     left = [0.0] * len(rows)
     for key, colour in (("wins", "#4c78a8"), ("ties", "#bab0ac"), ("losses", "#e45756")):
@@ -123,8 +129,8 @@ def _pair_score_charts(judge: JudgeReport, slug: str) -> list[tuple[str, str, Fi
     ax.invert_yaxis()
     ax.set_xlabel("comparisons")
     title = f"paired scoring: win / tie / loss against the baseline, judged by {judge.judge}"
-    ax.set_title(_label(title), loc="left")
-    ax.legend(fontsize=8, ncols=3, loc="lower right")
+    _title(ax, title)
+    fig.legend(fontsize=8, ncols=3, loc="outside lower center")  # below the axes: never over a bar
     out.append((f"{slug}-pair-wtl", title, fig))
     return out
 

@@ -214,7 +214,8 @@ def _spend_sections(result: Report) -> list[Section]:
 
 PANEL_RULES = (
     "panel: single — the mean of the judges' grades of an item; pairwise — the verdict of more than half the "
-    "judges per game, else a tie; only items every judge gave a verdict for",
+    "judges per game, else a tie; paired scoring — the mean of the judges' scores of each answer of a game; "
+    "only items every judge gave a verdict for",
 )
 
 
@@ -249,7 +250,9 @@ def _panel_sections(result: Report, interval: str) -> list[Section]:
                 "'vs the others': the judge against the panel of the other judges (leave-one-out); "
                 "agree_rate: share of games with the same verdict",
                 interval,
-            ),
+            )
+            if agreement
+            else (*PANEL_RULES, "no alpha or tau for paired scores yet: compare the judges' Vicuna tables"),
         )
     ]
     notes: tuple[str, ...]

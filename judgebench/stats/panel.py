@@ -25,7 +25,7 @@ from typing import Literal
 
 import numpy as np
 
-from judgebench.records import Judgment, PairGame
+from judgebench.records import Judgment, PairGame, PairScore
 
 __all__ = [
     "PANEL",
@@ -33,6 +33,7 @@ __all__ = [
     "GradePanel",
     "game_panel",
     "grade_panel",
+    "score_panel",
 ]
 
 PANEL = "panel"
@@ -156,6 +157,62 @@ class GamePanel:
             blank = replace(record, verdict=None, strong=False, judgment="", user_prompt="", key="", reused=False)
             out.append(replace(blank, judge=PANEL, winner=winner))
         return out
+
+
+def score_panel(scores: Mapping[str, Sequence[PairScore]]) -> tuple[list[PairScore], int]:
+    """The panel's paired-scoring games: each answer's score is the mean of the judges' scores of it.
+
+    A game is one comparison shown in one order (question, turn, the two models, the one shown
+    first); it is the panel's only when every judge scored it (``status`` ``ok``). Each judge's
+    scores are matched by model name, so judges whose records name the pair in other orders
+    (``--baseline`` or ``--all-pairs``) pool alike; the panel's record takes the first judge's
+    ``model_1``/``model_2``/``game``.
+
+    Args:
+        scores: judge → its latest current paired-scoring records.
+
+    Returns:
+        The panel's records (judge :data:`PANEL`), and how many games were left out
+        for want of every judge's scores.
+
+    >>> s = lambda judge, a, b, m1="x", m2="y", game=1: PairScore(
+    ...     question_id=1, model_1=m1, model_2=m2, turn=1, judge=judge, prompt="p", game=game, score_1=a, score_2=b)
+    >>> panel, left = score_panel({"j": [s("j", 8.0, 4.0)], "k": [s("k", 5.0, 7.0, "y", "x", 2)]})
+    >>> [(r.judge, r.model_1, r.game, r.score_1, r.score_2) for r in panel], left
+    ([('panel', 'x', 1, 7.5, 4.5)], 0)
+    >>> score_panel({"j": [s("j", 8.0, 4.0)], "k": [s("k", None, None)]})[1]
+    1
+    """
+    by_game: dict[GameKey, dict[str, PairScore]] = defaultdict(dict)
+    for judge, records in scores.items():
+        for r in records:
+            first_shown = r.model_1 if r.game == 1 else r.model_2
+            low, high = sorted((r.model_1, r.model_2))
+            by_game[(str(r.question_id), r.turn, low, high, first_shown)][judge] = r
+    panel: list[PairScore] = []
+    left_out = 0
+    for key in sorted(by_game):
+        got = by_game[key]
+        if len(got) < len(scores) or any(r.score_1 is None or r.score_2 is None for r in got.values()):
+            left_out += 1
+            continue
+        first = next(iter(got.values()))
+        by_model: dict[str, list[float]] = defaultdict(list)
+        for r in got.values():
+            by_model[r.model_1].append(float(r.score_1 or 0.0))  # never None here (checked above)
+            by_model[r.model_2].append(float(r.score_2 or 0.0))
+        mean = {m: float(np.mean(v)) for m, v in by_model.items()}
+        panel.append(
+            replace(
+                first,
+                judge=PANEL,
+                score_1=mean[first.model_1],
+                score_2=mean[first.model_2],
+                judgment="",
+                user_prompt="",
+            )
+        )
+    return panel, left_out
 
 
 def game_panel(games: Mapping[str, Sequence[PairGame]]) -> GamePanel:

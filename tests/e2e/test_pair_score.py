@@ -6,6 +6,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -231,6 +232,89 @@ def test_over_http_then_report_and_html(tmp_path: Path, llm_server: LLMServer) -
 def test_cli_refuses_pair_score_without_a_design(tmp_path: Path) -> None:
     proc = judgebench("judge", "-j", "fake/j", "--mode", "pair-score", cwd=tmp_path)
     assert_one_line_error(proc, 2, "--mode pair-score needs exactly one of --baseline MODEL or --all-pairs")
+
+
+def test_one_model_to_compare_is_refused_in_one_line_with_no_call(tmp_path: Path) -> None:
+    qfile = write_bench(tmp_path)
+    base = ("judge", "-j", "fake/j", "-q", str(qfile))
+    # The baseline alone (-m picks it): nothing to compare it with; before, 0 calls and exit 0, silently.
+    proc = judgebench(*base, "--mode", "pair-score", "--baseline", "base", "-m", "base", cwd=tmp_path)
+    assert_one_line_error(proc, 2, "--mode pair-score compares two models or more; only base", "-m (model)")
+    proc = judgebench(*base, "--mode", "pairwise", "--all-pairs", "-m", "model", cwd=tmp_path)
+    assert_one_line_error(proc, 2, "--mode pairwise compares two models or more; only model", "-m (base)")
+    (tmp_path / "results" / "vq" / "answers" / "base.jsonl").unlink()  # a bench with one model's answers
+    proc = judgebench(*base, "--mode", "pair-score", "--all-pairs", cwd=tmp_path)
+    assert_one_line_error(proc, 2, "only model would be judged", "answer with a second model first")
+    assert not (tmp_path / "results" / "vq" / "judgments").exists()
+
+
+def test_report_refuses_a_baseline_nothing_was_compared_with(tmp_path: Path) -> None:
+    qfile = write_bench(tmp_path)
+    judge(job(tmp_path, qfile), provider=FakeProvider("judge", reply=scripted_judge))
+    # A typo: before, exit 0 with the pair-score baseline chosen silently (and a pairwise table dropped).
+    proc = judgebench("report", "-q", str(qfile), "--baseline", "bsae", cwd=tmp_path)
+    assert_one_line_error(proc, 2, "--baseline bsae: no pairwise or paired-scoring judgment compares it", "base, model")
+    ok = judgebench("report", "-q", str(qfile), "--baseline", "model", "--bootstrap", "0", "-f", "json", cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    (row,) = json.loads(ok.stdout)["judges"][0]["pair_score"]["models"]
+    assert (row["baseline"], row["model"], row["model_total"], row["baseline_total"]) == ("model", "base", 23.5, 21.5)
+
+
+def test_pair_score_figures_keep_titles_and_legend_clear_of_the_page_edge_and_the_bars(tmp_path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    from judgebench.presentation import plots
+
+    qfile = write_bench(tmp_path)
+    judge(job(tmp_path, qfile), provider=FakeProvider("judge", reply=scripted_judge))
+    result = report(ReportJob(questions=str(qfile), results_dir=tmp_path / "results", bootstrap=0))
+    (judged,) = result.judges
+    with plt.rc_context(plots._STYLE):  # type: ignore[arg-type]
+        charts = plots._pair_score_charts(replace(judged, judge="openai/a-judge-with-a-rather-long-name"), "j")
+        assert [name for name, _, _ in charts] == ["j-pair-relative", "j-pair-wtl"]
+        for _, _, fig in charts:
+            fig.canvas.draw()
+            (ax,) = fig.axes
+            title = ax._left_title.get_window_extent()  # before: cut off at the figure's right edge
+            assert fig.bbox.x0 <= title.x0 and title.x1 <= fig.bbox.x1
+            bars = [p.get_window_extent() for p in ax.patches if p.get_width() > 0]
+            for legend in fig.legends:  # before: drawn over the bars of the last row
+                assert not any(legend.get_window_extent().overlaps(b) for b in bars)
+            plt.close(fig)
+    assert len(charts[1][2].legends) == 1
+    assert len([p for p in charts[1][2].axes[0].patches if p.get_width() > 0]) == 3  # 1 win, 1 tie, 1 loss
+
+
+def test_a_panel_of_pair_scoring_judges_gets_its_own_vicuna_table_by_hand(tmp_path: Path) -> None:
+    qfile = write_bench(tmp_path)
+
+    def lower(by: int) -> Any:
+        def reply(messages: Sequence[Message]) -> str:
+            text = scripted_judge(messages)
+            found = re.search(r"\[\[(\S+), (\S+)\]\]", text)
+            return text if found is None else f"[[{float(found[1]) - by:g}, {float(found[2]) - by:g}]]"
+
+        return reply
+
+    for k in (0, 1, 2):  # judge j<k> scores every answer k points below the scripted judge
+        settings = {"judge": f"fake/j{k}", "mode": "pair-score", "baseline": "base", "retry": FAST_RETRY}
+        run_k = judge(
+            JudgeJob(questions=str(qfile), results_dir=tmp_path / "results", **settings),  # type: ignore[arg-type]
+            provider=FakeProvider(f"j{k}", reply=lower(k)),
+        )
+        assert (run_k.planned, run_k.judged, run_k.unparsed) == (8, 7, 1)
+    # before: "--panel: needs two judges or more with judgments of the same mode" (no panel of pair scores)
+    proc = judgebench("report", "-q", str(qfile), "--panel", "--bootstrap", "0", "-f", "json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert [j["judge"] for j in data["judges"]] == ["fake/j0", "fake/j1", "fake/j2", "panel"]
+    (row,) = next(j for j in data["judges"] if j["judge"] == "panel")["pair_score"]["models"]
+    # The panel's score of each answer is the mean of 0, 1 and 2 points below the scripted judge: 1 below.
+    # Three comparisons (q4 excluded as for each judge): model 21.5 - 3, base 23.5 - 3.
+    assert (row["n"], row["excluded"], row["model_total"], row["baseline_total"]) == (3, 1, 18.5, 20.5)
+    assert row["relative_pct"] == pytest.approx(100 * 18.5 / 20.5)
+    assert (row["wins"], row["ties"], row["losses"], row["first_position_bonus"]) == (1, 1, 1, 1.0)
+    assert "panel: 1 paired-scoring games without both scores of every judge are left out" in data["notes"]
 
 
 @pytest.mark.skipif(not FASTCHAT_PROMPTS.is_file(), reason="../shared/mtbench is not beside the repo")

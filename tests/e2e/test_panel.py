@@ -327,3 +327,38 @@ def test_one_max_cost_for_the_whole_panel(tmp_path: Path) -> None:
     done = judge_panel(jobs(100.0), providers=second)
     assert [j.calls for j in second] == [9, 10]  # 12 grades per judge; nothing bought twice
     assert [r.skipped for r in done.runs] == [3, 2]
+
+
+def test_report_takes_the_panel_as_judge_takes_it_with_judges(tmp_path: Path) -> None:
+    proc = judgebench("run", "-m", "fake/a", "-m", "fake/b", "--judges", "fake/j1,fake/j2,fake/j3", "--limit", "1",
+                      cwd=tmp_path)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    # before: "No such option: --judges" (exit 2), though judge and run take it
+    two = judgebench("report", "--judges", "fake/j1,fake/j3", "--panel", "-f", "json", "--bootstrap", "0", cwd=tmp_path)
+    assert two.returncode == 0, two.stderr
+    data = json.loads(two.stdout)
+    assert [j["judge"] for j in data["judges"]] == ["fake/j1", "fake/j3", "panel"]
+    assert data["panel"]["judges"] == ["fake/j1", "fake/j3"]
+    assert data["panel"]["single"]["items"] == 4  # 1 question x 2 turns x 2 models
+    assert_one_line_error(judgebench("report", "--judges", " ,", cwd=tmp_path), 2, "--judges ' ,': name judges")
+
+
+def test_run_with_a_pair_scoring_panel_reports_the_panel_and_names_its_judges(tmp_path: Path) -> None:
+    proc = judgebench(
+        "run", "-m", "fake/a", "-m", "fake/b", "--judges", "fake/j1,fake/j2", "--limit", "1",
+        "--mode", "pair-score", "--baseline", "fake/a", cwd=tmp_path,
+    )  # fmt: skip
+    # before: judged, then "--panel: needs two judges or more with judgments of the same mode", exit 2
+    assert proc.returncode == 0, proc.stderr
+    assert "paired scoring (Vicuna table), judged by panel" in proc.stdout
+    assert "judge panel (fake/j1, fake/j2): agreement" in proc.stdout  # before: "judge panel ()"
+    assert "no alpha or tau for paired scores yet" in proc.stdout
+    data = json.loads(judgebench("report", "--panel", "-f", "json", "--bootstrap", "0", cwd=tmp_path).stdout)
+    rows = {j["judge"]: j["pair_score"]["models"] for j in data["judges"]}
+    assert [(r["n"], r["excluded"]) for r in rows["panel"]] == [(2, 0)]  # 1 question x 2 turns
+    mean = {k: (rows["fake/j1"][0][k] + rows["fake/j2"][0][k]) / 2 for k in ("model_total", "baseline_total")}
+    assert {k: rows["panel"][0][k] for k in mean} == mean
+    # --relative-to has no single grades to work on here: one line, not silence
+    assert_one_line_error(
+        judgebench("report", "--relative-to", "fake/a", cwd=tmp_path), 2, "--relative-to fake/a: no single grades"
+    )
