@@ -15,7 +15,9 @@ Pipeline modules are imported inside each command so that ``--help`` stays fast.
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 from typing import Annotated
 
 import typer
@@ -73,6 +75,16 @@ def _root(
     configure_logging(verbose)
 
 
+def _terminated(signum: int, frame: object) -> None:
+    """SIGTERM (``kill``, ``timeout``, a CI cancel) stops a command as Ctrl-C does: finished work and its
+    run manifest (calls, tokens, dollars spent) are saved, so no paid call drops out of the spend tables.
+
+    It is re-raised as SIGINT so that a running ``asyncio.run`` takes its own graceful Ctrl-C path
+    (cancel the main task, then ``KeyboardInterrupt``) rather than an exception at an arbitrary point.
+    """
+    signal.raise_signal(signal.SIGINT)
+
+
 def _fail(exc: JudgebenchError) -> None:
     err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True, highlight=False)
     sys.exit(exc.exit_code)
@@ -86,6 +98,8 @@ def main() -> None:
     (:func:`~judgebench.providers.retry.connection_error`); anything else is a
     bug and keeps its traceback.
     """
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminated) if main_thread else None
     try:
         app()
     except JudgebenchError as exc:
@@ -97,3 +111,6 @@ def main() -> None:
         if translated is None:
             raise
         _fail(translated)
+    finally:
+        if previous is not None:  # the caller's handler again (tests run main() in their own process)
+            signal.signal(signal.SIGTERM, previous)

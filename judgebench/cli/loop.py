@@ -443,7 +443,7 @@ def judge_command(
         typer.Option(
             "--pairs-from",
             help="Pairwise: judge exactly the question/turn/model pairs of this votes file "
-            "(e.g. mt-bench-human's votes/human.jsonl).",
+            "(e.g. mt-bench-human's votes/human.jsonl); single: grade exactly the voted answer turns.",
         ),
     ] = None,
     retry_unparsed: RetryUnparsed = False,

@@ -30,7 +30,6 @@ from judgebench.cli.options import (
     the_judge,
 )
 from judgebench.cli.render import err, print_sections
-from judgebench.errors import UsageError
 
 __all__ = ["register"]
 
@@ -97,21 +96,22 @@ def validate_judge_command(
         ValidateJob,
         human_votes_path,
         validate_judge,
+        validation_inputs,
         validation_rows,
         validation_sections,
     )
-    from judgebench.storage import load_votes
 
     judge = the_judge(judge_id)
     votes_path = votes or human_votes_path("human")
-    if not votes_path.is_file():
-        raise UsageError(f"--votes: {votes_path} not found — run 'judgebench datasets pull mt-bench-human' first")
-    models: tuple[str, ...] = ()
+    job = ValidateJob(
+        judge=judge, mode=mode, results_dir=results_dir, votes=votes_path, reference=reference, voters=voters,
+        tie_threshold=tie_threshold, margin=margin, bootstrap=bootstrap, seed=seed,
+    )  # fmt: skip
+    humans, _ = validation_inputs(job, votes_given=votes is not None)  # bad votes files cost nothing
     question_ids: tuple[str, ...] = ()
-    if mode == "single":  # grade every voted model's answers to the voted questions
-        voted = load_votes(votes_path)
-        models = tuple(sorted({v.model_a for v in voted} | {v.model_b for v in voted}))
-        question_ids = tuple(sorted({str(v.question_id) for v in voted}, key=lambda q: (len(q), q)))
+    if limit is not None:  # the first N *voted* questions, not the first N of the bench (some may have no votes)
+        voted = sorted({str(v.question_id) for v in humans}, key=lambda q: (len(q), q))
+        question_ids, limit = tuple(voted[:limit]), None
     # With -f json/markdown stdout carries only the result: the judging step's summary goes to stderr.
     to_stderr = fmt != "table" and not dry_run
     with contextlib.redirect_stdout(sys.stderr) if to_stderr else contextlib.nullcontext():
@@ -120,12 +120,11 @@ def validate_judge_command(
             mode,
             HUMAN_BENCH,
             results_dir,
-            models=models,
-            question_ids=question_ids,
-            pairs_from=votes_path if mode == "pairwise" else None,
+            pairs_from=votes_path,  # pairwise: the voted pairs; single: grade exactly the voted answer turns
             prompts=prompts,
             parallel=parallel,
             limit=limit,
+            question_ids=question_ids,
             dry_run=dry_run,
             options=provider_options(base_url, api_key_env, timeout),
             max_attempts=max_attempts,
@@ -136,10 +135,6 @@ def validate_judge_command(
         )
     if dry_run:
         return
-    job = ValidateJob(
-        judge=judge, mode=mode, results_dir=results_dir, votes=votes_path, reference=reference, voters=voters,
-        tie_threshold=tie_threshold, margin=margin, bootstrap=bootstrap, seed=seed,
-    )  # fmt: skip
     result = validate_judge(job)
     if fmt == "json":
         sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
@@ -162,7 +157,9 @@ def validate_judge_command(
             if figure.png is not None:
                 err.print(f"wrote figure: {escape(str(figure.png))}")
         if html is not None:
-            html.write_text(validation_html(result, figures), encoding="utf-8")
+            from judgebench.storage import replace_file
+
+            replace_file(html, validation_html(result, figures).encode("utf-8"))  # whole, or one-line error
             err.print(f"wrote page: {escape(str(html))}")
     if failed:
         raise _failed(failed, "judgment")

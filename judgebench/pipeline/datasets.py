@@ -354,17 +354,11 @@ def pull(
     unverified: dict[str, str] = {}
     if source_dir is not None:
         base = str(source_dir.resolve())
+        found_files, unverified = _local_files(source_dir, dataset, name, verify=verify)
         for file in dataset.files:
             target = folder / file.target
-            found = _local_file(source_dir, file, name)
-            digest = _sha256(found)
-            if digest != file.sha256:
-                if verify:
-                    raise UsageError(
-                        f"{found}: sha256 {digest[:16]}… is not the published file's {file.sha256[:16]}… — "
-                        "pass --no-verify to use this copy anyway (recorded as unverified)"
-                    )
-                unverified[file.target] = digest
+            found = found_files[file.target]
+            digest = unverified.get(file.target, file.sha256)
             if not force and target.is_file() and _sha256(target) == digest:
                 present.append(file.target)
                 continue
@@ -400,6 +394,42 @@ def pull(
     return PullResult(
         folder, tuple(downloaded), tuple(present), tuple(built), tuple(notes), unverified=tuple(sorted(unverified))
     )
+
+
+def _local_files(
+    source_dir: Path, dataset: Dataset, name: str, *, verify: bool
+) -> tuple[dict[str, Path], dict[str, str]]:
+    """Each of ``dataset``'s files in a local copy (see :func:`_local_file`) by target name, all checked
+    before anything is copied; and the sha256 of those that are not the pinned file.
+
+    Raises:
+        UsageError: files not found (all named in one line); (``verify``) a file that is not the pinned one.
+    """
+    found: dict[str, Path] = {}
+    missing: list[DatasetFile] = []
+    for file in dataset.files:
+        try:
+            found[file.target] = _local_file(source_dir, file, name)
+        except UsageError:
+            missing.append(file)
+    if len(missing) == 1:
+        _local_file(source_dir, missing[0], name)  # its own message: the path and where to get it
+    if missing:
+        raise UsageError(
+            f"--from {source_dir}: no {', '.join(f.source for f in missing)} — copy them there from the upstream "
+            f"release ({', '.join(f'{f.base_url or dataset.base_url}{f.source}' for f in missing)})"
+        )
+    unverified: dict[str, str] = {}
+    for file in dataset.files:
+        digest = _sha256(found[file.target])
+        if digest != file.sha256:
+            if verify:
+                raise UsageError(
+                    f"{found[file.target]}: sha256 {digest[:16]}… is not the published file's {file.sha256[:16]}… "
+                    "— pass --no-verify to use this copy anyway (recorded as unverified)"
+                )
+            unverified[file.target] = digest
+    return found, unverified
 
 
 def _local_file(source_dir: Path, file: DatasetFile, name: str) -> Path:

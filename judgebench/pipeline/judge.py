@@ -497,7 +497,7 @@ def _prepare(
     provider = provider or create_provider(job.judge, job.provider_options)
     if job.batch and not isinstance(provider, BatchProvider):
         raise UsageError(f"--batch: {job.judge} has no batch API here (openai/ and anthropic/ models have one)")
-    if job.reasoning_effort is not None and not getattr(provider, "accepts_reasoning_effort", False):
+    if job.reasoning_effort is not None and not provider.capabilities.accepts_reasoning_effort:
         raise UsageError(
             f"--reasoning-effort: judge {job.judge}'s API has no reasoning effort setting "
             "(openai/ models take it) — leave the option out"

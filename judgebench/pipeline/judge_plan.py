@@ -133,7 +133,9 @@ class JudgeJob:
             :mod:`judgebench.pipeline.presets`).
         pairs_from: pairwise: judge exactly the (question, turn, model pair)
             items of this votes file (e.g. ``mt-bench-human``'s
-            ``votes/human.jsonl``), instead of ``baseline``/``all_pairs``.
+            ``votes/human.jsonl``), instead of ``baseline``/``all_pairs``;
+            single: grade exactly the (question, turn, model) answer turns
+            those items show, no other turn.
         retry_unparsed: ask again the records whose latest reply on disk had
             no readable verdict (``unparsed``/``truncated``); see the module docs.
     """
@@ -212,8 +214,8 @@ class JudgeJob:
             raise UsageError("--pairs-from is for --mode pairwise; with pair-score use --baseline MODEL or --all-pairs")
         if self.mode == "pair-score" and designs != 1:
             raise UsageError("--mode pair-score needs exactly one of --baseline MODEL or --all-pairs")
-        if self.mode == "single" and designs:
-            raise UsageError("--baseline, --all-pairs and --pairs-from are for --mode pairwise (or pair-score)")
+        if self.mode == "single" and (self.baseline is not None or self.all_pairs):
+            raise UsageError("--baseline and --all-pairs are for --mode pairwise (or pair-score)")
         if self.mode == "pair-score" and self.verdict == "logprobs":
             raise UsageError(
                 "--verdict logprobs: paired scoring's two scores have no probability reading — use --verdict text"
@@ -501,7 +503,9 @@ def plan_judgments(
 ) -> JudgePlan:
     """Every record the job needs, rendered and keyed, and the answer turns it cannot judge.
 
-    ``voted`` (pairwise): judge only these items, each pair in sorted order.
+    ``voted``: judge only these items — pairwise: each pair in sorted order;
+    single: each (question, turn, model) of an item, so no turn nobody voted
+    on is bought.
     Pair-score plans like pairwise (both orders, per turn, references where the
     category has them) with the ``pairscore-*`` prompts.
     """
@@ -519,8 +523,11 @@ def plan_judgments(
         return turns
 
     if job.mode == "single":
+        graded = None if voted is None else {(q, t, m) for q, t, m1, m2 in voted for m in (m1, m2)}
         for model, q in itertools.product(models, questions):
             for turn in range(1, len(q.turns) + 1):
+                if graded is not None and (str(q.question_id), turn, model) not in graded:
+                    continue
                 turns = turns_of(model, q, turn)
                 if turns is None:
                     continue

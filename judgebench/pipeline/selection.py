@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from judgebench.errors import UsageError
+from judgebench.providers import Provider
 from judgebench.records import Question
 
 __all__ = [
@@ -64,15 +65,18 @@ def select_questions(questions: Sequence[Question], question_ids: Sequence[str],
 DEFAULT_PARALLEL = 8
 
 
-def effective_parallel(requested: int | None, provider: object) -> int:
-    """Calls in flight: as requested, else the larger of 8 and what the provider's batching wants.
+def effective_parallel(requested: int | None, provider: Provider) -> int:
+    """Calls in flight: as requested, else the larger of 8 and what the provider's batching wants
+    (its :attr:`~judgebench.providers.ProviderCapabilities.preferred_parallel`).
 
-    >>> class Batching:
-    ...     preferred_parallel = 32
-    >>> effective_parallel(None, object()), effective_parallel(None, Batching()), effective_parallel(2, Batching())
+    >>> from judgebench.providers import ProviderCapabilities
+    >>> from judgebench.providers.fake import FakeProvider
+    >>> class Batching(FakeProvider):
+    ...     capabilities = ProviderCapabilities(preferred_parallel=32, batch_size=8)
+    >>> plain, batching = FakeProvider("m"), Batching("m")
+    >>> effective_parallel(None, plain), effective_parallel(None, batching), effective_parallel(2, batching)
     (8, 32, 2)
     """
     if requested is not None:
         return requested
-    preferred = getattr(provider, "preferred_parallel", 0)
-    return max(DEFAULT_PARALLEL, preferred if isinstance(preferred, int) else 0)
+    return max(DEFAULT_PARALLEL, provider.capabilities.preferred_parallel)

@@ -39,6 +39,7 @@ __all__ = [
     "Validation",
     "human_votes_path",
     "validate_judge",
+    "validation_inputs",
     "validation_rows",
     "validation_sections",
 ]
@@ -170,10 +171,37 @@ class Validation:
         }
 
 
-def _load(path: Path, what: str) -> list[HumanVote]:
+def _load(path: Path, what: str, *, given: bool = False) -> list[HumanVote]:
     if not path.is_file():
-        raise UsageError(f"{what}: {path} not found — run 'judgebench datasets pull mt-bench-human' (or pass the file)")
+        fix = "check the path" if given else "run 'judgebench datasets pull mt-bench-human' (or pass the file)"
+        raise UsageError(f"{what}: {path} not found — {fix}")
     return load_votes(path)
+
+
+def validation_inputs(job: ValidateJob, *, votes_given: bool = False) -> tuple[list[HumanVote], list[HumanVote]]:
+    """The human votes (of ``job.voters``) and the reference judge's votes, read and checked before judging.
+
+    ``validate-judge`` calls this before it buys a verdict, so a missing or
+    malformed votes file, or a ``--voters`` glob matching nobody, costs nothing.
+    ``votes_given``: ``job.votes`` was named by the user (a missing file is a
+    wrong path, not an unpulled release).
+
+    Returns:
+        ``(human votes of the matching voters, reference votes)``.
+
+    Raises:
+        UsageError: a file is missing, or no voter matches ``job.voters``.
+        DataError: a bad vote line (``file:line``).
+    """
+    what = "--votes" if votes_given else "human votes"
+    humans = _load(job.votes or human_votes_path("human"), what, given=votes_given)
+    humans = [v for v in humans if fnmatch.fnmatchcase(v.judge, job.voters)]
+    if not humans:
+        raise UsageError(f"--voters {job.voters!r}: no human vote by a matching voter")
+    ref_given = job.reference is not None
+    reference = _load(job.reference or human_votes_path("gpt4_pair"), "--reference" if ref_given else "GPT-4's votes",
+                      given=ref_given)  # fmt: skip
+    return humans, reference
 
 
 def _judge_votes(job: ValidateJob) -> tuple[list[HumanVote], dict[str, Any] | None, Callable[[Item], bool]]:
@@ -242,12 +270,8 @@ def validate_judge(job: ValidateJob) -> Validation:
     from judgebench.stats.agreement import agreement
     from judgebench.stats.validation import as_good_as, item_of, on_items
 
-    humans = _load(job.votes or human_votes_path("human"), "human votes")
+    humans, reference = validation_inputs(job)
     release = _release(job)
-    humans = [v for v in humans if fnmatch.fnmatchcase(v.judge, job.voters)]
-    if not humans:
-        raise UsageError(f"--voters {job.voters!r}: no human vote by a matching voter")
-    reference = _load(job.reference or human_votes_path("gpt4_pair"), "GPT-4's votes")
     reference_name = reference[0].judge if reference else "gpt4_pair"
     mine, consistency, unreadable = _judge_votes(job)
     items = {item_of(v) for v in mine} & {item_of(v) for v in humans}
@@ -273,7 +297,9 @@ def validate_judge(job: ValidateJob) -> Validation:
         rows += [{"who": who, **row} for row in result.rows]
     spent = [
         r
-        for r in spend_totals([m for m in load_manifests(job.results_dir, job.bench) if m.judge == job.judge])
+        for r in spend_totals(  # this mode's runs only: a single-grade run of the same model is another judge
+            [m for m in load_manifests(job.results_dir, job.bench) if m.judge == job.judge and m.mode == job.mode]
+        )
         if r["kind"] == "judge"
     ]
     spend = None

@@ -21,35 +21,28 @@ which the SDK merges into the JSON body unchanged.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from typing import Any, cast
 
 import anthropic
 from anthropic.types import MessageParam
+from anthropic.types.messages import MessageBatch
 
-from judgebench.errors import MissingApiKeyError, ProviderAuthError, ProviderError
-from judgebench.providers import (
+from judgebench.providers.options import ProviderOptions
+from judgebench.providers.protocol import (
     BatchRequest,
     BatchState,
     Completion,
-    Decoding,
     MalformedResponseError,
     NotAnApiReplyError,
-    ProviderOptions,
-    run_stopping_errors,
-    status_setup_error,
 )
-from judgebench.providers.retry import retry_after_from_headers
-from judgebench.records import Message
+from judgebench.providers.sdk import SDKErrors, SDKProvider, got, one_line
+from judgebench.records import Decoding, Message
 
 __all__ = ["DEFAULT_KEY_ENV", "AnthropicProvider", "split_system"]
 
 DEFAULT_KEY_ENV = "ANTHROPIC_API_KEY"
 """Where the key is read from unless ``ProviderOptions.api_key_env`` says otherwise."""
-
-_PLACEHOLDER_KEY = "judgebench-no-key"  # proxies and local servers accept any key
-_RETRYABLE_STATUS = frozenset({408, 409, 429})
 
 
 def _tool_params(decoding: Decoding) -> dict[str, Any]:
@@ -67,11 +60,6 @@ def _tool_params(decoding: Decoding) -> dict[str, Any]:
     schema = decoding.schema
     tool = {"name": schema.name, "description": schema.description or schema.name, "input_schema": schema.schema}
     return {"tools": [tool], "tool_choice": {"type": "tool", "name": schema.name}}
-
-
-def _one_line(text: str, limit: int = 200) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def split_system(messages: Sequence[Message]) -> tuple[str | None, list[MessageParam]]:
@@ -99,7 +87,7 @@ def split_system(messages: Sequence[Message]) -> tuple[str | None, list[MessageP
     return ("\n\n".join(system) if system else None), turns
 
 
-class AnthropicProvider:
+class AnthropicProvider(SDKProvider[anthropic.AsyncAnthropic]):
     """Messages through the official ``anthropic`` SDK.
 
     Requests carry ``max_tokens``, ``temperature`` (in ``extra_body``: the 2.x
@@ -108,38 +96,22 @@ class AnthropicProvider:
     sent: the Messages API has none. The answer is the concatenation of the
     reply's text blocks (an empty ``content`` list is an empty answer).
 
-    Args:
-        model: the part after ``anthropic/`` (e.g. ``claude-sonnet-4-5``).
-        options: base URL, timeout and key variable.
-
-    Raises:
-        MissingApiKeyError: no key is set and no base URL is given.
+    Built as :class:`~judgebench.providers.sdk.SDKProvider` says (``model``: e.g. ``claude-sonnet-4-5``).
     """
 
-    def __init__(self, model: str, options: ProviderOptions | None = None) -> None:
-        options = options or ProviderOptions()
-        self._key_env = options.api_key_env or DEFAULT_KEY_ENV
-        key = os.environ.get(self._key_env, "")
-        if not key and options.base_url is None:
-            raise MissingApiKeyError(
-                f"{self._key_env} is not set — export {self._key_env}=<your key>, "
-                "or pass --base-url for an Anthropic-compatible proxy"
-            )
-        self._model = model
-        self._key = key
-        self._compatible = options.base_url is not None
-        self._client = anthropic.AsyncAnthropic(
-            api_key=key or _PLACEHOLDER_KEY,
+    name = "anthropic"
+    default_key_env = DEFAULT_KEY_ENV
+    vendor = "the Anthropic API"
+    compatible_server = "an Anthropic-compatible proxy"
+    errors = SDKErrors.of(anthropic)
+
+    def _make_client(self, key: str, options: ProviderOptions) -> anthropic.AsyncAnthropic:
+        return anthropic.AsyncAnthropic(
+            api_key=key,
             base_url=options.base_url,
             timeout=anthropic.Timeout(options.timeout, connect=options.connect_timeout),
             max_retries=0,
         )
-        self._url = str(self._client.base_url).rstrip("/")
-
-    @property
-    def model_id(self) -> str:
-        """The full ``anthropic/<model>`` id."""
-        return f"anthropic/{self._model}"
 
     async def complete(self, messages: Sequence[Message], decoding: Decoding) -> Completion:
         """Send one Messages API request.
@@ -156,7 +128,7 @@ class AnthropicProvider:
         """
         system, turns = split_system(messages)
         tools = _tool_params(decoding)
-        with run_stopping_errors(anthropic.APIStatusError, self._fatal):
+        with self._stopping():
             response = await self._client.messages.create(
                 model=self._model,
                 messages=turns,
@@ -166,19 +138,6 @@ class AnthropicProvider:
                 extra_body={"temperature": decoding.temperature, **tools},
             )
         return self._completion(response)
-
-    def _fatal(self, exc: anthropic.APIStatusError, *, batch: bool = False) -> ProviderError | None:
-        """The run-stopping error a 401/403/404/405/501 stands for, else ``None``."""
-        if isinstance(exc, anthropic.AuthenticationError | anthropic.PermissionDeniedError):
-            return ProviderAuthError(self._auth_message(exc))
-        return status_setup_error(
-            exc.status_code, url=self._url, model=self._model, path=exc.request.url.path, body=exc.body,
-            said=self._server_says(exc), batch=batch,
-        )  # fmt: skip
-
-    def _fatal_batch(self, exc: anthropic.APIStatusError) -> ProviderError | None:
-        """As :meth:`_fatal`, but a 404 or 405 means the server has no batch API."""
-        return self._fatal(exc, batch=True)
 
     async def submit_batch(self, requests: Sequence[BatchRequest]) -> str:
         """Start a Message Batches job.
@@ -201,11 +160,8 @@ class AnthropicProvider:
                 params["stop_sequences"] = list(r.decoding.stop)
             params.update(_tool_params(r.decoding))
             items.append({"custom_id": r.custom_id, "params": params})
-        with run_stopping_errors(anthropic.APIStatusError, self._fatal_batch):
-            batch = await self._client.messages.batches.create(requests=cast(Any, items))
-        if not isinstance(batch, anthropic.types.messages.MessageBatch):
-            raise NotAnApiReplyError(f"expected a message batch, got {type(batch).__name__}", self._url)
-        return batch.id
+        create = self._client.messages.batches.create(requests=cast(Any, items))
+        return (await self._expect(create, MessageBatch, "a message batch", batch=True)).id
 
     async def batch_state(self, batch_id: str) -> BatchState:
         """Where the batch stands (``ended`` means results are ready).
@@ -213,10 +169,8 @@ class AnthropicProvider:
         Args:
             batch_id: as :meth:`submit_batch` returned it.
         """
-        with run_stopping_errors(anthropic.APIStatusError, self._fatal_batch):
-            batch = await self._client.messages.batches.retrieve(batch_id)
-        if not isinstance(batch, anthropic.types.messages.MessageBatch):
-            raise NotAnApiReplyError(f"expected a message batch, got {type(batch).__name__}", self._url)
+        retrieve = self._client.messages.batches.retrieve(batch_id)
+        batch = await self._expect(retrieve, MessageBatch, "a message batch", batch=True)
         return BatchState(batch.processing_status, batch.processing_status == "ended")
 
     async def batch_results(self, batch_id: str) -> dict[str, Completion | str]:
@@ -235,14 +189,14 @@ class AnthropicProvider:
                     results[item.custom_id] = f"MalformedResponseError: {exc}"
             else:
                 detail = getattr(getattr(result, "error", None), "error", None)
-                results[item.custom_id] = self.redact(f"batch item {result.type}: {_one_line(str(detail or ''))}")
+                results[item.custom_id] = self.redact(f"batch item {result.type}: {one_line(str(detail or ''))}")
         return results
 
     def _completion(self, response: object) -> Completion:
         # Without strict validation the SDK hands back whatever the server sent:
         # plain text for a non-JSON content type, an unchecked model otherwise.
         if not isinstance(response, anthropic.types.Message):
-            raise NotAnApiReplyError(f"expected a message, got {type(response).__name__}", self._url)
+            raise NotAnApiReplyError(f"expected a message, got {got(response)}", self._url)
         blocks = getattr(response, "content", None)
         if not isinstance(blocks, list):
             raise MalformedResponseError("the response has no content list")
@@ -266,53 +220,6 @@ class AnthropicProvider:
             reasoning="\n\n".join(t for t in thinking if isinstance(t, str)) or None,
         )
 
-    def _auth_message(self, exc: anthropic.APIStatusError) -> str:
-        where = f"the server at {self._url}" if self._compatible else "the Anthropic API"
-        said = f"({exc.status_code}: {self._server_says(exc)})"
-        if not self._key:
-            return f"{where} wants a key {said} — export {self._key_env}=<its key>"
-        return f"{where} rejected the key in {self._key_env} {said} — check {self._key_env}"
-
-    def _server_says(self, exc: anthropic.APIStatusError) -> str:
-        return self.redact(_one_line(exc.api_message or exc.message))
-
-    def is_retryable(self, exc: BaseException) -> bool:
-        """Whether a failure of :meth:`complete` may pass on a later try.
-
-        Args:
-            exc: what :meth:`complete` raised.
-        """
-        if isinstance(exc, anthropic.APIStatusError):
-            return exc.status_code in _RETRYABLE_STATUS or exc.status_code >= 500
-        return isinstance(
-            exc,
-            (
-                anthropic.APIConnectionError,  # includes APITimeoutError
-                anthropic.APIResponseValidationError,
-                MalformedResponseError,
-                json.JSONDecodeError,
-                UnicodeDecodeError,
-            ),
-        )
-
-    def retry_after(self, exc: BaseException) -> float | None:
-        """Seconds the server asked to wait (``retry-after-ms``/``Retry-After``).
-
-        Args:
-            exc: what :meth:`complete` raised.
-        """
-        if isinstance(exc, anthropic.APIStatusError):
-            return retry_after_from_headers(exc.response.headers)
-        return None
-
-    def redact(self, text: str) -> str:
-        """Mask the API key wherever it appears in ``text``.
-
-        Args:
-            text: an error message or anything else about to be stored.
-        """
-        return text.replace(self._key, "***") if self._key else text
-
-    async def aclose(self) -> None:
-        """Close the HTTP connections."""
-        await self._client.close()
+    def _said(self, exc: Any) -> str:
+        """The server's own message: the API's error message when the body has one."""
+        return str(exc.api_message or exc.message)

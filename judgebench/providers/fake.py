@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 
-from judgebench.providers import Completion, Decoding, ProviderOptions
+from judgebench.providers import API_CAPABILITIES, Completion, Decoding, ProviderOptions
 from judgebench.records import Message, content_hash
 
 __all__ = ["FakeProvider", "TransientFakeError"]
@@ -37,6 +37,9 @@ class FakeProvider:
         latency: seconds each call sleeps before answering.
         reply: if given, builds the text from the messages instead.
     """
+
+    capabilities = API_CAPABILITIES
+    """Nothing beyond the calls: no batching, no reasoning effort."""
 
     def __init__(
         self,

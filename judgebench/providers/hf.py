@@ -52,6 +52,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig, 
 from judgebench.errors import ConfigError, UsageError
 from judgebench.providers import Completion, Decoding, ProviderOptions, VerdictLogprobs
 from judgebench.providers.batching import MicroBatcher
+from judgebench.providers.inprocess import BatchedProvider
 from judgebench.providers.local import model_source
 from judgebench.records import Message
 
@@ -165,7 +166,7 @@ class _RowSampler(LogitsProcessor):
         return out  # type: ignore[return-value]
 
 
-class HFProvider:
+class HFProvider(BatchedProvider[_Generate | _Score, Completion | dict[str, float]]):
     """A transformers causal LM behind the :class:`~judgebench.providers.Provider` protocol.
 
     Args:
@@ -213,21 +214,6 @@ class HFProvider:
         self._batcher: MicroBatcher[_Generate | _Score, Completion | dict[str, float]] = MicroBatcher(
             self._run_batch, max_batch=size
         )
-
-    @property
-    def model_id(self) -> str:
-        """The id answers are recorded under (``hf/…`` or ``local/…``)."""
-        return self._model_id
-
-    @property
-    def batch_size(self) -> int:
-        """Most requests decoded in one ``generate()`` call."""
-        return self._batcher.max_batch
-
-    @property
-    def preferred_parallel(self) -> int:
-        """Calls worth keeping in flight: enough to fill batches while turn 2s queue up."""
-        return 4 * self.batch_size
 
     @property
     def batch_sizes(self) -> list[int]:
@@ -375,18 +361,6 @@ class HFProvider:
     def is_retryable(self, exc: BaseException) -> bool:
         """Running out of GPU memory may pass once other batches finish; nothing else does."""
         return isinstance(exc, torch.OutOfMemoryError)
-
-    def retry_after(self, exc: BaseException) -> float | None:
-        """No server, no hint."""
-        return None
-
-    def redact(self, text: str) -> str:
-        """No secret to hide."""
-        return text
-
-    async def aclose(self) -> None:
-        """Stop the batcher; the model is freed with the provider."""
-        await self._batcher.aclose()
 
 
 def _cache_kwarg(model: Any) -> str:

@@ -31,7 +31,8 @@ from typing import Any
 import ray
 
 from judgebench.errors import ConfigError
-from judgebench.providers import Completion, Decoding, ProviderOptions
+from judgebench.providers import Completion, Decoding, ProviderCapabilities, ProviderOptions
+from judgebench.providers.inprocess import InProcessProvider
 from judgebench.records import Message
 
 __all__ = ["RayPoolProvider"]
@@ -56,13 +57,13 @@ class _Worker:
         return result
 
     def batch_size(self) -> int:
-        return int(getattr(self.provider, "batch_size", 1))
+        return int(self.provider.capabilities.batch_size)
 
     def pid(self) -> int:
         return os.getpid()
 
 
-class RayPoolProvider:
+class RayPoolProvider(InProcessProvider):
     """N Ray workers behind one provider.
 
     Args:
@@ -116,9 +117,9 @@ class RayPoolProvider:
         return self._model_id
 
     @property
-    def preferred_parallel(self) -> int:
-        """Enough calls in flight to keep every worker's batches full."""
-        return 4 * self._batch * len(self._workers)
+    def capabilities(self) -> ProviderCapabilities:
+        """A worker's batch size, and enough calls in flight to keep every worker's batches full."""
+        return ProviderCapabilities(preferred_parallel=4 * self._batch * len(self._workers), batch_size=self._batch)
 
     def worker_pids(self) -> list[int]:
         """Process ids of the workers (tests check they are distinct processes)."""
@@ -147,14 +148,6 @@ class RayPoolProvider:
     def is_retryable(self, exc: BaseException) -> bool:
         """A worker that died may be replaced by Ray; a task error is the engine's and is not retried."""
         return isinstance(exc, ray.exceptions.RayActorError | ray.exceptions.WorkerCrashedError)
-
-    def retry_after(self, exc: BaseException) -> float | None:
-        """No hint."""
-        return None
-
-    def redact(self, text: str) -> str:
-        """No secret to hide."""
-        return text
 
     def _shutdown(self) -> None:
         for worker in self._workers:

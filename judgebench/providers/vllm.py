@@ -20,6 +20,7 @@ import vllm
 
 from judgebench.providers import Completion, Decoding, ProviderOptions
 from judgebench.providers.batching import MicroBatcher
+from judgebench.providers.inprocess import BatchedProvider
 from judgebench.records import Message
 
 __all__ = ["VLLMProvider"]
@@ -33,7 +34,7 @@ class _Request:
     decoding: Decoding
 
 
-class VLLMProvider:
+class VLLMProvider(BatchedProvider[_Request, Completion]):
     """A vLLM engine behind the provider protocol.
 
     Args:
@@ -42,6 +43,9 @@ class VLLMProvider:
             chat template file.
         model_id: the id to report (default ``hf/<model>``).
     """
+
+    batches_in_flight = 2
+    """Keep the engine's scheduler full (it batches continuously)."""
 
     def __init__(self, model: str, options: ProviderOptions | None = None, *, model_id: str | None = None) -> None:
         local = (options or ProviderOptions()).local
@@ -55,21 +59,6 @@ class VLLMProvider:
         self._batcher: MicroBatcher[_Request, Completion] = MicroBatcher(
             self._run, max_batch=local.batch_size or _DEFAULT_BATCH
         )
-
-    @property
-    def model_id(self) -> str:
-        """The id answers are recorded under."""
-        return self._model_id
-
-    @property
-    def batch_size(self) -> int:
-        """Most requests per engine call."""
-        return self._batcher.max_batch
-
-    @property
-    def preferred_parallel(self) -> int:
-        """Keep the engine's scheduler full."""
-        return 2 * self.batch_size
 
     async def complete(self, messages: Sequence[Message], decoding: Decoding) -> Completion:
         """Generate one reply; batched with the calls that arrive alongside it."""
@@ -101,19 +90,3 @@ class VLLMProvider:
                 )
             )
         return completions
-
-    def is_retryable(self, exc: BaseException) -> bool:
-        """Engine errors are not passing."""
-        return False
-
-    def retry_after(self, exc: BaseException) -> float | None:
-        """No hint."""
-        return None
-
-    def redact(self, text: str) -> str:
-        """No secret to hide."""
-        return text
-
-    async def aclose(self) -> None:
-        """Stop the batcher."""
-        await self._batcher.aclose()

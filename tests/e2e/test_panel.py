@@ -23,7 +23,7 @@ from judgebench.errors import BudgetReached
 from judgebench.pipeline.judge import JudgeJob, judge_panel
 from judgebench.pipeline.report import ReportJob, report
 from judgebench.presentation.report_format import render_markdown
-from judgebench.providers import Completion, Decoding
+from judgebench.providers import API_CAPABILITIES, Completion, Decoding
 from judgebench.providers.fake import FakeProvider
 from judgebench.records import Message
 
@@ -35,6 +35,8 @@ class GateJudge:
 
     Grades are fixed per judge; it counts its calls and the panel's calls in flight.
     """
+
+    capabilities = API_CAPABILITIES
 
     def __init__(self, name: str, grade: int, board: dict[str, Any]) -> None:
         self.name = name

@@ -256,3 +256,49 @@ def test_kill_minus_9_at_random_moments_loses_nothing(tmp_path: Path) -> None:
     # The call journal kept every paid call once.
     journal = lines(tmp_path / "results" / "crash" / "calls" / "openai__m.jsonl")
     assert len(journal) == len({r["key"] for r in journal}) == 80
+
+
+def test_sigterm_saves_the_run_manifest_so_no_paid_call_drops_out_of_the_spend(tmp_path: Path) -> None:
+    """``kill``/``timeout``/a CI cancel (SIGTERM) stops a judge run as Ctrl-C does: its manifest is written.
+
+    Before, SIGTERM ended the process with no manifest, so `report`'s spend table and validate-judge's
+    spend never counted the calls that run had paid for (40 of them in a hand test). The server answers
+    6 calls, then holds every other reply until the run is gone; the kill point is observed progress.
+    """
+    qfile = write_questions(tmp_path / "q.jsonl", n=10)
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    env.update({"OPENAI_API_KEY": "sk-term-test", "COLUMNS": "200"})
+    assert judgebench("gen-answers", "-m", "fake/alpha", "-q", str(qfile), cwd=tmp_path).returncode == 0
+    held = threading.Event()
+    answered = 0
+    lock = threading.Lock()
+
+    def reply(body: dict[str, Any]) -> str:
+        nonlocal answered
+        with lock:
+            answered += 1
+            mine = answered
+        if mine > 6:
+            held.wait(timeout=120)
+        return "Fine.\n[[7]]"
+
+    judgments = tmp_path / "results" / "q" / "judgments" / "openai__judge_single.jsonl"
+    with LLMServer(reply=reply) as server:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "judgebench", "judge", "-j", "openai/judge", "-q", str(qfile),
+             "--base-url", server.base_url, "--parallel", "2"],
+            cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            wait_for(proc, lambda: count_lines(judgments) == 6)
+            proc.terminate()
+            _, stderr = proc.communicate()
+        finally:
+            held.set()
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr and "interrupted — finished judgments are saved" in stderr
+    manifests = [json.loads(p.read_text()) for p in (tmp_path / "results" / "q" / "runs").glob("*judge*.json")]
+    assert [(m["status"], m["done"], m["usage"]["calls"]) for m in manifests] == [("interrupted", 6, 6)]

@@ -289,3 +289,113 @@ def test_a_local_copy_without_the_questions_is_refused_or_finds_them(tmp_path: P
         83: "writing",
     }
     assert qset.questions[0].turns[0] == "Question 81?"  # the turns the voters saw
+
+
+def test_bad_votes_files_are_refused_before_any_call_is_bought(pulled: Path, llm_server: LLMServer) -> None:
+    """A malformed or missing --reference/--votes file costs nothing: it is read before the judge is asked."""
+    llm_server.reply = strong_wins
+    args = ("validate-judge", "-j", JUDGE, "--base-url", llm_server.base_url, "--bootstrap", "0", "--limit", "1")
+    votes = pulled / "data" / "datasets" / "mt-bench-human" / "votes"
+    lines = (votes / "gpt4_pair.jsonl").read_text().splitlines()
+    (pulled / "bad.jsonl").write_text("\n".join([*lines[:2], '{"question_id": 81, "model_a"', *lines[2:]]) + "\n")
+    bad = judgebench(*args, "--reference", "bad.jsonl", cwd=pulled, env=ENV)
+    assert_one_line_error(bad, 1, "bad.jsonl:3", "invalid JSON")
+    missing = judgebench(*args, "--reference", "nope.jsonl", cwd=pulled, env=ENV)
+    assert_one_line_error(missing, 2, "--reference: nope.jsonl not found — check the path")
+    no_votes = judgebench(*args, "--votes", "none.jsonl", cwd=pulled, env=ENV)
+    assert_one_line_error(no_votes, 2, "--votes: none.jsonl not found — check the path")
+    nobody = judgebench(*args, "--voters", "author_*", cwd=pulled, env=ENV)
+    assert_one_line_error(nobody, 2, "--voters 'author_*': no human vote by a matching voter")
+    assert len(llm_server.requests) == 0
+    assert not (pulled / "results" / "mt-bench-human" / "judgments").exists()
+
+
+def test_single_grade_judge_grades_only_the_voted_turns(pulled: Path, llm_server: LLMServer) -> None:
+    """A model voted on at turn 1 only is not graded (nor paid for) at turn 2."""
+    llm_server.reply = lambda body: "Graded.\n[[9]]" if "STRONG" in last_user_text(body) else "Graded.\n[[4]]"
+    votes = pulled / "data" / "datasets" / "mt-bench-human" / "votes" / "human.jsonl"
+    kept = [
+        line
+        for line in votes.read_text().splitlines()
+        if json.loads(line)["turn"] == 1 or json.loads(line)["model_a"] == "gpt-4"
+    ]
+    (pulled / "votes.jsonl").write_text("\n".join(kept) + "\n")
+    args = ("validate-judge", "-j", JUDGE, "--mode", "single", "--base-url", llm_server.base_url, "--bootstrap", "0")
+    dry = judgebench(*args, "--votes", "votes.jsonl", "--dry-run", cwd=pulled, env=ENV)
+    assert dry.returncode == 0, dry.stderr
+    assert "would make 15 judge calls" in dry.stdout and "not judged" not in dry.stdout + dry.stderr
+    proc = judgebench(*args, "--votes", "votes.jsonl", "-f", "json", cwd=pulled, env=ENV)
+    assert proc.returncode == 0, proc.stderr
+    # turn 1: gpt-4, claude-v1, llama-13b on 3 questions; turn 2: gpt-4 and llama-13b only
+    assert len(llm_server.requests) == 15
+    graded = {(r["question_id"], r["turn"], r["model"]) for r in map(json.loads, _lines(pulled, "single"))}
+    assert len(graded) == 15 and not {(q, 2, "claude-v1") for q in (81, 82, 83)} & graded
+    assert json.loads(proc.stdout)["items"] == 9  # 6 voted items at turn 1, 3 at turn 2
+    again = judgebench(*args, "--votes", "votes.jsonl", cwd=pulled, env=ENV)
+    assert again.returncode == 0 and len(llm_server.requests) == 15
+
+
+def _lines(root: Path, mode: str) -> list[str]:
+    path = root / "results" / "mt-bench-human" / "judgments" / f"openai__gpt-judge_{mode}.jsonl"
+    return path.read_text().splitlines()
+
+
+def test_a_local_copy_missing_several_files_names_them_all_and_copies_nothing(tmp_path: Path) -> None:
+    """Every missing file is named in one line, before a single file is copied (not one per attempt)."""
+    if not MTBENCH.is_dir():
+        pytest.skip("../shared/mtbench is not beside the repo")
+    copy = tmp_path / "my-copy"
+    build_release(copy)
+    (copy / "judge_prompts.jsonl").unlink()
+    (copy / "mt_bench" / "reference_answer" / "gpt-4.jsonl").unlink()
+    refused = judgebench("datasets", "pull", "mt-bench-human", "--from", str(copy), "--no-verify", cwd=tmp_path)
+    assert_one_line_error(
+        refused,
+        2,
+        "no mt_bench/reference_answer/gpt-4.jsonl, judge_prompts.jsonl — copy them there",
+        "judge_prompts.jsonl)",
+    )
+    assert not (tmp_path / "data" / "datasets" / "mt-bench-human").exists()
+
+
+def test_html_page_in_a_new_folder_or_an_unwritable_place(pulled: Path, llm_server: LLMServer) -> None:
+    """--html makes its folder like --plots does; a place it cannot write is one line, not a traceback."""
+    llm_server.reply = strong_wins
+    args = ("validate-judge", "-j", JUDGE, "--base-url", llm_server.base_url, "--bootstrap", "0", "--limit", "1")
+    made = judgebench(*args, "--html", "pages/new/v.html", cwd=pulled, env=ENV)
+    assert made.returncode == 0, made.stderr
+    assert "agrees with experts as often as GPT-4 did:" in (pulled / "pages" / "new" / "v.html").read_text()
+    (pulled / "blocker").write_text("a file, not a folder\n")
+    blocked = judgebench(*args, "--html", "blocker/v.html", cwd=pulled, env=ENV)
+    assert_one_line_error(blocked, 1, "blocker: cannot write", "choose a writable folder")
+    assert len(llm_server.requests) == 8  # question 81: 4 items × 2 orders, bought once
+
+
+def test_limit_counts_voted_questions(pulled: Path, llm_server: LLMServer) -> None:
+    """--limit 1 is the first *voted* question: with no votes on question 81, it is question 82."""
+    llm_server.reply = strong_wins
+    votes = pulled / "data" / "datasets" / "mt-bench-human" / "votes" / "human.jsonl"
+    kept = [line for line in votes.read_text().splitlines() if json.loads(line)["question_id"] != 81]
+    (pulled / "votes.jsonl").write_text("\n".join(kept) + "\n")
+    args = ("validate-judge", "-j", JUDGE, "--base-url", llm_server.base_url, "--bootstrap", "0")
+    dry = judgebench(*args, "--votes", "votes.jsonl", "--limit", "1", "--dry-run", cwd=pulled, env=ENV)
+    assert "would make 8 judge calls" in dry.stdout, dry.stdout + dry.stderr
+    quick = judgebench(*args, "--votes", "votes.jsonl", "--limit", "1", "-f", "json", cwd=pulled, env=ENV)
+    assert quick.returncode == 0, quick.stderr
+    assert len(llm_server.requests) == 8  # question 82: 4 items × 2 orders
+    assert (json.loads(quick.stdout)["items"], json.loads(quick.stdout)["questions"]) == (4, 1)
+
+
+def test_spend_counts_only_the_validated_modes_runs(pulled: Path, llm_server: LLMServer) -> None:
+    """The same model validated as a grader and as a pairwise judge: each result shows its own spend."""
+    llm_server.reply = lambda body: strong_wins(body) if "[[C]]" in last_user_text(body) else "Graded.\n[[9]]"
+    base = ("validate-judge", "-j", JUDGE, "--base-url", llm_server.base_url, "--bootstrap", "0", "-f", "json")
+    single = judgebench(*base, "--mode", "single", cwd=pulled, env=ENV)
+    assert single.returncode == 0, single.stderr
+    assert len(llm_server.requests) == 18
+    pair = judgebench(*base, "--limit", "1", cwd=pulled, env=ENV)
+    assert pair.returncode == 0, pair.stderr
+    assert len(llm_server.requests) == 26  # + question 81: 4 items × 2 orders
+    assert (json.loads(pair.stdout)["spend"]["runs"], json.loads(pair.stdout)["spend"]["calls"]) == (1, 8)
+    again = judgebench(*base, "--mode", "single", cwd=pulled, env=ENV)
+    assert (json.loads(again.stdout)["spend"]["runs"], json.loads(again.stdout)["spend"]["calls"]) == (1, 18)

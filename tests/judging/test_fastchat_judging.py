@@ -251,8 +251,10 @@ def test_preset_needs_the_pulled_prompts(tmp_path: Path) -> None:
     assert_one_line_error(proc, 2, "--preset mt-bench", "judgebench datasets pull mt-bench")
     proc = judgebench("judge", cwd=tmp_path)
     assert_one_line_error(proc, 2, "--judge is required")
-    proc = judgebench("judge", "-j", "fake/j", "--pairs-from", "v.jsonl", cwd=tmp_path)
-    assert_one_line_error(proc, 2, "--pairs-from are for --mode pairwise")
+    proc = judgebench("judge", "-j", "fake/j", "--baseline", "m", cwd=tmp_path)
+    assert_one_line_error(proc, 2, "--baseline and --all-pairs are for --mode pairwise")
+    proc = judgebench("judge", "-j", "fake/j", "--pairs-from", "v.jsonl", cwd=tmp_path)  # single: the voted turns
+    assert_one_line_error(proc, 1, "v.jsonl: file not found — check the path")
     proc = judgebench(
         "judge", "-j", "fake/j", "--mode", "pairwise", "--all-pairs", "--pairs-from", "v.jsonl", cwd=tmp_path
     )

@@ -293,7 +293,7 @@ def test_pull_from_a_local_copy_bad_input(tmp_path: Path, data_dir: Path) -> Non
     alone = judgebench("datasets", "pull", "mt-bench", "--no-verify", cwd=tmp_path)
     assert_one_line_error(alone, 2, "--no-verify is for --from DIR")
     empty = judgebench("datasets", "pull", "mt-bench", "--from", str(copy), cwd=tmp_path)
-    assert_one_line_error(empty, 2, "no mt_bench/question.jsonl", "copy it there")
+    assert_one_line_error(empty, 2, "no mt_bench/question.jsonl, ", "copy them there")
     assert not (tmp_path / "data" / "datasets" / "mt-bench").exists()
 
 
