@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -62,3 +64,27 @@ def same_error_both_ways(path: Path) -> str:
         load_game_table(path)
     assert str(by_table.value) == str(by_records.value)
     return str(by_table.value)
+
+
+def answered_bench(qfile: Path, rows: Sequence[Mapping[str, Any]], models: Sequence[str]) -> Path:
+    """Write question ``rows`` to ``qfile`` and answer them with a fake model per name (``fake/<name>``).
+
+    Answers go under ``qfile``'s folder's ``results/``, named ``<name>``; returns ``qfile``.
+    """
+    from judgebench.pipeline import AnswerJob, gen_answers
+    from judgebench.providers.fake import FakeProvider
+
+    qfile.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    for name in models:
+        job = AnswerJob(model=f"fake/{name}", questions=str(qfile), results_dir=qfile.parent / "results", name=name)
+        gen_answers(job, provider=FakeProvider(name))
+    return qfile
+
+
+def edit_answer(path: Path, question_id: int, turn: int, text: str) -> None:
+    """Rewrite turn ``turn`` (1-based) of the first choice of ``question_id``'s answer in answers file ``path``."""
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    for record in lines:
+        if record["question_id"] == question_id:
+            record["choices"][0]["turns"][turn - 1] = text
+    path.write_text("".join(json.dumps(r) + "\n" for r in lines))

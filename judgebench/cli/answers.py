@@ -21,7 +21,7 @@ from judgebench.cli.options import (
 from judgebench.cli.progress import RichObserver, share_verbose
 from judgebench.cli.render import announce_embedded, failed_error, print_answer_run
 from judgebench.errors import Interrupted
-from judgebench.pipeline.answers import AnswerJob
+from judgebench.pipeline.answer_job import AnswerJob
 
 if TYPE_CHECKING:
     from judgebench.pipeline.answers import AnswerRun

@@ -27,7 +27,7 @@ from judgebench.cli.progress import RichObserver, share_verbose
 from judgebench.cli.render import announce_embedded, failed_error, print_judge_run, print_panel_judge, warn_toy_judge
 from judgebench.cli.reporting import Baseline
 from judgebench.errors import Interrupted, JudgebenchError
-from judgebench.pipeline.judge_plan import JudgeJob
+from judgebench.pipeline.judge_job import JudgeJob
 
 __all__ = [
     "JUDGING",

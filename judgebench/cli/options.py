@@ -10,7 +10,7 @@ import typer
 
 from judgebench.cli.groups import build, group
 from judgebench.errors import UsageError
-from judgebench.pipeline.answers import AnswerJob
+from judgebench.pipeline.answer_job import AnswerJob
 from judgebench.providers import LocalOptions, ProviderOptions
 from judgebench.providers.retry import RetryPolicy
 

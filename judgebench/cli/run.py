@@ -20,7 +20,7 @@ from judgebench.cli.options import CONNECTION, LOCAL, RUNNING, SELECTION, judge_
 from judgebench.cli.render import failed_error
 from judgebench.cli.reporting import FormatOption, run_report
 from judgebench.errors import UsageError
-from judgebench.pipeline.judge_plan import JudgeJob
+from judgebench.pipeline.judge_job import JudgeJob
 from judgebench.providers import LocalOptions, ProviderOptions
 
 __all__ = ["ANSWER_ONLY", "run_command"]

@@ -13,25 +13,23 @@ loses at most the calls in flight and a rerun never pays twice.
 from __future__ import annotations
 
 import asyncio
-import time
-import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from judgebench.aliases import resolve_model
-from judgebench.errors import BudgetReached, JudgebenchError, UsageError
+from judgebench.errors import UsageError
+from judgebench.pipeline.answer_job import AnswerJob
+from judgebench.pipeline.answer_runner import AnswerRunner, generation
+from judgebench.pipeline.call_runs import run_each
 from judgebench.pipeline.observer import NullObserver, Observer
 from judgebench.pipeline.provenance import RunTally, git_state, new_run_id, question_set_info, recorded_run
-from judgebench.pipeline.selection import effective_parallel, select_questions, temperature_for
+from judgebench.pipeline.selection import select_questions
 from judgebench.pricing import Budget, load_price_table
-from judgebench.providers import Decoding, Provider, ProviderOptions, create_provider
+from judgebench.providers import Provider, create_provider
 from judgebench.providers.local import local_token_counter, refuse_local_options
-from judgebench.providers.retry import CallFailed, CircuitBreaker, RetryPolicy, complete_with_retry
-from judgebench.reasoning import split_reasoning
-from judgebench.records import Answer, Choice, Message, Question, RunManifest, Usage, content_hash, counted
+from judgebench.records import Answer, Question, RunManifest, Usage
 from judgebench.storage import (
-    DEFAULT_QUESTION_SET,
     CallJournal,
     JsonlAppender,
     Warn,
@@ -42,73 +40,6 @@ from judgebench.storage import (
 )
 
 __all__ = ["AnswerJob", "AnswerRun", "gen_answers"]
-
-
-@dataclass(frozen=True)
-class AnswerJob:
-    """Everything ``gen-answers`` needs.
-
-    Attributes:
-        model: ``provider/model`` id.
-        questions: a question-set name or a JSONL path.
-        results_dir: root of the results tree.
-        name: the name answers are filed under (default: the resolved model id).
-        parallel: questions in flight at once; ``None``: 8, or what an in-process
-            model's batching wants (its ``preferred_parallel``).
-        max_tokens: new-token limit per turn.
-        temperature: fixed temperature; ``None`` uses :data:`CATEGORY_TEMPERATURES`.
-        num_choices: conversations sampled per question.
-        seed: base sampling seed (choice *i* uses ``seed + i``), if any.
-        limit: answer only the first N selected questions.
-        question_ids: answer only these ids.
-        system: optional system prompt.
-        stop: stop strings ending each reply.
-        provider_options: base URL, timeout, key variable.
-        retry: retry bounds for each call.
-        max_cost: stop starting calls once this many dollars are spent.
-        prices: a price file overriding the built-in table.
-        dry_run: estimate calls, tokens and cost; call nothing, write nothing.
-        keep_reasoning: keep a reasoning model's ``<think>…</think>`` block (or the
-            reasoning its API sent apart, as such a block) in the answer, so that the
-            judge sees it and the model gets it back in later turns; by default only
-            the final answer is kept there and the reasoning is stored beside it.
-    """
-
-    model: str
-    questions: str = DEFAULT_QUESTION_SET
-    results_dir: Path = Path("results")
-    name: str | None = None
-    parallel: int | None = None
-    max_tokens: int = 1024
-    temperature: float | None = None
-    num_choices: int = 1
-    seed: int | None = None
-    limit: int | None = None
-    question_ids: tuple[str, ...] = ()
-    system: str | None = None
-    stop: tuple[str, ...] = ()
-    provider_options: ProviderOptions = field(default_factory=ProviderOptions)
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
-    max_cost: float | None = None
-    prices: Path | None = None
-    dry_run: bool = False
-    keep_reasoning: bool = False
-
-    def check(self) -> None:
-        """Reject option values that cannot work."""
-        if self.max_cost is not None and self.max_cost <= 0:
-            raise UsageError(f"--max-cost {self.max_cost}: must be more than 0 dollars")
-        for option, value, low in (
-            ("--parallel", 1 if self.parallel is None else self.parallel, 1),
-            ("--max-tokens", self.max_tokens, 1),
-            ("--num-choices", self.num_choices, 1),
-        ):
-            if value < low:
-                raise UsageError(f"{option} {value}: must be at least {low}")
-        if self.limit is not None and self.limit < 1:
-            raise UsageError(f"--limit {self.limit}: must be at least 1")
-        if self.temperature is not None and not 0.0 <= self.temperature <= 2.0:
-            raise UsageError(f"--temperature {self.temperature}: must be between 0 and 2")
 
 
 @dataclass(frozen=True)
@@ -131,18 +62,6 @@ class AnswerRun:
     """``usage`` is then an upper-bound estimate of what the run would spend."""
 
 
-def _generation(job: AnswerJob, question: Question) -> dict[str, object]:
-    """The settings that decide an answer's text (its first choice's), as stored in the record."""
-    temperature = job.temperature if job.temperature is not None else temperature_for(question.category)
-    wanted: dict[str, object] = {"temperature": temperature, "max_tokens": job.max_tokens, "seed": job.seed}
-    wanted["system"] = job.system
-    if job.stop:  # only recorded when used, so answers made before stop strings existed stay valid
-        wanted["stop"] = list(job.stop)
-    if job.keep_reasoning:
-        wanted["keep_reasoning"] = True
-    return wanted
-
-
 def _is_done(answer: Answer | None, question: Question, job: AnswerJob) -> bool:
     """Whether ``answer`` already answers ``question`` as ``job`` would.
 
@@ -155,7 +74,7 @@ def _is_done(answer: Answer | None, question: Question, job: AnswerJob) -> bool:
         return False
     if answer.question_hash and answer.question_hash != question.content_hash:
         return False  # the question was edited since
-    wanted = _generation(job, question)
+    wanted = generation(job, question)
     if answer.generation and (
         answer.model != job.model or any(answer.generation.get(k) != v for k, v in wanted.items())
     ):
@@ -280,21 +199,12 @@ async def _gen_answers(
             tally.planned = len(todo)
             observer.start(len(todo), len(selected) - len(todo))
             with CallJournal(calls_path(job.results_dir, bench, name), warn=observer.note) as journal:
-                runner = _Runner(job, name, provider, journal, out, observer, budget, tally)
-                try:
-                    async with asyncio.TaskGroup() as group:
-                        for q in todo:
-                            group.create_task(runner.answer(q))
-                except* JudgebenchError as eg:
-                    raise eg.exceptions[0] from None
+                runner = AnswerRunner(job, name, provider, journal, out, observer, budget, tally)
+                await run_each(todo, runner.answer)
     finally:
         await provider.aclose()
     if runner.stopped:
-        saved = runner.answered + len(runner.failures)
-        raise BudgetReached(
-            f"--max-cost ${job.max_cost:.2f} reached (spent ${budget.spent:.4f}): {saved} of "
-            f"{counted(len(todo), 'answer')} saved — rerun with a higher --max-cost to resume"
-        )
+        raise runner.budget_reached(job.max_cost, runner.answered + len(runner.failures), len(todo), "answer")
     return AnswerRun(
         path=path,
         bench=bench,
@@ -308,156 +218,3 @@ async def _gen_answers(
         failures=tuple(runner.failures),
         cost_usd=budget.cost(runner.usage),
     )
-
-
-class _BudgetStop(Exception):
-    """No new call may start: ``--max-cost`` is reached."""
-
-
-class _Runner:
-    """Answers questions; shared state of one run."""
-
-    def __init__(
-        self,
-        job: AnswerJob,
-        name: str,
-        provider: Provider,
-        journal: CallJournal,
-        out: JsonlAppender,
-        observer: Observer,
-        budget: Budget,
-        tally: RunTally,
-    ) -> None:
-        self.job = job
-        self.name = name
-        self.provider = provider
-        self.journal = journal
-        self.out = out
-        self.observer = observer
-        self.budget = budget
-        self.tally = tally
-        self.slots = asyncio.Semaphore(effective_parallel(job.parallel, provider))
-        self.breaker = CircuitBreaker()
-        self.usage = Usage()
-        self.answered = 0
-        self.journal_hits = 0
-        self.failures: list[str] = []
-        self.stopped = False
-
-    def _decoding(self, question: Question, choice: int) -> Decoding:
-        temperature = self.job.temperature if self.job.temperature is not None else temperature_for(question.category)
-        seed = None if self.job.seed is None else self.job.seed + choice
-        return Decoding(temperature=temperature, max_tokens=self.job.max_tokens, seed=seed, stop=self.job.stop)
-
-    async def _call(self, messages: list[Message], decoding: Decoding, choice: int) -> tuple[str, str | None, Usage]:
-        key = content_hash(
-            {
-                "model": self.provider.model_id,
-                "messages": [m.to_dict() for m in messages],
-                "decoding": [decoding.temperature, decoding.max_tokens, decoding.seed, list(decoding.stop)],
-                "choice": choice,
-            }
-        )
-        cached = self.journal.get(key)
-        if cached is not None:
-            self.journal_hits += 1
-            return cached["text"], cached.get("reasoning"), Usage()
-        if self.budget.exhausted:
-            raise _BudgetStop
-        completion = await complete_with_retry(
-            self.provider, messages, decoding, self.job.retry, on_retry=self.observer.retry, breaker=self.breaker
-        )
-        self.journal.put(
-            key,
-            {
-                "model": self.provider.model_id,
-                "text": completion.text,
-                "input_tokens": completion.input_tokens,
-                "output_tokens": completion.output_tokens,
-                "finish_reason": completion.finish_reason,
-                "reasoning": completion.reasoning,
-                "tstamp": time.time(),
-            },
-        )
-        cost = completion.usage
-        self.budget.add(cost)
-        self.tally.usage += cost
-        self.tally.cost_usd = self.budget.cost(self.tally.usage)
-        return completion.text, completion.reasoning, cost
-
-    def _final(self, text: str, apart: str | None) -> tuple[str, str]:
-        r"""The turn's answer (shown to judges and sent back next turn) and its reasoning.
-
-        >>> r = _Runner.__new__(_Runner)
-        >>> r.job = AnswerJob("fake/m")
-        >>> r._final("<think>\n17*23 = 391\n</think>\n\n391.", None)
-        ('391.', '17*23 = 391')
-        >>> r._final("391.", "17*23 = 391")
-        ('391.', '17*23 = 391')
-        >>> r.job = AnswerJob("fake/m", keep_reasoning=True)
-        >>> r._final("391.", "17*23 = 391")
-        ('<think>\n17*23 = 391\n</think>\n\n391.', '17*23 = 391')
-        """
-        split = split_reasoning(text)
-        reasoning = apart or split.reasoning
-        if not self.job.keep_reasoning:
-            return split.answer, reasoning
-        if apart:
-            return f"<think>\n{apart}\n</think>\n\n{text}", reasoning
-        return text, reasoning
-
-    async def answer(self, question: Question) -> None:
-        try:
-            await self._answer(question)
-        except _BudgetStop:
-            self.stopped = True  # finished turns are in the journal; the next run picks up from there
-
-    async def _answer(self, question: Question) -> None:
-        async with self.slots:
-            choices: list[Choice] = []
-            spent = Usage()
-            error: str | None = None
-            for index in range(self.job.num_choices):
-                decoding = self._decoding(question, index)
-                messages = [Message("system", self.job.system)] if self.job.system else []
-                turns: list[str] = []
-                raw: list[str] = []
-                reasoning: list[str] = []
-                for number, prompt in enumerate(question.turns, start=1):
-                    messages.append(Message("user", prompt))
-                    try:
-                        text, apart, cost = await self._call(messages, decoding, index)
-                    except CallFailed as exc:
-                        error = f"turn {number}: {exc.reason}"
-                        break
-                    spent += cost
-                    answer, thought = self._final(text, apart)
-                    turns.append(answer)
-                    raw.append(text)
-                    reasoning.append(thought)
-                    messages.append(Message("assistant", answer))
-                choices.append(Choice(index, tuple(turns), tuple(raw), tuple(reasoning)))
-                if error:
-                    break
-            record = Answer(
-                question_id=question.question_id,
-                model_id=self.name,
-                model=self.provider.model_id,
-                choices=tuple(choices),
-                status="failed" if error else "ok",
-                error=error,
-                question_hash=question.content_hash,
-                answer_id=uuid.uuid4().hex,
-                tstamp=time.time(),
-                generation={**_generation(self.job, question), "num_choices": self.job.num_choices},
-                usage=spent,
-            )
-            self.out.append(record.to_dict())
-            self.usage += spent
-            self.tally.done += 1
-            if error:
-                self.failures.append(f"question {question.question_id}: {error}")
-                self.tally.failed += 1
-            else:
-                self.answered += 1
-            self.observer.advance(failed=error is not None, usage=spent)

@@ -21,12 +21,14 @@ from typing import Protocol, TypeVar
 
 from judgebench.errors import BatchPending, ProviderError
 from judgebench.judging import Reading, prompt_format
-from judgebench.pipeline.judge_plan import JudgeJob, JudgeWork
+from judgebench.pipeline.judge_identity import JudgeWork
+from judgebench.pipeline.judge_job import JudgeJob
+from judgebench.pipeline.judge_records import JudgeReply
 from judgebench.pipeline.observer import Observer
 from judgebench.pricing import Budget
 from judgebench.providers import BatchProvider, BatchRequest, Completion, Decoding, Provider
 from judgebench.providers.retry import CallFailed, CircuitBreaker, call_with_retry, setup_error
-from judgebench.records import Reask, Usage
+from judgebench.records import Usage
 from judgebench.storage import JsonlAppender, read_jsonl
 
 __all__ = ["BATCH_SCHEMA", "BatchRunner", "judge_in_batches"]
@@ -35,9 +37,9 @@ BATCH_SCHEMA = "judgebench.batch/1"
 
 
 class BatchRunner(Protocol):
-    """What the batch path needs of the direct run that hands it work (``judge.py``'s runner).
+    """What the batch path needs of the direct run that hands it work (``judge_runner.py``'s runner).
 
-    Declared here so that :mod:`judgebench.pipeline.judge` imports this module and not the
+    Declared here so that :mod:`judgebench.pipeline.judge_runner` imports this module and not the
     other way round: the runner passes itself in, the batch path sees only this surface.
     """
 
@@ -48,21 +50,8 @@ class BatchRunner(Protocol):
     budget: Budget
     stopped: bool
 
-    def record(
-        self,
-        item: JudgeWork,
-        out: JsonlAppender,
-        *,
-        text: str,
-        verdict: Reading | None,
-        attempts: int,
-        spent: Usage,
-        error: str | None,
-        reasks: tuple[Reask, ...] = (),
-        finish_reason: str | None = None,
-        truncated: bool = False,
-    ) -> None:
-        """Stage the records of ``item``'s call (see ``judge.py``)."""
+    def record(self, item: JudgeWork, out: JsonlAppender, reply: JudgeReply) -> None:
+        """Stage the records of ``item``'s call (see :meth:`judgebench.pipeline.judge_runner.JudgeRunner.record`)."""
 
 
 T = TypeVar("T")
@@ -141,21 +130,15 @@ async def _collect(
         result = next((results[k] for k in (item.key, *item.legacy_keys) if k in results), None)
         if result is None:
             reason = f"batch {batch_id} ended as {state.status}" if state.failed else "missing from the batch's results"
-            runner.record(item, out, text="", verdict=None, attempts=1, spent=Usage(), error=reason)
+            runner.record(item, out, JudgeReply.failed(reason, 1))
         elif isinstance(result, str):
-            runner.record(item, out, text="", verdict=None, attempts=1, spent=Usage(), error=result)
+            runner.record(item, out, JudgeReply.failed(result, 1))
         else:
-            runner.record(
-                item,
-                out,
-                text=result.text,
-                verdict=_verdict(item, result),
-                attempts=1,
-                spent=result.usage,
-                error=None,
-                finish_reason=result.finish_reason,
-                truncated=result.truncated,
-            )
+            reply = JudgeReply(
+                result.text, _verdict(item, result), 1, result.usage,
+                finish_reason=result.finish_reason, truncated=result.truncated,
+            )  # fmt: skip
+            runner.record(item, out, reply)
     out.flush()  # the batch's records are on disk before it is marked collected
     journal.append({"schema": BATCH_SCHEMA, "event": "collected", "batch_id": batch_id, "tstamp": time.time()})
 

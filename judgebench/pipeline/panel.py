@@ -53,13 +53,14 @@ def add_panel(
             mean score per game, are added: :func:`judgebench.stats.panel.score_panel`).
 
     Returns:
-        :func:`judgebench.stats.panel.panel_summary`'s figures.
+        :func:`judgebench.stats.panel_agreement.panel_summary`'s figures.
 
     Raises:
         UsageError: fewer than two judges in every mode, or a judge already named ``panel``.
     """
     from judgebench.records.columns import game_frame, games_from_frame
-    from judgebench.stats.panel import game_panel, grade_panel, panel_summary, score_panel
+    from judgebench.stats.panel import game_panel, grade_panel, score_panel
+    from judgebench.stats.panel_agreement import panel_summary
 
     if PANEL in judges:
         raise UsageError(f"--panel: a judge is already named {PANEL!r} — report the judges without --panel")

@@ -109,7 +109,7 @@ def report(job: ReportJob) -> Report:
     if job.panel or PANEL in job.judges:
         panel = cast(
             "PanelSummary", add_panel(judges, singles, pairs, boot, notes, job.models, job.baseline, scores)
-        )  # stats.panel.panel_summary's dict, typed here
+        )  # stats.panel_agreement.panel_summary's dict, typed here
     no_games = game_frame([])
     out = [
         judge_report(

@@ -30,6 +30,7 @@ from typing import Any, Literal
 from judgebench.errors import UsageError
 from judgebench.pipeline.provenance import spend_totals
 from judgebench.records import UNREADABLE, UNREADABLE_FIX, HumanVote, counted
+from judgebench.stats.validation import DEFAULT_MARGIN
 from judgebench.storage import data_dir, judgments_path, load_judgments, load_manifests, load_pair_games, load_votes
 
 __all__ = [
@@ -67,7 +68,8 @@ class ValidateJob:
         reference: the reference judge's votes (default: its ``gpt4_pair`` split).
         voters: glob of the human voters to compare with (``expert_*``; default all).
         tie_threshold: single mode: grades no further apart than this are a tie.
-        margin: how far below the reference's agreement still counts as "as often".
+        margin: how far below the reference's agreement still counts as "as often" (a share;
+            default :data:`judgebench.stats.validation.DEFAULT_MARGIN`).
         bootstrap: question-bootstrap replicates (0: no intervals, and no verdict).
         seed: the bootstrap's seed.
     """
@@ -80,7 +82,7 @@ class ValidateJob:
     reference: Path | None = None
     voters: str = "*"
     tie_threshold: float = 0.0
-    margin: float = 0.05
+    margin: float = DEFAULT_MARGIN
     bootstrap: int = 1000
     seed: int = 0
 

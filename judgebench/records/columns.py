@@ -33,7 +33,8 @@ from itertools import chain
 from operator import eq, itemgetter, methodcaller
 from typing import TYPE_CHECKING, Any
 
-from judgebench.records.judgments import _STATUSES, PairGame
+from judgebench.records.judge_calls import STATUSES
+from judgebench.records.judgments import PairGame
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -160,7 +161,7 @@ def game_columns(dicts: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]] | N
         winners = [None if w is _MISSING else w for w in winners]
     if not _types(winners) <= {str, type(None)} or not set(winners) <= {None, *WINNERS}:
         return None
-    if not _types(statuses) <= {str, _Missing} or not set(statuses) <= {*_STATUSES, _MISSING}:
+    if not _types(statuses) <= {str, _Missing} or not set(statuses) <= {*STATUSES, _MISSING}:
         return None
     if _MISSING in statuses:
         statuses = [
@@ -267,7 +268,7 @@ def game_frame(games: Iterable[PairGame] | Mapping[str, Sequence[Any]]) -> pd.Da
     data["judge"] = _categorical(cols["judge"])
     data["prompt"] = _categorical(cols["prompt"])
     data["winner"] = _categorical(cols["winner"], WINNERS)
-    data["status"] = _categorical(cols["status"], _STATUSES)
+    data["status"] = _categorical(cols["status"], STATUSES)
     for name in ("hash_1", "hash_2", "hash_other"):
         data[name] = pd.Series(cols[name], dtype=object)
     return pd.DataFrame(data, columns=list(GAME_COLUMNS))

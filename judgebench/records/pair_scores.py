@@ -10,18 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from judgebench.records.answers import QuestionId, RecordError, _require
-from judgebench.records.judgments import (
-    JudgmentStatus,
-    _judge_pair,
-    _Provenance,
-    _provenance,
-    _provenance_dict,
-    _status,
-    _turn,
-)
+from judgebench.records.answers import RecordError
+from judgebench.records.judge_calls import PairCall, pair_fields, read_status
 
 __all__ = ["PAIR_SCORE_SCHEMA", "PairScore"]
 
@@ -38,55 +30,23 @@ def _score(d: Mapping[str, Any], key: str) -> float | None:
 
 
 @dataclass(frozen=True, kw_only=True)
-class PairScore(_Provenance):
-    """One game of a paired-scoring comparison.
+class PairScore(PairCall):
+    """One game of a paired-scoring comparison (fields of :class:`~judgebench.records.judge_calls.PairCall` too).
+
+    ``model_1`` is the model shown as A in game 1 (with ``judge --baseline``: the
+    baseline, as for pair games), ``model_2`` the one shown as A in game 2.
 
     Attributes:
-        question_id: the question.
-        model_1: the model shown as A in game 1 (with ``judge --baseline``: the baseline, as for pair games).
-        model_2: the model shown as A in game 2 (with ``judge --baseline``: the compared model).
-        turn: 1-based turn compared.
-        judge: the judge's model id.
-        prompt: the judge prompt's name.
-        game: 1 or 2.
         score_1: ``model_1``'s 1–10 score; ``None`` unless ``status`` is ``ok``.
         score_2: ``model_2``'s 1–10 score; ``None`` unless ``status`` is ``ok``.
-        status: ``ok``, ``unparsed`` or ``failed``.
-        judgment: the judge's full reply.
-        user_prompt: the rendered message the judge saw.
     """
 
-    question_id: QuestionId
-    model_1: str
-    model_2: str
-    turn: int
-    judge: str
-    prompt: str
-    game: Literal[1, 2]
     score_1: float | None = None
     score_2: float | None = None
-    status: JudgmentStatus = "ok"
-    judgment: str = ""
-    user_prompt: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The wire dict (``schema`` ``judgebench.pair_score/1``)."""
-        return {
-            "question_id": self.question_id,
-            "model_1": self.model_1,
-            "model_2": self.model_2,
-            "game": self.game,
-            "score_1": self.score_1,
-            "score_2": self.score_2,
-            "judge": [self.judge, self.prompt],
-            "user_prompt": self.user_prompt,
-            "judgment": self.judgment,
-            "turn": self.turn,
-            "tstamp": self.tstamp,
-            "schema": PAIR_SCORE_SCHEMA,
-            "status": self.status,
-            **_provenance_dict(self),
-        }
+        return self.pair_wire(PAIR_SCORE_SCHEMA, {"score_1": self.score_1, "score_2": self.score_2})
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> PairScore:
@@ -100,27 +60,13 @@ class PairScore(_Provenance):
         >>> (r.score_1, r.score_2, r.status), PairScore.from_dict(r.to_dict()) == r
         ((7.0, 9.0, 'ok'), True)
         """
-        judge, prompt = _judge_pair(d)
-        game = _require(d, "game", int, "1 or 2")
-        if game not in (1, 2):
-            raise RecordError(f"field 'game' must be 1 or 2, got {game}")
         s1, s2 = _score(d, "score_1"), _score(d, "score_2")
-        status = _status(d, "ok" if s1 is not None and s2 is not None else "unparsed")
+        status = read_status(d, "ok" if s1 is not None and s2 is not None else "unparsed")
         if status == "ok" and (s1 is None or s2 is None):
             raise RecordError("an 'ok' pair score needs both 'score_1' and 'score_2'")
         ok = status == "ok"
         return cls(
-            question_id=_require(d, "question_id", (int, str), "the question judged"),
-            model_1=_require(d, "model_1", str, "the model shown as A in game 1"),
-            model_2=_require(d, "model_2", str, "the model shown as A in game 2"),
-            turn=_turn(d),
-            judge=judge,
-            prompt=prompt,
-            game=game,
             score_1=s1 if ok else None,
             score_2=s2 if ok else None,
-            status=status,
-            judgment=str(d.get("judgment") or ""),
-            user_prompt=str(d.get("user_prompt") or ""),
-            **_provenance(d),
+            **pair_fields(d, status, "the model shown as A in game 1", "the model shown as A in game 2"),
         )

@@ -59,7 +59,6 @@ from judgebench.stats.bootstrap import (
     FloatArray,
     percentile_interval,
     question_codes,
-    question_weights,
 )
 from judgebench.stats.tables import latest_judgments
 
@@ -253,7 +252,7 @@ def agreement(
     turns = np.array([p[1] for p in pairs], dtype=np.int64)
     item_of = np.array([p[2] for p in pairs], dtype=np.int64)
     cells = np.array([p[3] * 3 + p[4] for p in pairs], dtype=np.int64)
-    weights = question_weights(n_q, bootstrap.replicates, bootstrap.seed) if bootstrap.replicates else None
+    weights = bootstrap.weights(n_q) if bootstrap.replicates else None
     scopes: list[tuple[int | str, Any]] = [(int(t), turns == t) for t in sorted(set(turns.tolist()))]
     scopes.append(("all", np.ones(len(pairs), dtype=bool)))
     rows = []

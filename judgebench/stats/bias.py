@@ -40,9 +40,7 @@ from judgebench.stats.bootstrap import (
     Comparisons,
     FloatArray,
     IntArray,
-    percentile_interval,
     question_codes,
-    question_weights,
     ratio_interval,
 )
 from judgebench.stats.games import latest_game_table
@@ -127,7 +125,7 @@ def position_bias(
     codes, questions = question_codes(list(comp.questions) + list(game_qids))
     comp_codes, game_codes = codes[: len(comp.questions)][comp.question], codes[len(comp.questions) :]
     n_q = len(questions)
-    weights = question_weights(n_q, bootstrap.replicates, bootstrap.seed) if bootstrap.replicates else None
+    weights = bootstrap.weights(n_q) if bootstrap.replicates else None
     winner = winner[ok]
     decisive = winner != WINNERS.index("tie")
     first = ((latest["game"].to_numpy(dtype=np.int64)[ok] == 1) == (winner == WINNERS.index("model_1"))) & decisive
@@ -198,7 +196,7 @@ def length_preference(
             continue
         counted[i] = 1.0
         longer_won[i] = float((a > b) == (comp.outcome[i] == 1.0))
-    weights = question_weights(n_q, bootstrap.replicates, bootstrap.seed) if bootstrap.replicates else None
+    weights = bootstrap.weights(n_q) if bootstrap.replicates else None
     return _rate(_sums(comp.question, n_q, longer_won), _sums(comp.question, n_q, counted), weights, bootstrap.level)
 
 
@@ -244,8 +242,8 @@ def score_length_correlation(
     point = float(corr(per_q.sum(axis=0)))
     result["spearman"] = None if math.isnan(point) else round(point, 12)
     if bootstrap.replicates:
-        samples = corr(question_weights(n_q, bootstrap.replicates, bootstrap.seed) @ per_q)
-        lo, hi = percentile_interval(samples[:, None], bootstrap.level)
+        samples = corr(bootstrap.weights(n_q) @ per_q)
+        lo, hi = bootstrap.interval(samples[:, None])
         result["lo"], result["hi"] = _num(lo[0]), _num(hi[0])
     return result
 
@@ -299,10 +297,10 @@ def self_preference(
             single: dict[str, Any] = {"n_same": int(own.sum()), "n_other": int((~own).sum()), "gap": float(point)}
             single["lo"] = single["hi"] = None
             if bootstrap.replicates:
-                s = question_weights(n_q, bootstrap.replicates, bootstrap.seed) @ per_q
+                s = bootstrap.weights(n_q) @ per_q
                 with np.errstate(invalid="ignore", divide="ignore"):
                     gaps = s[:, 0] / s[:, 1] - s[:, 2] / s[:, 3]
-                lo, hi = percentile_interval(gaps[:, None], bootstrap.level)
+                lo, hi = bootstrap.interval(gaps[:, None])
                 single["lo"], single["hi"] = _num(lo[0]), _num(hi[0])
             out["single"] = single
     if comp is not None and len(comp):
@@ -311,7 +309,7 @@ def self_preference(
         mixed = own_1 != own_2
         score = np.where(own_1, comp.outcome, 1.0 - comp.outcome) * mixed
         n_q = len(comp.questions)
-        weights = question_weights(n_q, bootstrap.replicates, bootstrap.seed) if bootstrap.replicates else None
+        weights = bootstrap.weights(n_q) if bootstrap.replicates else None
         pair = _rate(_sums(comp.question, n_q, score), _sums(comp.question, n_q, mixed), weights, bootstrap.level)
         out["pairwise"] = {"n": pair["n"], "win_rate_adjusted": pair["rate"], "lo": pair["lo"], "hi": pair["hi"]}
     return out

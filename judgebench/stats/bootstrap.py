@@ -78,6 +78,14 @@ class Bootstrap:
         if not 0 < self.level < 1:
             raise ValueError(f"level must be in (0, 1), got {self.level}")
 
+    def weights(self, n_questions: int) -> FloatArray:
+        """This seed's :func:`question_weights` of ``n_questions``: ``replicates × n_questions``."""
+        return question_weights(n_questions, self.replicates, self.seed)
+
+    def interval(self, samples: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """:func:`percentile_interval` of ``samples`` (replicates × statistics) at this level."""
+        return percentile_interval(samples, self.level)
+
 
 DEFAULT_BOOTSTRAP = Bootstrap()
 """1,000 replicates, seed 0, 95 %."""

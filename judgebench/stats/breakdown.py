@@ -22,7 +22,6 @@ from judgebench.stats.bootstrap import (
     Bootstrap,
     Comparisons,
     FloatArray,
-    question_weights,
     ratio_interval,
 )
 
@@ -64,10 +63,12 @@ def pairwise_breakdown(
     score = np.concatenate([comp.outcome, 1.0 - comp.outcome])
     turn = np.concatenate([comp.turn, comp.turn])
     cats = categories or {}
-    category = np.array([cats.get(q, "") for q in comp.questions], dtype=object)[question]
+    names = sorted({cats.get(q, "") for q in comp.questions} - {""})
+    code = {c: i for i, c in enumerate(names)}  # codes in name order; -1: no category
+    category = np.array([code.get(cats.get(q, ""), -1) for q in comp.questions], dtype=np.int64)[question]
     scopes: list[tuple[str, npt.NDArray[np.bool_]]] = [(f"turn{t}", turn == t) for t in sorted(set(turn.tolist()))]
-    scopes += [(f"category:{c}", category == c) for c in sorted(set(category.tolist()) - {""})]
-    weights = question_weights(n_q, bootstrap.replicates, bootstrap.seed) if bootstrap.replicates else None
+    scopes += [(f"category:{names[c]}", category == c) for c in np.unique(category[category >= 0]).tolist()]
+    weights = bootstrap.weights(n_q) if bootstrap.replicates else None
     columns: dict[str, FloatArray] = {}
     for name, mask in scopes:
         flat = question[mask] * n_m + model[mask]

@@ -23,7 +23,7 @@ positive means the judge favours ``m`` when its answer is the longer one.
 
 Fitting, as in the paper: ``γ_x`` is estimated first, jointly over all
 models (a logistic regression of the outcomes on model indicators, the length
-term and one indicator per instruction, with scikit-learn's default L2 penalty
+term and one indicator per instruction, with an L2 penalty ½·|β|² (scikit-learn's default C = 1)
 so that instructions every model won or lost stay finite), and then held
 fixed; each model's ``θ_m − θ_b``, ``φ_m`` and ``ψ_m − ψ_b`` are then an
 unpenalised logistic regression on that model's comparisons. (The paper also
@@ -64,8 +64,6 @@ from judgebench.stats.bootstrap import (
     Comparisons,
     FloatArray,
     IntArray,
-    percentile_interval,
-    question_weights,
 )
 from judgebench.stats.logistic import fit_logistic, newton_replicates
 
@@ -185,7 +183,7 @@ def _fit_model(
         ok = np.isfinite(rep).all(axis=1)
         # LC per replicate: the replicate's weighted mean over its own rows.
         lc = (w[ok] * _sigmoid(rep[ok] @ zeroed.T)).sum(axis=1) / w[ok].sum(axis=1)
-        lo, hi = percentile_interval(np.column_stack([lc, rep[ok, 1]]), bootstrap.level)
+        lo, hi = bootstrap.interval(np.column_stack([lc, rep[ok, 1]]))
         record["lc_win_rate_lo"], record["lc_win_rate_hi"] = float(lo[0]), float(hi[0])
         record["length_coef_lo"], record["length_coef_hi"] = float(lo[1]), float(hi[1])
     return ""
@@ -237,7 +235,7 @@ def length_controlled(
             squashed[rows] = np.tanh(diff[rows] / sd)
 
     gamma = _difficulty(question * 1000 + turn, known, other, codes, squashed, y) if variant == "full" else None
-    weights = question_weights(len(comp.questions), bootstrap.replicates, bootstrap.seed)
+    weights = bootstrap.weights(len(comp.questions))
 
     out: dict[str, dict[str, float]] = {}
     notes: list[str] = []

@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from judgebench.stats.bootstrap import DEFAULT_BOOTSTRAP, Bootstrap, question_weights, ratio_interval
+from judgebench.stats.bootstrap import DEFAULT_BOOTSTRAP, Bootstrap, ratio_interval
 from judgebench.stats.relative import relative_total
 
 __all__ = ["ScoredGame", "paired_table"]
@@ -70,7 +70,7 @@ def _rate_interval(
         num[index[q], 0] += value
     for q, count in total.items():
         den[index[q], 0] += count
-    lo, hi = ratio_interval(num, den, question_weights(len(questions), boot.replicates, boot.seed), boot.level)
+    lo, hi = ratio_interval(num, den, boot.weights(len(questions)), boot.level)
     return (None if np.isnan(lo[0]) else float(lo[0])), (None if np.isnan(hi[0]) else float(hi[0]))
 
 

@@ -8,7 +8,7 @@ anchor model's column is dropped, fixing ``β_anchor = 0``. A tie counts as
 half a win for each side (Chatbot Arena's convention), so a comparison adds
 ``y·log σ(β_i−β_j) + (1−y)·log σ(β_j−β_i)`` with ``y ∈ {1, ½, 0}``. The fit is
 unpenalised maximum likelihood (:func:`~judgebench.stats.logistic.fit_logistic`,
-scikit-learn).
+``scipy.optimize``).
 
 **Elo scale.** ``rating_i = anchor_rating + 400/ln(10) · β_i``, so a 400-point
 gap means 10:1 odds, and the anchor (default: the baseline, else the model in
@@ -44,9 +44,7 @@ from judgebench.stats.bootstrap import (
     Comparisons,
     FloatArray,
     IntArray,
-    percentile_interval,
     question_codes,
-    question_weights,
 )
 from judgebench.stats.logistic import fit_logistic, newton_replicates
 
@@ -240,7 +238,7 @@ def bradley_terry(
     rank_lo = rank_hi = np.full(n_m, np.nan)
     unidentified = 0
     if n_r:
-        weights = question_weights(n_q, n_r, bootstrap.seed)
+        weights = bootstrap.weights(n_q)
         flat = out.question * n_p + pair_code
         per_q_wins = np.bincount(flat, weights=y, minlength=n_q * n_p).reshape(n_q, n_p)
         per_q_trials = np.bincount(flat, minlength=n_q * n_p).reshape(n_q, n_p).astype(np.float64)
@@ -250,9 +248,9 @@ def bradley_terry(
         betas = np.zeros((int(ok.sum()), n_m))
         betas[:, keep] = rep[ok]
         samples = anchor_rating + ELO_SCALE * betas
-        lo, hi = percentile_interval(samples, bootstrap.level)
+        lo, hi = bootstrap.interval(samples)
         ranks = 1.0 + (samples[:, None, :] > samples[:, :, None]).sum(axis=2)
-        rank_lo, rank_hi = percentile_interval(ranks, bootstrap.level)
+        rank_lo, rank_hi = bootstrap.interval(ranks)
     rank = 1 + (rating[None, :] > rating[:, None]).sum(axis=1)
     table = pd.DataFrame(
         {

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from judgebench.records import Judgment
-from judgebench.stats.bootstrap import DEFAULT_BOOTSTRAP, Bootstrap, question_codes, question_weights, ratio_interval
+from judgebench.stats.bootstrap import DEFAULT_BOOTSTRAP, Bootstrap, question_codes, ratio_interval
 from judgebench.stats.tables import latest_judgments
 
 __all__ = ["RelativeTotal", "relative_total", "relative_totals"]
@@ -80,7 +80,7 @@ def relative_total(
     for key in shared:
         num[index[key[0]], 0] += scores[key]
         den[index[key[0]], 0] += reference[key]
-    weights = question_weights(len(names), bootstrap.replicates, bootstrap.seed)
+    weights = bootstrap.weights(len(names))
     lo, hi = ratio_interval(num, den, weights, bootstrap.level)
     bounds = [None if np.isnan(x) else 100.0 * float(x) for x in (lo[0], hi[0])]
     return RelativeTotal(total, ref_total, len(shared), pct, bounds[0], bounds[1])

@@ -37,6 +37,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from judgebench.records import Judgment, PairGame, QuestionId
@@ -298,7 +299,7 @@ def pairwise_table(
     >>> to_records(t.consistency)
     [{'judge': 'j', 'consistent': 0, 'n': 1, 'rate': 0.0}]
     """
-    from judgebench.stats.games import join_games
+    from judgebench.stats.games import ERROR_CODE, join_games
 
     if strong_weight < 1:
         raise ValueError(f"strong_weight must be at least 1, got {strong_weight}")
@@ -307,54 +308,54 @@ def pairwise_table(
     if baseline is not None:
         code = joined.models.index(baseline) if baseline in joined.models else -2
         keep = (joined.model_1 == code) | (joined.model_2 == code)
+    # Codes throughout (one bincount per figure); a code -1 (no model, no judge) reads as "".
     models_ = np.asarray([*joined.models, ""], dtype=object)
     judges = np.asarray([*joined.judges, ""], dtype=object)
-    labels = np.asarray([*WINNERS, FASTCHAT_ERROR], dtype=object)  # code -1 is the last: "error"
-    frame = pd.DataFrame(
+    m1, m2 = joined.model_1[keep] % len(models_), joined.model_2[keep] % len(models_)
+    g1, g2, strong = joined.g1[keep], joined.g2[keep], joined.strong[keep]
+    excluded = (g1 == ERROR_CODE) | (g2 == ERROR_CODE)
+    counted = ~excluded
+    decisive = counted & (g1 == g2) & (g1 != WINNERS.index("tie"))
+    weight = np.where(decisive & strong, strong_weight, 1)
+    first_won = (decisive & (g1 == WINNERS.index("model_1"))) * weight
+    second_won = (decisive & (g1 == WINNERS.index("model_2"))) * weight
+
+    def per_model(first: npt.NDArray[Any], second: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
+        """Sum of ``first`` over each model's comparisons as model_1 plus ``second`` over those as model_2."""
+        size = len(models_)
+        total = np.bincount(m1, weights=first, minlength=size) + np.bincount(m2, weights=second, minlength=size)
+        return total.astype(np.int64)
+
+    ties = counted & ~decisive
+    outcomes = pd.DataFrame(
         {
-            "model_1": pd.Series(models_[joined.model_1[keep]], dtype=object),
-            "model_2": pd.Series(models_[joined.model_2[keep]], dtype=object),
-            "g1": pd.Series(labels[joined.g1[keep]], dtype=object),
-            "g2": pd.Series(labels[joined.g2[keep]], dtype=object),
-            "judge": pd.Series(judges[joined.judge[keep]], dtype=object),
-            "strong": pd.Series(joined.strong[keep], dtype=bool),
-        }
+            "win": per_model(first_won, second_won),
+            "loss": per_model(second_won, first_won),
+            "tie": per_model(ties, ties),
+        },
+        index=pd.Index(models_, name="model", dtype=object),
     )
-    excluded = (frame["g1"] == FASTCHAT_ERROR) | (frame["g2"] == FASTCHAT_ERROR)
-    counted = frame[~excluded]
-    decisive = (counted["g1"] == counted["g2"]) & (counted["g1"] != "tie")
-    weight = (decisive & counted["strong"]).astype("int64") * (strong_weight - 1) + 1
-    sides = [
-        pd.DataFrame(
-            {
-                "model": counted[side],
-                "win": (decisive & (counted["g1"] == side)).astype("int64") * weight,
-                "loss": (decisive & (counted["g1"] != side)).astype("int64") * weight,
-                "tie": (~decisive).astype("int64"),
-            }
-        )
-        for side in ("model_1", "model_2")
-    ]
-    outcomes = pd.concat(sides, ignore_index=True).groupby("model")[["win", "loss", "tie"]].sum()
-    dropped = pd.concat([frame.loc[excluded, "model_1"], frame.loc[excluded, "model_2"]]).value_counts()
-    names = sorted((set(frame["model_1"]) | set(frame["model_2"])) - {baseline})
-    models = outcomes.reindex(pd.Index(names, name="model", dtype=object), fill_value=0).astype("int64")
+    present = np.unique(np.concatenate([m1, m2]))
+    names = sorted({str(models_[c]) for c in present.tolist()} - {baseline})
+    models = outcomes.loc[pd.Index(names, name="model", dtype=object)].astype("int64")
     models["n"] = models["win"] + models["loss"] + models["tie"]
     n = models["n"].astype("float64").replace(0.0, np.nan)
     models["win_rate"] = models["win"] / n
     models["loss_rate"] = models["loss"] / n
     models["win_rate_adjusted"] = (models["win"] + 0.5 * models["tie"]) / n
-    models["n_excluded"] = dropped.reindex(models.index, fill_value=0).astype("int64")
+    dropped = pd.Series(per_model(excluded, excluded), index=outcomes.index)
+    models["n_excluded"] = dropped.loc[models.index].astype("int64")
 
-    same = (counted["g1"] == counted["g2"]).astype("int64")
-    consistency = same.groupby(counted["judge"]).agg(["sum", "size"]).rename(columns={"sum": "consistent", "size": "n"})
+    same = pd.Series((g1 == g2)[counted].astype("int64"))
+    judge = pd.Series(judges[joined.judge[keep][counted]], dtype=object)
+    consistency = same.groupby(judge).agg(["sum", "size"]).rename(columns={"sum": "consistent", "size": "n"})
     consistency["rate"] = consistency["consistent"] / consistency["n"]
     consistency.index.name = "judge"
     return PairwiseTable(
         models=_sorted(models, "win_rate_adjusted"),
         consistency=consistency.astype({"consistent": "int64", "n": "int64"}),
         baseline=baseline,
-        n_comparisons=len(frame),
+        n_comparisons=int(keep.sum()),
         n_excluded=int(excluded.sum()),
     )
 

@@ -28,9 +28,7 @@ from judgebench.stats.agreement import _vote_pairs
 from judgebench.stats.bootstrap import (
     DEFAULT_BOOTSTRAP,
     Bootstrap,
-    percentile_interval,
     question_codes,
-    question_weights,
 )
 
 __all__ = ["DEFAULT_MARGIN", "MIN_QUESTIONS", "Item", "Verdict", "as_good_as", "item_of", "on_items"]
@@ -122,10 +120,10 @@ def as_good_as(
     out["difference"] = out["judge_rate"] - out["reference_rate"]
     if not bootstrap.replicates:
         return out
-    weights = question_weights(len(names), bootstrap.replicates, bootstrap.seed)
+    weights = bootstrap.weights(len(names))
     with np.errstate(invalid="ignore", divide="ignore"):
         diff = (weights @ j_agree) / (weights @ j_total) - (weights @ r_agree) / (weights @ r_total)
-    lo, hi = percentile_interval(diff[:, None], bootstrap.level)
+    lo, hi = bootstrap.interval(diff[:, None])
     out["difference_lo"], out["difference_hi"] = float(lo[0]), float(hi[0])
     if out["n_questions"] < MIN_QUESTIONS:
         return out

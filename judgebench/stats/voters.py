@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from judgebench.records import HumanVote
-from judgebench.stats.bootstrap import DEFAULT_BOOTSTRAP, Bootstrap, question_codes, question_weights, ratio_interval
+from judgebench.stats.bootstrap import DEFAULT_BOOTSTRAP, Bootstrap, question_codes, ratio_interval
 from judgebench.stats.ratings import bradley_terry, outcomes_from_votes
 
 __all__ = ["CHANCE", "voter_agreement"]
@@ -109,7 +109,7 @@ def voter_agreement(
             codes, names = question_codes(questions)
             num = np.bincount(codes, weights=np.array(hits), minlength=len(names)).astype(np.float64)[:, None]
             den = np.bincount(codes, minlength=len(names)).astype(np.float64)[:, None]
-            weights = question_weights(len(names), bootstrap.replicates, bootstrap.seed)
+            weights = bootstrap.weights(len(names))
             lo, hi = ratio_interval(num, den, weights, bootstrap.level)
             row["rate_lo"], row["rate_hi"] = float(lo[0]), float(hi[0])
         rows.append(row)

@@ -19,7 +19,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from judgebench.records.columns import GAME_COLUMNS, PAIR_GAME_FIELDS, WINNERS
-from judgebench.records.judgments import _STATUSES
+from judgebench.records.judge_calls import STATUSES
 
 if TYPE_CHECKING:
     import numpy as np
@@ -150,18 +150,18 @@ def _plain_extras(cols: dict[str, Any], data: bytes) -> bool:
 
 
 def _verdicts(cols: dict[str, Any], data: bytes) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None:
-    """Codes of ``winner`` (:data:`WINNERS`; -1 unless ok) and ``status`` (``_STATUSES``), as from_dict reads them."""
+    """Codes of ``winner`` (:data:`WINNERS`; -1 unless ok) and ``status`` (``STATUSES``), as from_dict reads them."""
     import numpy as np
 
     status_col = cols["status"]
     if status_col.null_count and not _plain_nulls(data, "status", status_col):
         return None
     winner = _codes(cols["winner"], list(WINNERS))
-    status = _codes(status_col, list(_STATUSES))
+    status = _codes(status_col, list(STATUSES))
     if winner is None or status is None:
         return None
-    status = np.where(status == -1, np.where(winner == -1, _STATUSES.index("unparsed"), _STATUSES.index("ok")), status)
-    ok = status == _STATUSES.index("ok")
+    status = np.where(status == -1, np.where(winner == -1, STATUSES.index("unparsed"), STATUSES.index("ok")), status)
+    ok = status == STATUSES.index("ok")
     if np.any(ok & (winner == -1)):
         return None
     return np.where(ok, winner, -1).astype(np.int32), status.astype(np.int32)
@@ -181,7 +181,7 @@ def _frame(
     import pyarrow as pa
 
     (m1, m2), (winner, status), (judge, prompt) = sides, verdicts, judges
-    ok = status == _STATUSES.index("ok")
+    ok = status == STATUSES.index("ok")
     out: dict[str, Any] = {}
     for f in PAIR_GAME_FIELDS:
         if f.name == "question_id":
@@ -213,7 +213,7 @@ def _frame(
         assert codes is not None
         out[name] = _categorical(codes, names)
     out["winner"] = _categorical(winner, list(WINNERS))
-    out["status"] = _categorical(status, list(_STATUSES))
+    out["status"] = _categorical(status, list(STATUSES))
     for name, values in zip(("hash_1", "hash_2", "hash_other"), hashes, strict=True):
         out[name] = pd.Series(values, dtype=object)
     return pd.DataFrame(out, columns=list(GAME_COLUMNS))

@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 __all__ = ["CACHE_SUFFIX", "read_column_cache", "write_column_cache"]
 
 CACHE_SUFFIX = ".columns.npz"
-_LAYOUT = "judgebench.game_columns/2"
-"""The cache format's version: bumped whenever the columns change (2: ``strong``), so an older cache is rebuilt."""
+_LAYOUT = "judgebench.game_columns/3"
+"""The cache format's version: bumped whenever the layout changes (2: ``strong``; 3: text columns as codes into
+their distinct values), so an older cache is rebuilt."""
 _CATEGORICAL = ("model_1", "model_2", "qid", "judge", "prompt", "winner", "status")
 _OBJECT = ("hash_1", "hash_2", "hash_other")
 
@@ -43,6 +44,7 @@ def _key(size: int, digest: str) -> str:
 def write_column_cache(path: Path, size: int, digest: str, table: pd.DataFrame) -> None:
     """Save ``table`` (the game table of ``path``'s ``size`` bytes with SHA-256 ``digest``) beside it."""
     import numpy as np
+    import pandas as pd
 
     arrays: dict[str, Any] = {"key": np.array(_key(size, digest))}
     for name in GAME_COLUMNS:
@@ -56,9 +58,12 @@ def write_column_cache(path: Path, size: int, digest: str, table: pd.DataFrame) 
             arrays[name] = column.to_numpy(dtype=np.bool_)
         else:
             values = column.tolist()
-            if {type(v) for v in values} <= {str, type(None)}:  # strings or None: a text array and a mask
-                arrays[f"{name}.str"] = np.array(["" if v is None else v for v in values], dtype=str)
-                arrays[f"{name}.none"] = np.array([v is None for v in values], dtype=bool)
+            if {type(v) for v in values} <= {str, type(None)}:
+                # strings or None: codes into the distinct strings (-1: None). An answer hash recurs in
+                # every game of its answer, so this is a fraction of a text array's size and write time.
+                codes, distinct = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+                arrays[f"{name}.code"] = codes.astype(np.int32)
+                arrays[f"{name}.str"] = np.array(list(distinct), dtype=str)
             else:  # dicts or None: the rows that have one, as JSON
                 rows = [i for i, v in enumerate(values) if v is not None]
                 arrays[f"{name}.rows"] = np.array(rows, dtype=np.int64)
@@ -95,9 +100,8 @@ def read_column_cache(path: Path, size: int, digest: str) -> pd.DataFrame | None
                 elif name in saved.files:
                     data[name] = saved[name]
                 elif f"{name}.str" in saved.files:
-                    values = saved[f"{name}.str"].astype(object)
-                    values[saved[f"{name}.none"]] = None
-                    data[name] = pd.Series(values, dtype=object)
+                    distinct = np.array([*saved[f"{name}.str"].tolist(), None], dtype=object)  # code -1: None
+                    data[name] = pd.Series(distinct[saved[f"{name}.code"]], dtype=object)
                 else:
                     column = np.full(len(data["turn"]), None, dtype=object)
                     for row, text in zip(saved[f"{name}.rows"].tolist(), saved[f"{name}.json"].tolist(), strict=True):

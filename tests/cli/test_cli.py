@@ -29,7 +29,7 @@ def test_help_imports_no_heavy_dependency(tmp_path: Path, command: str) -> None:
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
-    assert "judgebench.pipeline.answers" in imported
+    assert "judgebench.pipeline.answer_job" in imported
     heavy = {"openai", "anthropic", "torch", "transformers", "pandas", "httpx", "ray", "vllm"}
     assert sorted(imported & heavy) == []
 

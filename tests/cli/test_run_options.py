@@ -15,8 +15,8 @@ from typer.core import TyperGroup, TyperOption
 
 from judgebench.cli import app
 from judgebench.cli.groups import group, takes
-from judgebench.pipeline.answers import AnswerJob
-from judgebench.pipeline.judge_plan import JudgeJob
+from judgebench.pipeline.answer_job import AnswerJob
+from judgebench.pipeline.judge_job import JudgeJob
 from judgebench.providers import LocalOptions
 
 NOT_IN_RUN = {

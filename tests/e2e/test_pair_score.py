@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import MTBENCH
+from builders import MTBENCH, answered_bench, edit_answer
 from clirun import assert_one_line_error, judgebench
 from llm_server import LLMServer
 
@@ -63,13 +63,7 @@ def write_bench(tmp_path: Path, turns: int = 1) -> Path:
         {"question_id": i, "category": "generic", "turns": [f"Question {i}: turn {t}?" for t in range(1, turns + 1)]}
         for i in range(1, 5)
     ]
-    qfile.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    for name in ("model", "base"):
-        gen_answers(
-            AnswerJob(model=f"fake/{name}", questions=str(qfile), results_dir=tmp_path / "results", name=name),
-            provider=FakeProvider(name),
-        )
-    return qfile
+    return answered_bench(qfile, rows, ("model", "base"))
 
 
 def job(tmp_path: Path, qfile: Path, **kw: object) -> JudgeJob:
@@ -151,12 +145,7 @@ def test_multi_turn_per_turn_with_references(tmp_path: Path) -> None:
         {"question_id": 2, "category": "math", "turns": ["Question 2: 6*7?", "Question 2: 6*8?"],
          "reference": ["6*7 = 42", "6*8 = 48"]},
     ]  # fmt: skip
-    qfile.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    for name in ("model", "base"):
-        gen_answers(
-            AnswerJob(model=f"fake/{name}", questions=str(qfile), results_dir=tmp_path / "results", name=name),
-            provider=FakeProvider(name),
-        )
+    answered_bench(qfile, rows, ("model", "base"))
     run = judge(job(tmp_path, qfile), provider=FakeProvider("judge", reply=lambda m: "Even.\n[[6, 6]]"))
     assert (run.planned, run.judged) == (8, 8)  # 2 questions x 2 turns x 2 games
     scores = load_pair_scores(run.path)
@@ -442,12 +431,7 @@ def test_report_question_shows_both_games_scores_as_shown(tmp_path: Path) -> Non
 def test_an_edited_answer_is_left_out_of_the_report_and_rejudged_alone(tmp_path: Path) -> None:
     qfile = write_bench(tmp_path)
     judge(job(tmp_path, qfile), provider=FakeProvider("judge", reply=scripted_judge))
-    path = answers_path(tmp_path / "results", "vq", "model")
-    lines = [json.loads(line) for line in path.read_text().splitlines()]
-    for record in lines:
-        if record["question_id"] == 1:
-            record["choices"][0]["turns"][0] = "model answers (edited): a better reply."
-    path.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    edit_answer(answers_path(tmp_path / "results", "vq", "model"), 1, 1, "model answers (edited): a better reply.")
     result = report(ReportJob(questions=str(qfile), results_dir=tmp_path / "results", bootstrap=0))
     (row,) = result.judges[0].pair_score
     assert (row["n"], row["excluded"], row["model_total"], row["baseline_total"]) == (2, 1, 13.0, 17.0)

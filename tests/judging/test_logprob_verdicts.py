@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import math
 from pathlib import Path
 
 import pytest
+from builders import answered_bench
 from llm_server import LLMServer
 
 from judgebench.errors import UsageError
-from judgebench.pipeline import AnswerJob, gen_answers
 from judgebench.pipeline.judge import JudgeJob, judge
 from judgebench.providers import ProviderOptions, VerdictLogprobs
 from judgebench.providers.fake import FakeProvider
@@ -44,11 +43,7 @@ def test_openai_reads_top_logprobs_after_the_opener(llm_server: LLMServer) -> No
 def bench(tmp_path: Path) -> Path:
     qfile = tmp_path / "tiny.jsonl"
     rows = [{"question_id": 1, "category": "writing", "turns": ["Write a haiku.", "Now make it rhyme."]}]
-    qfile.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    for name in ("alpha", "beta"):
-        job = AnswerJob(model=f"fake/{name}", questions=str(qfile), results_dir=tmp_path / "results", name=name)
-        gen_answers(job, provider=FakeProvider(name))
-    return qfile
+    return answered_bench(qfile, rows, ("alpha", "beta"))
 
 
 def test_api_judge_with_logprob_verdicts(llm_server: LLMServer, bench: Path, tmp_path: Path) -> None:

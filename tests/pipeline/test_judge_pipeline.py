@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from builders import REPO
+from builders import REPO, answered_bench, edit_answer
 
 from judgebench.errors import UsageError
 from judgebench.pipeline import AnswerJob, gen_answers
@@ -36,13 +36,7 @@ def bench(tmp_path: Path) -> Path:
         },
         {"question_id": 3, "category": "stem", "turns": ["Explain tides.", "Explain them to a child."]},
     ]
-    qfile.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    for name in ("alpha", "beta"):
-        gen_answers(
-            AnswerJob(model=f"fake/{name}", questions=str(qfile), results_dir=tmp_path / "results", name=name),
-            provider=FakeProvider(name),
-        )
-    return qfile
+    return answered_bench(qfile, rows, ("alpha", "beta"))
 
 
 def job(tmp_path: Path, qfile: Path, **kw: object) -> JudgeJob:
@@ -85,12 +79,7 @@ def test_rerun_makes_zero_calls_and_an_edited_answer_is_rejudged_alone(tmp_path:
     assert (run.planned, run.skipped, len(again.requests)) == (0, 12, 0)
 
     # Edit beta's second-turn answer to question 3: only that judgment is redone.
-    path = answers_path(tmp_path / "results", "tiny", "beta")
-    lines = [json.loads(line) for line in path.read_text().splitlines()]
-    for record in lines:
-        if record["question_id"] == 3:
-            record["choices"][0]["turns"][1] = "An edited answer."
-    path.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    edit_answer(answers_path(tmp_path / "results", "tiny", "beta"), 3, 2, "An edited answer.")
     edited = grader("[[5]]")
     run = judge(job(tmp_path, bench), provider=edited)
     assert (run.planned, run.skipped) == (1, 11)

@@ -10,7 +10,8 @@ import pytest
 
 from judgebench.records import Judgment, PairGame
 from judgebench.stats import Bootstrap
-from judgebench.stats.panel import game_panel, grade_panel, panel_summary
+from judgebench.stats.panel import game_panel, grade_panel
+from judgebench.stats.panel_agreement import panel_summary
 
 # -- cases computed by hand -----------------------------------------------------------------------------------------
 

@@ -1,0 +1,94 @@
+"""What every run that buys model calls shares: the bound on calls in flight, spend, tally and its loop.
+
+``gen-answers`` (:mod:`judgebench.pipeline.answer_runner`) and ``judge``
+(:mod:`judgebench.pipeline.judge_runner`) make their calls the same way: at most
+``parallel`` in flight (:func:`~judgebench.pipeline.selection.effective_parallel`),
+each through the one retry loop with the run's circuit breaker, every dollar
+counted against ``--max-cost`` and in the run's manifest tally, one task per
+item, and a run stopped by the budget saying how much was saved. That shape
+lives here once; each runner adds what it asks and what it writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine, Iterable
+from contextlib import AbstractAsyncContextManager
+from typing import Any, TypeVar
+
+from judgebench.errors import BudgetReached, JudgebenchError
+from judgebench.pipeline.observer import Observer
+from judgebench.pipeline.provenance import RunTally
+from judgebench.pipeline.selection import effective_parallel
+from judgebench.pricing import Budget
+from judgebench.providers import Provider
+from judgebench.providers.retry import CircuitBreaker
+from judgebench.records import Usage, counted
+
+__all__ = ["CallRunner", "run_each"]
+
+T = TypeVar("T")
+
+
+class CallRunner:
+    """Shared state of one run's calls.
+
+    Attributes:
+        provider: the model called.
+        observer: progress sink.
+        budget: the ``--max-cost`` ceiling and what has been spent against it (dollars).
+        tally: the run's manifest counts (closed by ``recorded_run``).
+        slots: the bound on calls in flight (``parallel``, or a slot shared with other runs).
+        breaker: stops the run once calls keep failing the same way.
+        usage: tokens and requests this run bought.
+        failures: one line per failed item, in the order they failed.
+        stopped: the budget stopped an item from starting.
+    """
+
+    def __init__(
+        self,
+        provider: Provider,
+        observer: Observer,
+        budget: Budget,
+        tally: RunTally,
+        parallel: int | None,
+        slots: AbstractAsyncContextManager[None] | None = None,
+    ) -> None:
+        self.provider = provider
+        self.observer = observer
+        self.budget = budget
+        self.tally = tally
+        self.slots: AbstractAsyncContextManager[None] = slots or asyncio.Semaphore(
+            effective_parallel(parallel, provider)
+        )
+        self.breaker = CircuitBreaker()
+        self.usage = Usage()
+        self.failures: list[str] = []
+        self.stopped = False
+
+    def spend(self, usage: Usage) -> None:
+        """Count ``usage`` bought by a finished call against the budget and in the run's tally."""
+        self.budget.add(usage)
+        self.tally.usage += usage
+        self.tally.cost_usd = self.budget.cost(self.tally.usage)
+
+    def budget_reached(self, max_cost: float | None, saved: int, planned: int, noun: str) -> BudgetReached:
+        """The error ending a run that ``--max-cost`` stopped: what was spent and saved of ``planned`` ``noun``\\ s."""
+        return BudgetReached(
+            f"--max-cost ${max_cost or 0:.2f} reached (spent ${self.budget.spent:.4f}): {saved} of "
+            f"{counted(planned, noun)} saved — rerun with a higher --max-cost to resume"
+        )
+
+
+async def run_each(items: Iterable[T], work: Callable[[T], Coroutine[Any, Any, None]]) -> None:
+    """Run ``work(item)`` for every item concurrently (the runner's slots bound them); wait for all.
+
+    Raises:
+        JudgebenchError: the first one an item raised (the other tasks are cancelled), not as a group.
+    """
+    try:
+        async with asyncio.TaskGroup() as group:
+            for item in items:
+                group.create_task(work(item))
+    except* JudgebenchError as eg:
+        raise eg.exceptions[0] from None
