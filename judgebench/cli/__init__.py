@@ -4,9 +4,12 @@ No logic lives here. Every :class:`~judgebench.errors.JudgebenchError` is
 caught once, in :func:`main`, and printed as one red line with its exit code;
 so is any connection or protocol error that escaped the pipeline (see
 :func:`~judgebench.providers.retry.connection_error`), on every command path.
-Pipeline modules are imported inside each command so that ``--help`` stays fast.
+Pipeline modules are imported inside each command so that ``--help`` stays fast (the job
+dataclasses excepted: options take their defaults from them, and they import nothing heavy).
 
-- :mod:`judgebench.cli.loop`: ``gen-answers``, ``judge``, ``run``;
+- :mod:`judgebench.cli.answers`: ``gen-answers``; :mod:`judgebench.cli.judge`: ``judge``; :mod:`judgebench.cli.run`:
+  ``run``; their option groups: :mod:`judgebench.cli.options`, declared with :mod:`judgebench.cli.groups`;
+- :mod:`judgebench.cli.validate`: ``validate-judge``; :mod:`judgebench.cli.arena`: ``arena``;
 - :mod:`judgebench.cli.reporting`: ``report``, ``agreement``;
 - :mod:`judgebench.cli.gate`: ``compare``;
 - :mod:`judgebench.cli.data`: ``datasets``, ``import``, ``export``;
@@ -24,7 +27,7 @@ import typer
 from rich.markup import escape
 
 from judgebench import __version__
-from judgebench.cli import arena, gate, loop, reporting, validate
+from judgebench.cli import answers, arena, gate, judge, reporting, run, validate
 from judgebench.cli.data import datasets_app, export_app, import_app
 from judgebench.cli.models import models_app
 from judgebench.cli.render import configure_logging, err, out
@@ -39,7 +42,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-loop.register(app)
+app.command("gen-answers")(answers.gen_answers_command)
+app.command("judge")(judge.judge_command)
+app.command("run")(run.run_command)
 reporting.register(app)
 gate.register(app)
 app.add_typer(datasets_app, name="datasets")

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import typer
 
+from judgebench.cli.groups import build, group
 from judgebench.errors import UsageError
-
-if TYPE_CHECKING:  # imported when options are built: --help never loads the providers
-    from judgebench.providers import ProviderOptions
+from judgebench.pipeline.answer_job import AnswerJob
+from judgebench.providers import LocalOptions, ProviderOptions
+from judgebench.providers.retry import RetryPolicy
 
 __all__ = [
+    "CONNECTION",
+    "LOCAL",
+    "RUNNING",
+    "SELECTION",
     "ApiKeyEnv",
     "BaseUrl",
     "BatchSize",
@@ -40,6 +46,7 @@ __all__ = [
     "judge_panel_ids",
     "one_judge",
     "provider_options",
+    "retry_policy",
     "split_ids",
     "the_judge",
 ]
@@ -182,42 +189,20 @@ def split_ids(value: str | None) -> tuple[str, ...]:
     return tuple(i.strip() for i in value.split(",") if i.strip()) if value else ()
 
 
-_LOCAL = "Local models"
-Device = Annotated[
-    str, typer.Option("--device", help="Local models: auto, cpu, cuda, cuda:N, mps.", rich_help_panel=_LOCAL)
-]
+def _local(flag: str, text: str) -> Any:
+    """An option of in-process models, shown in their own help panel (``typer.Option`` is typed ``Any``)."""
+    return typer.Option(flag, help=f"Local models: {text}", rich_help_panel="Local models")
+
+
+Device = Annotated[str, _local("--device", "auto, cpu, cuda, cuda:N, mps.")]
 Dtype = Annotated[
-    str,
-    typer.Option(
-        "--dtype",
-        help="Local models: auto (CPU: bf16 if native else fp32; GPU: bf16/fp16), float32, bfloat16, float16.",
-        rich_help_panel=_LOCAL,
-    ),
+    str, _local("--dtype", "auto (CPU: bf16 if native else fp32; GPU: bf16/fp16), float32, bfloat16, float16.")
 ]
-BatchSize = Annotated[
-    str,
-    typer.Option("--batch-size", help="Local models: requests per generate() call, or auto.", rich_help_panel=_LOCAL),
-]
-ChatTemplate = Annotated[
-    Path | None,
-    typer.Option("--chat-template", help="Local models: a Jinja chat template file.", rich_help_panel=_LOCAL),
-]
-Engine = Annotated[
-    Literal["transformers", "vllm"],
-    typer.Option("--engine", help="Local models: transformers, or vllm (GPU).", rich_help_panel=_LOCAL),
-]
-NumWorkers = Annotated[
-    int,
-    typer.Option(
-        "--num-workers",
-        help="Local models: Ray workers, each with its own model copy (0: none).",
-        rich_help_panel=_LOCAL,
-    ),
-]
-NumGpusPerWorker = Annotated[
-    float,
-    typer.Option("--num-gpus-per-worker", help="Local models: GPUs per Ray worker.", rich_help_panel=_LOCAL),
-]
+BatchSize = Annotated[str, _local("--batch-size", "requests per generate() call, or auto.")]
+ChatTemplate = Annotated[Path | None, _local("--chat-template", "a Jinja chat template file.")]
+Engine = Annotated[Literal["transformers", "vllm"], _local("--engine", "transformers, or vllm (GPU).")]
+NumWorkers = Annotated[int, _local("--num-workers", "Ray workers, each with its own model copy (0: none).")]
+NumGpusPerWorker = Annotated[float, _local("--num-gpus-per-worker", "GPUs per Ray worker.")]
 
 
 def batch_size(value: str) -> int | None:
@@ -234,31 +219,70 @@ def batch_size(value: str) -> int | None:
         raise typer.BadParameter(f"{value!r}: a whole number or auto", param_hint="--batch-size") from None
 
 
-def provider_options(
-    base_url: str | None = None,
-    api_key_env: str | None = None,
-    timeout: float = 300.0,
-    *,
-    device: str = "auto",
-    dtype: str = "auto",
-    batch: str = "auto",
-    chat_template: Path | None = None,
-    engine: Literal["transformers", "vllm"] = "transformers",
-    num_workers: int = 0,
-    num_gpus_per_worker: float = 0.0,
-) -> ProviderOptions:
-    """Connection and local-model settings from the command line, as the providers take them."""
-    from judgebench.providers import LocalOptions, ProviderOptions
+def retry_policy(params: Mapping[str, Any]) -> RetryPolicy:
+    """``--max-attempts`` (of a command's parameters) as the retry loop takes it: at least one call.
 
-    local = LocalOptions(
-        device=device,
-        dtype=dtype,
-        batch_size=batch_size(batch),
-        chat_template=str(chat_template) if chat_template else None,
-        engine=engine,
-        num_workers=num_workers,
-        num_gpus_per_worker=num_gpus_per_worker,
+    >>> retry_policy({"max_attempts": 0}).max_attempts, retry_policy({"max_attempts": 3}).max_attempts
+    (1, 3)
+    """
+    return RetryPolicy(max_attempts=max(1, int(params["max_attempts"])))
+
+
+def provider_options(params: Mapping[str, Any], **given: object) -> ProviderOptions:
+    """Connection and local-model settings from a command's parameters, as the providers take them.
+
+    Args:
+        params: the command's parameters by name: ``base_url``, ``api_key_env``, ``timeout`` and
+            the local-model ones (``device``, ``dtype``, ``batch_size_``, ``chat_template``, ``engine``,
+            ``num_workers``, ``num_gpus_per_worker``), those it has.
+        given: :class:`~judgebench.providers.ProviderOptions` fields that win over ``params``
+            (``run`` gives the judge its own ``base_url``).
+
+    Raises:
+        UsageError: a setting that cannot work (a bad ``--base-url``, a missing ``--chat-template``),
+            before any file is read or call made.
+    """
+    template = params.get("chat_template")
+    batch = params.get("batch_size_")
+    local = build(
+        LocalOptions,
+        params,
+        batch_size=batch_size(batch) if isinstance(batch, str) else None,
+        chat_template=str(template) if template else None,
     )
-    options = ProviderOptions(base_url=base_url, timeout=timeout, api_key_env=api_key_env, local=local)
-    options.check()  # a bad --base-url stops here, before any file is read or call made
+    options = build(ProviderOptions, params, local=local, **given)
+    options.check()
     return options
+
+
+SELECTION = group(
+    questions=(Questions, AnswerJob.questions),
+    results_dir=(ResultsDir, AnswerJob.results_dir),
+    limit=(Limit, AnswerJob.limit),
+    question_ids=(QuestionIds, None),
+)
+"""Which questions, and where results go (``gen-answers``, ``judge``, ``run``)."""
+RUNNING = group(
+    parallel=(Parallel, AnswerJob.parallel),
+    max_cost=(MaxCost, AnswerJob.max_cost),
+    prices=(Prices, AnswerJob.prices),
+    verbose=(Verbose, False),
+)
+"""How a step that buys calls runs: concurrency, budget, prices, retry lines."""
+CONNECTION = group(
+    base_url=(BaseUrl, ProviderOptions.base_url),
+    api_key_env=(ApiKeyEnv, ProviderOptions.api_key_env),
+    timeout=(Timeout, ProviderOptions.timeout),
+    max_attempts=(MaxAttempts, RetryPolicy.max_attempts),
+)
+"""How calls reach a model: server, key, timeout, tries (:func:`provider_options`, :func:`retry_policy`)."""
+LOCAL = group(
+    device=(Device, LocalOptions.device),
+    dtype=(Dtype, LocalOptions.dtype),
+    batch_size_=(BatchSize, "auto"),
+    chat_template=(ChatTemplate, None),
+    engine=(Engine, LocalOptions.engine),
+    num_workers=(NumWorkers, LocalOptions.num_workers),
+    num_gpus_per_worker=(NumGpusPerWorker, LocalOptions.num_gpus_per_worker),
+)
+"""Settings of in-process models (:class:`~judgebench.providers.LocalOptions`)."""

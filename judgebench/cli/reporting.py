@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 from rich.markup import escape
 
+from judgebench.cli.groups import build
 from judgebench.cli.options import Questions, ResultsDir, judge_panel_ids
 from judgebench.cli.render import err, print_report, print_sections
 
@@ -150,28 +151,17 @@ def report_command(
     ] = None,
 ) -> None:
     """Scores and win rates with intervals; position consistency; optional ratings, length control and bias."""
+    params = dict(locals())
     from judgebench.pipeline.report import ReportJob
 
-    if html is not None:
-        bias = ratings = True
-
-    job = ReportJob(
-        questions=questions,
-        results_dir=results_dir,
+    job = build(
+        ReportJob,
+        params,
         judges=judge_panel_ids(judges, judges_listed),
-        baseline=baseline,
         models=tuple(models or ()),
-        bootstrap=bootstrap,
-        seed=seed,
-        bias=bias,
-        ratings=ratings,
-        length_control=length_control,
-        anchor=anchor,
         votes=tuple(votes or ()),
-        relative_to=relative_to,
-        tie_threshold=tie_threshold,
-        strong_weight=strong_weight,
-        panel=panel,
+        bias=bias or html is not None,
+        ratings=ratings or html is not None,
     )
     if question is not None:
         _print_question(job, question, fmt)
@@ -226,6 +216,7 @@ def agreement_command(
     fmt: FormatOption = "table",
 ) -> None:
     """Agreement between two judges (human, LLM, or a group with itself): with/without ties, Cohen's κ, per turn."""
+    params = dict(locals())
     from judgebench.pipeline.agreement import AgreementJob, agreement
     from judgebench.presentation.agreement_format import (
         agreement_sections,
@@ -234,17 +225,7 @@ def agreement_command(
         render_agreement_markdown,
     )
 
-    job = AgreementJob(
-        a=a,
-        b=b,
-        votes=tuple(votes or ()),
-        questions=questions,
-        results_dir=results_dir,
-        tie_threshold=tie_threshold,
-        inconsistent=inconsistent,
-        bootstrap=bootstrap,
-        seed=seed,
-    )
+    job = build(AgreementJob, params, votes=tuple(votes or ()))
     result = agreement(job)
     if fmt == "table":
         print_sections(agreement_sections(result))

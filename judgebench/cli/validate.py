@@ -6,30 +6,15 @@ import contextlib
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.markup import escape
 
-from judgebench.cli.loop import _failed, _judge
-from judgebench.cli.options import (
-    ApiKeyEnv,
-    BaseUrl,
-    DryRun,
-    JudgeId,
-    Limit,
-    MaxAttempts,
-    MaxCost,
-    Parallel,
-    Prices,
-    ResultsDir,
-    RetryUnparsed,
-    Timeout,
-    Verbose,
-    provider_options,
-    the_judge,
-)
-from judgebench.cli.render import err, print_sections
+from judgebench.cli.groups import build, takes
+from judgebench.cli.judge import judge_all, judge_job
+from judgebench.cli.options import CONNECTION, RUNNING, DryRun, JudgeId, Limit, ResultsDir, RetryUnparsed, the_judge
+from judgebench.cli.render import err, failed_error, print_sections
 
 __all__ = ["register"]
 
@@ -39,6 +24,7 @@ def register(app: typer.Typer) -> None:
     app.command("validate-judge")(validate_judge_command)
 
 
+@takes(RUNNING, CONNECTION)
 def validate_judge_command(
     judge_id: JudgeId,
     mode: Annotated[
@@ -80,17 +66,11 @@ def validate_judge_command(
         Path | None,
         typer.Option("--html", dir_okay=False, help="Also write a self-contained HTML page: figures, tables, verdict."),
     ] = None,
-    parallel: Parallel = None,
-    base_url: BaseUrl = None,
-    api_key_env: ApiKeyEnv = None,
-    timeout: Timeout = 300.0,
-    max_attempts: MaxAttempts = 6,
-    max_cost: MaxCost = None,
-    prices: Prices = None,
     retry_unparsed: RetryUnparsed = False,
-    verbose: Verbose = False,
+    **options: Any,
 ) -> None:
     """Judge the items MT-Bench's experts voted on, then show agreement beside GPT-4's and the experts' own."""
+    params = {**locals(), **options}
     from judgebench.pipeline.validation import (
         HUMAN_BENCH,
         ValidateJob,
@@ -103,10 +83,7 @@ def validate_judge_command(
 
     judge = the_judge(judge_id)
     votes_path = votes or human_votes_path("human")
-    job = ValidateJob(
-        judge=judge, mode=mode, results_dir=results_dir, votes=votes_path, reference=reference, voters=voters,
-        tie_threshold=tie_threshold, margin=margin, bootstrap=bootstrap, seed=seed,
-    )  # fmt: skip
+    job = build(ValidateJob, params, judge=judge, votes=votes_path)
     humans, _ = validation_inputs(job, votes_given=votes is not None)  # bad votes files cost nothing
     question_ids: tuple[str, ...] = ()
     if limit is not None:  # the first N *voted* questions, not the first N of the bench (some may have no votes)
@@ -115,24 +92,15 @@ def validate_judge_command(
     # With -f json/markdown stdout carries only the result: the judging step's summary goes to stderr.
     to_stderr = fmt != "table" and not dry_run
     with contextlib.redirect_stdout(sys.stderr) if to_stderr else contextlib.nullcontext():
-        failed = _judge(
-            (judge,),
-            mode,
-            HUMAN_BENCH,
-            results_dir,
+        judging = judge_job(
+            params,
+            judge=judge,
+            questions=HUMAN_BENCH,
             pairs_from=votes_path,  # pairwise: the voted pairs; single: grade exactly the voted answer turns
-            prompts=prompts,
-            parallel=parallel,
             limit=limit,
             question_ids=question_ids,
-            dry_run=dry_run,
-            options=provider_options(base_url, api_key_env, timeout),
-            max_attempts=max_attempts,
-            max_cost=max_cost,
-            prices=prices,
-            retry_unparsed=retry_unparsed,
-            verbose=verbose,
         )
+        failed = judge_all((judge,), judging, verbose=options["verbose"])
     if dry_run:
         return
     result = validate_judge(job)
@@ -162,4 +130,4 @@ def validate_judge_command(
             replace_file(html, validation_html(result, figures).encode("utf-8"))  # whole, or one-line error
             err.print(f"wrote page: {escape(str(html))}")
     if failed:
-        raise _failed(failed, "judgment")
+        raise failed_error(failed, "judgment")

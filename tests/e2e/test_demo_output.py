@@ -11,7 +11,8 @@ import pytest
 from builders import write_questions
 from clirun import judgebench
 
-from judgebench.cli.render import configure_logging, share_verbose
+from judgebench.cli.progress import share_verbose
+from judgebench.cli.render import configure_logging
 from judgebench.pipeline import AnswerJob, gen_answers
 from judgebench.pipeline.judge import JudgeJob, judge
 from judgebench.providers.fake import FakeProvider

@@ -456,7 +456,7 @@ def test_a_run_with_5_percent_429s_shows_a_bar_and_a_summary_not_retry_lines(tmp
 
 
 def test_retry_tally_counts_kinds_and_live_retry_after_waits() -> None:
-    from judgebench.cli.render import RetryTally
+    from judgebench.cli.progress import RetryTally
 
     tally = RetryTally()
     tally.add(RetryEvent("RateLimitError: slow down", 2.0, status=429, retry_after=True), now=100.0)
