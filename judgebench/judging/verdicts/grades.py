@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from judgebench.judging.verdicts.reading import TAIL, Reading, final_answer, final_tokens, quote
+from judgebench.judging.verdicts.reading import TAIL, Reading, final_verdict, quote
 
 __all__ = ["parse_score", "read_grade"]
 
@@ -53,15 +53,10 @@ def read_grade(text: str, low: float = 1.0, high: float = 10.0) -> Reading:
     >>> read_grade("<think>I must end with [[N]], e.g. [[7]] or [[4.5]]. It").problem
     'no final answer after the reasoning block (cut off while reasoning?)'
     """
-    answer = final_answer(text)
-    if not answer.strip():
-        if text.strip():
-            return Reading.none("no final answer after the reasoning block (cut off while reasoning?)")
-        return Reading.none("empty reply")
-    tokens, restated = final_tokens(answer, _DIGIT)
-    if restated:
-        shown = answer[tokens[0].start : tokens[-1].end]
-        return Reading.none(f"{quote(shown)} restates the format; no grade of its own", shown)
+    found = final_verdict(text, _DIGIT, own="grade")
+    if isinstance(found, Reading):
+        return found
+    answer, tokens = found
     offset = max(0, len(answer) - TAIL)
     near = [m for pattern in _NEAR for m in pattern.finditer(answer, offset)]
     last = max(near, key=lambda m: m.end()) if near else None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from judgebench.judging.verdicts.reading import TAIL, Reading, Slot, final_answer, final_tokens, quote
+from judgebench.judging.verdicts.reading import TAIL, Reading, Slot, final_verdict, quote
 
 __all__ = ["FIVE_LEVELS", "parse_winner", "read_five_level", "read_winner"]
 
@@ -47,15 +47,10 @@ def read_winner(text: str) -> Reading:
     >>> read_winner("Reply with [[A]], [[B]] or [[C]].").problem
     "'[[A]], [[B]] or [[C]]' restates the format; no verdict of its own"
     """
-    answer = final_answer(text)
-    if not answer.strip():
-        if text.strip():
-            return Reading.none("no final answer after the reasoning block (cut off while reasoning?)")
-        return Reading.none("empty reply")
-    tokens, restated = final_tokens(answer, _WINNER_CANDIDATE)
-    if restated:
-        shown = answer[tokens[0].start : tokens[-1].end]
-        return Reading.none(f"{quote(shown)} restates the format; no verdict of its own", shown)
+    found = final_verdict(text, _WINNER_CANDIDATE)
+    if isinstance(found, Reading):
+        return found
+    answer, tokens = found
     if tokens:
         inner = tokens[-1].inner
         match = _WINNER_INNER.fullmatch(inner)
@@ -111,15 +106,10 @@ def read_five_level(text: str) -> Reading:
     >>> read_five_level("[[A>B]] hmm, final: [[A]]").problem
     "no five-level verdict found ('[[A]]' is not one)"
     """
-    answer = final_answer(text)
-    if not answer.strip():
-        if text.strip():
-            return Reading.none("no final answer after the reasoning block (cut off while reasoning?)")
-        return Reading.none("empty reply")
-    tokens, restated = final_tokens(answer)
-    if restated:
-        shown = answer[tokens[0].start : tokens[-1].end]
-        return Reading.none(f"{quote(shown)} restates the format; no verdict of its own", shown)
+    found = final_verdict(text)
+    if isinstance(found, Reading):
+        return found
+    _, tokens = found
     if not tokens:
         return Reading.none("no verdict found")
     inner = tokens[-1].inner

@@ -23,7 +23,7 @@ from typing import Literal
 
 from judgebench.reasoning import split_reasoning
 
-__all__ = ["TAIL", "Reading", "Slot", "Token", "final_answer", "final_tokens", "quote"]
+__all__ = ["TAIL", "Reading", "Slot", "Token", "final_answer", "final_tokens", "final_verdict", "quote"]
 
 Slot = Literal["A", "B", "tie"]
 """A pairwise verdict by display slot (A shown first); see :func:`judgebench.judging.to_pair_winner`."""
@@ -117,6 +117,34 @@ def final_tokens(answer: str, is_candidate: re.Pattern[str] | None = None) -> tu
     if len(distinct) == 1:
         return [group[-1]], False  # the same verdict said twice is still that verdict
     return group, True
+
+
+def final_verdict(
+    text: str, is_candidate: re.Pattern[str] | None = None, *, own: str = "verdict"
+) -> tuple[str, list[Token]] | Reading:
+    """A reply's final answer and its final double-bracket tokens, or the :class:`Reading` saying there is none.
+
+    Rules 1 and 3 above, shared by every reader: an empty reply, a reply cut off inside
+    its reasoning, and a restated format (``own`` names what the judge owed: "grade",
+    "scores", "verdict") are no verdict. ``is_candidate`` is passed to :func:`final_tokens`.
+
+    >>> final_verdict("Fine. [[8]]")
+    ('Fine. [[8]]', [Token(inner='8', start=6, end=11)])
+    >>> final_verdict("<think>e.g. [[7]]").problem
+    'no final answer after the reasoning block (cut off while reasoning?)'
+    >>> final_verdict("e.g. [[7]] or [[4.5]]", own="grade").problem
+    "'[[7]] or [[4.5]]' restates the format; no grade of its own"
+    """
+    answer = final_answer(text)
+    if not answer.strip():
+        if text.strip():
+            return Reading.none("no final answer after the reasoning block (cut off while reasoning?)")
+        return Reading.none("empty reply")
+    tokens, restated = final_tokens(answer, is_candidate)
+    if restated:
+        shown = answer[tokens[0].start : tokens[-1].end]
+        return Reading.none(f"{quote(shown)} restates the format; no {own} of its own", shown)
+    return answer, tokens
 
 
 def quote(text: str, limit: int = 60) -> str:

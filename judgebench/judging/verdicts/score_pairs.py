@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from judgebench.judging.verdicts.reading import Reading, final_answer, final_tokens, quote
+from judgebench.judging.verdicts.reading import Reading, final_verdict, quote
 
 __all__ = ["REASK_MESSAGE_SCORE_PAIR", "ScorePair", "parse_score_pair", "read_score_pair"]
 
@@ -54,15 +54,10 @@ def read_score_pair(text: str, low: float = 1.0, high: float = 10.0) -> Reading:
     >>> read_score_pair("").problem
     'empty reply'
     """
-    answer = final_answer(text)
-    if not answer.strip():
-        if text.strip():
-            return Reading.none("no final answer after the reasoning block (cut off while reasoning?)")
-        return Reading.none("empty reply")
-    tokens, restated = final_tokens(answer, _DIGIT)
-    if restated:
-        shown = answer[tokens[0].start : tokens[-1].end]
-        return Reading.none(f"{quote(shown)} restates the format; no scores of its own", shown)
+    found = final_verdict(text, _DIGIT, own="scores")
+    if isinstance(found, Reading):
+        return found
+    _, tokens = found
     if not tokens:
         return Reading.none("no [[A, B]] scores found")
     inner = tokens[-1].inner
