@@ -17,7 +17,6 @@ from judgebench.cli.options import (
     CONNECTION,
     RUNNING,
     DryRun,
-    JudgeList,
     Limit,
     ResultsDir,
     RetryUnparsed,
@@ -49,7 +48,12 @@ def validate_judge_command(
             "the panel (majority verdict, or mean grade) are compared, judged in one run.",
         ),
     ] = None,
-    judges: JudgeList = None,
+    judges: Annotated[
+        str | None,
+        typer.Option(
+            "--judges", help="A judge panel, comma-separated provider/model ids (the same as repeating --judge)."
+        ),
+    ] = None,
     mode: Annotated[
         Literal["pairwise", "single"],
         typer.Option("--mode", help="pairwise: judge the voted pairs in both orders; single: grade, then compare."),
@@ -94,8 +98,8 @@ def validate_judge_command(
 ) -> None:
     """Judge the items MT-Bench's experts voted on, then show agreement beside GPT-4's and the experts' own.
 
-    With several judges (``-j A -j B`` or ``--judges A,B``) every member judges the same items in one run
-    (one bound on calls in flight, one ``--max-cost``), and each member and the panel get a row.
+    With several judges (-j A -j B, or --judges A,B) every member judges the same items in one run
+    (one bound on calls in flight, one --max-cost), and each member and the panel get a row.
     """
     params = {**locals(), **options}
     from judgebench.pipeline.validation import (
