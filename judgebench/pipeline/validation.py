@@ -246,7 +246,7 @@ def validate_judge(
     humans, reference = validation_inputs(job) if inputs is None else inputs
     if records is None:
         records = judge_records(job.results_dir, job.bench, job.judge, job.mode)
-    mine, consistency = votes_of(records, job.judge, job.tie_threshold)
+    mine, consistency = votes_of(records, job.judge, job.mode, job.tie_threshold)
     unread = sum(map(unreadable_items(records), {item_of(v) for v in humans}))
     return compare_votes(job, job.judge, mine, humans, reference, consistency=consistency, unreadable=unread,
                          spend=judge_spend(job))  # fmt: skip

@@ -161,7 +161,7 @@ def validate_panel(job: ValidateJob, judges: Sequence[str]) -> PanelValidation:
         ).judgments()
     else:
         pooled = game_panel({j: [r for r in records[j] if isinstance(r, PairGame)] for j in judges}).pair_games()
-    mine, consistency = votes_of(pooled, PANEL, job.tie_threshold)
+    mine, consistency = votes_of(pooled, PANEL, job.mode, job.tie_threshold)
     voted = {item_of(v) for v in humans}
     judged = set().union(*(_touched(records[j], voted) for j in judges))
     common = {item_of(v) for v in mine} & voted

@@ -57,19 +57,20 @@ def unreadable_items(records: list[Judgment] | list[PairGame]) -> Callable[[Item
 
 
 def votes_of(
-    records: list[Judgment] | list[PairGame], name: str, tie_threshold: float
+    records: list[Judgment] | list[PairGame], name: str, mode: str, tie_threshold: float
 ) -> tuple[list[HumanVote], dict[str, Any] | None]:
-    """Latest grades or pair games as votes named ``name``, and their position consistency (pairwise; else ``None``).
+    """Latest grades (``mode`` ``single``) or pair games as votes named ``name``, and their position consistency.
 
     Grades: the higher grade wins unless the two differ by no more than ``tie_threshold``
-    (:func:`judgebench.stats.agreement.votes_from_grades`); pair games: both orders reconciled,
-    games that disagree a tie (:func:`judgebench.stats.agreement.votes_from_comparisons`).
+    (:func:`judgebench.stats.agreement.votes_from_grades`); consistency ``None``. Pair games: both
+    orders reconciled, games that disagree a tie (:func:`judgebench.stats.agreement.votes_from_comparisons`);
+    consistency ``{"consistent": …, "n": comparisons, "rate": …}``.
     """
     from judgebench import stats
     from judgebench.stats.agreement import votes_from_comparisons, votes_from_grades
 
-    grades = [r for r in records if isinstance(r, Judgment)]
-    if grades:
+    if mode == "single":
+        grades = [r for r in records if isinstance(r, Judgment)]
         return votes_from_grades(grades, name, tie_threshold=tie_threshold), None
     comp = stats.comparisons([r for r in records if isinstance(r, PairGame)])
     n = len(comp)
