@@ -106,7 +106,7 @@ def panel_sections(result: PanelValidation) -> list[Section]:
     verdicts = tuple(f"{row.judge}: {row.verdict_line}" for row in result.rows)
     return [
         Section(f"{result.bench} — agreement with the human votes (panel of {members})", panel_rows(result), notes),
-        Section("the judges", judges, ("panel: spend is the members' summed",)),
+        Section("the judges", judges, ("panel: its runs, calls and cost are the sum of its members'",)),
         Section("verdict", [], (*verdicts, *filter(None, (result.panel.unverified_line,)))),
     ]
 
