@@ -5,7 +5,8 @@ carrying the two conversations the voter saw. :func:`build_mt_bench_human`
 turns a pulled copy (``judgebench datasets pull mt-bench-human``,
 :mod:`judgebench.pipeline.datasets`) into vote files for ``agreement --votes``
 and ``validate-judge``, FastChat-layout answer files and a question file, each
-written whole (:func:`~judgebench.storage.files.replace_file`).
+written whole, and only once every split has been read (:class:`~judgebench.storage.files.FilePlan`): a
+split that cannot be read changes no file.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from judgebench.errors import DataError
-from judgebench.storage.files import replace_file
+from judgebench.storage.files import FilePlan
 from judgebench.storage.jsonl import read_jsonl
 
 __all__ = ["HUMAN_SPLITS", "build_mt_bench_human"]
@@ -54,7 +55,7 @@ def build_mt_bench_human(folder: Path) -> tuple[list[str], list[str]]:
     """
     import pandas as pd
 
-    written: list[str] = []
+    files: dict[str, list[str]] = {}  # what to write, by path relative to ``folder``; written once all is read
     answers: dict[str, dict[int, tuple[str, ...]]] = {}
     asked: dict[int, tuple[str, ...]] = {}
     conflicts = {"answers": 0, "questions": 0}
@@ -91,8 +92,7 @@ def build_mt_bench_human(folder: Path) -> tuple[list[str], list[str]]:
                 model = str(row[f"model_{side}"])
                 keep(answers.setdefault(model, {}), qid, _said(messages, "assistant"), "answers")
                 keep(asked, qid, _said(messages, "user"), "questions")
-        _write(folder / target, lines)
-        written.append(target)
+        files[target] = lines
     for model, by_question in sorted(answers.items()):
         rows = [
             json.dumps(
@@ -108,21 +108,22 @@ def build_mt_bench_human(folder: Path) -> tuple[list[str], list[str]]:
             for qid, turns in sorted(by_question.items())
             if turns
         ]
-        target = f"model_answer/{model}.jsonl"
-        _write(folder / target, rows)
-        written.append(target)
+        files[f"model_answer/{model}.jsonl"] = rows
     questions = []
     for _, obj in read_jsonl(folder / "mt_bench" / "question.jsonl"):
         seen = asked.get(int(obj["question_id"]), ())
         questions.append({**obj, "turns": list(seen) + obj["turns"][len(seen) :]})
-    _write(folder / "question.jsonl", [json.dumps(q, ensure_ascii=False) for q in questions])
-    written.append("question.jsonl")
+    files["question.jsonl"] = [json.dumps(q, ensure_ascii=False) for q in questions]
+    plan = FilePlan()
+    for target, lines in files.items():
+        plan.add(folder / target, "".join(line + "\n" for line in lines).encode("utf-8"), target)
+    plan.write(overwrite=True)
     notes = [
         f"{n} row(s) showed {what} differently from an earlier row; the first row's version was kept"
         for what, n in conflicts.items()
         if n
     ]
-    return written, notes
+    return list(files), notes
 
 
 def _messages(conversation: object, path: Path, row: int) -> list[dict[str, str]]:
@@ -139,8 +140,3 @@ def _messages(conversation: object, path: Path, row: int) -> list[dict[str, str]
 
 def _said(messages: list[dict[str, str]], role: str) -> tuple[str, ...]:
     return tuple(m["content"] for m in messages if m["role"] == role)
-
-
-def _write(path: Path, lines: list[str]) -> None:
-    """Write ``lines`` (JSON text, one record each) whole as a JSON Lines file."""
-    replace_file(path, "".join(line + "\n" for line in lines).encode("utf-8"))
