@@ -14,30 +14,13 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from builders import human_vote_row
 
 from judgebench.errors import DataError
 from judgebench.storage.mt_bench_human import build_mt_bench_human
 
 
-def conversation(*turns: str) -> list[dict[str, str]]:
-    roles = ("user", "assistant")
-    return [{"role": roles[i % 2], "content": text} for i, text in enumerate(turns)]
-
-
-def vote(qid: int, a: str, b: str, winner: str, judge: str, b_says: str = "on") -> dict[str, Any]:
-    return {
-        "question_id": qid,
-        "model_a": a,
-        "model_b": b,
-        "winner": winner,
-        "judge": judge,
-        "conversation_a": conversation(f"Q{qid}", f"{a} on {qid}"),
-        "conversation_b": conversation(f"Q{qid}", f"{b} {b_says} {qid}"),
-        "turn": 1,
-    }
-
-
-def release(folder: Path, human: list[dict[str, Any]], gpt4: list[dict[str, Any]]) -> None:
+def release(folder: Path, human: list[dict[str, object]], gpt4: list[dict[str, object]]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(human).to_parquet(folder / "human.parquet")
     pd.DataFrame(gpt4).to_parquet(folder / "gpt4_pair.parquet")
@@ -53,8 +36,11 @@ def lines(path: Path) -> list[dict[str, Any]]:
 def test_writes_votes_answers_and_the_questions_the_voters_saw(tmp_path: Path) -> None:
     release(
         tmp_path,
-        [vote(81, "gpt-4", "llama-13b", "model_a", "expert_0"), vote(82, "claude-v1", "gpt-4", "tie", "author_2")],
-        [vote(82, "claude-v1", "gpt-4", "model_b", "gpt4_pair", b_says="differently on")],
+        [
+            human_vote_row(81, "gpt-4", "llama-13b", "model_a", "expert_0"),
+            human_vote_row(82, "claude-v1", "gpt-4", "tie", "author_2"),
+        ],
+        [human_vote_row(82, "claude-v1", "gpt-4", "model_b", "gpt4_pair", b_says="differently on")],
     )
     written, notes = build_mt_bench_human(tmp_path)
     assert written == [
@@ -72,10 +58,10 @@ def test_writes_votes_answers_and_the_questions_the_voters_saw(tmp_path: Path) -
     ]
     gpt4 = lines(tmp_path / "model_answer" / "gpt-4.jsonl")
     assert [(a["question_id"], a["choices"][0]["turns"]) for a in gpt4] == [
-        (81, ["gpt-4 on 81"]),
-        (82, ["gpt-4 on 82"]),
+        (81, ["gpt-4 on 81", "gpt-4 again on 81"]),
+        (82, ["gpt-4 on 82", "gpt-4 again on 82"]),
     ]
-    assert [q["turns"] for q in lines(tmp_path / "question.jsonl")] == [["Q81", "then 81"], ["Q82", "then 82"]]
+    assert [q["turns"] for q in lines(tmp_path / "question.jsonl")] == [["Q81", "Q81b"], ["Q82", "Q82b"]]
 
 
 def without_judge(row: dict[str, Any]) -> dict[str, Any]:
@@ -100,8 +86,8 @@ def half_a_message(row: dict[str, Any]) -> dict[str, Any]:
 def test_a_split_it_cannot_read_is_named_and_changes_no_file(
     tmp_path: Path, damage: Callable[[dict[str, Any]], dict[str, Any]], message: str
 ) -> None:
-    good = vote(81, "gpt-4", "llama-13b", "model_a", "expert_0")
-    release(tmp_path, [good], [damage(vote(81, "gpt-4", "llama-13b", "model_a", "gpt4_pair"))])
+    good = human_vote_row(81, "gpt-4", "llama-13b", "model_a", "expert_0")
+    release(tmp_path, [good], [damage(human_vote_row(81, "gpt-4", "llama-13b", "model_a", "gpt4_pair"))])
     before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
     with pytest.raises(DataError) as info:
         build_mt_bench_human(tmp_path)
