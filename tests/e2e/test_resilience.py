@@ -147,6 +147,7 @@ def wait_for(proc: subprocess.Popen[str], condition: Callable[[], bool]) -> None
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # only ends a hang: twelve fresh CLI processes can take minutes on a loaded machine
 def test_kill_minus_9_at_random_moments_loses_nothing(tmp_path: Path) -> None:
     """Four kill -9s per stage, each at a moment chosen by observed progress, never by a timer.
 
