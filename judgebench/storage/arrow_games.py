@@ -35,6 +35,16 @@ _NULL_INSIDE = {
     "usage": re.compile(rb'"usage"\s*:\s*\{[^{}]*:\s*null'),
     "answer_hashes": re.compile(rb'"answer_hashes"\s*:\s*\{[^{}]*:\s*null'),
 }
+# Any null but the one every line of ours has: a literal search for "null", then a look back (a tenth
+# of the time of the patterns above, which stop at every line's "usage" and "answer_hashes").
+_OTHER_NULL = re.compile(rb'null(?<!"error":null)')
+
+
+_READ = (
+    *(f.name for f in PAIR_GAME_FIELDS),
+    *("judge", "winner", "status", "attempts", "tstamp", "reasks", "usage", "answer_hashes"),
+)
+"""The columns checked or kept; the others (judge replies, prompts, call keys) are parsed but never copied."""
 
 
 def _arrow_type(types: tuple[type, ...], question_id: pa.DataType) -> pa.DataType | None:
@@ -114,17 +124,41 @@ def _sorted_strings(values: pa.Array) -> list[str]:
     return sorted(str(v) for v in pc.unique(values).drop_null().to_pylist())
 
 
-def _plain_nulls(data: bytes, name: str, column: pa.Array) -> bool:
-    """Whether ``column``'s nulls may all be missing keys (no explicit ``null`` under ``name`` in the bytes)."""
+class _Source:
+    """A file's bytes, and whether they hold a JSON ``null`` other than ``"error":null`` (searched once)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self._other_nulls: bool | None = None
+
+    def other_nulls(self) -> bool:
+        """Whether any ``null`` in the bytes is not our writer's ``"error":null`` (one scan, then remembered)."""
+        if self._other_nulls is None:
+            self._other_nulls = _OTHER_NULL.search(self.data) is not None
+        return self._other_nulls
+
+
+def _plain_nulls(source: _Source, name: str, column: pa.Array) -> bool:
+    """Whether ``column``'s nulls may all be missing keys (no explicit ``null`` under ``name`` in the bytes).
+
+    One scan for any ``null`` besides ``"error":null`` usually settles it for every column; only
+    when there is one is the field's own pattern searched.
+    """
     import pyarrow as pa
 
     nulls = column.null_count
+    keys: set[str] = set()
     if isinstance(column, pa.StructArray):
         nulls = sum(child.null_count for child in column.flatten())
-    return nulls == 0 or _NULL_INSIDE[name].search(data) is None
+        keys = {column.type.field(i).name for i in range(column.type.num_fields)}
+    if nulls == 0:
+        return True
+    if "error" not in keys and not source.other_nulls():  # an "error" key of its own: the null may be its
+        return True
+    return _NULL_INSIDE[name].search(source.data) is None
 
 
-def _plain_extras(cols: dict[str, Any], data: bytes) -> bool:
+def _plain_extras(cols: dict[str, Any], source: _Source) -> bool:
     """Whether the fields reports do not read are as :func:`~judgebench.records.columns.game_columns` accepts them."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -144,17 +178,17 @@ def _plain_extras(cols: dict[str, Any], data: bytes) -> bool:
             if not pa.types.is_struct(usage.type):
                 return False
             kinds = {usage.type.field(i).type for i in range(usage.type.num_fields)}
-            if not kinds <= {pa.int64(), pa.bool_()} or not _plain_nulls(data, "usage", usage):
+            if not kinds <= {pa.int64(), pa.bool_()} or not _plain_nulls(source, "usage", usage):
                 return False
     return True
 
 
-def _verdicts(cols: dict[str, Any], data: bytes) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None:
+def _verdicts(cols: dict[str, Any], source: _Source) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None:
     """Codes of ``winner`` (:data:`WINNERS`; -1 unless ok) and ``status`` (``STATUSES``), as from_dict reads them."""
     import numpy as np
 
     status_col = cols["status"]
-    if status_col.null_count and not _plain_nulls(data, "status", status_col):
+    if status_col.null_count and not _plain_nulls(source, "status", status_col):
         return None
     winner = _codes(cols["winner"], list(WINNERS))
     status = _codes(status_col, list(STATUSES))
@@ -239,7 +273,7 @@ def read_game_frame(data: bytes) -> pd.DataFrame | None:
     if table is None or table.num_rows == 0:
         return None
     n = table.num_rows
-    cols = {name: table.column(name).combine_chunks() for name in table.column_names}
+    cols = {name: table.column(name).combine_chunks() for name in _READ if name in table.column_names}
     for f in PAIR_GAME_FIELDS:
         col = cols[f.name]
         if f.required and col.null_count:
@@ -258,9 +292,10 @@ def read_game_frame(data: bytes) -> pd.DataFrame | None:
     if flat.null_count:
         return None
     judge, prompt = pc.list_element(judges, 0), pc.list_element(judges, 1)
-    if not _plain_extras(cols, data):
+    source = _Source(data)
+    if not _plain_extras(cols, source):
         return None
-    verdicts = _verdicts(cols, data)
+    verdicts = _verdicts(cols, source)
     if verdicts is None:
         return None
     winner, status = verdicts
@@ -268,7 +303,7 @@ def read_game_frame(data: bytes) -> pd.DataFrame | None:
     m1, m2 = _codes(cols["model_1"], models), _codes(cols["model_2"], models)
     assert m1 is not None
     assert m2 is not None
-    hashes = _split_hashes(cols.get("answer_hashes"), data, models, m1, m2, n)
+    hashes = _split_hashes(cols.get("answer_hashes"), source, models, m1, m2, n)
     if hashes is None:
         return None
     return _frame(cols, models, (m1, m2), (winner, status), (judge, prompt), hashes)
@@ -276,41 +311,39 @@ def read_game_frame(data: bytes) -> pd.DataFrame | None:
 
 def _split_hashes(
     column: pa.Array | None,
-    data: bytes,
+    source: _Source,
     models: list[str],
     m1: np.ndarray[Any, Any],
     m2: np.ndarray[Any, Any],
     n: int,
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]] | None:
-    """``answer_hashes`` as each side's entry and any other entries, as :func:`columns._split_hashes` splits them."""
+    """``answer_hashes`` as each side's entry and any other entries, as :func:`columns._split_hashes` splits them.
+
+    Each side's entry is picked in bulk (:func:`pyarrow.compute.choose`: row ``i`` takes the child of
+    its model); only rows with entries of other models are read one by one.
+    """
     import numpy as np
     import pyarrow as pa
+    import pyarrow.compute as pc
 
-    h1 = np.full(n, None, dtype=object)
-    h2 = np.full(n, None, dtype=object)
     other = np.full(n, None, dtype=object)
     if column is None or pa.types.is_null(column.type):
-        return h1, h2, other
+        return np.full(n, None, dtype=object), np.full(n, None, dtype=object), other
     if not pa.types.is_struct(column.type):
         return None
     names = [column.type.field(i).name for i in range(column.type.num_fields)]
     if any(column.type.field(i).type != pa.string() for i in range(len(names))):
         return None
-    if not _plain_nulls(data, "answer_hashes", column):
+    if not _plain_nulls(source, "answer_hashes", column):
         return None
     children = column.flatten()  # parent nulls merged into each child
-    position = {name: i for i, name in enumerate(models)}
+    position = {name: i for i, name in enumerate(names)}
+    lookup = np.array([position.get(name, len(names)) for name in models], dtype=np.int32)  # no entry: all-null
+    pool = [*children, pa.nulls(n, pa.string())]
+    h1, h2 = (pc.choose(pa.array(lookup[side]), *pool).to_numpy(zero_copy_only=False) for side in (m1, m2))
     entries = np.zeros(n, dtype=np.int64)
-    for name, child in zip(names, children, strict=True):
-        valid = child.is_valid().to_numpy(zero_copy_only=False)
-        entries += valid
-        k = position.get(name)
-        if k is None:
-            continue
-        for side, target in ((m1, h1), (m2, h2)):
-            rows = np.flatnonzero((side == k) & valid)
-            if len(rows):
-                target[rows] = np.asarray(child.take(pa.array(rows)).to_pylist(), dtype=object)
+    for child in children:
+        entries += child.is_valid().to_numpy(zero_copy_only=False)
     matched = (h1 != None).astype(np.int64) + ((h2 != None) & (m1 != m2))  # noqa: E711 (elementwise)
     for row in np.flatnonzero(entries > matched).tolist():
         sides = (models[m1[row]], models[m2[row]])
