@@ -269,7 +269,9 @@ def test_the_column_cache_is_used_only_while_the_file_is_unchanged(
 
     from judgebench.storage.columns_cache import CACHE_SUFFIX, write_column_cache
 
-    games = [json.dumps(g) for g in random_games(3, 200)]
+    raw = random_games(3, 200)
+    raw[7]["answer_hashes"] = {raw[7]["model_1"]: "h1", "zz": "h4"}  # an entry of neither side: kept as a dict
+    games = [json.dumps(g) for g in raw]
     path = write(tmp_path / "j_pair.jsonl", games)
     cache = path.with_name(path.name + CACHE_SUFFIX)
     first = load_game_table(path)
@@ -278,7 +280,9 @@ def test_the_column_cache_is_used_only_while_the_file_is_unchanged(
     write_column_cache(path, len(data), hashlib.sha256(data).hexdigest(), first.iloc[:3])
     assert len(load_game_table(path)) == 3  # what a current cache holds is what is read
     write_column_cache(path, len(data), hashlib.sha256(data).hexdigest(), first)
-    pd.testing.assert_frame_equal(load_game_table(path), game_frame(load_pair_games(path)))
+    cached = load_game_table(path)
+    pd.testing.assert_frame_equal(cached, game_frame(load_pair_games(path)))
+    assert cached["hash_other"][7] == {"zz": "h4"} and cached["hash_1"][7] == "h1"
 
     with path.open("a") as f:  # an append invalidates it
         f.write(json.dumps(random_games(4, 1)[0]) + "\n")
