@@ -30,6 +30,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -38,6 +39,9 @@ import pandas as pd
 from judgebench.records import Judgment, PairGame
 from judgebench.records.columns import WINNERS
 from judgebench.stats.tables import latest_judgments
+
+if TYPE_CHECKING:
+    from judgebench.stats.games import JoinedGames
 
 __all__ = [
     "DEFAULT_BOOTSTRAP",
@@ -300,11 +304,11 @@ class Comparisons:
         )
 
 
-def comparisons(games: Sequence[PairGame] | pd.DataFrame, baseline: str | None = None) -> Comparisons:
+def comparisons(games: Sequence[PairGame] | pd.DataFrame | JoinedGames, baseline: str | None = None) -> Comparisons:
     """Join games into comparisons and reconcile them as :func:`~judgebench.stats.pairwise_table` counts.
 
     Args:
-        games: pair games, as records or as a game table (:mod:`judgebench.records.columns`).
+        games: pair games, as records, as a game table (:mod:`judgebench.records.columns`) or joined.
         baseline: when set, only comparisons involving it are kept.
 
     >>> g = dict(question_id=1, model_1="a", model_2="b", turn=1, judge="j", prompt="p")

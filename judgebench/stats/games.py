@@ -189,8 +189,11 @@ class JoinedGames:
         return len(self.g1)
 
 
-def join_games(games: Sequence[PairGame] | pd.DataFrame) -> JoinedGames:
+def join_games(games: Sequence[PairGame] | pd.DataFrame | JoinedGames) -> JoinedGames:
     """Join each comparison's latest two games (the columnar :func:`~judgebench.stats.pair_rows_from_games`).
+
+    Games joined already come back as they are: a report joins a judge's games once for both
+    :func:`~judgebench.stats.pairwise_table` and :func:`~judgebench.stats.comparisons`.
 
     >>> g = dict(question_id=81, model_1="a", model_2="b", turn=1, judge="gpt-4", prompt="pair-v2")
     >>> j = join_games([PairGame(game=2, winner="model_2", **g)])
@@ -200,6 +203,8 @@ def join_games(games: Sequence[PairGame] | pd.DataFrame) -> JoinedGames:
     ...             PairGame(game=2, winner="model_1", **g)]).strong.tolist()
     [True]
     """
+    if isinstance(games, JoinedGames):
+        return games
     frame = latest_game_table(games)
     m1, m2, models = model_codes(frame)
     qid, turn = _codes(frame["qid"]), frame["turn"].to_numpy(dtype=np.int64)
