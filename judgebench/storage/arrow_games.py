@@ -75,6 +75,20 @@ def _schema(question_id: pa.DataType) -> pa.Schema | None:
     return pa.schema(fields)
 
 
+def _memory_pool() -> pa.MemoryPool:
+    """jemalloc where this pyarrow has it, else pyarrow's default pool.
+
+    Parsing 111 MB builds ~250 MB of short-lived buffers; with the default mimalloc pool the kernel
+    spent 0.4–0.5 s more (system CPU: page faults) on a first 100k report than with jemalloc.
+    """
+    import pyarrow as pa
+
+    try:
+        return pa.jemalloc_memory_pool()
+    except NotImplementedError:  # a build without jemalloc (e.g. some macOS or conda builds)
+        return pa.default_memory_pool()
+
+
 def _read(data: bytes) -> pa.Table | None:
     """Parse the bytes (question ids as integers, else as strings); ``None`` if pyarrow refuses."""
     import pyarrow as pa
@@ -89,6 +103,7 @@ def _read(data: bytes) -> pa.Table | None:
                 pa.BufferReader(data),
                 read_options=pj.ReadOptions(block_size=4 << 20),
                 parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer"),
+                memory_pool=_memory_pool(),
             )
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError) as exc:
             if "question_id" not in str(exc):
