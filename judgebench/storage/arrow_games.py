@@ -26,7 +26,10 @@ if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
-__all__ = ["read_game_frame"]
+__all__ = ["BLOCK_SIZE", "read_game_frame"]
+
+BLOCK_SIZE = 4 << 20
+"""Bytes pyarrow parses at a time (one chunk of each column); blocks are parsed on all cores."""
 
 # An explicit JSON null where a missing key means something else to from_dict (a default, or an
 # error): the Arrow column cannot tell the two apart, so such files take the record path.
@@ -44,7 +47,8 @@ _READ = (
     *(f.name for f in PAIR_GAME_FIELDS),
     *("judge", "winner", "status", "attempts", "tstamp", "reasks", "usage", "answer_hashes"),
 )
-"""The columns checked or kept; the others (judge replies, prompts, call keys) are parsed but never copied."""
+"""The columns checked or kept (``answer_hashes`` last: it is read chunk by chunk); the others (judge
+replies, prompts, call keys) are parsed but never copied."""
 
 
 def _arrow_type(types: tuple[type, ...], question_id: pa.DataType) -> pa.DataType | None:
@@ -101,7 +105,7 @@ def _read(data: bytes) -> pa.Table | None:
         try:
             return pj.read_json(
                 pa.BufferReader(data),
-                read_options=pj.ReadOptions(block_size=4 << 20),
+                read_options=pj.ReadOptions(block_size=BLOCK_SIZE),
                 parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer"),
                 memory_pool=_memory_pool(),
             )
@@ -153,22 +157,24 @@ class _Source:
         return self._other_nulls
 
 
-def _plain_nulls(source: _Source, name: str, column: pa.Array) -> bool:
+def _plain_nulls(source: _Source, name: str, column: pa.Array | pa.ChunkedArray) -> bool:
     """Whether ``column``'s nulls may all be missing keys (no explicit ``null`` under ``name`` in the bytes).
 
     One scan for any ``null`` besides ``"error":null`` usually settles it for every column; only
-    when there is one is the field's own pattern searched.
+    when there is one (or the object has an ``"error"`` key of its own) is the field's own pattern searched.
     """
     import pyarrow as pa
 
-    nulls = column.null_count
     keys: set[str] = set()
-    if isinstance(column, pa.StructArray):
-        nulls = sum(child.null_count for child in column.flatten())
+    if pa.types.is_struct(column.type):
+        chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+        nulls = sum(child.null_count for chunk in chunks for child in chunk.flatten())
         keys = {column.type.field(i).name for i in range(column.type.num_fields)}
+    else:
+        nulls = column.null_count
     if nulls == 0:
         return True
-    if "error" not in keys and not source.other_nulls():  # an "error" key of its own: the null may be its
+    if "error" not in keys and not source.other_nulls():
         return True
     return _NULL_INSIDE[name].search(source.data) is None
 
@@ -288,7 +294,7 @@ def read_game_frame(data: bytes) -> pd.DataFrame | None:
     if table is None or table.num_rows == 0:
         return None
     n = table.num_rows
-    cols = {name: table.column(name).combine_chunks() for name in _READ if name in table.column_names}
+    cols = {name: table.column(name).combine_chunks() for name in _READ[:-1] if name in table.column_names}
     for f in PAIR_GAME_FIELDS:
         col = cols[f.name]
         if f.required and col.null_count:
@@ -318,14 +324,16 @@ def read_game_frame(data: bytes) -> pd.DataFrame | None:
     m1, m2 = _codes(cols["model_1"], models), _codes(cols["model_2"], models)
     assert m1 is not None
     assert m2 is not None
-    hashes = _split_hashes(cols.get("answer_hashes"), source, models, m1, m2, n)
+    hashes = _split_hashes(
+        table.column("answer_hashes") if "answer_hashes" in table.column_names else None, source, models, m1, m2, n
+    )
     if hashes is None:
         return None
     return _frame(cols, models, (m1, m2), (winner, status), (judge, prompt), hashes)
 
 
 def _split_hashes(
-    column: pa.Array | None,
+    column: pa.ChunkedArray | None,
     source: _Source,
     models: list[str],
     m1: np.ndarray[Any, Any],
@@ -334,16 +342,19 @@ def _split_hashes(
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]] | None:
     """``answer_hashes`` as each side's entry and any other entries, as :func:`columns._split_hashes` splits them.
 
-    Each side's entry is picked in bulk (:func:`pyarrow.compute.choose`: row ``i`` takes the child of
-    its model); only rows with entries of other models are read one by one.
+    Chunk by chunk, as parsed (a struct of one child per model named anywhere in the file is not
+    copied into one): each side's entry is picked in bulk (:func:`pyarrow.compute.choose`: row ``i``
+    takes the child of its model); only rows with entries of other models are read one by one.
     """
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    h1 = np.full(n, None, dtype=object)
+    h2 = np.full(n, None, dtype=object)
     other = np.full(n, None, dtype=object)
     if column is None or pa.types.is_null(column.type):
-        return np.full(n, None, dtype=object), np.full(n, None, dtype=object), other
+        return h1, h2, other
     if not pa.types.is_struct(column.type):
         return None
     names = [column.type.field(i).name for i in range(column.type.num_fields)]
@@ -351,20 +362,29 @@ def _split_hashes(
         return None
     if not _plain_nulls(source, "answer_hashes", column):
         return None
-    children = column.flatten()  # parent nulls merged into each child
+    chunks = [chunk.flatten() for chunk in column.chunks]  # parent nulls merged into each child
     position = {name: i for i, name in enumerate(names)}
     lookup = np.array([position.get(name, len(names)) for name in models], dtype=np.int32)  # no entry: all-null
-    pool = [*children, pa.nulls(n, pa.string())]
-    h1, h2 = (pc.choose(pa.array(lookup[side]), *pool).to_numpy(zero_copy_only=False) for side in (m1, m2))
     entries = np.zeros(n, dtype=np.int64)
-    for child in children:
-        entries += child.is_valid().to_numpy(zero_copy_only=False)
+    start = 0
+    for chunk, children in zip(column.chunks, chunks, strict=True):
+        size = len(chunk)
+        stop = start + size
+        pool = [*children, pa.nulls(size, pa.string())]
+        for side, target in ((m1, h1), (m2, h2)):
+            target[start:stop] = pc.choose(pa.array(lookup[side[start:stop]]), *pool).to_numpy(zero_copy_only=False)
+        for child in children:
+            entries[start:stop] += child.is_valid().to_numpy(zero_copy_only=False)
+        start = stop
     matched = (h1 != None).astype(np.int64) + ((h2 != None) & (m1 != m2))  # noqa: E711 (elementwise)
-    for row in np.flatnonzero(entries > matched).tolist():
-        sides = (models[m1[row]], models[m2[row]])
-        other[row] = {
-            name: child[row].as_py()
-            for name, child in zip(names, children, strict=True)
-            if child[row].is_valid and name not in sides
-        }
+    rows = np.flatnonzero(entries > matched).tolist()
+    if rows:
+        flat = column.combine_chunks().flatten()
+        for row in rows:
+            sides = (models[m1[row]], models[m2[row]])
+            other[row] = {
+                name: child[row].as_py()
+                for name, child in zip(names, flat, strict=True)
+                if child[row].is_valid and name not in sides
+            }
     return h1, h2, other

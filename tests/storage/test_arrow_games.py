@@ -82,6 +82,19 @@ def test_a_plain_file_is_read_by_arrow_as_the_records_read_it(tmp_path: Path, se
     assert table["hash_other"].notna().sum() > 0 and table["strong"].sum() > 0
 
 
+def test_a_file_of_many_blocks_is_read_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Answer hashes are split chunk by chunk: rows with other models' entries in later chunks too."""
+    from judgebench.storage import arrow_games
+
+    monkeypatch.setattr(arrow_games, "BLOCK_SIZE", 8 << 10)
+    path = write(tmp_path / "j_pair.jsonl", plain_games(8, 400), compact=True)
+    assert len(path.read_bytes()) > 10 * arrow_games.BLOCK_SIZE
+    table = read_game_frame(path.read_bytes())
+    assert table is not None
+    pd.testing.assert_frame_equal(table, game_frame(load_pair_games(path)))
+    assert table["hash_other"].iloc[200:].notna().sum() > 0
+
+
 def test_a_self_pair_and_blank_lines_and_no_last_newline(tmp_path: Path) -> None:
     games = plain_games(4, 40)
     games[5] |= {"model_2": games[5]["model_1"], "answer_hashes": {games[5]["model_1"]: "h9"}}
