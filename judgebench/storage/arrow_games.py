@@ -365,22 +365,21 @@ def _split_hashes(
     chunks = [chunk.flatten() for chunk in column.chunks]  # parent nulls merged into each child
     position = {name: i for i, name in enumerate(names)}
     lookup = np.array([position.get(name, len(names)) for name in models], dtype=np.int32)  # no entry: all-null
-    entries = np.zeros(n, dtype=np.int64)
     start = 0
     for chunk, children in zip(column.chunks, chunks, strict=True):
-        size = len(chunk)
-        stop = start + size
-        pool = [*children, pa.nulls(size, pa.string())]
+        stop = start + len(chunk)
+        pool = [*children, pa.nulls(len(chunk), pa.string())]
         for side, target in ((m1, h1), (m2, h2)):
             target[start:stop] = pc.choose(pa.array(lookup[side[start:stop]]), *pool).to_numpy(zero_copy_only=False)
-        for child in children:
-            entries[start:stop] += child.is_valid().to_numpy(zero_copy_only=False)
         start = stop
     matched = (h1 != None).astype(np.int64) + ((h2 != None) & (m1 != m2))  # noqa: E711 (elementwise)
-    rows = np.flatnonzero(entries > matched).tolist()
-    if rows:
+    entries = sum(len(child) - child.null_count for children in chunks for child in children)
+    if entries > matched.sum():  # each row has at least its matched entries: equal totals, no other entries
         flat = column.combine_chunks().flatten()
-        for row in rows:
+        valid = np.zeros(n, dtype=np.int64)
+        for child in flat:
+            valid += child.is_valid().to_numpy(zero_copy_only=False)
+        for row in np.flatnonzero(valid > matched).tolist():
             sides = (models[m1[row]], models[m2[row]])
             other[row] = {
                 name: child[row].as_py()
