@@ -16,6 +16,7 @@ pyarrow, pandas and numpy are imported inside the function: ``judgebench --help`
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from judgebench.records.columns import GAME_COLUMNS, PAIR_GAME_FIELDS, WINNERS
@@ -274,11 +275,13 @@ def _frame(
     return pd.DataFrame(out, columns=list(GAME_COLUMNS))
 
 
-def read_game_frame(data: bytes) -> pd.DataFrame | None:
+def read_game_frame(data: bytes, *, while_parsing: Callable[[], object] | None = None) -> pd.DataFrame | None:
     """The game table of a pair-game file's bytes, or ``None`` when it needs the record-by-record reader.
 
     Args:
         data: the whole JSONL file, UTF-8.
+        while_parsing: work for the calling thread while pyarrow parses on its own threads (the
+            parse holds no GIL: a caller imports pandas there); run exactly once in any case.
 
     Returns:
         The table :func:`judgebench.records.columns.game_frame` gives for the records
@@ -286,11 +289,20 @@ def read_game_frame(data: bytes) -> pd.DataFrame | None:
         in file order), or ``None``: an empty file, or any line pyarrow refuses or that is not
         plainly valid (the caller's record path then reads it, with its ``file:line`` errors).
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     import pyarrow.compute as pc
+    import pyarrow.json  # noqa: F401 (imported here, not on the parsing thread)
 
     if data.isspace() or not data:  # isspace stops at the first other byte
+        if while_parsing is not None:
+            while_parsing()
         return None
-    table = _read(data)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="judgebench-parse") as pool:
+        parsing = pool.submit(_read, data)
+        if while_parsing is not None:
+            while_parsing()
+        table = parsing.result()
     if table is None or table.num_rows == 0:
         return None
     n = table.num_rows

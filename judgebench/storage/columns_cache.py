@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-__all__ = ["CACHE_SUFFIX", "read_column_cache", "write_column_cache"]
+__all__ = ["CACHE_SUFFIX", "has_column_cache", "read_column_cache", "write_column_cache"]
 
 CACHE_SUFFIX = ".columns.npz"
 _LAYOUT = "judgebench.game_columns/3"
@@ -97,14 +97,19 @@ def write_column_cache(path: Path, size: int, digest: str, table: pd.DataFrame) 
             partial.unlink()
 
 
+def has_column_cache(path: Path) -> bool:
+    """Whether a cache file lies beside ``path`` (current or not: :func:`read_column_cache` tells)."""
+    return _cache_path(path).is_file()
+
+
 def read_column_cache(path: Path, size: int, digest: str) -> pd.DataFrame | None:
     """The cached game table of ``path`` when the cache matches its ``size`` and ``digest``, else ``None``."""
-    import numpy as np
-    import pandas as pd
-
     target = _cache_path(path)
     if not target.is_file():
         return None
+    import numpy as np
+    import pandas as pd
+
     try:
         with np.load(target, allow_pickle=False) as saved:
             if "key" not in saved.files or str(saved["key"]) != _key(size, digest):

@@ -203,3 +203,14 @@ def test_real_fastchat_pair_judgments_read_alike(tmp_path: Path, source: str) ->
     records = load_pair_games(path)
     assert table is not None and len(table) == len(records) > 100
     pd.testing.assert_frame_equal(table, game_frame(records))
+
+
+def test_the_work_beside_the_parse_runs_once_whatever_the_file(tmp_path: Path) -> None:
+    """``while_parsing`` (a report imports pandas there) runs once: empty, plain, or left to the record path."""
+    plain = write(tmp_path / "a_pair.jsonl", plain_games(9, 20)).read_bytes()
+    declined = write(tmp_path / "b_pair.jsonl", [*plain_games(9, 20), {"judge": "j"}]).read_bytes()
+    for data, read in ((b"", False), (plain, True), (declined, False)):
+        calls: list[int] = []
+        table = read_game_frame(data, while_parsing=lambda: calls.append(1))
+        assert calls == [1]
+        assert (table is not None) == read
