@@ -209,8 +209,8 @@ def test_the_work_beside_the_parse_runs_once_whatever_the_file(tmp_path: Path) -
     """``while_parsing`` (a report imports pandas there) runs once: empty, plain, or left to the record path."""
     plain = write(tmp_path / "a_pair.jsonl", plain_games(9, 20)).read_bytes()
     declined = write(tmp_path / "b_pair.jsonl", [*plain_games(9, 20), {"judge": "j"}]).read_bytes()
+    calls: list[bytes] = []
     for data, read in ((b"", False), (plain, True), (declined, False)):
-        calls: list[int] = []
-        table = read_game_frame(data, while_parsing=lambda: calls.append(1))
-        assert calls == [1]
+        table = read_game_frame(data, while_parsing=lambda data=data: calls.append(data))
         assert (table is not None) == read
+    assert calls == [b"", plain, declined]
