@@ -298,8 +298,10 @@ def read_game_frame(data: bytes, *, while_parsing: Callable[[], object] | None =
         if while_parsing is not None:
             while_parsing()
         return None
+    source = _Source(data)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="judgebench-parse") as pool:
         parsing = pool.submit(_read, data)
+        source.other_nulls()  # the null scan, ahead of need, while the parse holds no GIL
         if while_parsing is not None:
             while_parsing()
         table = parsing.result()
@@ -325,7 +327,6 @@ def read_game_frame(data: bytes, *, while_parsing: Callable[[], object] | None =
     if flat.null_count:
         return None
     judge, prompt = pc.list_element(judges, 0), pc.list_element(judges, 1)
-    source = _Source(data)
     if not _plain_extras(cols, source):
         return None
     verdicts = _verdicts(cols, source)
