@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import chain
 from pathlib import Path
@@ -34,7 +34,9 @@ GAME_TABLE_CHUNK = 50_000
 """Lines parsed at a time by :func:`load_game_table` (bounds the memory of parsed dicts)."""
 
 
-def load_game_table(path: Path, *, warn: Warn = _ignore) -> pd.DataFrame:
+def load_game_table(
+    path: Path, *, warn: Warn = _ignore, while_parsing: Callable[[], object] | None = None
+) -> pd.DataFrame:
     """Read our pairwise game records straight into a game table (:mod:`judgebench.records.columns`).
 
     The same records, checks and ``file:line`` errors as :func:`load_pair_games`,
@@ -46,6 +48,12 @@ def load_game_table(path: Path, *, warn: Warn = _ignore) -> pd.DataFrame:
     unusual record) is read line by line as :func:`load_pair_games` reads it.
     A file of :data:`COLUMN_CACHE_MIN_ROWS` lines or more leaves its columns in a
     cache beside it (:mod:`judgebench.storage.columns_cache`) for the next report.
+
+    Args:
+        path: the ``*_pair.jsonl`` file.
+        warn: called with a line about a torn last line.
+        while_parsing: the caller's work (imports) for this thread while pyarrow parses on its
+            own threads; run exactly once, beside the parse or, without one, before returning.
 
     Returns:
         One row per game line, in file order.
@@ -62,8 +70,10 @@ def load_game_table(path: Path, *, warn: Warn = _ignore) -> pd.DataFrame:
         digest = hashlib.sha256(data).hexdigest()
         cached = read_column_cache(path, size, digest)
         if cached is not None:
+            if while_parsing is not None:
+                while_parsing()
             return cached
-    table, digest = _read_arrow(data, digest)
+    table, digest = _read_arrow(data, digest, while_parsing)
     if table is not None:
         if len(table) >= COLUMN_CACHE_MIN_ROWS:
             write_column_cache(path, size, digest, table)
@@ -109,11 +119,12 @@ def load_game_table(path: Path, *, warn: Warn = _ignore) -> pd.DataFrame:
     return table
 
 
-def _read_arrow(data: bytes, digest: str | None) -> tuple[pd.DataFrame | None, str]:
+def _read_arrow(data: bytes, digest: str | None, also: Callable[[], object] | None) -> tuple[pd.DataFrame | None, str]:
     """:func:`read_game_frame` of ``data``, and its SHA-256 (``digest`` when known already).
 
     While pyarrow parses on its own threads, this one hashes the bytes (hashlib holds no GIL
-    either) and loads pandas, which a first report would otherwise load before the parse.
+    either), loads pandas, which a first report would otherwise load before the parse, and
+    does the caller's work ``also``.
     """
     digests = [digest] if digest is not None else []
 
@@ -122,6 +133,8 @@ def _read_arrow(data: bytes, digest: str | None) -> tuple[pd.DataFrame | None, s
 
         if not digests:
             digests.append(hashlib.sha256(data).hexdigest())
+        if also is not None:
+            also()
 
     table = read_game_frame(data, while_parsing=meanwhile)
     return table, digests[0]

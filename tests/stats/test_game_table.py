@@ -310,3 +310,19 @@ def test_a_torn_file_is_not_cached_so_it_warns_every_time(tmp_path: Path, monkey
         assert len(load_game_table(path, warn=warned.append)) == 5
         assert len(warned) == 1
     assert not path.with_name(path.name + CACHE_SUFFIX).exists()
+
+
+def test_the_callers_work_beside_the_parse_runs_once_on_every_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A report imports its statistics there: once whether the file is parsed, cached or read record by record."""
+    monkeypatch.setattr(game_table_module, "COLUMN_CACHE_MIN_ROWS", 0)
+    games = random_games(5, 50)
+    path = write(tmp_path / "j_pair.jsonl", [json.dumps(g) for g in games])
+    unusual = write(tmp_path / "k_pair.jsonl", [json.dumps(g | {"judge": "j"}) for g in games])  # FastChat's judge
+    calls: list[str] = []
+    for file, how in ((path, "parsed"), (path, "cached"), (unusual, "by record")):
+        table = load_game_table(file, while_parsing=lambda how=how: calls.append(how))
+        assert len(table) == 50
+    assert calls == ["parsed", "cached", "by record"]
+    assert path.with_name(path.name + ".columns.npz").is_file()
