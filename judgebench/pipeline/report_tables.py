@@ -164,7 +164,7 @@ def judge_report(
         baseline = job.baseline or _auto_baseline(games)
         from judgebench.stats.games import join_games
 
-        joined = join_games(games)  # once for both
+        joined = join_games(games, latest=True)  # once for both; report() kept each game's latest record
         table = stats.pairwise_table(joined, baseline, job.strong_weight)
         plain = stats.comparisons(joined, baseline)
         comp = plain.weighted(job.strong_weight)

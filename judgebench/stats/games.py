@@ -189,11 +189,13 @@ class JoinedGames:
         return len(self.g1)
 
 
-def join_games(games: Sequence[PairGame] | pd.DataFrame | JoinedGames) -> JoinedGames:
+def join_games(games: Sequence[PairGame] | pd.DataFrame | JoinedGames, *, latest: bool = False) -> JoinedGames:
     """Join each comparison's latest two games (the columnar :func:`~judgebench.stats.pair_rows_from_games`).
 
     Games joined already come back as they are: a report joins a judge's games once for both
     :func:`~judgebench.stats.pairwise_table` and :func:`~judgebench.stats.comparisons`.
+    ``latest``: ``games`` is a :func:`latest_game_table` (or rows of one), which that function
+    would give back unchanged; it is not run again.
 
     >>> g = dict(question_id=81, model_1="a", model_2="b", turn=1, judge="gpt-4", prompt="pair-v2")
     >>> j = join_games([PairGame(game=2, winner="model_2", **g)])
@@ -205,7 +207,7 @@ def join_games(games: Sequence[PairGame] | pd.DataFrame | JoinedGames) -> Joined
     """
     if isinstance(games, JoinedGames):
         return games
-    frame = latest_game_table(games)
+    frame = games if latest and isinstance(games, pd.DataFrame) else latest_game_table(games)
     m1, m2, models = model_codes(frame)
     qid, turn = _codes(frame["qid"]), frame["turn"].to_numpy(dtype=np.int64)
     judge, prompt = _codes(frame["judge"]), _codes(frame["prompt"])

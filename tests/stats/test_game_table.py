@@ -93,6 +93,13 @@ def test_table_equals_the_records_it_replaces(tmp_path: Path, seed: int, monkeyp
         joined.model_1, joined.model_2, joined.g1, joined.g2, strict=True
     )] == [(r["model_1"], r["model_2"], r["g1_winner"], r["g2_winner"]) for r in rows]  # fmt: skip
     assert table["strong"].any()
+    kept = latest_game_table(table)
+    for part in (kept, kept.iloc[::3].reset_index(drop=True)):  # a latest table, or rows of one: joined alike
+        told, found = join_games(part, latest=True), join_games(part)
+        assert all(
+            np.array_equal(getattr(told, f), getattr(found, f)) for f in ("qid", "model_1", "g1", "g2", "strong")
+        )
+        assert (told.models, told.questions) == (found.models, found.questions)
     for baseline in (None, "a"):
         for weight in (1, 3):
             by_table_t = pairwise_table(table, baseline, weight)
