@@ -345,6 +345,21 @@ def read_game_frame(data: bytes, *, while_parsing: Callable[[], object] | None =
     return _frame(cols, models, (m1, m2), (winner, status), (judge, prompt), hashes)
 
 
+def _objects(values: pa.Array) -> np.ndarray[Any, Any]:
+    """``values`` as an object array (``None`` where null), one Python string per distinct value.
+
+    An answer hash recurs in every game of its answer: 200,000 cells hold a few thousand hashes.
+    """
+    import numpy as np
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(values)
+    distinct = np.array([*encoded.dictionary.to_pylist(), None], dtype=object)  # code -1: None
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    out: np.ndarray[Any, Any] = distinct[codes]
+    return out
+
+
 def _split_hashes(
     column: pa.ChunkedArray | None,
     source: _Source,
@@ -383,7 +398,7 @@ def _split_hashes(
         stop = start + len(chunk)
         pool = [*children, pa.nulls(len(chunk), pa.string())]
         for side, target in ((m1, h1), (m2, h2)):
-            target[start:stop] = pc.choose(pa.array(lookup[side[start:stop]]), *pool).to_numpy(zero_copy_only=False)
+            target[start:stop] = _objects(pc.choose(pa.array(lookup[side[start:stop]]), *pool))
         start = stop
     matched = (h1 != None).astype(np.int64) + ((h2 != None) & (m1 != m2))  # noqa: E711 (elementwise)
     entries = sum(len(child) - child.null_count for children in chunks for child in children)
