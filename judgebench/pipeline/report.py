@@ -10,8 +10,10 @@ writes the report as JSON, CSV, Markdown or HTML; the CLI draws it with rich.
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
+from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -118,6 +120,28 @@ def _load_answers(folder: Path) -> AnswerTexts:
     return AnswerTexts(lengths, texts)
 
 
+def _no_cycle_collection(make: Callable[[ReportJob], Report]) -> Callable[[ReportJob], Report]:
+    """Run ``make`` with Python's cycle collector paused (and as it was after).
+
+    A report allocates millions of objects that stay alive until it returns; the collector walked
+    them ~250 times in a 100k report (0.05–0.09 s) and freed nothing worth it. Reference counting
+    still frees everything that is not a cycle; cycles wait for the next collection.
+    """
+
+    @wraps(make)
+    def paused(job: ReportJob) -> Report:
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return make(job)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    return paused
+
+
+@_no_cycle_collection
 def report(job: ReportJob) -> Report:
     """Read a bench's judgments and compute each judge's tables, intervals and the figures asked for.
 
