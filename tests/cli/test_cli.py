@@ -53,6 +53,7 @@ def test_help_imports_no_heavy_dependency(tmp_path: Path, command: str, job_modu
         "vllm",
     }
     assert sorted(imported & heavy) == []
+    assert "judgebench.storage.game_table" not in imported  # the reports' reader loads on first use
 
 
 @pytest.mark.parametrize(("given", "expected"), [(None, "1"), ("4", "4")])
