@@ -63,17 +63,13 @@ def load_game_table(
     """
     import orjson
 
+    if has_column_cache(path) and (cached := _cached(path)) is not None:
+        if while_parsing is not None:
+            while_parsing()
+        return cached
     data = read_bytes(path)
     size = len(data)
-    digest = None
-    if has_column_cache(path):
-        digest = hashlib.sha256(data).hexdigest()
-        cached = read_column_cache(path, size, digest)
-        if cached is not None:
-            if while_parsing is not None:
-                while_parsing()
-            return cached
-    table, digest = _read_arrow(data, digest, while_parsing)
+    table, digest = _read_arrow(data, while_parsing)
     if table is not None:
         if len(table) >= COLUMN_CACHE_MIN_ROWS:
             write_column_cache(path, size, digest, table)
@@ -119,20 +115,34 @@ def load_game_table(
     return table
 
 
-def _read_arrow(data: bytes, digest: str | None, also: Callable[[], object] | None) -> tuple[pd.DataFrame | None, str]:
-    """:func:`read_game_frame` of ``data``, and its SHA-256 (``digest`` when known already).
+def _cached(path: Path) -> pd.DataFrame | None:
+    """The cached table when the cache matches the file's size and SHA-256, else ``None``.
+
+    The file is hashed as it is read, a quarter megabyte at a time: a cached report never holds
+    its bytes (111 MB for 100k comparisons). Unreadable: ``None`` (the caller's read says why).
+    """
+    try:
+        with path.open("rb") as f:
+            digest = hashlib.file_digest(f, "sha256").hexdigest()
+            size = f.tell()
+    except OSError:
+        return None
+    return read_column_cache(path, size, digest)
+
+
+def _read_arrow(data: bytes, also: Callable[[], object] | None) -> tuple[pd.DataFrame | None, str]:
+    """:func:`read_game_frame` of ``data``, and its SHA-256.
 
     While pyarrow parses on its own threads, this one hashes the bytes (hashlib holds no GIL
     either), loads pandas, which a first report would otherwise load before the parse, and
     does the caller's work ``also``.
     """
-    digests = [digest] if digest is not None else []
+    digests: list[str] = []
 
     def meanwhile() -> None:
         import pandas  # noqa: F401 (the table's; ~0.25 s of a first report, now beside the parse)
 
-        if not digests:
-            digests.append(hashlib.sha256(data).hexdigest())
+        digests.append(hashlib.sha256(data).hexdigest())
         if also is not None:
             also()
 
