@@ -105,6 +105,7 @@ def validate_judge_command(
     from judgebench.pipeline.validation import (
         HUMAN_BENCH,
         ValidateJob,
+        file_release_answers,
         human_votes_path,
         validate_judge,
         validation_inputs,
@@ -118,6 +119,11 @@ def validate_judge_command(
     votes_path = votes or human_votes_path("human")
     job = build(ValidateJob, params, judge=judge, votes=votes_path)
     humans, _ = validation_inputs(job, votes_given=votes is not None)  # bad votes files cost nothing
+    filed = file_release_answers(job.results_dir)  # pulled with another results dir: file the voted answers here
+    if filed:
+        models = ", ".join(f"{m} ({n})" for m, n in sorted(filed.items()))
+        err.print(f"answers filed from the pulled release in {escape(str(job.results_dir / HUMAN_BENCH))}/answers: "
+                  f"{escape(models)}")  # fmt: skip
     question_ids: tuple[str, ...] = ()
     if limit is not None:  # the first N *voted* questions, not the first N of the bench (some may have no votes)
         voted = sorted({str(v.question_id) for v in humans}, key=lambda q: (len(q), q))

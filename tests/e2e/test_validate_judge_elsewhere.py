@@ -1,0 +1,50 @@
+"""validate-judge from a folder the release was not pulled in: the voted answers are filed there from the pull.
+
+``datasets pull mt-bench-human`` files the voted answers under the results dir it ran with (README: "once");
+a later ``validate-judge`` in another project folder, or with another ``--results-dir``, used to stop with
+"no answers for claude-v1, gpt-4, llama-13b … run gen-answers first", a fix that cannot work for these models.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from clirun import judgebench
+from llm_server import LLMServer
+
+from tests.e2e.test_validate_judge_e2e import ENV, JUDGE, pull_release, strong_wins
+
+
+@pytest.fixture
+def release(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return pull_release(tmp_path, monkeypatch)
+
+
+def test_validate_judge_in_another_folder_files_the_voted_answers(release: Path, llm_server: LLMServer) -> None:
+    llm_server.reply = strong_wins
+    elsewhere = release / "elsewhere"
+    elsewhere.mkdir()
+    env = {**ENV, "JUDGEBENCH_DATA_DIR": str(release / "data")}  # the one data dir the release was pulled into
+    args = ("validate-judge", "-j", JUDGE, "--base-url", llm_server.base_url, "--bootstrap", "50")
+    dry = judgebench(*args, "--dry-run", cwd=elsewhere, env=env)
+    assert dry.returncode == 0, dry.stderr
+    assert "would make 24 judge calls" in dry.stdout and len(llm_server.requests) == 0  # 12 voted items × 2 orders
+    assert "answers filed from the pulled release in results/mt-bench-human/answers: " in dry.stderr
+    assert "claude-v1 (3), gpt-4 (3), llama-13b (3)" in dry.stderr
+    assert sorted(p.name for p in (elsewhere / "results" / "mt-bench-human" / "answers").glob("*.jsonl")) == [
+        "claude-v1.jsonl", "gpt-4.jsonl", "llama-13b.jsonl"
+    ]  # fmt: skip
+    full = judgebench(*args, "-f", "json", cwd=elsewhere, env=env)
+    assert full.returncode == 0, full.stderr
+    assert len(llm_server.requests) == 24 and "answers filed" not in full.stderr  # filed once, by the dry run
+    data = json.loads(full.stdout)
+    assert (data["items"], data["questions"]) == (12, 3)
+    # a --results-dir of its own gets them too; the folder the pull ran in keeps its own (nothing refiled)
+    other = judgebench(*args, "--results-dir", "other", "--limit", "1", "-f", "json", cwd=release, env=env)
+    assert other.returncode == 0, other.stderr
+    assert "answers filed from the pulled release in other/mt-bench-human/answers" in other.stderr
+    assert len(llm_server.requests) == 24 + 8  # question 81: 4 items × 2 orders
+    again = judgebench(*args, "--limit", "1", "--dry-run", cwd=release, env=env)
+    assert again.returncode == 0 and "answers filed" not in again.stderr
