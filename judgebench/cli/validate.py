@@ -125,6 +125,8 @@ def validate_judge_command(
         err.print(f"answers filed from the pulled release in {escape(str(job.results_dir / HUMAN_BENCH))}/answers: "
                   f"{escape(models)}")  # fmt: skip
     question_ids: tuple[str, ...] = ()
+    if limit is not None and limit < 1:  # voted[:0] would mean no filter: every voted item bought
+        raise UsageError(f"--limit {limit}: give 1 or more voted questions (or leave --limit out for all of them)")
     if limit is not None:  # the first N *voted* questions, not the first N of the bench (some may have no votes)
         voted = sorted({str(v.question_id) for v in humans}, key=lambda q: (len(q), q))
         question_ids, limit = tuple(voted[:limit]), None

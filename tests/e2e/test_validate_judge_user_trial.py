@@ -1,5 +1,6 @@
-"""validate-judge from a folder the release was not pulled in: the voted answers are filed there from the pull.
+"""validate-judge as a new user met it, following only the README: the faults found, each pinned.
 
+From a folder the release was not pulled in, the voted answers are filed there from the pull:
 ``datasets pull mt-bench-human`` files the voted answers under the results dir it ran with (README: "once");
 a later ``validate-judge`` in another project folder, or with another ``--results-dir``, used to stop with
 "no answers for claude-v1, gpt-4, llama-13b … run gen-answers first", a fix that cannot work for these models.
@@ -11,7 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
-from clirun import judgebench
+from clirun import assert_one_line_error, judgebench
 from llm_server import LLMServer
 
 from tests.e2e.test_validate_judge_e2e import ENV, JUDGE, pull_release, strong_wins
@@ -48,3 +49,16 @@ def test_validate_judge_in_another_folder_files_the_voted_answers(release: Path,
     assert len(llm_server.requests) == 24 + 8  # question 81: 4 items × 2 orders
     again = judgebench(*args, "--limit", "1", "--dry-run", cwd=release, env=env)
     assert again.returncode == 0 and "answers filed" not in again.stderr
+
+
+@pytest.mark.parametrize("limit", ["0", "-1"])
+def test_a_limit_below_one_is_refused_before_any_call(release: Path, llm_server: LLMServer, limit: str) -> None:
+    """--limit 0 took the first 0 voted questions as no filter at all: its dry run planned, and a run bought,
+    every voted item (24 calls here); --limit -1 every question but the last."""
+    args = ("validate-judge", "-j", JUDGE, "--base-url", llm_server.base_url, "--limit", limit)
+    for extra in (("--dry-run",), ()):
+        proc = judgebench(*args, *extra, cwd=release, env=ENV)
+        assert_one_line_error(proc, 2, f"--limit {limit}: give 1 or more voted questions")
+        assert "would make" not in proc.stdout
+    assert len(llm_server.requests) == 0
+    assert not (release / "results" / "mt-bench-human" / "judgments").exists()
