@@ -42,6 +42,9 @@ def test_validate_judge_in_another_folder_files_the_voted_answers(release: Path,
     assert len(llm_server.requests) == 24 and "answers filed" not in full.stderr  # filed once, by the dry run
     data = json.loads(full.stdout)
     assert (data["items"], data["questions"]) == (12, 3)
+    table = judgebench(*args, cwd=elsewhere, env=env)  # the table's note used to end mid-phrase: "κ: Cohen's"
+    assert table.returncode == 0 and len(llm_server.requests) == 24, table.stderr
+    assert "κ: Cohen's κ (humans with each other: both marginals pooled" in table.stdout
     # a --results-dir of its own gets them too; the folder the pull ran in keeps its own (nothing refiled)
     other = judgebench(*args, "--results-dir", "other", "--limit", "1", "-f", "json", cwd=release, env=env)
     assert other.returncode == 0, other.stderr
