@@ -65,3 +65,11 @@ def test_a_limit_below_one_is_refused_before_any_call(release: Path, llm_server:
         assert "would make" not in proc.stdout
     assert len(llm_server.requests) == 0
     assert not (release / "results" / "mt-bench-human" / "judgments").exists()
+
+
+def test_the_pull_points_at_validate_judge(release: Path) -> None:
+    """The pull's closing hint named only the two-step judge + agreement route, not the one command for it."""
+    proc = judgebench("datasets", "pull", "mt-bench-human", "--from", "upstream", "--no-verify", cwd=release)
+    assert proc.returncode == 0, proc.stderr
+    assert "validate a judge against these votes in one step: judgebench validate-judge -j … --dry-run" in proc.stdout
+    assert "or step by step: judgebench judge -q mt-bench-human --mode pairwise --pairs-from " in proc.stdout
