@@ -73,3 +73,18 @@ def test_the_pull_points_at_validate_judge(release: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "validate a judge against these votes in one step: judgebench validate-judge -j … --dry-run" in proc.stdout
     assert "or step by step: judgebench judge -q mt-bench-human --mode pairwise --pairs-from " in proc.stdout
+
+
+def test_votes_on_a_model_without_answers_name_the_votes_file(release: Path, llm_server: LLMServer) -> None:
+    """--votes naming a model the release has no answers for said 'no answers for vicuna-13b in this bench',
+    naming neither the votes file that asked for it nor a fix."""
+    vote = {"question_id": 81, "model_a": "gpt-4", "model_b": "vicuna-13b", "winner": "model_a", "judge": "expert_9"}
+    (release / "mine.jsonl").write_text(json.dumps({**vote, "turn": 1}) + "\n")
+    args = ("validate-judge", "-j", JUDGE, "--base-url", llm_server.base_url, "--votes", "mine.jsonl")
+    for extra in (("--dry-run",), ()):
+        assert_one_line_error(
+            judgebench(*args, *extra, cwd=release, env=ENV), 2,
+            "mine.jsonl: votes on vicuna-13b, which has no answers in this bench (have: claude-v1, gpt-4, llama-13b)",
+            "answer with gen-answers first, or leave those votes out",
+        )  # fmt: skip
+    assert len(llm_server.requests) == 0
