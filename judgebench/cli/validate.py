@@ -17,7 +17,6 @@ from judgebench.cli.options import (
     CONNECTION,
     RUNNING,
     DryRun,
-    Limit,
     ResultsDir,
     RetryUnparsed,
     judge_panel_ids,
@@ -60,7 +59,9 @@ def validate_judge_command(
     ] = "pairwise",
     results_dir: ResultsDir = Path("results"),
     prompts: Annotated[str, typer.Option("--prompts", help="Judge prompt set (name or JSONL file).")] = "jb-v1",
-    limit: Limit = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", "-n", help="Only the first N voted questions (1 or more): a quick look.")
+    ] = None,
     dry_run: DryRun = False,
     votes: Annotated[
         Path | None,
