@@ -88,3 +88,26 @@ def test_votes_on_a_model_without_answers_name_the_votes_file(release: Path, llm
             "answer with gen-answers first, or leave those votes out",
         )  # fmt: skip
     assert len(llm_server.requests) == 0
+
+
+def test_the_verdict_pairs_the_judge_with_gpt4_on_the_items_both_judged(release: Path, llm_server: LLMServer) -> None:
+    """A --reference without some of the judge's items: the verdict compared the judge's rate on all 12 items with
+    GPT-4's on its 4, unpaired; now both are on the 4 items they share, and the line says so."""
+    llm_server.reply = strong_wins
+    pulled = release / "data" / "datasets" / "mt-bench-human" / "votes" / "gpt4_pair.jsonl"
+    kept = [line for line in pulled.read_text().splitlines() if json.loads(line)["question_id"] == 81]
+    (release / "gpt4_81.jsonl").write_text("\n".join(kept) + "\n")
+    args = ("validate-judge", "-j", JUDGE, "--base-url", llm_server.base_url, "--bootstrap", "50")
+    proc = judgebench(*args, "--reference", "gpt4_81.jsonl", "-f", "json", cwd=release, env=ENV)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert (data["items"], data["questions"]) == (12, 3)  # the table: every item the judge has a verdict on
+    verdict = data["verdict"]
+    assert (verdict["items"], verdict["questions"]) == (4, 1)
+    assert (verdict["n_pairs_judge"], verdict["n_pairs_reference"]) == (8, 8)  # 4 items × 2 experts, each side
+    assert (verdict["judge_rate"], verdict["reference_rate"], verdict["difference"]) == (0.75, 0.75, 0.0)
+    assert "— on the 4 items (1 question) GPT-4 also has a verdict on, agreement with ties 0.750" in verdict["line"]
+    full = judgebench(*args, "-f", "json", cwd=release, env=ENV)  # the whole release: every item shared, as before
+    assert len(llm_server.requests) == 24
+    assert json.loads(full.stdout)["verdict"]["items"] == 12
+    assert "also has a verdict on" not in json.loads(full.stdout)["verdict"]["line"]
