@@ -25,7 +25,7 @@ from judgebench.providers import Provider
 from judgebench.providers.retry import CircuitBreaker
 from judgebench.records import Usage, counted
 
-__all__ = ["CallRunner", "run_each"]
+__all__ = ["CallRunner", "run_calls", "run_each"]
 
 T = TypeVar("T")
 
@@ -92,3 +92,26 @@ async def run_each(items: Iterable[T], work: Callable[[T], Coroutine[Any, Any, N
                 group.create_task(work(item))
     except* JudgebenchError as eg:
         raise eg.exceptions[0] from None
+
+
+def run_calls(main: Coroutine[Any, Any, T]) -> T:
+    """Run a run's coroutine to its end, as :func:`asyncio.run` does, on uvloop's event loop when installed.
+
+    uvloop (libuv under asyncio's API) cuts the event loop's own share of each call's client CPU:
+    measured with ``bench/judge_latency.py`` (4,869 calls, 128 in flight) it took the client from
+    2.36–2.41 to 2.29 ms of CPU per call (the rest is the SDK and HTTP stack). Where uvloop is not
+    installed (Windows), asyncio's own loop runs it. Ctrl-C and SIGTERM take the same path either way
+    (:class:`asyncio.Runner` handles SIGINT whatever the loop).
+
+    Args:
+        main: the coroutine (a run's whole work).
+
+    Returns:
+        What ``main`` returned.
+    """
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is installed wherever it builds
+        return asyncio.run(main)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(main)

@@ -30,7 +30,19 @@ def test_help_imports_no_heavy_dependency(tmp_path: Path, command: str) -> None:
     assert proc.returncode == 0, proc.stderr
     imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
     assert "judgebench.pipeline.answer_job" in imported
-    heavy = {"openai", "anthropic", "torch", "transformers", "pandas", "httpx", "ray", "vllm"}
+    heavy = {
+        "openai",
+        "anthropic",
+        "torch",
+        "transformers",
+        "pandas",
+        "httpx",
+        "httpx2",
+        "aiohttp",
+        "uvloop",
+        "ray",
+        "vllm",
+    }
     assert sorted(imported & heavy) == []
 
 
