@@ -88,3 +88,29 @@ def edit_answer(path: Path, question_id: int, turn: int, text: str) -> None:
         if record["question_id"] == question_id:
             record["choices"][0]["turns"][turn - 1] = text
     path.write_text("".join(json.dumps(r) + "\n" for r in lines))
+
+
+def human_vote_row(
+    qid: int, a: str, b: str, winner: str, judge: str, turn: int = 1, b_says: str = "on"
+) -> dict[str, object]:
+    """One row of the MT-Bench human-judgment release's parquet splits: the vote and the two-turn conversations
+    the voter saw (``Q<qid>``, ``Q<qid>b``; model A says ``<a> on <qid>``, then ``<a> again on <qid>``)."""
+
+    def conversation(answer: str, answer_2: str) -> list[dict[str, str]]:
+        return [
+            {"role": "user", "content": f"Q{qid}"},
+            {"role": "assistant", "content": answer},
+            {"role": "user", "content": f"Q{qid}b"},
+            {"role": "assistant", "content": answer_2},
+        ]
+
+    return {
+        "question_id": qid,
+        "model_a": a,
+        "model_b": b,
+        "winner": winner,
+        "judge": judge,
+        "conversation_a": conversation(f"{a} on {qid}", f"{a} again on {qid}"),
+        "conversation_b": conversation(f"{b} {b_says} {qid}", f"{b} again on {qid}"),
+        "turn": turn,
+    }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal
 
 import typer
 from rich.markup import escape
@@ -12,9 +12,8 @@ from rich.markup import escape
 from judgebench.cli.groups import build
 from judgebench.cli.options import Questions, ResultsDir, judge_panel_ids
 from judgebench.cli.render import err, print_report, print_sections
-
-if TYPE_CHECKING:
-    from judgebench.pipeline.report import ReportJob
+from judgebench.pipeline.agreement import AgreementJob
+from judgebench.pipeline.report_rows import ReportJob
 
 __all__ = ["Baseline", "Format", "FormatOption", "register", "run_report"]
 
@@ -64,8 +63,8 @@ SeedOption = Annotated[int, typer.Option("--seed", help="Seed of the bootstrap."
 
 
 def report_command(
-    questions: Questions = "jb-80",
-    results_dir: ResultsDir = Path("results"),
+    questions: Questions = ReportJob.questions,
+    results_dir: ResultsDir = ReportJob.results_dir,
     judges: Annotated[
         list[str] | None,
         typer.Option("--judge", "-j", help="Only this judge; repeat. 'panel': the panel of the others (see --panel)."),
@@ -82,23 +81,23 @@ def report_command(
             "verdict (no majority: tie); add inter-judge agreement (Krippendorff's alpha), Kendall's tau between "
             "judges' rankings and self-preference.",
         ),
-    ] = False,
-    baseline: Baseline = None,
+    ] = ReportJob.panel,
+    baseline: Baseline = ReportJob.baseline,
     models: Annotated[list[str] | None, typer.Option("--model", "-m", help="Only this judged model; repeat.")] = None,
     fmt: FormatOption = "table",
-    bootstrap: BootstrapOption = 1000,
-    seed: SeedOption = 0,
-    bias: Annotated[bool, typer.Option("--bias", help="Add the judge-bias diagnostics.")] = False,
+    bootstrap: BootstrapOption = ReportJob.bootstrap,
+    seed: SeedOption = ReportJob.seed,
+    bias: Annotated[bool, typer.Option("--bias", help="Add the judge-bias diagnostics.")] = ReportJob.bias,
     ratings: Annotated[
         bool, typer.Option("--ratings", help="Add Bradley–Terry ratings (Elo scale) with intervals and ranks.")
-    ] = False,
+    ] = ReportJob.ratings,
     length_control: Annotated[
         bool,
         typer.Option("--length-control", help="Add AlpacaEval 2's length-controlled win rate against the baseline."),
-    ] = False,
+    ] = ReportJob.length_control,
     anchor: Annotated[
         str | None, typer.Option("--anchor", help="Ratings: the model rated 1000 (default: the baseline).")
-    ] = None,
+    ] = ReportJob.anchor,
     votes: Annotated[
         list[Path] | None,
         typer.Option("--votes", help="Human votes (MT-Bench human-judgment JSON/JSONL/CSV) to rate models by; repeat."),
@@ -111,7 +110,7 @@ def report_command(
             help="Add each model's total single grade as a percentage of MODEL's (same question/turn items), "
             "with an interval.",
         ),
-    ] = None,
+    ] = ReportJob.relative_to,
     tie_threshold: Annotated[
         float,
         typer.Option(
@@ -119,7 +118,7 @@ def report_command(
             metavar="POINTS",
             help="Paired scoring: two averaged scores at most this many points apart are a tie.",
         ),
-    ] = 0.0,
+    ] = ReportJob.tie_threshold,
     strong_weight: Annotated[
         int,
         typer.Option(
@@ -128,7 +127,7 @@ def report_command(
             help="Count a win with a strong verdict ([[A>>B]], five-level prompts) this many times in win rates "
             "and ratings (Arena-Hard uses 3).",
         ),
-    ] = 1,
+    ] = ReportJob.strong_weight,
     html: Annotated[
         Path | None,
         typer.Option(
@@ -152,8 +151,6 @@ def report_command(
 ) -> None:
     """Scores and win rates with intervals; position consistency; optional ratings, length control and bias."""
     params = dict(locals())
-    from judgebench.pipeline.report import ReportJob
-
     job = build(
         ReportJob,
         params,
@@ -193,7 +190,7 @@ def agreement_command(
     ],
     b: Annotated[
         str | None, typer.Option("--b", "-b", help="Judge B, as for -a. Default: A's voters with each other.")
-    ] = None,
+    ] = AgreementJob.b,
     votes: Annotated[
         list[Path] | None,
         typer.Option(
@@ -202,22 +199,22 @@ def agreement_command(
             "winner,judge,turn; repeat.",
         ),
     ] = None,
-    questions: Questions = "jb-80",
-    results_dir: ResultsDir = Path("results"),
+    questions: Questions = AgreementJob.questions,
+    results_dir: ResultsDir = AgreementJob.results_dir,
     tie_threshold: Annotated[
         float, typer.Option("--tie-threshold", min=0, help="Single grades → verdicts: a tie when |Δ grade| ≤ this.")
-    ] = 0.0,
+    ] = AgreementJob.tie_threshold,
     inconsistent: Annotated[
         Literal["tie", "drop"],
         typer.Option("--inconsistent", help="Our pairwise judges' games that disagree: tie (FastChat) or drop."),
-    ] = "tie",
-    bootstrap: BootstrapOption = 1000,
-    seed: SeedOption = 0,
+    ] = AgreementJob.inconsistent,
+    bootstrap: BootstrapOption = AgreementJob.bootstrap,
+    seed: SeedOption = AgreementJob.seed,
     fmt: FormatOption = "table",
 ) -> None:
     """Agreement between two judges (human, LLM, or a group with itself): with/without ties, Cohen's κ, per turn."""
     params = dict(locals())
-    from judgebench.pipeline.agreement import AgreementJob, agreement
+    from judgebench.pipeline.agreement import agreement
     from judgebench.presentation.agreement_format import (
         agreement_sections,
         render_agreement_csv,

@@ -215,12 +215,15 @@ def _coverage(singles: Sequence[Judgment], games: pd.DataFrame | None, baseline:
     if note := coverage_note(graded, "graded"):
         coverage["single"] = note
     if games is not None and len(games):
-        ok = games[games["status"] == "ok"]
+        import pandas as pd  # loaded already: ``games`` is a DataFrame
+
+        ok = games.loc[games["status"] == "ok", ["model_1", "model_2", "qid"]]
+        sides = pd.concat([ok[[side, "qid"]].set_axis(["model", "qid"], axis=1) for side in ("model_1", "model_2")])
+        sides = sides.drop_duplicates()  # one row per (model, question): the loop below stays short
         compared: dict[str, set[str]] = defaultdict(set)
-        for side in ("model_1", "model_2"):
-            for model, qid in zip(ok[side].astype(str), ok["qid"].astype(str), strict=True):
-                if model != baseline:
-                    compared[model].add(qid)
+        for model, qid in zip(sides["model"].astype(str), sides["qid"].astype(str), strict=True):
+            if model != baseline:
+                compared[model].add(qid)
         if note := coverage_note(compared, "compared"):
             coverage["pairwise"] = note
     return coverage

@@ -1,6 +1,7 @@
 """Statistics: pure functions of records (numpy/pandas; scipy.optimize for logistic fits). No I/O, no clock.
 
 - :mod:`~judgebench.stats.tables`: FastChat-equal score and win/loss/tie tables.
+- :mod:`~judgebench.stats.games`: pair games as columns, joined and reconciled into comparisons.
 - :mod:`~judgebench.stats.bootstrap`: question-clustered bootstrap intervals.
 - :mod:`~judgebench.stats.logistic`: the logistic fits (library + vectorised replicates).
 - :mod:`~judgebench.stats.ratings`: Bradley–Terry ratings on the Elo scale.
@@ -18,14 +19,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from judgebench.stats.bootstrap import (
         Bootstrap,
-        Comparisons,
-        comparisons,
         pairwise_intervals,
         percentile_interval,
         question_weights,
         ratio_interval,
         single_intervals,
     )
+    from judgebench.stats.games import Comparisons, comparisons
     from judgebench.stats.panel import PANEL, GamePanel, GradePanel, game_panel, grade_panel
     from judgebench.stats.panel_agreement import panel_summary
     from judgebench.stats.ratings import (
@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 # not ratings, length control, bias or panels (PEP 562 module __getattr__).
 _EXPORTS = {
     "Bootstrap": "bootstrap",
-    "Comparisons": "bootstrap",
+    "Comparisons": "games",
     "ELO_SCALE": "ratings",
     "FASTCHAT_ERROR": "tables",
     "GamePanel": "panel",
@@ -66,7 +66,7 @@ _EXPORTS = {
     "Ratings": "ratings",
     "SingleTable": "tables",
     "bradley_terry": "ratings",
-    "comparisons": "bootstrap",
+    "comparisons": "games",
     "game_panel": "panel",
     "grade_panel": "panel",
     "latest_games": "tables",

@@ -52,14 +52,9 @@ from typing import Any, Literal
 import numpy as np
 
 from judgebench.records import HumanVote, Judgment, QuestionId
-from judgebench.stats.bootstrap import (
-    DEFAULT_BOOTSTRAP,
-    Bootstrap,
-    Comparisons,
-    FloatArray,
-    percentile_interval,
-    question_codes,
-)
+from judgebench.stats.arrays import FloatArray
+from judgebench.stats.bootstrap import DEFAULT_BOOTSTRAP, Bootstrap, percentile_interval, question_codes
+from judgebench.stats.games import Comparisons
 from judgebench.stats.tables import latest_judgments
 
 __all__ = ["Agreement", "agreement", "cohen_kappa", "votes_from_comparisons", "votes_from_grades"]

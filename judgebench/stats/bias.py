@@ -34,16 +34,9 @@ import pandas as pd
 
 from judgebench.records import Judgment, PairGame
 from judgebench.records.columns import WINNERS
-from judgebench.stats.bootstrap import (
-    DEFAULT_BOOTSTRAP,
-    Bootstrap,
-    Comparisons,
-    FloatArray,
-    IntArray,
-    question_codes,
-    ratio_interval,
-)
-from judgebench.stats.games import latest_game_table
+from judgebench.stats.arrays import FloatArray, IntArray
+from judgebench.stats.bootstrap import DEFAULT_BOOTSTRAP, Bootstrap, question_codes, ratio_interval
+from judgebench.stats.games import Comparisons, latest_game_table
 from judgebench.stats.length import LengthKey
 from judgebench.stats.tables import latest_judgments
 

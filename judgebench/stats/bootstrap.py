@@ -29,23 +29,19 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from judgebench.records import Judgment, PairGame
-from judgebench.records.columns import WINNERS
+from judgebench.stats.arrays import FloatArray, IntArray
+from judgebench.stats.games import Comparisons, comparisons
 from judgebench.stats.tables import latest_judgments
 
 __all__ = [
     "DEFAULT_BOOTSTRAP",
     "Bootstrap",
-    "Comparisons",
-    "FloatArray",
-    "IntArray",
-    "comparisons",
     "pairwise_intervals",
     "percentile_interval",
     "question_codes",
@@ -53,9 +49,6 @@ __all__ = [
     "ratio_interval",
     "single_intervals",
 ]
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -236,118 +229,6 @@ def single_intervals(
         for k, name in enumerate(names):
             columns[f"category:{name}"] = (c_lo[k :: len(names)], c_hi[k :: len(names)])
     return _frame(models, columns)
-
-
-@dataclass(frozen=True, eq=False)
-class Comparisons:
-    """Reconciled pairwise comparisons as arrays (one entry per comparison, excluded ones dropped).
-
-    Attributes:
-        question: question code per comparison (into ``questions``).
-        questions: question ids as strings, sorted.
-        turn: the turn compared.
-        model_1, model_2: model codes (into ``models``).
-        models: model names, sorted.
-        outcome: 1.0 when ``model_1`` won both games, 0.0 when ``model_2``
-            did, 0.5 for a tie (a tie in a game, or two games that disagree).
-        consistent: both games named the same winner (tie included).
-        judge: judge name per comparison.
-        n_excluded: comparisons left out for a game missing or not ``ok``.
-        strong: a decisive comparison with a strong verdict in either game
-            (``[[A>>B]]``-style, see :func:`Comparisons.weighted`).
-    """
-
-    question: IntArray
-    questions: list[str]
-    turn: IntArray
-    model_1: IntArray
-    model_2: IntArray
-    models: list[str]
-    outcome: FloatArray
-    consistent: npt.NDArray[np.bool_]
-    judge: list[str]
-    n_excluded: int
-    strong: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=np.bool_))
-
-    def __len__(self) -> int:
-        return len(self.outcome)
-
-    def weighted(self, strong_weight: int) -> Comparisons:
-        """These comparisons with each strong one counted ``strong_weight`` times (Arena-Hard counts 3).
-
-        Repeats keep their question, so the question bootstrap still moves them together.
-
-        >>> g = dict(question_id=1, model_1="a", model_2="b", turn=1, judge="j", prompt="p")
-        >>> strong = [PairGame(game=1, winner="model_1", strong=True, **g), PairGame(game=2, winner="model_1", **g)]
-        >>> comparisons(strong).weighted(3).outcome.tolist()
-        [1.0, 1.0, 1.0]
-        """
-        if strong_weight < 1:
-            raise ValueError(f"strong_weight must be at least 1, got {strong_weight}")
-        if strong_weight == 1 or not self.strong.any():
-            return self
-        take = np.repeat(np.arange(len(self)), np.where(self.strong, strong_weight, 1))
-        return replace(
-            self,
-            question=self.question[take],
-            turn=self.turn[take],
-            model_1=self.model_1[take],
-            model_2=self.model_2[take],
-            outcome=self.outcome[take],
-            consistent=self.consistent[take],
-            judge=[self.judge[i] for i in take],
-            strong=self.strong[take],
-        )
-
-
-def comparisons(games: Sequence[PairGame] | pd.DataFrame, baseline: str | None = None) -> Comparisons:
-    """Join games into comparisons and reconcile them as :func:`~judgebench.stats.pairwise_table` counts.
-
-    Args:
-        games: pair games, as records or as a game table (:mod:`judgebench.records.columns`).
-        baseline: when set, only comparisons involving it are kept.
-
-    >>> g = dict(question_id=1, model_1="a", model_2="b", turn=1, judge="j", prompt="p")
-    >>> c = comparisons([PairGame(game=1, winner="model_2", **g), PairGame(game=2, winner="model_2", **g)])
-    >>> c.models, c.outcome.tolist(), c.consistent.tolist()
-    (['a', 'b'], [0.0], [True])
-    """
-    from judgebench.stats.games import ERROR_CODE, join_games
-
-    # The last record of each game wins, as in pair_rows_from_games; a game missing or not ok is FastChat's "error".
-    joined = join_games(games)
-    keys = np.ones(len(joined), dtype=bool)
-    if baseline is not None:
-        code = joined.models.index(baseline) if baseline in joined.models else -2
-        keys = (joined.model_1 == code) | (joined.model_2 == code)
-    kept = keys & (joined.g1 != ERROR_CODE) & (joined.g2 != ERROR_CODE)
-    used_q = np.unique(joined.qid[kept])
-    names = [joined.questions[q] for q in used_q]
-    order = sorted(range(len(names)), key=names.__getitem__)
-    q_lookup = np.full(len(joined.questions), -1, dtype=np.int64)
-    q_lookup[used_q[order]] = np.arange(len(order))
-    present = np.unique(np.concatenate([joined.model_1[keys], joined.model_2[keys]]))
-    m_lookup = np.full(len(joined.models), -1, dtype=np.int64)
-    m_lookup[present] = np.arange(len(present))  # joined.models is sorted, so present codes stay in name order
-    g1, g2 = joined.g1[kept], joined.g2[kept]
-    same = g1 == g2
-    outcome = np.full(int(kept.sum()), 0.5)
-    outcome[same & (g1 == WINNERS.index("model_1"))] = 1.0
-    outcome[same & (g1 == WINNERS.index("model_2"))] = 0.0
-    judges = np.asarray(joined.judges, dtype=object)
-    return Comparisons(
-        question=q_lookup[joined.qid[kept]],
-        questions=[names[i] for i in order],
-        turn=joined.turn[kept],
-        model_1=m_lookup[joined.model_1[kept]],
-        model_2=m_lookup[joined.model_2[kept]],
-        models=[joined.models[m] for m in present],
-        outcome=outcome,
-        consistent=np.asarray(same, dtype=np.bool_),
-        judge=list(judges[joined.judge[kept]]),
-        n_excluded=int(keys.sum() - kept.sum()),
-        strong=np.asarray(same & (outcome != 0.5), dtype=np.bool_) & joined.strong[kept],
-    )
 
 
 def pairwise_intervals(

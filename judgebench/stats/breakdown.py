@@ -17,13 +17,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from judgebench.stats.bootstrap import (
-    DEFAULT_BOOTSTRAP,
-    Bootstrap,
-    Comparisons,
-    FloatArray,
-    ratio_interval,
-)
+from judgebench.stats.arrays import FloatArray
+from judgebench.stats.bootstrap import DEFAULT_BOOTSTRAP, Bootstrap, ratio_interval
+from judgebench.stats.games import Comparisons
 
 __all__ = ["pairwise_breakdown"]
 

@@ -58,13 +58,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from judgebench.stats.bootstrap import (
-    DEFAULT_BOOTSTRAP,
-    Bootstrap,
-    Comparisons,
-    FloatArray,
-    IntArray,
-)
+from judgebench.stats.arrays import FloatArray, IntArray
+from judgebench.stats.bootstrap import DEFAULT_BOOTSTRAP, Bootstrap
+from judgebench.stats.games import Comparisons
 from judgebench.stats.logistic import fit_logistic, newton_replicates
 
 __all__ = ["MIN_MODELS_FOR_DIFFICULTY", "LengthControl", "LengthKey", "length_controlled"]

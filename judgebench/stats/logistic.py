@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from judgebench.stats.bootstrap import FloatArray
+from judgebench.stats.arrays import FloatArray
 
 __all__ = ["fit_logistic", "newton_replicates"]
 

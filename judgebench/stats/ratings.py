@@ -38,14 +38,9 @@ import numpy as np
 import pandas as pd
 
 from judgebench.records import HumanVote
-from judgebench.stats.bootstrap import (
-    DEFAULT_BOOTSTRAP,
-    Bootstrap,
-    Comparisons,
-    FloatArray,
-    IntArray,
-    question_codes,
-)
+from judgebench.stats.arrays import FloatArray, IntArray
+from judgebench.stats.bootstrap import DEFAULT_BOOTSTRAP, Bootstrap, question_codes
+from judgebench.stats.games import Comparisons
 from judgebench.stats.logistic import fit_logistic, newton_replicates
 
 __all__ = [

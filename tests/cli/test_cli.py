@@ -20,8 +20,16 @@ def test_help_on_every_command(tmp_path: Path, command: list[str]) -> None:
     assert "Usage" in proc.stdout
 
 
-@pytest.mark.parametrize("command", ["gen-answers", "run"])
-def test_help_imports_no_heavy_dependency(tmp_path: Path, command: str) -> None:
+@pytest.mark.parametrize(
+    ("command", "job_module"),
+    [
+        ("gen-answers", "judgebench.pipeline.answer_job"),
+        ("run", "judgebench.pipeline.judge_job"),
+        ("report", "judgebench.pipeline.report_rows"),
+        ("agreement", "judgebench.pipeline.agreement"),
+    ],
+)
+def test_help_imports_no_heavy_dependency(tmp_path: Path, command: str, job_module: str) -> None:
     """The job dataclasses the options take their defaults from load with the CLI: nothing heavy comes with them."""
     proc = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "judgebench", command, "--help"],
@@ -29,13 +37,16 @@ def test_help_imports_no_heavy_dependency(tmp_path: Path, command: str) -> None:
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
-    assert "judgebench.pipeline.answer_job" in imported
+    assert job_module in imported
     heavy = {
         "openai",
         "anthropic",
         "torch",
         "transformers",
+        "numpy",
         "pandas",
+        "pyarrow",
+        "scipy",
         "httpx",
         "httpx2",
         "aiohttp",

@@ -121,3 +121,18 @@ def test_report_flags_models_judged_on_fewer_questions(tmp_path: Path) -> None:
     data = json.loads(judgebench("report", "-q", str(questions), "-f", "json", cwd=tmp_path).stdout)
     (judge,) = data["judges"]
     assert set(judge["coverage"]) == {"single"}  # every pair game has both models: nothing partial there
+
+
+def test_report_flags_models_compared_on_fewer_questions(tmp_path: Path) -> None:
+    questions = write_questions(tmp_path / "q.jsonl", n=4)
+    for model, limit in (("fake/a", "4"), ("fake/b", "4"), ("fake/c", "2")):
+        made = judgebench("gen-answers", "-m", model, "-q", str(questions), "--limit", limit, cwd=tmp_path)
+        assert made.returncode == 0, made.stderr
+    pair = ("judge", "-j", "fake/judge", "-q", str(questions), "--mode", "pairwise", "--all-pairs")
+    assert judgebench(*pair, cwd=tmp_path).returncode == 0
+    data = json.loads(judgebench("report", "-q", str(questions), "-f", "json", "--bootstrap", "0", cwd=tmp_path).stdout)
+    (judge,) = data["judges"]
+    assert judge["coverage"] == {
+        "pairwise": "partial coverage: fake/c compared on 2 questions, the others on 4 — its figures stand on "
+        "fewer questions; judge the missing ones for a like-for-like table"
+    }

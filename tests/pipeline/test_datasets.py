@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from builders import MTBENCH
+from builders import MTBENCH, human_vote_row
 from clirun import judgebench
 
 from judgebench.errors import DownloadError, UnknownQuestionSetError
@@ -156,40 +156,19 @@ def test_pull_vicuna_bench(tmp_path: Path, data_dir: Path) -> None:
     assert qset.references == "reference_answer/gpt-4.jsonl (10 questions)"
 
 
-def _conversation(question: str, answer: str, question_2: str, answer_2: str) -> list[dict[str, str]]:
-    return [
-        {"role": "user", "content": question},
-        {"role": "assistant", "content": answer},
-        {"role": "user", "content": question_2},
-        {"role": "assistant", "content": answer_2},
-    ]
-
-
 def _human_release(root: Path) -> dict[str, bytes]:
     """Small parquet files with the release's columns and labels (built here with pandas/pyarrow)."""
     import pandas as pd
 
-    def row(qid: int, a: str, b: str, winner: str, judge: str, turn: int, b_says: str = "on") -> dict[str, object]:
-        return {
-            "question_id": qid,
-            "model_a": a,
-            "model_b": b,
-            "winner": winner,
-            "judge": judge,
-            "conversation_a": _conversation(f"Q{qid}", f"{a} on {qid}", f"Q{qid}b", f"{a} again on {qid}"),
-            "conversation_b": _conversation(f"Q{qid}", f"{b} {b_says} {qid}", f"Q{qid}b", f"{b} again on {qid}"),
-            "turn": turn,
-        }
-
     human = [
-        row(81, "gpt-4", "llama-13b", "model_a", "expert_0", 1),
-        row(81, "gpt-4", "llama-13b", "tie (bothbad)", "expert_1", 2),
-        row(82, "claude-v1", "gpt-4", "tie", "author_2", 1),
+        human_vote_row(81, "gpt-4", "llama-13b", "model_a", "expert_0", 1),
+        human_vote_row(81, "gpt-4", "llama-13b", "tie (bothbad)", "expert_1", 2),
+        human_vote_row(82, "claude-v1", "gpt-4", "tie", "author_2", 1),
     ]
     gpt4 = [
-        row(81, "gpt-4", "llama-13b", "model_a", "gpt4_pair", 1),
-        row(81, "gpt-4", "llama-13b", "tie (inconsistent)", "gpt4_pair", 2),
-        row(82, "claude-v1", "gpt-4", "model_b", "gpt4_pair", 1, b_says="differently on"),
+        human_vote_row(81, "gpt-4", "llama-13b", "model_a", "gpt4_pair", 1),
+        human_vote_row(81, "gpt-4", "llama-13b", "tie (inconsistent)", "gpt4_pair", 2),
+        human_vote_row(82, "claude-v1", "gpt-4", "model_b", "gpt4_pair", 1, b_says="differently on"),
     ]
     (root / "data").mkdir(parents=True)
     out = {}

@@ -19,24 +19,6 @@ pytestmark = pytest.mark.usefixtures("openai_key")
 call = OPENAI.call
 
 
-def test_success_returns_text_usage_and_finish_reason(llm_server: LLMServer) -> None:
-    result = call(llm_server)
-    assert result == Completion("echo: What is 2+2?", input_tokens=6, output_tokens=4, finish_reason="stop")
-    [request] = llm_server.requests
-    assert request.path == "/v1/chat/completions"
-    assert request.json == {
-        "model": "gpt-test",
-        "messages": [
-            {"role": "system", "content": "You are terse."},
-            {"role": "user", "content": "What is 2+2?"},
-        ],
-        "temperature": 0.7,
-        "seed": 7,
-        "stop": ["###"],
-        "max_tokens": 64,  # a base URL means a compatible server: the older name
-    }
-
-
 def test_request_sends_the_env_key_as_bearer(llm_server: LLMServer) -> None:
     call(llm_server)
     assert llm_server.requests[0].headers["authorization"] == f"Bearer {OPENAI.key}"

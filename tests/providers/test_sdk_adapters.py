@@ -5,13 +5,14 @@ speaking its API: retry passing faults, give up or stop the run as the status sa
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from llm_server import Behaviour, LLMServer
 from sdk_adapters import ANTHROPIC, DECODING, FAST, OPENAI, Adapter, RecordingSleep, sent_key
 
 from judgebench.errors import MissingApiKeyError, ProviderAuthError, ProviderError
-from judgebench.providers import ProviderOptions, create_provider
+from judgebench.providers import Completion, ProviderOptions, create_provider
 from judgebench.providers.retry import CallFailed, complete_with_retry
 
 ANSWER = "echo: What is 2+2?"
@@ -39,6 +40,58 @@ def adapter(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
     case: Adapter = request.param
     case.use(monkeypatch)
     return case
+
+
+@pytest.mark.parametrize(
+    ("case", "completion", "path", "body"),
+    [
+        pytest.param(
+            OPENAI,
+            Completion(ANSWER, input_tokens=6, output_tokens=4, finish_reason="stop"),
+            "/v1/chat/completions",
+            {
+                "model": "gpt-test",
+                "messages": [
+                    {"role": "system", "content": "You are terse."},
+                    {"role": "user", "content": "What is 2+2?"},
+                ],
+                "temperature": 0.7,
+                "seed": 7,
+                "stop": ["###"],
+                "max_tokens": 64,  # a base URL means a compatible server: the older name
+            },
+            id="openai",
+        ),
+        pytest.param(
+            ANTHROPIC,
+            Completion(ANSWER, input_tokens=9, output_tokens=4, finish_reason="end_turn"),
+            "/v1/messages",
+            {
+                "model": "claude-test",
+                "system": "You are terse.\n\nAnswer in English.",
+                "messages": [{"role": "user", "content": "What is 2+2?"}],
+                "temperature": 0.7,  # sent through extra_body: the 2.x SDK has no parameter for it
+                "max_tokens": 64,
+                "stop_sequences": ["###"],
+            },
+            id="anthropic",
+        ),
+    ],
+)
+def test_success_returns_text_usage_and_finish_reason(
+    llm_server: LLMServer,
+    monkeypatch: pytest.MonkeyPatch,
+    case: Adapter,
+    completion: Completion,
+    path: str,
+    body: dict[str, Any],
+) -> None:
+    """One request in the API's own wire form; its text, token counts and finish reason read back."""
+    case.use(monkeypatch)
+    assert case.call(llm_server) == completion
+    [request] = llm_server.requests
+    assert request.path == path
+    assert request.json == body
 
 
 @pytest.mark.parametrize("fault", PASSING)

@@ -61,11 +61,10 @@ def read_grade(text: str, low: float = 1.0, high: float = 10.0) -> Reading:
     near = [m for pattern in _NEAR for m in pattern.finditer(answer, offset)]
     last = max(near, key=lambda m: m.end()) if near else None
     if tokens:
-        inner = tokens[-1].inner
-        match = _INNER.fullmatch(inner)
-        if match is None:
-            return Reading.none(f"{quote('[[' + inner + ']]')} is not a grade", f"[[{inner}]]")
-        reading = _on_scale(match.group(1), match.group(2), f"[[{inner}]]", low, high)
+        match = tokens[-1].match(_INNER, "a grade")
+        if isinstance(match, Reading):
+            return match
+        reading = _on_scale(match.group(1), match.group(2), tokens[-1].written, low, high)
         if last is not None and last.start() >= tokens[-1].end:
             # A grade after the last [[N]] that is off the scale is the judge's real final verdict:
             # the [[N]] before it may be quoted, so it is not taken instead.

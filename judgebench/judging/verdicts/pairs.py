@@ -52,10 +52,9 @@ def read_winner(text: str) -> Reading:
         return found
     answer, tokens = found
     if tokens:
-        inner = tokens[-1].inner
-        match = _WINNER_INNER.fullmatch(inner)
-        if match is None:
-            return Reading.none(f"{quote('[[' + inner + ']]')} is not one of [[A]], [[B]], [[C]]", f"[[{inner}]]")
+        match = tokens[-1].match(_WINNER_INNER, "one of [[A]], [[B]], [[C]]")
+        if isinstance(match, Reading):
+            return match
         return Reading(_slot(match.group(1)), match.group(1).upper())
     tail = answer[-TAIL:]
     near = [m for pattern in _WINNER_NEAR for m in pattern.finditer(tail)]
@@ -114,10 +113,10 @@ def read_five_level(text: str) -> Reading:
         return Reading.none("no verdict found")
     inner = tokens[-1].inner
     if not _FIVE_CANDIDATE.search(inner):
-        return Reading.none(f"no five-level verdict found ({quote('[[' + inner + ']]')} is not one)", inner)
+        return Reading.none(f"no five-level verdict found ({quote(tokens[-1].written)} is not one)", inner)
     key = re.sub(r"\s+", "", inner).upper()
     if key not in _FIVE:
-        return Reading.none(f"{quote('[[' + inner + ']]')} is not one of {', '.join(FIVE_LEVELS)}", inner)
+        return Reading.none(f"{quote(tokens[-1].written)} is not one of {', '.join(FIVE_LEVELS)}", inner)
     slot, strong = _FIVE[key]
     label = {("A", True): "A>>B", ("A", False): "A>B", ("tie", False): "A=B", ("B", False): "B>A"}
     return Reading(slot, label.get((slot, strong), "B>>A"), strong)

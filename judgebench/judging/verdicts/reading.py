@@ -72,6 +72,28 @@ class Token:
     start: int
     end: int
 
+    @property
+    def written(self) -> str:
+        """The token as the reply wrote it, brackets included (shown in problems).
+
+        >>> Token("8, 6", 0, 8).written
+        '[[8, 6]]'
+        """
+        return f"[[{self.inner}]]"
+
+    def match(self, pattern: re.Pattern[str], what: str) -> re.Match[str] | Reading:
+        """``pattern`` matched against the whole inner text, or the :class:`Reading` saying it is not ``what``.
+
+        >>> Token("8", 0, 5).match(re.compile(r"\\d+"), "a grade").group(0)
+        '8'
+        >>> Token("A/B", 0, 7).match(re.compile(r"[ABC]"), "one of [[A]], [[B]], [[C]]").problem
+        "'[[A/B]]' is not one of [[A]], [[B]], [[C]]"
+        """
+        found = pattern.fullmatch(self.inner)
+        if found is None:
+            return Reading.none(f"{quote(self.written)} is not {what}", self.written)
+        return found
+
 
 def final_answer(text: str) -> str:
     """The part of a reply that verdicts are read from: what follows any reasoning block.

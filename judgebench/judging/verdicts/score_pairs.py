@@ -60,13 +60,12 @@ def read_score_pair(text: str, low: float = 1.0, high: float = 10.0) -> Reading:
     _, tokens = found
     if not tokens:
         return Reading.none("no [[A, B]] scores found")
-    inner = tokens[-1].inner
-    shown = f"[[{inner}]]"
-    match = _PAIR.fullmatch(inner)
-    if match is None:
-        return Reading.none(f"{quote(shown)} is not two scores", shown)
+    match = tokens[-1].match(_PAIR, "two scores")
+    if isinstance(match, Reading):
+        return match
     a, b = float(match.group(1)), float(match.group(2))
     if not (low <= a <= high and low <= b <= high):
+        shown = tokens[-1].written
         return Reading.none(f"{quote(shown)} is outside {low:g}–{high:g}", shown)
     return Reading((a, b), f"{a:g}, {b:g}")
 
