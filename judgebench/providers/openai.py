@@ -20,8 +20,10 @@ import json
 import re
 import ssl
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
+import aiohttp
 import openai
 from openai.types import Batch, FileObject
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
@@ -83,7 +85,10 @@ class OpenAIProvider(SDKProvider[openai.AsyncOpenAI]):
     default_key_env = DEFAULT_KEY_ENV
     vendor = "the OpenAI API"
     compatible_server = "a local OpenAI-compatible server"
-    errors = SDKErrors.of(openai)
+    errors = replace(SDKErrors.of(openai), retryable=(*SDKErrors.of(openai).retryable, aiohttp.ClientError))
+    """The SDK's errors, and aiohttp's own that the SDK's aiohttp transport lets through unmapped (a reply
+    that is not HTTP: ``ClientResponseError``): retryable, as the same faults were over httpx
+    (``RemoteProtocolError``, an ``APIConnectionError``)."""
     shards = 8
     """Calls are spread over 8 SDK clients, each with its own connection pool. That was needed over
     httpx's pool, which scanned all of its connections on every request (4.0–4.9 ms of client CPU per
