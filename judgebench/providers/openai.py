@@ -58,6 +58,22 @@ def _message_param(message: Message) -> ChatCompletionMessageParam:
     return {"role": "user", "content": message.content}
 
 
+def _not_a_timeout(exc: openai.APITimeoutError) -> BaseException | None:
+    """The aiohttp connection error behind a timeout the SDK reported, if it was no timeout at all.
+
+    The SDK's aiohttp transport (``httpx_aiohttp``) reports every aiohttp connection error — refused,
+    reset, a server hanging up without answering — as httpx's ``ConnectTimeout``, which the SDK turns
+    into ``APITimeoutError`` ("Request timed out."). Over httpx those were ``APIConnectionError``
+    ("Connection error."), and :meth:`OpenAIProvider._create` raises them so again, caused by the
+    aiohttp error, so retry lines and failure reasons say what happened.
+    """
+    link = exc.__cause__
+    cause = link.__cause__ if link is not None else None
+    if isinstance(cause, aiohttp.ClientConnectionError) and not isinstance(cause, TimeoutError):
+        return cause
+    return None
+
+
 def _tls_context() -> ssl.SSLContext:
     """The TLS context the SDK's HTTP library would build for each client (its CA store, ``SSL_CERT_FILE``)."""
     try:
@@ -188,7 +204,13 @@ class OpenAIProvider(SDKProvider[openai.AsyncOpenAI]):
         body |= {key: value for key, value in params.items() if not isinstance(value, openai.Omit)}
         options: openai.RequestOptions = {"security": {"bearer_auth": True}}
         with self._stopping():
-            return await self._next_client().post("/chat/completions", body=body, cast_to=reply, options=options)
+            try:
+                return await self._next_client().post("/chat/completions", body=body, cast_to=reply, options=options)
+            except openai.APITimeoutError as exc:
+                cause = _not_a_timeout(exc)
+                if cause is None:
+                    raise
+                raise openai.APIConnectionError(request=exc.request) from cause
 
     async def verdict_distribution(
         self, messages: Sequence[Message], opener: str, values: Sequence[str], closer: str

@@ -149,3 +149,21 @@ def test_a_reply_that_is_not_http_is_retried_as_over_httpx() -> None:
     assert failed.value.attempts == 2
     assert str(failed.value).startswith("gave up after 2 attempts: ClientResponseError"), str(failed.value)
     assert len(served) == 2
+
+
+def test_a_server_hanging_up_is_a_connection_error_not_a_timeout(llm_server: LLMServer) -> None:
+    """The SDK's aiohttp transport reports a hang-up as a connect timeout; the adapter says what it was."""
+    llm_server.script(Behaviour(drop=True), Behaviour(drop=True))
+
+    async def go() -> None:
+        provider = OpenAIProvider("m", ProviderOptions(base_url=llm_server.base_url, timeout=5))
+        try:
+            policy = RetryPolicy(max_attempts=2, initial=0.0, max_wait=0.0)
+            await complete_with_retry(provider, OPENAI.messages, DECODING, policy, sleep=RecordingSleep())
+        finally:
+            await provider.aclose()
+
+    with pytest.raises(CallFailed) as failed:
+        asyncio.run(go())
+    assert str(failed.value) == "gave up after 2 attempts: APIConnectionError: Connection error."
+    assert [r.outcome for r in llm_server.requests] == ["scripted", "scripted"]
