@@ -117,19 +117,27 @@ def _content_hash(value: object) -> str:
 
 
 def _orjson_spells_as_json(value: object) -> bool:
-    """Whether orjson writes ``value`` byte for byte as :func:`~judgebench.records.content_hash`'s ``json.dumps``."""
-    if value is None or isinstance(value, str | bool):
+    """Whether orjson writes ``value`` byte for byte as :func:`~judgebench.records.content_hash`'s ``json.dumps``.
+
+    Exact types only (a subclass goes to ``content_hash``), strings tested first: they are most of
+    what is hashed, and this runs for every prompt planned.
+    """
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
         return True
-    if isinstance(value, int):
-        return -(2**63) <= value < 2**64
-    if isinstance(value, float):
+    if kind is list or kind is tuple:
+        return all(type(v) is str or _orjson_spells_as_json(v) for v in value)  # type: ignore[attr-defined]
+    if kind is dict:
+        return all(
+            type(k) is str and (type(v) is str or _orjson_spells_as_json(v))
+            for k, v in value.items()  # type: ignore[attr-defined]
+        )
+    if kind is int:
+        return -(2**63) <= value < 2**64  # type: ignore[operator]
+    if kind is float:
         import orjson
 
         return orjson.dumps(value).decode() == repr(value)
-    if isinstance(value, list | tuple):
-        return all(_orjson_spells_as_json(v) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _orjson_spells_as_json(v) for k, v in value.items())
     return False
 
 
