@@ -24,7 +24,14 @@ from judgebench.cli.options import (
     split_ids,
 )
 from judgebench.cli.progress import RichObserver, share_verbose
-from judgebench.cli.render import announce_embedded, failed_error, print_judge_run, print_panel_judge, warn_toy_judge
+from judgebench.cli.render import (
+    announce_embedded,
+    failed_error,
+    print_judge_run,
+    print_panel_dry_run,
+    print_panel_judge,
+    warn_toy_judge,
+)
 from judgebench.cli.reporting import Baseline
 from judgebench.errors import Interrupted, JudgebenchError
 from judgebench.pipeline.judge_job import JudgeJob
@@ -187,6 +194,8 @@ def judge_all(judges: tuple[str, ...], job: JudgeJob, *, verbose: bool = False) 
         if panel:
             print_panel_judge(judge_id)
         print_judge_run(run, dry_run=job.dry_run, max_tokens=job.max_tokens)
+    if panel and job.dry_run:
+        print_panel_dry_run(names, runs, max_tokens=job.max_tokens)
     unread = [(j, r) for j, r in zip(names, runs, strict=True) if r.unreadable and not r.verdicts]
     if not job.dry_run and unread:
         from judgebench.records import UNREADABLE_FIX, counted

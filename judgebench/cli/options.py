@@ -27,7 +27,6 @@ __all__ = [
     "DryRun",
     "Dtype",
     "Engine",
-    "JudgeId",
     "JudgeList",
     "Limit",
     "MaxAttempts",
@@ -48,7 +47,6 @@ __all__ = [
     "provider_options",
     "retry_policy",
     "split_ids",
-    "the_judge",
 ]
 
 Questions = Annotated[
@@ -87,11 +85,6 @@ Verbose = Annotated[
         "libraries say (as judgebench -v).",
     ),
 ]
-JudgeId = Annotated[
-    list[str], typer.Option("--judge", "-j", help="The judge model, provider/model (e.g. openai/gpt-4o); give one.")
-]
-"""Collected as a list so that a repeated ``--judge`` is refused (:func:`one_judge`), not silently cut to the last
-(``judge`` and ``run`` take a panel instead: :func:`judge_panel_ids`)."""
 DryRun = Annotated[
     bool, typer.Option("--dry-run", help="Print the calls, tokens and dollars it would spend, at most; spend nothing.")
 ]
@@ -170,14 +163,6 @@ def judge_panel_ids(values: list[str] | None, listed: str | None = None) -> tupl
             raise UsageError(f"--judges {listed!r}: name judges separated by commas, e.g. --judges openai/gpt-4o,...")
         named += extra
     return tuple(dict.fromkeys(named))
-
-
-def the_judge(values: list[str]) -> str:
-    """The one ``--judge`` of a command that needs one (see :func:`one_judge`)."""
-    judge = one_judge(values)
-    if judge is None:
-        raise UsageError("--judge: name the judge model, e.g. --judge openai/gpt-4o")
-    return judge
 
 
 def split_ids(value: str | None) -> tuple[str, ...]:

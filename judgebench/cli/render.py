@@ -30,6 +30,7 @@ __all__ = [
     "print_answer_run",
     "print_comparison",
     "print_judge_run",
+    "print_panel_dry_run",
     "print_panel_judge",
     "print_report",
     "print_sections",
@@ -124,6 +125,26 @@ def print_answer_run(run: AnswerRun) -> None:
 def print_panel_judge(judge_id: str) -> None:
     """The heading of one panel judge's summary."""
     out.print(f"[bold]judge {escape(judge_id)}[/]")
+
+
+def print_panel_dry_run(judges: Sequence[str], runs: Sequence[JudgeRun], *, max_tokens: int) -> None:
+    """A panel's dry run, every judge together: calls, input tokens and dollars summed.
+
+    The dollars are a sum only when every judge's price is known; otherwise the judges
+    without a price are named.
+    """
+    from judgebench.records import counted
+
+    unpriced = [j for j, r in zip(judges, runs, strict=True) if r.cost_usd is None and r.calls]
+    known = sum(r.cost_usd or 0.0 for r in runs)
+    cost = f", at most ${known:.4f}" if not unpriced else f"; no price for {', '.join(unpriced)}"
+    calls = counted(sum(r.calls for r in runs), "judge call")
+    out.print(
+        f"dry run, the panel of {len(runs)} judges together: would make {calls} "
+        f"(~{sum(r.estimated_input_tokens for r in runs):,} input tokens, up to {max_tokens:,} output tokens each, "
+        f"plus re-asks{cost}) for {counted(sum(r.planned for r in runs), 'judgment')}; "
+        f"{sum(r.skipped for r in runs)} already judged"
+    )
 
 
 def print_judge_run(run: JudgeRun, *, dry_run: bool, max_tokens: int) -> None:

@@ -6,15 +6,28 @@ import contextlib
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 from rich.markup import escape
 
 from judgebench.cli.groups import build, takes
 from judgebench.cli.judge import judge_all, judge_job
-from judgebench.cli.options import CONNECTION, RUNNING, DryRun, JudgeId, Limit, ResultsDir, RetryUnparsed, the_judge
+from judgebench.cli.options import (
+    CONNECTION,
+    RUNNING,
+    DryRun,
+    Limit,
+    ResultsDir,
+    RetryUnparsed,
+    judge_panel_ids,
+)
 from judgebench.cli.render import err, failed_error, print_sections
+from judgebench.errors import UsageError
+
+if TYPE_CHECKING:
+    from judgebench.pipeline import validation_panel
+    from judgebench.pipeline.validation import Validation
 
 __all__ = ["register"]
 
@@ -26,7 +39,21 @@ def register(app: typer.Typer) -> None:
 
 @takes(RUNNING, CONNECTION)
 def validate_judge_command(
-    judge_id: JudgeId,
+    judge_id: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--judge",
+            "-j",
+            help="The judge model, provider/model (e.g. openai/gpt-4o); repeat for a judge panel: each member and "
+            "the panel (majority verdict, or mean grade) are compared, judged in one run.",
+        ),
+    ] = None,
+    judges: Annotated[
+        str | None,
+        typer.Option(
+            "--judges", help="A judge panel, comma-separated provider/model ids (the same as repeating --judge)."
+        ),
+    ] = None,
     mode: Annotated[
         Literal["pairwise", "single"],
         typer.Option("--mode", help="pairwise: judge the voted pairs in both orders; single: grade, then compare."),
@@ -69,7 +96,11 @@ def validate_judge_command(
     retry_unparsed: RetryUnparsed = False,
     **options: Any,
 ) -> None:
-    """Judge the items MT-Bench's experts voted on, then show agreement beside GPT-4's and the experts' own."""
+    """Judge the items MT-Bench's experts voted on, then show agreement beside GPT-4's and the experts' own.
+
+    With several judges (-j A -j B, or --judges A,B) every member judges the same items in one run
+    (one bound on calls in flight, one --max-cost), and each member and the panel get a row.
+    """
     params = {**locals(), **options}
     from judgebench.pipeline.validation import (
         HUMAN_BENCH,
@@ -77,11 +108,13 @@ def validate_judge_command(
         human_votes_path,
         validate_judge,
         validation_inputs,
-        validation_rows,
     )
-    from judgebench.presentation.validation_format import validation_sections
+    from judgebench.pipeline.validation_panel import validate_panel
 
-    judge = the_judge(judge_id)
+    panel = judge_panel_ids(judge_id, judges)
+    if not panel:
+        raise UsageError("--judge: name the judge model, e.g. --judge openai/gpt-4o")
+    judge = panel[0]
     votes_path = votes or human_votes_path("human")
     job = build(ValidateJob, params, judge=judge, votes=votes_path)
     humans, _ = validation_inputs(job, votes_given=votes is not None)  # bad votes files cost nothing
@@ -100,27 +133,46 @@ def validate_judge_command(
             limit=limit,
             question_ids=question_ids,
         )
-        failed = judge_all((judge,), judging, verbose=options["verbose"])
+        failed = judge_all(panel, judging, verbose=options["verbose"])
     if dry_run:
         return
-    result = validate_judge(job)
+    _show(validate_panel(job, panel) if len(panel) > 1 else validate_judge(job), fmt, plots, html)
+    if failed:
+        raise failed_error(failed, "judgment")
+
+
+def _show(
+    result: Validation | validation_panel.PanelValidation, fmt: str, plots: Path | None, html: Path | None
+) -> None:
+    """Print the comparison (table, Markdown or JSON on stdout); save its figures and page when asked."""
+    from judgebench.pipeline.validation import validation_rows
+    from judgebench.pipeline.validation_panel import PanelValidation
+    from judgebench.presentation.validation_format import panel_rows, panel_sections, validation_sections
+
+    if isinstance(result, PanelValidation):
+        judges = ", ".join(result.judges)
+        name, sections, bars = f"panel of {judges}", panel_sections(result), panel_rows(result, "all")
+        who = f"{judges}, their panel"
+    else:
+        name, sections, bars = result.judge, validation_sections(result), validation_rows(result, "all")
+        who = result.judge
     if fmt == "json":
         sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
     elif fmt == "markdown":
         from judgebench.presentation.report_format import markdown_table
 
-        lines = [f"# validate-judge: {judge}", ""]
-        for section in validation_sections(result):
+        lines = [f"# validate-judge: {name}", ""]
+        for section in sections:
             lines += [f"## {section.title}", "", *markdown_table(section.rows), *(f"{n}  " for n in section.notes), ""]
         sys.stdout.write("\n".join(lines) + "\n")
     else:
-        print_sections(validation_sections(result))
+        print_sections(sections)
     if plots is not None or html is not None:
         from judgebench.presentation.plots import draw_agreement
         from judgebench.presentation.validation_format import validation_html
 
-        title = f"{judge}, GPT-4 and the humans on {result.items} voted items"
-        figures = draw_agreement(validation_rows(result, "all"), title, plots)
+        title = f"{who}, GPT-4 and the humans on {result.items} voted items"
+        figures = draw_agreement(bars, title, plots)
         for figure in figures:
             if figure.png is not None:
                 err.print(f"wrote figure: {escape(str(figure.png))}")
@@ -129,5 +181,3 @@ def validate_judge_command(
 
             replace_file(html, validation_html(result, figures).encode("utf-8"))  # whole, or one-line error
             err.print(f"wrote page: {escape(str(html))}")
-    if failed:
-        raise failed_error(failed, "judgment")

@@ -162,8 +162,11 @@ def judge_report(
         games = pairs[pairs["model_1"].isin(allowed) & pairs["model_2"].isin(allowed)].reset_index(drop=True)
     if len(games):
         baseline = job.baseline or _auto_baseline(games)
-        table = stats.pairwise_table(games, baseline, job.strong_weight)
-        plain = stats.comparisons(games, baseline)
+        from judgebench.stats.games import join_games
+
+        joined = join_games(games, latest=True)  # once for both; report() kept each game's latest record
+        table = stats.pairwise_table(joined, baseline, job.strong_weight)
+        plain = stats.comparisons(joined, baseline)
         comp = plain.weighted(job.strong_weight)
         model_iv, judge_iv = stats.pairwise_intervals(comp, baseline, boot)
         if comp is not plain:  # consistency is never weighted

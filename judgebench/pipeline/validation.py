@@ -22,29 +22,30 @@ experts are compared like for like:
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from judgebench.errors import UsageError
 from judgebench.pipeline.provenance import spend_totals
-from judgebench.records import UNREADABLE, UNREADABLE_FIX, HumanVote, counted
+from judgebench.pipeline.validation_votes import Item, judge_records, unreadable_items, votes_of
+from judgebench.records import UNREADABLE_FIX, HumanVote, Judgment, PairGame, counted
 from judgebench.stats.validation import DEFAULT_MARGIN
-from judgebench.storage import data_dir, judgments_path, load_judgments, load_manifests, load_pair_games, load_votes
+from judgebench.storage import data_dir, load_manifests, load_votes
 
 __all__ = [
     "HUMAN_BENCH",
     "ValidateJob",
     "Validation",
+    "agreement_rows",
+    "compare_votes",
     "human_votes_path",
+    "judge_spend",
+    "release_source",
     "validate_judge",
     "validation_inputs",
     "validation_rows",
 ]
-
-Item = tuple[str, int, str, str]
-"""A voted item: ``(question id as text, turn, model, model)``, the two models sorted."""
 
 HUMAN_BENCH = "mt-bench-human"
 """The bench ``datasets pull mt-bench-human`` files the voted answers under."""
@@ -106,6 +107,8 @@ class Validation:
             read (``unparsed``/``truncated``): left out of every figure.
         release: where the pulled release came from, when the votes are its files
             (its ``SOURCE.json``: ``verified``, ``from``, ``unverified`` files).
+        covered: the items compared (not in the JSON form; a panel's references are on
+            every row's items).
     """
 
     judge: str
@@ -122,6 +125,7 @@ class Validation:
     tie_threshold: float | None = None
     unreadable: int = 0
     release: dict[str, Any] | None = None
+    covered: frozenset[Item] = field(default=frozenset(), repr=False, compare=False)
 
     @property
     def unverified_line(self) -> str | None:
@@ -204,46 +208,7 @@ def validation_inputs(job: ValidateJob, *, votes_given: bool = False) -> tuple[l
     return humans, reference
 
 
-def _judge_votes(job: ValidateJob) -> tuple[list[HumanVote], dict[str, Any] | None, Callable[[Item], bool]]:
-    """The judge's verdicts as votes, its position consistency (pairwise), and a test of unreadable items.
-
-    An item (question, turn, sorted model pair) is unreadable when the judge's
-    latest record of it — of either model's grade (single), of either game
-    (pairwise) — is ``unparsed`` or ``truncated``.
-    """
-    from judgebench import stats
-    from judgebench.stats.agreement import votes_from_comparisons, votes_from_grades
-
-    mode: Literal["single", "pair"] = "single" if job.mode == "single" else "pair"
-    path = judgments_path(job.results_dir, job.bench, job.judge, mode)
-    if not path.is_file():
-        raise UsageError(
-            f"--judge {job.judge}: no {job.mode} verdicts on {job.bench} ({path}) — run validate-judge without "
-            "--dry-run to judge the voted items"
-        )
-    if job.mode == "single":
-        grades = stats.latest_judgments(load_judgments(path))
-        bad = {(str(j.question_id), j.turn, j.model) for j in grades if j.status in UNREADABLE}
-
-        def unreadable_grade(item: Item) -> bool:
-            return (item[0], item[1], item[2]) in bad or (item[0], item[1], item[3]) in bad
-
-        votes = votes_from_grades(grades, job.judge, tie_threshold=job.tie_threshold)
-        return votes, None, unreadable_grade
-    games = stats.latest_games(load_pair_games(path))
-    unread: set[Item] = set()
-    for g in games:
-        if g.status in UNREADABLE:
-            first, second = sorted((g.model_1, g.model_2))
-            unread.add((str(g.question_id), g.turn, first, second))
-    comp = stats.comparisons(games)
-    n = len(comp)
-    same = int(comp.consistent.sum())
-    consistency = {"consistent": same, "n": n, "rate": same / n if n else None}
-    return votes_from_comparisons(comp, job.judge), consistency, unread.__contains__
-
-
-def _release(job: ValidateJob) -> dict[str, Any] | None:
+def release_source(job: ValidateJob) -> dict[str, Any] | None:
     """The pulled release's ``SOURCE.json`` when the votes compared are its files, else ``None``."""
     import json
 
@@ -258,43 +223,40 @@ def _release(job: ValidateJob) -> dict[str, Any] | None:
     return info if isinstance(info, dict) else None
 
 
-def validate_judge(job: ValidateJob) -> Validation:
+def validate_judge(
+    job: ValidateJob,
+    *,
+    inputs: tuple[list[HumanVote], list[HumanVote]] | None = None,
+    records: list[Judgment] | list[PairGame] | None = None,
+) -> Validation:
     """Compare the judge's verdicts with the human votes, beside the reference judge's and the humans' own.
+
+    Args:
+        job: what to compare.
+        inputs: the human and reference votes, already read (default: :func:`validation_inputs`).
+        records: the judge's latest records, already read (default: :func:`judge_records`).
 
     Raises:
         UsageError: the release is not pulled, the judge has no verdicts on
             the bench, or none on a voted item; no voter matches ``voters``.
         DataError: a bad vote or judgment line (``file:line``).
     """
-    from judgebench.stats import Bootstrap
-    from judgebench.stats.agreement import agreement
-    from judgebench.stats.validation import as_good_as, item_of, on_items
+    from judgebench.stats.validation import item_of
 
-    humans, reference = validation_inputs(job)
-    release = _release(job)
-    reference_name = reference[0].judge if reference else "gpt4_pair"
-    mine, consistency, unreadable = _judge_votes(job)
-    items = {item_of(v) for v in mine} & {item_of(v) for v in humans}
-    unread = sum(map(unreadable, {item_of(v) for v in humans}))
-    if not items and unread:
-        raise UsageError(
-            f"--judge {job.judge}: its verdicts on all {counted(unread, 'voted item')} it judged "
-            f"could not be read — {UNREADABLE_FIX}"
-        )
-    if not items:
-        raise UsageError(
-            f"--judge {job.judge}: none of its verdicts on {job.bench} is on a voted item — judge them with "
-            "'judgebench validate-judge' (without --dry-run)"
-        )
-    mine, humans, reference = on_items(mine, items), on_items(humans, items), on_items(reference, items)
-    boot = Bootstrap(replicates=job.bootstrap, seed=job.seed)
-    rows: list[dict[str, Any]] = []
-    for who, result in (
-        ("judge", agreement(mine, humans, a=job.judge, b="humans", bootstrap=boot)),
-        ("reference", agreement(reference, humans, a=reference_name, b="humans", bootstrap=boot)),
-        ("humans", agreement(humans, None, a="humans", bootstrap=boot)),
-    ):
-        rows += [{"who": who, **row} for row in result.rows]
+    humans, reference = validation_inputs(job) if inputs is None else inputs
+    if records is None:
+        records = judge_records(job.results_dir, job.bench, job.judge, job.mode)
+    mine, consistency = votes_of(records, job.judge, job.mode, job.tie_threshold)
+    unread = sum(map(unreadable_items(records), {item_of(v) for v in humans}))
+    return compare_votes(job, job.judge, mine, humans, reference, consistency=consistency, unreadable=unread,
+                         spend=judge_spend(job))  # fmt: skip
+
+
+def judge_spend(job: ValidateJob) -> dict[str, Any] | None:
+    """The judge's runs on the bench in ``job.mode``, summed: ``runs``, ``calls``, tokens, ``cost_usd``.
+
+    ``None`` when no run manifest of it is found; ``cost_usd`` is ``None`` when no run's price is known.
+    """
     spent = [
         r
         for r in spend_totals(  # this mode's runs only: a single-grade run of the same model is another judge
@@ -302,13 +264,70 @@ def validate_judge(job: ValidateJob) -> Validation:
         )
         if r["kind"] == "judge"
     ]
-    spend = None
-    if spent:
-        spend = {k: sum(r[k] for r in spent) for k in ("runs", "calls", "input_tokens", "output_tokens")}
-        known = [r["cost_usd"] for r in spent if r["cost_usd"] is not None]
-        spend["cost_usd"] = sum(known) if known else None
+    if not spent:
+        return None
+    spend: dict[str, Any] = {k: sum(r[k] for r in spent) for k in ("runs", "calls", "input_tokens", "output_tokens")}
+    known = [r["cost_usd"] for r in spent if r["cost_usd"] is not None]
+    spend["cost_usd"] = sum(known) if known else None
+    return spend
+
+
+def compare_votes(
+    job: ValidateJob,
+    name: str,
+    mine: list[HumanVote],
+    humans: list[HumanVote],
+    reference: list[HumanVote],
+    *,
+    consistency: dict[str, Any] | None,
+    unreadable: int,
+    spend: dict[str, Any] | None,
+) -> Validation:
+    """The :class:`Validation` of one judge's verdicts (as votes), on the voted items it has verdicts on.
+
+    The judge of a single ``validate-judge`` and each member and the panel of
+    ``validate-judge -j A -j B`` are compared here, so every row gets the same figures.
+
+    Args:
+        job: what is compared (mode, bench, bootstrap, margin, tie threshold).
+        name: the judge's name in the result (``job.judge``, a panel member, or ``panel``).
+        mine: the judge's verdicts as votes.
+        humans: the human votes (of ``job.voters``).
+        reference: the reference judge's votes.
+        consistency: its position consistency (pairwise; ``None`` for single).
+        unreadable: voted items left out because its verdict on them could not be read (counted, shown).
+        spend: its runs summed (:func:`judge_spend`), or ``None``.
+
+    Raises:
+        UsageError: none of its verdicts is on a voted item (``unreadable`` says whether they could not be read).
+    """
+    from judgebench.stats import Bootstrap
+    from judgebench.stats.agreement import agreement
+    from judgebench.stats.validation import as_good_as, item_of, on_items
+
+    reference_name = reference[0].judge if reference else "gpt4_pair"
+    items = {item_of(v) for v in mine} & {item_of(v) for v in humans}
+    if not items and unreadable:
+        raise UsageError(
+            f"--judge {name}: its verdicts on all {counted(unreadable, 'voted item')} it judged "
+            f"could not be read — {UNREADABLE_FIX}"
+        )
+    if not items:
+        raise UsageError(
+            f"--judge {name}: none of its verdicts on {job.bench} is on a voted item — judge them with "
+            "'judgebench validate-judge' (without --dry-run)"
+        )
+    mine, humans, reference = on_items(mine, items), on_items(humans, items), on_items(reference, items)
+    boot = Bootstrap(replicates=job.bootstrap, seed=job.seed)
+    rows: list[dict[str, Any]] = []
+    for who, result in (
+        ("judge", agreement(mine, humans, a=name, b="humans", bootstrap=boot)),
+        ("reference", agreement(reference, humans, a=reference_name, b="humans", bootstrap=boot)),
+        ("humans", agreement(humans, None, a="humans", bootstrap=boot)),
+    ):
+        rows += [{"who": who, **row} for row in result.rows]
     return Validation(
-        judge=job.judge,
+        judge=name,
         mode=job.mode,
         bench=job.bench,
         reference=reference_name,
@@ -320,8 +339,9 @@ def validate_judge(job: ValidateJob) -> Validation:
         spend=spend,
         verdict=as_good_as(mine, reference, humans, bootstrap=boot, margin=job.margin),
         tie_threshold=job.tie_threshold if job.mode == "single" else None,
-        unreadable=unread,
-        release=release,
+        unreadable=unreadable,
+        release=release_source(job),
+        covered=frozenset(items),
     )
 
 
@@ -335,9 +355,23 @@ def validation_rows(result: Validation, turn: int | str | None = None) -> list[d
         result: the comparison.
         turn: only this scope (``1``, ``2``, ``"all"``); default every scope.
     """
-    label = {"judge": result.judge, "reference": f"{result.reference} (release)", "humans": "humans with each other"}
+    return agreement_rows(result.agreement, result.judge, result.reference, turn)
+
+
+def agreement_rows(
+    agreement: list[dict[str, Any]], judge: str, reference: str, turn: int | str | None = None
+) -> list[dict[str, Any]]:
+    """Agreement rows (``who``: ``judge``, ``reference`` or ``humans``) labelled for people, in their order.
+
+    Args:
+        agreement: the rows (:attr:`Validation.agreement`).
+        judge: the judge's label.
+        reference: the reference judge's name (shown as ``<name> (release)``).
+        turn: only this scope (``1``, ``2``, ``"all"``); default every scope.
+    """
+    label = {"judge": judge, "reference": f"{reference} (release)", "humans": "humans with each other"}
     rows = []
-    for row in result.agreement:
+    for row in agreement:
         if turn is not None and row["turn"] != turn:
             continue
         shown = {k: row.get(k) for k in _SHOWN}

@@ -193,8 +193,13 @@ class JoinedGames:
         return len(self.g1)
 
 
-def join_games(games: Sequence[PairGame] | pd.DataFrame) -> JoinedGames:
+def join_games(games: Sequence[PairGame] | pd.DataFrame | JoinedGames, *, latest: bool = False) -> JoinedGames:
     """Join each comparison's latest two games (the columnar :func:`~judgebench.stats.pair_rows_from_games`).
+
+    Games joined already come back as they are: a report joins a judge's games once for both
+    :func:`~judgebench.stats.pairwise_table` and :func:`~judgebench.stats.comparisons`.
+    ``latest``: ``games`` is a :func:`latest_game_table` (or rows of one), which that function
+    would give back unchanged; it is not run again.
 
     >>> g = dict(question_id=81, model_1="a", model_2="b", turn=1, judge="gpt-4", prompt="pair-v2")
     >>> j = join_games([PairGame(game=2, winner="model_2", **g)])
@@ -204,7 +209,9 @@ def join_games(games: Sequence[PairGame] | pd.DataFrame) -> JoinedGames:
     ...             PairGame(game=2, winner="model_1", **g)]).strong.tolist()
     [True]
     """
-    frame = latest_game_table(games)
+    if isinstance(games, JoinedGames):
+        return games
+    frame = games if latest and isinstance(games, pd.DataFrame) else latest_game_table(games)
     m1, m2, models = model_codes(frame)
     qid, turn = _codes(frame["qid"]), frame["turn"].to_numpy(dtype=np.int64)
     judge, prompt = _codes(frame["judge"]), _codes(frame["prompt"])
@@ -299,11 +306,11 @@ class Comparisons:
         )
 
 
-def comparisons(games: Sequence[PairGame] | pd.DataFrame, baseline: str | None = None) -> Comparisons:
+def comparisons(games: Sequence[PairGame] | pd.DataFrame | JoinedGames, baseline: str | None = None) -> Comparisons:
     """Join games into comparisons and reconcile them as :func:`~judgebench.stats.pairwise_table` counts.
 
     Args:
-        games: pair games, as records or as a game table (:mod:`judgebench.records.columns`).
+        games: pair games, as records, as a game table (:mod:`judgebench.records.columns`) or joined.
         baseline: when set, only comparisons involving it are kept.
 
     >>> g = dict(question_id=1, model_1="a", model_2="b", turn=1, judge="j", prompt="p")

@@ -34,7 +34,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -42,6 +42,9 @@ import pandas as pd
 
 from judgebench.records import Judgment, PairGame, QuestionId
 from judgebench.records.columns import WINNERS
+
+if TYPE_CHECKING:
+    from judgebench.stats.games import JoinedGames
 
 __all__ = [
     "FASTCHAT_ERROR",
@@ -278,13 +281,14 @@ def single_table(judgments: Sequence[Judgment], categories: Mapping[str, str] | 
 
 
 def pairwise_table(
-    games: Sequence[PairGame] | pd.DataFrame, baseline: str | None = None, strong_weight: int = 1
+    games: Sequence[PairGame] | pd.DataFrame | JoinedGames, baseline: str | None = None, strong_weight: int = 1
 ) -> PairwiseTable:
     """Win/loss/tie per model (FastChat's ``show_result.py --mode pairwise-*``).
 
     Args:
         games: one judge's pair games (both games of each comparison), as
-            records or as a game table (:mod:`judgebench.records.columns`).
+            records, as a game table (:mod:`judgebench.records.columns`) or joined
+            (:func:`~judgebench.stats.games.join_games`).
         baseline: count only comparisons against this model and drop its
             line (``pairwise-baseline``); ``None`` counts every pair.
         strong_weight: a win whose games hold a strong verdict (``[[A>>B]]``)

@@ -19,9 +19,10 @@ journals' paths (:func:`batches_path`) and FastChat's file formats
 (:mod:`judgebench.storage.fastchat`, import and export).
 """
 
+from typing import TYPE_CHECKING
+
 from judgebench.storage.benches import resolve_bench
 from judgebench.storage.files import FilePlan, replace_file
-from judgebench.storage.game_table import load_game_table
 from judgebench.storage.jsonl import CallJournal, HoldsAppender, JsonlAppender, Warn, read_jsonl
 from judgebench.storage.layout import (
     DEFAULT_QUESTION_SET,
@@ -85,3 +86,15 @@ __all__ = [
     "runs_dir",
     "write_manifest",
 ]
+
+if TYPE_CHECKING:
+    from judgebench.storage.game_table import load_game_table
+
+
+def __getattr__(name: str) -> object:
+    """:func:`load_game_table` on first use: the game-table modules load with reports, not with ``--help``."""
+    if name == "load_game_table":
+        from judgebench.storage.game_table import load_game_table
+
+        return load_game_table
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,6 +16,7 @@ pyarrow, pandas and numpy are imported inside the function: ``judgebench --help`
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from judgebench.records.columns import GAME_COLUMNS, PAIR_GAME_FIELDS, WINNERS
@@ -26,7 +27,10 @@ if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
-__all__ = ["read_game_frame"]
+__all__ = ["BLOCK_SIZE", "read_game_frame"]
+
+BLOCK_SIZE = 4 << 20
+"""Bytes pyarrow parses at a time (one chunk of each column); blocks are parsed on all cores."""
 
 # An explicit JSON null where a missing key means something else to from_dict (a default, or an
 # error): the Arrow column cannot tell the two apart, so such files take the record path.
@@ -35,6 +39,17 @@ _NULL_INSIDE = {
     "usage": re.compile(rb'"usage"\s*:\s*\{[^{}]*:\s*null'),
     "answer_hashes": re.compile(rb'"answer_hashes"\s*:\s*\{[^{}]*:\s*null'),
 }
+# Any null but the one every line of ours has: a literal search for "null", then a look back (a tenth
+# of the time of the patterns above, which stop at every line's "usage" and "answer_hashes").
+_OTHER_NULL = re.compile(rb'null(?<!"error":null)')
+
+
+_READ = (
+    *(f.name for f in PAIR_GAME_FIELDS),
+    *("judge", "winner", "status", "attempts", "tstamp", "reasks", "usage", "answer_hashes"),
+)
+"""The columns checked or kept (``answer_hashes`` last: it is read chunk by chunk); the others (judge
+replies, prompts, call keys) are parsed but never copied."""
 
 
 def _arrow_type(types: tuple[type, ...], question_id: pa.DataType) -> pa.DataType | None:
@@ -65,6 +80,20 @@ def _schema(question_id: pa.DataType) -> pa.Schema | None:
     return pa.schema(fields)
 
 
+def _memory_pool() -> pa.MemoryPool:
+    """jemalloc where this pyarrow has it, else pyarrow's default pool.
+
+    Parsing 111 MB builds ~250 MB of short-lived buffers; with the default mimalloc pool the kernel
+    spent 0.4–0.5 s more (system CPU: page faults) on a first 100k report than with jemalloc.
+    """
+    import pyarrow as pa
+
+    try:
+        return pa.jemalloc_memory_pool()
+    except NotImplementedError:  # a build without jemalloc (e.g. some macOS or conda builds)
+        return pa.default_memory_pool()
+
+
 def _read(data: bytes) -> pa.Table | None:
     """Parse the bytes (question ids as integers, else as strings); ``None`` if pyarrow refuses."""
     import pyarrow as pa
@@ -77,8 +106,9 @@ def _read(data: bytes) -> pa.Table | None:
         try:
             return pj.read_json(
                 pa.BufferReader(data),
-                read_options=pj.ReadOptions(block_size=4 << 20),
+                read_options=pj.ReadOptions(block_size=BLOCK_SIZE),
                 parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer"),
+                memory_pool=_memory_pool(),
             )
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError) as exc:
             if "question_id" not in str(exc):
@@ -114,17 +144,43 @@ def _sorted_strings(values: pa.Array) -> list[str]:
     return sorted(str(v) for v in pc.unique(values).drop_null().to_pylist())
 
 
-def _plain_nulls(data: bytes, name: str, column: pa.Array) -> bool:
-    """Whether ``column``'s nulls may all be missing keys (no explicit ``null`` under ``name`` in the bytes)."""
+class _Source:
+    """A file's bytes, and whether they hold a JSON ``null`` other than ``"error":null`` (searched once)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self._other_nulls: bool | None = None
+
+    def other_nulls(self) -> bool:
+        """Whether any ``null`` in the bytes is not our writer's ``"error":null`` (one scan, then remembered)."""
+        if self._other_nulls is None:
+            self._other_nulls = _OTHER_NULL.search(self.data) is not None
+        return self._other_nulls
+
+
+def _plain_nulls(source: _Source, name: str, column: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether ``column``'s nulls may all be missing keys (no explicit ``null`` under ``name`` in the bytes).
+
+    One scan for any ``null`` besides ``"error":null`` usually settles it for every column; only
+    when there is one (or the object has an ``"error"`` key of its own) is the field's own pattern searched.
+    """
     import pyarrow as pa
 
-    nulls = column.null_count
-    if isinstance(column, pa.StructArray):
-        nulls = sum(child.null_count for child in column.flatten())
-    return nulls == 0 or _NULL_INSIDE[name].search(data) is None
+    keys: set[str] = set()
+    if pa.types.is_struct(column.type):
+        chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+        nulls = sum(child.null_count for chunk in chunks for child in chunk.flatten())
+        keys = {column.type.field(i).name for i in range(column.type.num_fields)}
+    else:
+        nulls = column.null_count
+    if nulls == 0:
+        return True
+    if "error" not in keys and not source.other_nulls():
+        return True
+    return _NULL_INSIDE[name].search(source.data) is None
 
 
-def _plain_extras(cols: dict[str, Any], data: bytes) -> bool:
+def _plain_extras(cols: dict[str, Any], source: _Source) -> bool:
     """Whether the fields reports do not read are as :func:`~judgebench.records.columns.game_columns` accepts them."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -144,17 +200,17 @@ def _plain_extras(cols: dict[str, Any], data: bytes) -> bool:
             if not pa.types.is_struct(usage.type):
                 return False
             kinds = {usage.type.field(i).type for i in range(usage.type.num_fields)}
-            if not kinds <= {pa.int64(), pa.bool_()} or not _plain_nulls(data, "usage", usage):
+            if not kinds <= {pa.int64(), pa.bool_()} or not _plain_nulls(source, "usage", usage):
                 return False
     return True
 
 
-def _verdicts(cols: dict[str, Any], data: bytes) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None:
+def _verdicts(cols: dict[str, Any], source: _Source) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None:
     """Codes of ``winner`` (:data:`WINNERS`; -1 unless ok) and ``status`` (``STATUSES``), as from_dict reads them."""
     import numpy as np
 
     status_col = cols["status"]
-    if status_col.null_count and not _plain_nulls(data, "status", status_col):
+    if status_col.null_count and not _plain_nulls(source, "status", status_col):
         return None
     winner = _codes(cols["winner"], list(WINNERS))
     status = _codes(status_col, list(STATUSES))
@@ -219,11 +275,13 @@ def _frame(
     return pd.DataFrame(out, columns=list(GAME_COLUMNS))
 
 
-def read_game_frame(data: bytes) -> pd.DataFrame | None:
+def read_game_frame(data: bytes, *, while_parsing: Callable[[], object] | None = None) -> pd.DataFrame | None:
     """The game table of a pair-game file's bytes, or ``None`` when it needs the record-by-record reader.
 
     Args:
         data: the whole JSONL file, UTF-8.
+        while_parsing: work for the calling thread while pyarrow parses on its own threads (the
+            parse holds no GIL: a caller imports pandas there); run exactly once in any case.
 
     Returns:
         The table :func:`judgebench.records.columns.game_frame` gives for the records
@@ -231,15 +289,26 @@ def read_game_frame(data: bytes) -> pd.DataFrame | None:
         in file order), or ``None``: an empty file, or any line pyarrow refuses or that is not
         plainly valid (the caller's record path then reads it, with its ``file:line`` errors).
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     import pyarrow.compute as pc
+    import pyarrow.json  # noqa: F401 (imported here, not on the parsing thread)
 
     if data.isspace() or not data:  # isspace stops at the first other byte
+        if while_parsing is not None:
+            while_parsing()
         return None
-    table = _read(data)
+    source = _Source(data)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="judgebench-parse") as pool:
+        parsing = pool.submit(_read, data)
+        source.other_nulls()  # the null scan, ahead of need, while the parse holds no GIL
+        if while_parsing is not None:
+            while_parsing()
+        table = parsing.result()
     if table is None or table.num_rows == 0:
         return None
     n = table.num_rows
-    cols = {name: table.column(name).combine_chunks() for name in table.column_names}
+    cols = {name: table.column(name).combine_chunks() for name in _READ[:-1] if name in table.column_names}
     for f in PAIR_GAME_FIELDS:
         col = cols[f.name]
         if f.required and col.null_count:
@@ -258,9 +327,9 @@ def read_game_frame(data: bytes) -> pd.DataFrame | None:
     if flat.null_count:
         return None
     judge, prompt = pc.list_element(judges, 0), pc.list_element(judges, 1)
-    if not _plain_extras(cols, data):
+    if not _plain_extras(cols, source):
         return None
-    verdicts = _verdicts(cols, data)
+    verdicts = _verdicts(cols, source)
     if verdicts is None:
         return None
     winner, status = verdicts
@@ -268,23 +337,46 @@ def read_game_frame(data: bytes) -> pd.DataFrame | None:
     m1, m2 = _codes(cols["model_1"], models), _codes(cols["model_2"], models)
     assert m1 is not None
     assert m2 is not None
-    hashes = _split_hashes(cols.get("answer_hashes"), data, models, m1, m2, n)
+    hashes = _split_hashes(
+        table.column("answer_hashes") if "answer_hashes" in table.column_names else None, source, models, m1, m2, n
+    )
     if hashes is None:
         return None
     return _frame(cols, models, (m1, m2), (winner, status), (judge, prompt), hashes)
 
 
+def _objects(values: pa.Array) -> np.ndarray[Any, Any]:
+    """``values`` as an object array (``None`` where null), one Python string per distinct value.
+
+    An answer hash recurs in every game of its answer: 200,000 cells hold a few thousand hashes.
+    """
+    import numpy as np
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(values)
+    distinct = np.array([*encoded.dictionary.to_pylist(), None], dtype=object)  # code -1: None
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    out: np.ndarray[Any, Any] = distinct[codes]
+    return out
+
+
 def _split_hashes(
-    column: pa.Array | None,
-    data: bytes,
+    column: pa.ChunkedArray | None,
+    source: _Source,
     models: list[str],
     m1: np.ndarray[Any, Any],
     m2: np.ndarray[Any, Any],
     n: int,
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]] | None:
-    """``answer_hashes`` as each side's entry and any other entries, as :func:`columns._split_hashes` splits them."""
+    """``answer_hashes`` as each side's entry and any other entries, as :func:`columns._split_hashes` splits them.
+
+    Chunk by chunk, as parsed (a struct of one child per model named anywhere in the file is not
+    copied into one): each side's entry is picked in bulk (:func:`pyarrow.compute.choose`: row ``i``
+    takes the child of its model); only rows with entries of other models are read one by one.
+    """
     import numpy as np
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     h1 = np.full(n, None, dtype=object)
     h2 = np.full(n, None, dtype=object)
@@ -296,27 +388,30 @@ def _split_hashes(
     names = [column.type.field(i).name for i in range(column.type.num_fields)]
     if any(column.type.field(i).type != pa.string() for i in range(len(names))):
         return None
-    if not _plain_nulls(data, "answer_hashes", column):
+    if not _plain_nulls(source, "answer_hashes", column):
         return None
-    children = column.flatten()  # parent nulls merged into each child
-    position = {name: i for i, name in enumerate(models)}
-    entries = np.zeros(n, dtype=np.int64)
-    for name, child in zip(names, children, strict=True):
-        valid = child.is_valid().to_numpy(zero_copy_only=False)
-        entries += valid
-        k = position.get(name)
-        if k is None:
-            continue
+    chunks = [chunk.flatten() for chunk in column.chunks]  # parent nulls merged into each child
+    position = {name: i for i, name in enumerate(names)}
+    lookup = np.array([position.get(name, len(names)) for name in models], dtype=np.int32)  # no entry: all-null
+    start = 0
+    for chunk, children in zip(column.chunks, chunks, strict=True):
+        stop = start + len(chunk)
+        pool = [*children, pa.nulls(len(chunk), pa.string())]
         for side, target in ((m1, h1), (m2, h2)):
-            rows = np.flatnonzero((side == k) & valid)
-            if len(rows):
-                target[rows] = np.asarray(child.take(pa.array(rows)).to_pylist(), dtype=object)
+            target[start:stop] = _objects(pc.choose(pa.array(lookup[side[start:stop]]), *pool))
+        start = stop
     matched = (h1 != None).astype(np.int64) + ((h2 != None) & (m1 != m2))  # noqa: E711 (elementwise)
-    for row in np.flatnonzero(entries > matched).tolist():
-        sides = (models[m1[row]], models[m2[row]])
-        other[row] = {
-            name: child[row].as_py()
-            for name, child in zip(names, children, strict=True)
-            if child[row].is_valid and name not in sides
-        }
+    entries = sum(len(child) - child.null_count for children in chunks for child in children)
+    if entries > matched.sum():  # each row has at least its matched entries: equal totals, no other entries
+        flat = column.combine_chunks().flatten()
+        valid = np.zeros(n, dtype=np.int64)
+        for child in flat:
+            valid += child.is_valid().to_numpy(zero_copy_only=False)
+        for row in np.flatnonzero(valid > matched).tolist():
+            sides = (models[m1[row]], models[m2[row]])
+            other[row] = {
+                name: child[row].as_py()
+                for name, child in zip(names, flat, strict=True)
+                if child[row].is_valid and name not in sides
+            }
     return h1, h2, other

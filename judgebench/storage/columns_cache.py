@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING, Any
 from judgebench.records.columns import GAME_COLUMNS, PAIR_GAME_FIELDS
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
-__all__ = ["CACHE_SUFFIX", "read_column_cache", "write_column_cache"]
+__all__ = ["CACHE_SUFFIX", "has_column_cache", "read_column_cache", "write_column_cache"]
 
 CACHE_SUFFIX = ".columns.npz"
 _LAYOUT = "judgebench.game_columns/3"
@@ -41,10 +42,27 @@ def _key(size: int, digest: str) -> str:
     return json.dumps([_LAYOUT, size, digest, list(GAME_COLUMNS), fields])
 
 
+def _string_codes(values: np.ndarray[Any, Any]) -> tuple[np.ndarray[Any, Any] | None, list[str]]:
+    """Codes of an object column into its distinct values (-1: ``None``) when they are all strings, else ``None``.
+
+    The distinct values are factorised first and only they are type-checked (a column of dicts
+    cannot be factorised at all), rather than every one of 200,000 values.
+    """
+    import pandas as pd
+
+    try:
+        codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    except TypeError:  # unhashable: dicts
+        return None, []
+    names = list(distinct)
+    if not all(type(v) is str for v in names):
+        return None, []
+    return codes, names
+
+
 def write_column_cache(path: Path, size: int, digest: str, table: pd.DataFrame) -> None:
     """Save ``table`` (the game table of ``path``'s ``size`` bytes with SHA-256 ``digest``) beside it."""
     import numpy as np
-    import pandas as pd
 
     arrays: dict[str, Any] = {"key": np.array(_key(size, digest))}
     for name in GAME_COLUMNS:
@@ -57,13 +75,13 @@ def write_column_cache(path: Path, size: int, digest: str, table: pd.DataFrame) 
         elif column.dtype == np.bool_:
             arrays[name] = column.to_numpy(dtype=np.bool_)
         else:
-            values = column.tolist()
-            if {type(v) for v in values} <= {str, type(None)}:
+            values = column.to_numpy(dtype=object)
+            codes, distinct = _string_codes(values)
+            if codes is not None:
                 # strings or None: codes into the distinct strings (-1: None). An answer hash recurs in
                 # every game of its answer, so this is a fraction of a text array's size and write time.
-                codes, distinct = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
                 arrays[f"{name}.code"] = codes.astype(np.int32)
-                arrays[f"{name}.str"] = np.array(list(distinct), dtype=str)
+                arrays[f"{name}.str"] = np.array(distinct, dtype=str)
             else:  # dicts or None: the rows that have one, as JSON
                 rows = [i for i, v in enumerate(values) if v is not None]
                 arrays[f"{name}.rows"] = np.array(rows, dtype=np.int64)
@@ -79,14 +97,19 @@ def write_column_cache(path: Path, size: int, digest: str, table: pd.DataFrame) 
             partial.unlink()
 
 
+def has_column_cache(path: Path) -> bool:
+    """Whether a cache file lies beside ``path`` (current or not: :func:`read_column_cache` tells)."""
+    return _cache_path(path).is_file()
+
+
 def read_column_cache(path: Path, size: int, digest: str) -> pd.DataFrame | None:
     """The cached game table of ``path`` when the cache matches its ``size`` and ``digest``, else ``None``."""
-    import numpy as np
-    import pandas as pd
-
     target = _cache_path(path)
     if not target.is_file():
         return None
+    import numpy as np
+    import pandas as pd
+
     try:
         with np.load(target, allow_pickle=False) as saved:
             if "key" not in saved.files or str(saved["key"]) != _key(size, digest):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import chain
 from pathlib import Path
@@ -18,7 +18,7 @@ from judgebench.errors import DataError
 from judgebench.records import PairGame, RecordError
 from judgebench.records.columns import game_columns, game_frame, record_columns
 from judgebench.storage.arrow_games import read_game_frame
-from judgebench.storage.columns_cache import read_column_cache, write_column_cache
+from judgebench.storage.columns_cache import has_column_cache, read_column_cache, write_column_cache
 from judgebench.storage.jsonl import Warn, _ignore, parse_lines, read_bytes
 
 if TYPE_CHECKING:
@@ -34,7 +34,9 @@ GAME_TABLE_CHUNK = 50_000
 """Lines parsed at a time by :func:`load_game_table` (bounds the memory of parsed dicts)."""
 
 
-def load_game_table(path: Path, *, warn: Warn = _ignore) -> pd.DataFrame:
+def load_game_table(
+    path: Path, *, warn: Warn = _ignore, while_parsing: Callable[[], object] | None = None
+) -> pd.DataFrame:
     """Read our pairwise game records straight into a game table (:mod:`judgebench.records.columns`).
 
     The same records, checks and ``file:line`` errors as :func:`load_pair_games`,
@@ -47,6 +49,12 @@ def load_game_table(path: Path, *, warn: Warn = _ignore) -> pd.DataFrame:
     A file of :data:`COLUMN_CACHE_MIN_ROWS` lines or more leaves its columns in a
     cache beside it (:mod:`judgebench.storage.columns_cache`) for the next report.
 
+    Args:
+        path: the ``*_pair.jsonl`` file.
+        warn: called with a line about a torn last line.
+        while_parsing: the caller's work (imports) for this thread while pyarrow parses on its
+            own threads; run exactly once, beside the parse or, without one, before returning.
+
     Returns:
         One row per game line, in file order.
 
@@ -55,13 +63,13 @@ def load_game_table(path: Path, *, warn: Warn = _ignore) -> pd.DataFrame:
     """
     import orjson
 
-    data = read_bytes(path)
-    digest = hashlib.sha256(data).hexdigest()
-    cached = read_column_cache(path, len(data), digest)
-    if cached is not None:
+    if has_column_cache(path) and (cached := _cached(path)) is not None:
+        if while_parsing is not None:
+            while_parsing()
         return cached
+    data = read_bytes(path)
     size = len(data)
-    table = read_game_frame(data)
+    table, digest = _read_arrow(data, while_parsing)
     if table is not None:
         if len(table) >= COLUMN_CACHE_MIN_ROWS:
             write_column_cache(path, size, digest, table)
@@ -105,6 +113,41 @@ def load_game_table(path: Path, *, warn: Warn = _ignore) -> pd.DataFrame:
     if not warned and len(table) >= COLUMN_CACHE_MIN_ROWS:  # a file that warns (a torn last line) warns every time
         write_column_cache(path, size, digest, table)
     return table
+
+
+def _cached(path: Path) -> pd.DataFrame | None:
+    """The cached table when the cache matches the file's size and SHA-256, else ``None``.
+
+    The file is hashed as it is read, a quarter megabyte at a time: a cached report never holds
+    its bytes (111 MB for 100k comparisons). Unreadable: ``None`` (the caller's read says why).
+    """
+    try:
+        with path.open("rb") as f:
+            digest = hashlib.file_digest(f, "sha256").hexdigest()
+            size = f.tell()
+    except OSError:
+        return None
+    return read_column_cache(path, size, digest)
+
+
+def _read_arrow(data: bytes, also: Callable[[], object] | None) -> tuple[pd.DataFrame | None, str]:
+    """:func:`read_game_frame` of ``data``, and its SHA-256.
+
+    While pyarrow parses on its own threads, this one hashes the bytes (hashlib holds no GIL
+    either), loads pandas, which a first report would otherwise load before the parse, and
+    does the caller's work ``also``.
+    """
+    digests: list[str] = []
+
+    def meanwhile() -> None:
+        import pandas  # noqa: F401 (the table's; ~0.25 s of a first report, now beside the parse)
+
+        digests.append(hashlib.sha256(data).hexdigest())
+        if also is not None:
+            also()
+
+    table = read_game_frame(data, while_parsing=meanwhile)
+    return table, digests[0]
 
 
 @contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -48,10 +49,28 @@ def test_help_imports_no_heavy_dependency(tmp_path: Path, command: str, job_modu
         "pyarrow",
         "scipy",
         "httpx",
+        "httpx2",
+        "aiohttp",
+        "uvloop",
         "ray",
         "vllm",
     }
     assert sorted(imported & heavy) == []
+    assert "judgebench.storage.game_table" not in imported  # the reports' reader loads on first use
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, "1"), ("4", "4")])
+def test_the_cli_asks_for_one_blas_thread_unless_told(tmp_path: Path, given: str | None, expected: str) -> None:
+    """Set before numpy loads (the CLI imports none), so that the statistics' small products run on one thread."""
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if given is not None:
+        env["OPENBLAS_NUM_THREADS"] = given
+    code = "import os, sys, judgebench.cli; print(os.environ['OPENBLAS_NUM_THREADS'], 'numpy' in sys.modules)"
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == [expected, "False"]
 
 
 def test_as_a_real_process(tmp_path: Path) -> None:

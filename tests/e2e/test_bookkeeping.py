@@ -210,6 +210,33 @@ def test_report_leaves_out_verdicts_of_regenerated_answers_and_says_how_to_refre
     assert not [w for w in data["warnings"] if "regenerated" in w]
 
 
+def test_answers_read_beside_the_pair_parse_warn_and_fail_where_they_did(tmp_path: Path) -> None:
+    """A report reads the current answers while pyarrow parses the first pair file; their warnings and
+    errors still come where the report read them before: after the pair files' and the pair scores'."""
+    from judgebench.errors import DataError
+    from judgebench.pipeline.report import ReportJob, report
+
+    qfile = answered(tmp_path, models=("a", "b"), n=4)
+    pair = ["--mode", "pairwise", "--all-pairs"]
+    assert judgebench("judge", "-j", "fake/judge", "-q", str(qfile), *pair, cwd=tmp_path).returncode == 0
+    bench = tmp_path / "results" / "q"
+    (games,) = sorted((bench / "judgments").glob("*_pair.jsonl"))
+    answers = bench / "answers" / "a.jsonl"
+    games.write_text(games.read_text() + '{"question_id": 1, "mod')  # torn last lines, as a killed writer leaves
+    answers.write_text(answers.read_text() + '{"question_id": 1, "mod')
+    job = ReportJob(questions=str(qfile), results_dir=tmp_path / "results", bootstrap=0)
+    torn = [w for w in report(job).warnings if "torn" in w or "cut" in w or "incomplete" in w]
+    assert [Path(w.split(":")[0]).name for w in torn] == [games.name, answers.name], torn
+
+    answers.write_text(answers.read_text().rsplit("\n", 1)[0] + "\n" + '{"question_id": 1}\n')  # a bad line
+    with pytest.raises(DataError, match=r"a\.jsonl:5"):
+        report(job)
+    scores = bench / "judgments" / "fake--judge_pairscore.jsonl"
+    scores.write_text("not json\n")  # read before the answers: its error comes first, as before
+    with pytest.raises(DataError, match=r"_pairscore\.jsonl:1"):
+        report(job)
+
+
 def test_run_spends_one_max_cost_across_all_its_steps(tmp_path: Path, llm_server: LLMServer) -> None:
     llm_server.reply = lambda body: "ok"  # one output token a call
     prices = tmp_path / "prices.json"

@@ -364,3 +364,14 @@ def test_run_with_a_pair_scoring_panel_reports_the_panel_and_names_its_judges(tm
     assert_one_line_error(
         judgebench("report", "--relative-to", "fake/a", cwd=tmp_path), 2, "--relative-to fake/a: no single grades"
     )
+
+
+def test_a_panel_dry_run_sums_every_judge(tmp_path: Path) -> None:
+    qfile = _answers(tmp_path)
+    proc = judgebench("judge", "-j", "fake/a", "-j", "fake/b", "-q", str(qfile), "--dry-run", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("would make 12 judge calls") == 2  # 3 questions x 2 turns x 2 models, per judge
+    said = " ".join(proc.stdout.split())
+    assert "dry run, the panel of 2 judges together: would make 24 judge calls (~19,272 input tokens" in said
+    assert "at most $0.0000) for 24 judgments; 0 already judged" in said
+    assert not (tmp_path / "results" / "mini" / "judgments").exists()

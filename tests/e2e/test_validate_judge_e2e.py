@@ -83,6 +83,11 @@ def build_release(root: Path, *, questions: bool = True) -> dict[str, str]:
 @pytest.fixture
 def pulled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """``datasets pull mt-bench-human`` from a local mirror of a small release with the real schema."""
+    return pull_release(tmp_path, monkeypatch)
+
+
+def pull_release(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """What the ``pulled`` fixture does (other test modules call it from their own fixture)."""
     if not MTBENCH.is_dir():
         pytest.skip("../shared/mtbench is not beside the repo")
     from judgebench.pipeline.datasets import DATASETS

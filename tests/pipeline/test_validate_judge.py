@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -122,3 +123,60 @@ def test_agreement_figures(release: ValidateJob, tmp_path: Path) -> None:
     assert [f.title for f in figures] == ["test (with ties)", "test (without ties)"]
     assert all(f.svg.startswith("<svg") for f in figures)
     assert draw_agreement(rows, "no files")[0].png is None
+
+
+def test_a_panel_counts_each_item_once_and_says_what_it_left_out(release: ValidateJob) -> None:
+    """Two members; the second's verdict on q89's first game is unreadable and its q90 second game is missing."""
+    from judgebench.pipeline.validation_panel import validate_panel
+    from judgebench.presentation.validation_format import panel_rows, panel_sections, validation_html
+
+    folder = release.results_dir / "mt-bench-human" / "judgments"
+    write(folder / "openai__judge_pair.jsonl", judge_games())
+    other = [
+        PairGame(question_id=q, model_1="a", model_2="b", turn=1, judge="openai/other", prompt="pair-v2", game=g,
+                 winner=None if (q, g) == (89, 1) else "model_1", status="unparsed" if (q, g) == (89, 1) else "ok")
+        for q in QUESTIONS
+        for g in (1, 2)
+        if (q, g) != (90, 2)
+    ]  # fmt: skip
+    write(folder / "openai__other_pair.jsonl", other)
+    result = validate_panel(release, ["openai/judge", "openai/other"])
+    judge, member, panel = result.rows
+    assert (member.judge, member.items, member.unreadable) == ("openai/other", 8, 1)  # q89 unreadable, q90 half-judged
+    # Two members: a game's verdict needs both; 81–86: a twice; 87–88: a, then (b, a) → a tie: the two games disagree.
+    # 89 and 90 lack a verdict of every member in both orders: left out of the panel, counted once each.
+    assert (panel.judge, panel.items, panel.unreadable, panel.questions) == ("panel", 8, 2, 8)
+    assert panel.consistency == {"consistent": 6, "n": 8, "rate": 0.75}
+    overall = {r.judge: next(a for a in r.agreement if a["who"] == "judge" and a["turn"] == "all") for r in result.rows}
+    assert {j: (a["agree"], a["n"]) for j, a in overall.items()} == {
+        "openai/judge": (12, 20),
+        "openai/other": (16, 16),
+        "panel": (12, 16),
+    }
+    assert judge == validate_judge(release)  # a member's row is what validating it alone gives
+    assert (result.items, result.questions) == (10, 10)  # the references: on every item some row covers
+    refs = {r["who"]: (r["agree"], r["n"]) for r in result.references if r["turn"] == "all"}
+    assert refs == {"reference": (18, 20), "humans": (8, 10)}
+    assert [(r["who"], r["items"]) for r in panel_rows(result, "all")] == [
+        ("openai/judge", 10), ("openai/other", 8), ("panel", 8), ("gpt4_pair (release)", 10),
+        ("humans with each other", 10),
+    ]  # fmt: skip
+    sections = panel_sections(result)
+    assert [(r["judge"], r["items"], r["left_out"]) for r in sections[1].rows] == [
+        ("openai/judge", 10, 0), ("openai/other", 8, 1), ("panel", 8, 2)
+    ]  # fmt: skip
+    assert "openai/other: 1 voted item left out: its verdict could not be read" in " ".join(sections[0].notes)
+    assert "panel: 2 voted items judged but left out: not every member" in " ".join(sections[0].notes)
+    assert sections[2].notes[2].startswith("panel: agrees with experts as often as GPT-4 did: can't tell, n=8 items")
+    page = validation_html(result, [])
+    assert all(html.escape(line) in page for line in sections[2].notes)
+    payload = result.to_dict()
+    assert [r["judge"] for r in payload["rows"]] == ["openai/judge", "openai/other", "panel"]
+    assert json.loads(json.dumps(payload)) == payload
+
+
+def test_a_panel_needs_two_judges(release: ValidateJob) -> None:
+    from judgebench.pipeline.validation_panel import validate_panel
+
+    with pytest.raises(UsageError, match="a judge panel needs two judges or more"):
+        validate_panel(release, ["openai/judge"])

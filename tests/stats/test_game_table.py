@@ -93,6 +93,13 @@ def test_table_equals_the_records_it_replaces(tmp_path: Path, seed: int, monkeyp
         joined.model_1, joined.model_2, joined.g1, joined.g2, strict=True
     )] == [(r["model_1"], r["model_2"], r["g1_winner"], r["g2_winner"]) for r in rows]  # fmt: skip
     assert table["strong"].any()
+    kept = latest_game_table(table)
+    for part in (kept, kept.iloc[::3].reset_index(drop=True)):  # a latest table, or rows of one: joined alike
+        told, found = join_games(part, latest=True), join_games(part)
+        assert all(
+            np.array_equal(getattr(told, f), getattr(found, f)) for f in ("qid", "model_1", "g1", "g2", "strong")
+        )
+        assert (told.models, told.questions) == (found.models, found.questions)
     for baseline in (None, "a"):
         for weight in (1, 3):
             by_table_t = pairwise_table(table, baseline, weight)
@@ -269,7 +276,9 @@ def test_the_column_cache_is_used_only_while_the_file_is_unchanged(
 
     from judgebench.storage.columns_cache import CACHE_SUFFIX, write_column_cache
 
-    games = [json.dumps(g) for g in random_games(3, 200)]
+    raw = random_games(3, 200)
+    raw[7]["answer_hashes"] = {raw[7]["model_1"]: "h1", "zz": "h4"}  # an entry of neither side: kept as a dict
+    games = [json.dumps(g) for g in raw]
     path = write(tmp_path / "j_pair.jsonl", games)
     cache = path.with_name(path.name + CACHE_SUFFIX)
     first = load_game_table(path)
@@ -278,7 +287,9 @@ def test_the_column_cache_is_used_only_while_the_file_is_unchanged(
     write_column_cache(path, len(data), hashlib.sha256(data).hexdigest(), first.iloc[:3])
     assert len(load_game_table(path)) == 3  # what a current cache holds is what is read
     write_column_cache(path, len(data), hashlib.sha256(data).hexdigest(), first)
-    pd.testing.assert_frame_equal(load_game_table(path), game_frame(load_pair_games(path)))
+    cached = load_game_table(path)
+    pd.testing.assert_frame_equal(cached, game_frame(load_pair_games(path)))
+    assert cached["hash_other"][7] == {"zz": "h4"} and cached["hash_1"][7] == "h1"
 
     with path.open("a") as f:  # an append invalidates it
         f.write(json.dumps(random_games(4, 1)[0]) + "\n")
@@ -306,3 +317,19 @@ def test_a_torn_file_is_not_cached_so_it_warns_every_time(tmp_path: Path, monkey
         assert len(load_game_table(path, warn=warned.append)) == 5
         assert len(warned) == 1
     assert not path.with_name(path.name + CACHE_SUFFIX).exists()
+
+
+def test_the_callers_work_beside_the_parse_runs_once_on_every_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A report imports its statistics there: once whether the file is parsed, cached or read record by record."""
+    monkeypatch.setattr(game_table_module, "COLUMN_CACHE_MIN_ROWS", 0)
+    games = random_games(5, 50)
+    path = write(tmp_path / "j_pair.jsonl", [json.dumps(g) for g in games])
+    unusual = write(tmp_path / "k_pair.jsonl", [json.dumps(g | {"judge": "j"}) for g in games])  # FastChat's judge
+    calls: list[str] = []
+    for file, how in ((path, "parsed"), (path, "cached"), (unusual, "by record")):
+        table = load_game_table(file, while_parsing=lambda how=how: calls.append(how))
+        assert len(table) == 50
+    assert calls == ["parsed", "cached", "by record"]
+    assert path.with_name(path.name + ".columns.npz").is_file()

@@ -63,14 +63,16 @@ def plain_games(seed: int, n: int = 300, *, string_ids: bool = False) -> list[di
     return out
 
 
-def write(path: Path, dicts: list[dict[str, Any]]) -> Path:
-    path.write_text("".join(json.dumps(d) + "\n" for d in dicts), encoding="utf-8")
+def write(path: Path, dicts: list[dict[str, Any]], *, compact: bool = False) -> Path:
+    """``dicts`` as JSON lines, spaced as ``json.dumps`` spaces them or compact as judgebench writes them."""
+    separators = (",", ":") if compact else None
+    path.write_text("".join(json.dumps(d, separators=separators) + "\n" for d in dicts), encoding="utf-8")
     return path
 
 
 @pytest.mark.parametrize(("seed", "string_ids"), [(0, False), (1, False), (2, True), (3, True)])
 def test_a_plain_file_is_read_by_arrow_as_the_records_read_it(tmp_path: Path, seed: int, string_ids: bool) -> None:
-    path = write(tmp_path / "j_pair.jsonl", plain_games(seed, string_ids=string_ids))
+    path = write(tmp_path / "j_pair.jsonl", plain_games(seed, string_ids=string_ids), compact=seed % 2 == 1)
     table = read_game_frame(path.read_bytes())
     assert table is not None
     expected = game_frame(load_pair_games(path))
@@ -78,6 +80,19 @@ def test_a_plain_file_is_read_by_arrow_as_the_records_read_it(tmp_path: Path, se
     pd.testing.assert_frame_equal(load_game_table(path), expected)
     assert len(table) == 300
     assert table["hash_other"].notna().sum() > 0 and table["strong"].sum() > 0
+
+
+def test_a_file_of_many_blocks_is_read_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Answer hashes are split chunk by chunk: rows with other models' entries in later chunks too."""
+    from judgebench.storage import arrow_games
+
+    monkeypatch.setattr(arrow_games, "BLOCK_SIZE", 8 << 10)
+    path = write(tmp_path / "j_pair.jsonl", plain_games(8, 400), compact=True)
+    assert len(path.read_bytes()) > 10 * arrow_games.BLOCK_SIZE
+    table = read_game_frame(path.read_bytes())
+    assert table is not None
+    pd.testing.assert_frame_equal(table, game_frame(load_pair_games(path)))
+    assert table["hash_other"].iloc[200:].notna().sum() > 0
 
 
 def test_a_self_pair_and_blank_lines_and_no_last_newline(tmp_path: Path) -> None:
@@ -133,15 +148,44 @@ BAD = [
 ]
 
 
+@pytest.mark.parametrize("compact", [False, True], ids=["spaced", "compact"])
 @pytest.mark.parametrize(("what", "change"), BAD, ids=[w for w, _ in BAD])
 def test_a_bad_line_is_declined_and_gets_the_record_readers_error(
-    tmp_path: Path, what: str, change: dict[str, Any]
+    tmp_path: Path, what: str, change: dict[str, Any], compact: bool
 ) -> None:
+    """Compact lines (``"error":null`` on every one, as judgebench writes) take the one-scan null check."""
     games = plain_games(6, 60)
     games[41] = {k: v for k, v in (games[41] | change).items() if v is not DELETE}
-    path = write(tmp_path / "j_pair.jsonl", games)
+    path = write(tmp_path / "j_pair.jsonl", games, compact=compact)
     assert read_game_frame(path.read_bytes()) is None, what
     assert "j_pair.jsonl:42" in same_error_both_ways(path)
+
+
+def no_nulls_but_error(n: int) -> list[dict[str, Any]]:
+    """Plain games whose only JSON null is each line's ``"error": null`` (the one-scan null check's case)."""
+    games = [
+        g | {"answer_hashes": {g["model_1"]: "h1", g["model_2"]: "h2"}}
+        for g in plain_games(7, 4 * n)
+        if g["winner"] is not None and g.get("status", "ok") == "ok"
+    ][:n]
+    for g in games:
+        assert g["error"] is None and None not in [v for k, v in g.items() if k != "error"]
+    return games
+
+
+@pytest.mark.parametrize(
+    ("what", "hashes"),
+    [("a hash null", {"a": None}), ("the hash of a model named 'error' null", {"error": None, "a": "h1"})],
+)
+def test_an_explicit_null_among_only_error_nulls_is_found(tmp_path: Path, what: str, hashes: dict[str, Any]) -> None:
+    games = no_nulls_but_error(40)
+    games[5]["answer_hashes"]["error"] = "h5"  # a model named "error" (its hash a string elsewhere)
+    path = write(tmp_path / "j_pair.jsonl", games, compact=True)
+    assert read_game_frame(path.read_bytes()) is not None
+    games[23]["answer_hashes"] = hashes
+    write(path, games, compact=True)
+    assert read_game_frame(path.read_bytes()) is None, what
+    assert "j_pair.jsonl:24" in same_error_both_ways(path)
 
 
 def test_an_empty_file_is_left_to_the_record_path() -> None:
@@ -159,3 +203,14 @@ def test_real_fastchat_pair_judgments_read_alike(tmp_path: Path, source: str) ->
     records = load_pair_games(path)
     assert table is not None and len(table) == len(records) > 100
     pd.testing.assert_frame_equal(table, game_frame(records))
+
+
+def test_the_work_beside_the_parse_runs_once_whatever_the_file(tmp_path: Path) -> None:
+    """``while_parsing`` (a report imports pandas there) runs once: empty, plain, or left to the record path."""
+    plain = write(tmp_path / "a_pair.jsonl", plain_games(9, 20)).read_bytes()
+    declined = write(tmp_path / "b_pair.jsonl", [*plain_games(9, 20), {"judge": "j"}]).read_bytes()
+    calls: list[bytes] = []
+    for data, read in ((b"", False), (plain, True), (declined, False)):
+        table = read_game_frame(data, while_parsing=lambda data=data: calls.append(data))
+        assert (table is not None) == read
+    assert calls == [b"", plain, declined]
