@@ -1,5 +1,5 @@
 """``python -m judgebench`` runs the command-line interface."""
 
-from judgebench.cli import main
+from judgebench.cli import console
 
-main()
+console()

@@ -73,7 +73,7 @@ def build(cls: type[Job], params: Mapping[str, Any], **given: object) -> Job:
         params: the command's parameters by name, its own and its groups'.
         given: field values that win over ``params``.
 
-    >>> from judgebench.providers.retry import RetryPolicy
+    >>> from judgebench.providers.options import RetryPolicy
     >>> build(RetryPolicy, {"max_attempts": 3, "verbose": True}).max_attempts
     3
     """

@@ -12,7 +12,7 @@ from judgebench.cli.groups import build, group
 from judgebench.errors import UsageError
 from judgebench.pipeline.answer_job import AnswerJob
 from judgebench.providers import LocalOptions, ProviderOptions
-from judgebench.providers.retry import RetryPolicy
+from judgebench.providers.options import RetryPolicy
 
 __all__ = [
     "CONNECTION",

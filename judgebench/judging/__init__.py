@@ -140,6 +140,8 @@ def neutralise(text: str) -> str:
     >>> neutralise("kernel<<<grid, block>>>(x); a << 2; <<<END ANSWER · 1234>>>>")
     'kernel‹‹‹grid, block›››(x); a << 2; ‹‹‹END ANSWER · 1234››››'
     """
+    if "<<<" not in text and ">>>" not in text:  # most texts: two C substring scans instead of a regex walk
+        return text
     return _MARKER_RUN.sub(lambda m: ("‹" if m.group()[0] == "<" else "›") * len(m.group()), text)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from judgebench.errors import UsageError
 from judgebench.providers import ProviderOptions
-from judgebench.providers.retry import RetryPolicy
+from judgebench.providers.options import RetryPolicy
 from judgebench.storage import (
     DEFAULT_QUESTION_SET,
 )

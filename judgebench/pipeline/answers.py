@@ -12,7 +12,6 @@ loses at most the calls in flight and a rerun never pays twice.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,7 +20,7 @@ from judgebench.aliases import resolve_model
 from judgebench.errors import UsageError
 from judgebench.pipeline.answer_job import AnswerJob
 from judgebench.pipeline.answer_runner import AnswerRunner, generation
-from judgebench.pipeline.call_runs import run_each
+from judgebench.pipeline.call_runs import run_calls, run_each
 from judgebench.pipeline.observer import NullObserver, Observer
 from judgebench.pipeline.provenance import RunTally, git_state, new_run_id, question_set_info, recorded_run
 from judgebench.pipeline.selection import select_questions
@@ -178,7 +177,7 @@ def gen_answers(job: AnswerJob, *, provider: Provider | None = None, observer: O
         git=git_state(),
     )
     with recorded_run(job.results_dir, manifest) as tally:
-        return asyncio.run(_gen_answers(job, qset.name, selected, provider, observer, budget, tally))
+        return run_calls(_gen_answers(job, qset.name, selected, provider, observer, budget, tally))
 
 
 async def _gen_answers(

@@ -12,6 +12,7 @@ lives here once; each runner adds what it asks and what it writes.
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Callable, Coroutine, Iterable
 from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar
@@ -25,7 +26,7 @@ from judgebench.providers import Provider
 from judgebench.providers.retry import CircuitBreaker
 from judgebench.records import Usage, counted
 
-__all__ = ["CallRunner", "run_each"]
+__all__ = ["CallRunner", "run_calls", "run_each"]
 
 T = TypeVar("T")
 
@@ -92,3 +93,40 @@ async def run_each(items: Iterable[T], work: Callable[[T], Coroutine[Any, Any, N
                 group.create_task(work(item))
     except* JudgebenchError as eg:
         raise eg.exceptions[0] from None
+
+
+def run_calls(main: Coroutine[Any, Any, T]) -> T:
+    """Run a run's coroutine to its end, as :func:`asyncio.run` does, on uvloop's event loop when installed,
+    with the garbage collector tuned for a run's many short-lived objects.
+
+    - uvloop (libuv under asyncio's API) cuts the event loop's own share of each call's client CPU:
+      ``bench/judge_latency.py``-shaped runs, alternated on a quiet machine, took 1.28–1.30 ms of client
+      CPU per call with it and 1.35–1.37 with asyncio's loop (10.2–10.3 s against 10.5–10.6 s wall).
+      Where it is not installed (Windows), asyncio's own loop runs it. Ctrl-C and SIGTERM take the
+      same path either way (:class:`asyncio.Runner` handles SIGINT whatever the loop).
+    - The objects that exist before the calls (questions, answers, the plan: ~100k for MT-Bench's
+      4,960 judgments) are moved out of the collector's sight (:func:`gc.freeze`), and young objects are
+      collected every 10,000 allocations rather than 700: each call allocates hundreds of short-lived
+      objects (SDK, HTTP), and the collector's passes over the run's long-lived ones were about a tenth
+      of the client's CPU (``bench/judge_latency.py``: 8.3–8.6 s → 7.3 s for 4,869 calls). Both are undone
+      when the run ends, so objects frozen meanwhile are collected as usual afterwards.
+
+    Args:
+        main: the coroutine (a run's whole work).
+
+    Returns:
+        What ``main`` returned.
+    """
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(10_000, *thresholds[1:])
+    try:
+        try:
+            import uvloop
+        except ImportError:  # pragma: no cover - uvloop is installed wherever it builds
+            return asyncio.run(main)
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            return runner.run(main)
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()

@@ -36,8 +36,7 @@ made alone: a server that sends no probabilities stops the run there.
 
 from __future__ import annotations
 
-import asyncio
-
+from judgebench.pipeline.call_runs import run_calls
 from judgebench.pipeline.judge_identity import call_key, judgment_key
 from judgebench.pipeline.judge_job import DEFAULT_PROMPTS, JudgeJob
 from judgebench.pipeline.judge_panel import PanelRun, judge_panel
@@ -80,4 +79,4 @@ def judge(job: JudgeJob, *, provider: Provider | None = None, observer: Observer
     if isinstance(prepared, JudgeRun):
         return prepared
     with recorded_run(prepared.job.results_dir, prepared.manifest) as tally:
-        return asyncio.run(prepared.run(prepared.start(tally, observer)))
+        return run_calls(prepared.run(prepared.start(tally, observer)))

@@ -12,7 +12,7 @@ from judgebench.judging import (
 )
 from judgebench.providers import ProviderOptions
 from judgebench.providers.local import is_local_model
-from judgebench.providers.retry import RetryPolicy
+from judgebench.providers.options import RetryPolicy
 from judgebench.storage import DEFAULT_QUESTION_SET
 
 __all__ = ["DEFAULT_PROMPTS", "JudgeJob"]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from judgebench.aliases import resolve_model
 from judgebench.errors import BudgetReached, UsageError
+from judgebench.pipeline.call_runs import run_calls
 from judgebench.pipeline.judge_job import JudgeJob
 from judgebench.pipeline.judge_runner import JudgeRun
 from judgebench.pipeline.judge_setup import PreparedRun, prepare_run
@@ -116,7 +117,7 @@ def judge_panel(
 
     with ExitStack() as stack:
         tallies = [stack.enter_context(recorded_run(p.job.results_dir, p.manifest)) for p in ready]
-        runs = asyncio.run(run_all(tallies))
+        runs = run_calls(run_all(tallies))
     return PanelRun(tuple(runs), tuple(p.job.judge for p in ready))
 
 

@@ -23,7 +23,7 @@ from judgebench.judging import (
 )
 from judgebench.pipeline.call_runs import CallRunner, run_each
 from judgebench.pipeline.judge_batch import judge_in_batches
-from judgebench.pipeline.judge_identity import JudgePlan, JudgeWork
+from judgebench.pipeline.judge_identity import JudgePlan, JudgeWork, RecordId
 from judgebench.pipeline.judge_job import JudgeJob
 from judgebench.pipeline.judge_records import (
     FILE_MODES,
@@ -110,6 +110,9 @@ class JudgeRunner(CallRunner):
         self.calls = 0
         self.followups = 0
         """Requests re-asking for a verdict the judge's previous reply did not give (paid, like calls)."""
+        self.written: dict[RecordId, str] = {}
+        """Identity → status of the latest record written by this run for it, failed ones left out (as
+        :func:`~judgebench.pipeline.judge_records.finished_records` leaves them out of what is on disk)."""
 
     async def run(
         self,
@@ -309,6 +312,8 @@ class JudgeRunner(CallRunner):
         record = build_record(item, self.job.judge, reply, reused=reused)
         out.stage(record.to_dict())
         self.counts[record.status] += 1
+        if record.status != "failed":
+            self.written[item.identity] = record.status
         self.reused += reused
         self.tally.done += 1
         self.tally.failed += record.status == "failed"

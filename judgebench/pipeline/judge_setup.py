@@ -9,7 +9,7 @@ makes the calls, and tallies the verdicts on disk afterwards. Used by
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -48,7 +48,6 @@ from judgebench.records import (
 )
 from judgebench.storage import (
     JudgeMode,
-    Warn,
     judgments_path,
     load_answers,
     load_votes,
@@ -81,11 +80,17 @@ class PreparedRun:
     retried: int
     """Records of ``todo`` asked again because their verdict on disk was unreadable."""
 
-    def tally_after(self, run: JudgeRun, warn: Warn) -> JudgeRun:
-        """``run`` with the job's unreadable and readable verdicts on disk now, and the re-asked records."""
-        after = self.before
-        if self.todo:
-            after = latest_statuses(self.work, finished_records(self.path, FILE_MODES[self.job.mode], warn))
+    def tally_after(self, run: JudgeRun, written: Mapping[RecordId, str]) -> JudgeRun:
+        """``run`` with the job's unreadable and readable verdicts on disk now, and the re-asked records.
+
+        Args:
+            run: what the runner did.
+            written: the runner's :attr:`~judgebench.pipeline.judge_runner.JudgeRunner.written` (the
+                latest status of each record it wrote with its current call), laid over the statuses
+                on disk before the run: the same as reading the file again, which cost ~0.15 s after
+                MT-Bench's 4,960 judgments (the file is locked for the run, so nothing else wrote it).
+        """
+        after = {**self.before, **written}
         return replace(
             run,
             retried=self.retried,
@@ -105,7 +110,7 @@ class PreparedRun:
         run = await runner.run(
             self.path, self.todo, self.reuse, self.skipped, self.plan, self.bench, self.estimate,
         )  # fmt: skip
-        return self.tally_after(run, runner.observer.note)
+        return self.tally_after(run, runner.written)
 
 
 def prepare_run(

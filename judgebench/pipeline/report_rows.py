@@ -246,7 +246,7 @@ class ReportJob:
     panel: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class JudgeReport:
     """One judge's tables (as JSON-able rows; a figure ``x`` has its interval in ``x_lo``/``x_hi``)."""
 

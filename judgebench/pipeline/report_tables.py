@@ -191,20 +191,20 @@ def judge_report(
     bias = _bias(judge, rows, games, answers, boot) if job.bias else None
     coverage = _coverage(rows, games if pair_rows else None, baseline)
     return JudgeReport(
-        judge,
-        single_rows,
-        pair_rows,
-        consistency,
-        baseline,
-        comparisons,
-        excluded,
-        ratings,
-        length,
-        bias,
-        job.relative_to if single_rows and job.relative_to is not None else None,
-        _pair_score_rows(job, scores, boot),
-        breakdown,
-        coverage,
+        judge=judge,
+        single=single_rows,
+        pairwise=pair_rows,
+        consistency=consistency,
+        baseline=baseline,
+        pair_comparisons=comparisons,
+        pair_excluded=excluded,
+        ratings=ratings,
+        length_control=length,
+        bias=bias,
+        relative_to=job.relative_to if single_rows and job.relative_to is not None else None,
+        pair_score=_pair_score_rows(job, scores, boot),
+        pairwise_breakdown=breakdown,
+        coverage=coverage,
     )
 
 

@@ -106,7 +106,7 @@ def _cause_link(exc: BaseException) -> tuple[str, BaseException] | None:
     for link in _chain(exc):
         if isinstance(link, ConnectionRefusedError):
             return "connection refused", link
-        if type(link).__name__ == "ConnectTimeout":  # httpx/httpcore: no connection within CONNECT_TIMEOUT
+        if _connect_timeout(link):  # no connection within CONNECT_TIMEOUT
             return "connection timed out", link
         if isinstance(link, OSError) and link.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
             return "host unreachable", link
@@ -117,6 +117,33 @@ def _cause_link(exc: BaseException) -> tuple[str, BaseException] | None:
         if isinstance(link, json.JSONDecodeError | NotAnApiReplyError):
             return "not an API reply", link
     return None
+
+
+def _connect_timeout(link: BaseException) -> bool:
+    """Whether ``link`` says no connection was made in time: an httpx/httpcore ``ConnectTimeout``, or
+    aiohttp's ``ConnectionTimeoutError``.
+
+    The aiohttp transport of the SDKs (``httpx_aiohttp``) raises ``ConnectTimeout`` for every aiohttp
+    connection error — a refused connection, a server hanging up — with the real one as its cause, so a
+    ``ConnectTimeout`` counts only when what caused it (if anything) was a timeout; otherwise the chain
+    is read on, to that real cause (a refused connection, say, or a passing disconnect).
+
+    >>> class ConnectTimeout(Exception): ...
+    >>> def raised(exc: Exception, cause: BaseException | None) -> Exception:
+    ...     exc.__cause__ = cause
+    ...     return exc
+    >>> [_connect_timeout(raised(ConnectTimeout("x"), cause)) for cause in (TimeoutError(), None)]
+    [True, True]
+    >>> _connect_timeout(raised(ConnectTimeout("Server disconnected"), ConnectionResetError()))
+    False
+    """
+    name = type(link).__name__
+    if name == "ConnectionTimeoutError":  # aiohttp: connecting took longer than sock_connect
+        return True
+    if name != "ConnectTimeout":
+        return False
+    cause = link.__cause__
+    return cause is None or isinstance(cause, TimeoutError) or type(cause).__name__ == "ConnectTimeout"
 
 
 def _where(exc: BaseException) -> str:
@@ -158,7 +185,7 @@ def setup_error(exc: BaseException, count: int = 1, *, redact: Callable[[str], s
     )
 
 
-_NETWORK_MODULES = ("httpx", "httpcore", "openai", "anthropic", "h11", "h2", "ssl", "socket")
+_NETWORK_MODULES = ("httpx", "httpcore", "aiohttp", "openai", "anthropic", "h11", "h2", "ssl", "socket")
 
 
 def connection_error(exc: BaseException) -> JudgebenchError | None:

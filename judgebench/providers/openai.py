@@ -15,11 +15,15 @@ not — and turns the errors that doom every call of a run (401/403: the key;
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import ssl
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
+import aiohttp
 import openai
 from openai.types import Batch, FileObject
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
@@ -54,6 +58,31 @@ def _message_param(message: Message) -> ChatCompletionMessageParam:
     return {"role": "user", "content": message.content}
 
 
+def _not_a_timeout(exc: openai.APITimeoutError) -> BaseException | None:
+    """The aiohttp connection error behind a timeout the SDK reported, if it was no timeout at all.
+
+    The SDK's aiohttp transport (``httpx_aiohttp``) reports every aiohttp connection error — refused,
+    reset, a server hanging up without answering — as httpx's ``ConnectTimeout``, which the SDK turns
+    into ``APITimeoutError`` ("Request timed out."). Over httpx those were ``APIConnectionError``
+    ("Connection error."), and :meth:`OpenAIProvider._create` raises them so again, caused by the
+    aiohttp error, so retry lines and failure reasons say what happened.
+    """
+    link = exc.__cause__
+    cause = link.__cause__ if link is not None else None
+    if isinstance(cause, aiohttp.ClientConnectionError) and not isinstance(cause, TimeoutError):
+        return cause
+    return None
+
+
+def _tls_context() -> ssl.SSLContext:
+    """The TLS context the SDK's HTTP library would build for each client (its CA store, ``SSL_CERT_FILE``)."""
+    try:
+        from httpx2 import create_ssl_context  # what the openai SDK is built on since 3.0
+    except ImportError:  # pragma: no cover - older SDKs are built on httpx
+        from httpx import create_ssl_context
+    return create_ssl_context()
+
+
 class OpenAIProvider(SDKProvider[openai.AsyncOpenAI]):
     """Chat completions through the official ``openai`` SDK.
 
@@ -72,29 +101,36 @@ class OpenAIProvider(SDKProvider[openai.AsyncOpenAI]):
     default_key_env = DEFAULT_KEY_ENV
     vendor = "the OpenAI API"
     compatible_server = "a local OpenAI-compatible server"
-    errors = SDKErrors.of(openai)
+    errors = replace(SDKErrors.of(openai), retryable=(*SDKErrors.of(openai).retryable, aiohttp.ClientError))
+    """The SDK's errors, and aiohttp's own that the SDK's aiohttp transport lets through unmapped (a reply
+    that is not HTTP: ``ClientResponseError``): retryable, as the same faults were over httpx
+    (``RemoteProtocolError``, an ``APIConnectionError``)."""
     shards = 8
-    """Calls are spread over 8 SDK clients, each with its own connection pool: httpx's pool scans all of
-    its connections on every request, so one pool of 128 made that scan most of the client's CPU at
-    ``--parallel 128``. Measured with ``bench/judge_latency.py`` (4,869 calls, 128 in flight, two
-    cores shared): 4.0–4.9 ms of client CPU per call with 1 client, 2.7–3.7 with 8 (4: 3.3, 16: 3.1)."""
+    """Calls are spread over 8 SDK clients, each with its own connection pool. That was needed over
+    httpx's pool, which scanned all of its connections on every request (4.0–4.9 ms of client CPU per
+    call with 1 client, 2.7–3.7 with 8, ``bench/judge_latency.py``); over aiohttp's pool (see
+    :meth:`_make_client`) 1 and 8 measure the same (0.63–0.79 ms per call at 128 in flight)."""
     capabilities = ProviderCapabilities(accepts_reasoning_effort=True)
     """``reasoning_effort`` is passed through (OpenAI's reasoning models; compatible servers that take it)."""
+    _tls: ssl.SSLContext | None = None
+    """The TLS context the shards share (made by the first :meth:`_make_client`)."""
 
     def _make_client(self, key: str, options: ProviderOptions) -> openai.AsyncOpenAI:
         limits = openai.DEFAULT_CONNECTION_LIMITS
         timeout = openai.Timeout(options.timeout, connect=options.connect_timeout)
+        if self._tls is None:
+            # One TLS context (the CA bundle read once, honouring SSL_CERT_FILE as httpx does) for every
+            # shard: each client building its own cost ~45 ms apiece at start-up, before the first call.
+            self._tls = _tls_context()
         return openai.AsyncOpenAI(
             api_key=key,
             base_url=options.base_url,
             timeout=timeout,
             max_retries=0,
-            # Keep every connection alive (the SDK keeps 100): with more requests in flight than that,
-            # each call beyond 100 would close its connection and the next would open a new one.
-            http_client=openai.DefaultAsyncHttpxClient(
-                timeout=timeout,
-                limits=type(limits)(max_connections=limits.max_connections, max_keepalive_connections=None),
-            ),
+            # aiohttp under the SDK's httpx client (the SDK's own DefaultAioHttpClient, its `aiohttp`
+            # extra): its C-parsed HTTP and connection pool cost about half of httpcore's client CPU per
+            # call (bench/judge_latency.py). It keeps every connection alive (no keep-alive cap).
+            http_client=openai.DefaultAioHttpClient(timeout=timeout, verify=self._tls, limits=limits),
         )
 
     async def complete(self, messages: Sequence[Message], decoding: Decoding) -> Completion:
@@ -110,7 +146,7 @@ class OpenAIProvider(SDKProvider[openai.AsyncOpenAI]):
             MalformedResponseError: the reply had no choice or no text.
             openai.OpenAIError: anything else the SDK raised; see :meth:`is_retryable`.
         """
-        response = await self._create(messages, **self._params(decoding))
+        response = await self._create(messages, object, **self._params(decoding))
         return self._completion(response)
 
     @property
@@ -149,21 +185,32 @@ class OpenAIProvider(SDKProvider[openai.AsyncOpenAI]):
             }
         return params
 
-    async def _create(self, messages: Sequence[Message], **params: Any) -> object:
+    async def _create(self, messages: Sequence[Message], reply: type[object], **params: Any) -> object:
         """POST ``/chat/completions`` through the SDK client (its auth, timeouts, errors and reply parsing).
 
         The SDK's low-level ``post`` rather than ``chat.completions.create``: ``create`` walks
         every request through its typed-dict transform, which cost more client CPU than the rest
         of a call (profiled: about a third of ``judge``'s CPU at 128 calls in flight). Our body is
         plain JSON already: unset (``omit``) parameters are left out, as ``create`` leaves them.
+
+        Args:
+            messages: the conversation.
+            reply: what the SDK makes of the reply: ``object`` hands back the parsed JSON as is (a
+                ``dict`` for an object; :meth:`_completion` reads it), ``ChatCompletion`` builds the
+                SDK's model. Either way a body whose content type is not JSON comes back as its text.
+            params: the request's other fields.
         """
         body = {"model": self._model, "messages": [_message_param(m) for m in messages]}
         body |= {key: value for key, value in params.items() if not isinstance(value, openai.Omit)}
         options: openai.RequestOptions = {"security": {"bearer_auth": True}}
         with self._stopping():
-            return await self._next_client().post(
-                "/chat/completions", body=body, cast_to=ChatCompletion, options=options
-            )
+            try:
+                return await self._next_client().post("/chat/completions", body=body, cast_to=reply, options=options)
+            except openai.APITimeoutError as exc:
+                cause = _not_a_timeout(exc)
+                if cause is None:
+                    raise
+                raise openai.APIConnectionError(request=exc.request) from cause
 
     async def verdict_distribution(
         self, messages: Sequence[Message], opener: str, values: Sequence[str], closer: str
@@ -196,6 +243,7 @@ class OpenAIProvider(SDKProvider[openai.AsyncOpenAI]):
         limit = 8
         response = await self._create(
             messages,
+            ChatCompletion,
             temperature=0.0,
             logprobs=True,
             top_logprobs=20,
@@ -282,7 +330,8 @@ class OpenAIProvider(SDKProvider[openai.AsyncOpenAI]):
                 response = item.get("response") or {}
                 if response.get("status_code") == 200:
                     try:
-                        results[item["custom_id"]] = self._completion(ChatCompletion.model_validate(response["body"]))
+                        ChatCompletion.model_validate(response["body"])  # its shape checked, as the SDK would
+                        results[item["custom_id"]] = self._completion(response["body"])
                     except (MalformedResponseError, ValueError) as exc:
                         results[item["custom_id"]] = self.redact(f"{type(exc).__name__}: {exc}")
                 else:
@@ -291,34 +340,47 @@ class OpenAIProvider(SDKProvider[openai.AsyncOpenAI]):
         return results
 
     def _completion(self, response: object) -> Completion:
-        # Without strict validation the SDK hands back whatever the server sent:
-        # plain text for a non-JSON content type, an unchecked model otherwise.
-        if not isinstance(response, ChatCompletion):
+        """The completion in a chat completion's JSON (``response``: as :meth:`_create` hands it back with
+        ``reply=object``; the SDK's ``ChatCompletion`` is read through its JSON).
+
+        Read from the JSON rather than the SDK's pydantic model: building that model was ~4 % of the
+        client's CPU at 128 calls in flight (cProfile of ``bench/judge_latency.py``), and only a few
+        fields are read. Every field is type-checked here, as nothing upstream validated it.
+
+        Raises:
+            NotAnApiReplyError: the reply is text, or JSON of another API.
+            MalformedResponseError: it has no choices, or its first choice no text.
+        """
+        if isinstance(response, ChatCompletion):
+            response = response.model_dump(exclude_unset=True)
+        if isinstance(response, str):  # a content type that is not JSON: the SDK gave the text
+            with contextlib.suppress(ValueError):
+                response = json.loads(response)  # the SDK read such JSON too, into its model
+        if not isinstance(response, dict):
             raise NotAnApiReplyError(f"expected a chat completion, got {got(response)}", self._url)
-        choices = getattr(response, "choices", None)
-        if not choices and getattr(response, "object", None) != "chat.completion":  # JSON, but another API's
-            fields = ", ".join(sorted(response.model_dump(exclude_unset=True))[:6]) or "none"
+        choices = response.get("choices")
+        if not choices and response.get("object") != "chat.completion":  # JSON, but another API's
+            fields = ", ".join(sorted(response)[:6]) or "none"
             raise NotAnApiReplyError(f"expected a chat completion, got JSON with fields: {fields}", self._url)
         if not choices:
             raise MalformedResponseError("the response has no choices")
-        choice = choices[0]
-        message = getattr(choice, "message", None)
-        text = getattr(message, "content", None)
+        choice = _field(choices[0] if isinstance(choices, list) else None)
+        message = _field(choice.get("message"))
+        text = message.get("content")
         # vLLM, DeepSeek and SGLang send the reasoning apart as ``reasoning_content``
-        # (newer vLLM and OpenRouter as ``reasoning``): fields the SDK keeps as extras.
-        extra = getattr(message, "model_extra", None) or {}
-        reasoning = extra.get("reasoning_content") or extra.get("reasoning")
-        finish_reason = getattr(choice, "finish_reason", None)
+        # (newer vLLM and OpenRouter as ``reasoning``).
+        reasoning = message.get("reasoning_content") or message.get("reasoning")
+        finish_reason = choice.get("finish_reason")
         if text is None and (isinstance(reasoning, str) or finish_reason == "length"):
             text = ""  # a reasoning model cut off (or done) before writing any answer: an empty reply, not a fault
         if not isinstance(text, str):
-            refusal = getattr(message, "refusal", None)
+            refusal = message.get("refusal")
             detail = f" (refusal: {one_line(refusal)})" if isinstance(refusal, str) else ""
             raise MalformedResponseError(f"the response's first choice has no text content{detail}")
-        usage = getattr(response, "usage", None)
-        prompt_tokens = getattr(usage, "prompt_tokens", None)
-        completion_tokens = getattr(usage, "completion_tokens", None)
-        reasoning_tokens = getattr(getattr(usage, "completion_tokens_details", None), "reasoning_tokens", None)
+        usage = _field(response.get("usage"))
+        prompt_tokens = usage.get("prompt_tokens")
+        completion_tokens = usage.get("completion_tokens")
+        reasoning_tokens = _field(usage.get("completion_tokens_details")).get("reasoning_tokens")
         return Completion(
             text=text,
             input_tokens=prompt_tokens if isinstance(prompt_tokens, int) else None,
@@ -327,3 +389,12 @@ class OpenAIProvider(SDKProvider[openai.AsyncOpenAI]):
             reasoning=reasoning if isinstance(reasoning, str) else None,
             reasoning_tokens=reasoning_tokens if isinstance(reasoning_tokens, int) else None,
         )
+
+
+def _field(value: object) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one (a missing or mistyped part of a reply).
+
+    >>> _field({"a": 1}), _field(None), _field([1])
+    ({'a': 1}, {}, {})
+    """
+    return value if isinstance(value, dict) else {}

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from judgebench.errors import UsageError
 
-__all__ = ["CONNECT_TIMEOUT", "Engine", "LocalOptions", "ProviderOptions", "check_url"]
+__all__ = ["CONNECT_TIMEOUT", "Engine", "LocalOptions", "ProviderOptions", "RetryPolicy", "check_url"]
 
 
 CONNECT_TIMEOUT = 5.0
@@ -120,3 +120,22 @@ class ProviderOptions:
         template = self.local.chat_template
         if template is not None and not Path(template).expanduser().is_file():
             raise UsageError(f"--chat-template {template}: no such file — pass a Jinja chat template file")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounds on retrying one call.
+
+    Attributes:
+        max_attempts: calls in all, the first included.
+        initial: first backoff ceiling in seconds; doubles each retry.
+        max_wait: ceiling of one backoff wait when the server gave no hint.
+        max_retry_after: longest ``Retry-After`` we honour; longer is capped.
+        budget: seconds after the first attempt past which no retry starts.
+    """
+
+    max_attempts: int = 6
+    initial: float = 1.0
+    max_wait: float = 60.0
+    max_retry_after: float = 300.0
+    budget: float = 900.0

@@ -44,6 +44,7 @@ from judgebench.providers.breaker import (
     failure_cause,
     setup_error,
 )
+from judgebench.providers.options import RetryPolicy  # its home: the CLI reads its defaults without this module
 from judgebench.providers.protocol import Completion, Provider
 from judgebench.providers.retry_after import retry_after_from_headers
 from judgebench.records import Decoding, Message
@@ -65,25 +66,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Bounds on retrying one call.
-
-    Attributes:
-        max_attempts: calls in all, the first included.
-        initial: first backoff ceiling in seconds; doubles each retry.
-        max_wait: ceiling of one backoff wait when the server gave no hint.
-        max_retry_after: longest ``Retry-After`` we honour; longer is capped.
-        budget: seconds after the first attempt past which no retry starts.
-    """
-
-    max_attempts: int = 6
-    initial: float = 1.0
-    max_wait: float = 60.0
-    max_retry_after: float = 300.0
-    budget: float = 900.0
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from judgebench.records.columns import GAME_COLUMNS, PAIR_GAME_FIELDS, WINNERS
 from judgebench.records.judge_calls import STATUSES
+from judgebench.storage.arrow_columns import arrow_categorical, arrow_codes, object_column, sorted_strings
 
 if TYPE_CHECKING:
     import numpy as np
@@ -116,34 +117,6 @@ def _read(data: bytes) -> pa.Table | None:
     return None
 
 
-def _codes(values: pa.Array, categories: list[Any]) -> np.ndarray[Any, Any] | None:
-    """Codes of ``values`` in ``categories`` (-1 where null); ``None`` when a value is not a category."""
-    import numpy as np
-    import pyarrow.compute as pc
-
-    encoded = pc.dictionary_encode(values)
-    position = {name: i for i, name in enumerate(categories)}
-    try:
-        lookup = np.array([position[v] for v in encoded.dictionary.to_pylist()] + [-1], dtype=np.int32)
-    except KeyError:
-        return None
-    indices = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-    codes: np.ndarray[Any, Any] = lookup[indices]
-    return codes
-
-
-def _categorical(codes: np.ndarray[Any, Any], categories: list[Any]) -> pd.Categorical:
-    import pandas as pd
-
-    return pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=object))
-
-
-def _sorted_strings(values: pa.Array) -> list[str]:
-    import pyarrow.compute as pc
-
-    return sorted(str(v) for v in pc.unique(values).drop_null().to_pylist())
-
-
 class _Source:
     """A file's bytes, and whether they hold a JSON ``null`` other than ``"error":null`` (searched once)."""
 
@@ -212,8 +185,8 @@ def _verdicts(cols: dict[str, Any], source: _Source) -> tuple[np.ndarray[Any, An
     status_col = cols["status"]
     if status_col.null_count and not _plain_nulls(source, "status", status_col):
         return None
-    winner = _codes(cols["winner"], list(WINNERS))
-    status = _codes(status_col, list(STATUSES))
+    winner = arrow_codes(cols["winner"], list(WINNERS))
+    status = arrow_codes(status_col, list(STATUSES))
     if winner is None or status is None:
         return None
     status = np.where(status == -1, np.where(winner == -1, STATUSES.index("unparsed"), STATUSES.index("ok")), status)
@@ -244,12 +217,12 @@ def _frame(
             continue
         col = cols[f.name]
         if f.name in ("model_1", "model_2"):
-            out[f.name] = _categorical(m1 if f.name == "model_1" else m2, models)
+            out[f.name] = arrow_categorical(m1 if f.name == "model_1" else m2, models)
         elif f.dtype == "category":
-            names = _sorted_strings(col)
-            codes = _codes(col, names)
+            names = sorted_strings(col)
+            codes = arrow_codes(col, names)
             assert codes is not None
-            out[f.name] = _categorical(codes, names)
+            out[f.name] = arrow_categorical(codes, names)
         elif f.dtype == "int64":
             out[f.name] = col.to_numpy(zero_copy_only=False).astype(np.int64)
         elif f.dtype == "bool":
@@ -259,17 +232,17 @@ def _frame(
     if "strong" in out:
         out["strong"] = out["strong"] & ok  # from_dict keeps a strong verdict only in an ok game
     qid = cols["question_id"]
-    qnames = _sorted_strings(qid)
-    qcodes = _codes(qid.cast(pa.string()), qnames)
+    qnames = sorted_strings(qid)
+    qcodes = arrow_codes(qid.cast(pa.string()), qnames)
     assert qcodes is not None
-    out["qid"] = _categorical(qcodes, qnames)
+    out["qid"] = arrow_categorical(qcodes, qnames)
     for name, values in (("judge", judge), ("prompt", prompt)):
-        names = _sorted_strings(values)
-        codes = _codes(values, names)
+        names = sorted_strings(values)
+        codes = arrow_codes(values, names)
         assert codes is not None
-        out[name] = _categorical(codes, names)
-    out["winner"] = _categorical(winner, list(WINNERS))
-    out["status"] = _categorical(status, list(STATUSES))
+        out[name] = arrow_categorical(codes, names)
+    out["winner"] = arrow_categorical(winner, list(WINNERS))
+    out["status"] = arrow_categorical(status, list(STATUSES))
     for name, values in zip(("hash_1", "hash_2", "hash_other"), hashes, strict=True):
         out[name] = pd.Series(values, dtype=object)
     return pd.DataFrame(out, columns=list(GAME_COLUMNS))
@@ -333,8 +306,8 @@ def read_game_frame(data: bytes, *, while_parsing: Callable[[], object] | None =
     if verdicts is None:
         return None
     winner, status = verdicts
-    models = sorted(set(_sorted_strings(cols["model_1"])) | set(_sorted_strings(cols["model_2"])))
-    m1, m2 = _codes(cols["model_1"], models), _codes(cols["model_2"], models)
+    models = sorted(set(sorted_strings(cols["model_1"])) | set(sorted_strings(cols["model_2"])))
+    m1, m2 = arrow_codes(cols["model_1"], models), arrow_codes(cols["model_2"], models)
     assert m1 is not None
     assert m2 is not None
     hashes = _split_hashes(
@@ -343,21 +316,6 @@ def read_game_frame(data: bytes, *, while_parsing: Callable[[], object] | None =
     if hashes is None:
         return None
     return _frame(cols, models, (m1, m2), (winner, status), (judge, prompt), hashes)
-
-
-def _objects(values: pa.Array) -> np.ndarray[Any, Any]:
-    """``values`` as an object array (``None`` where null), one Python string per distinct value.
-
-    An answer hash recurs in every game of its answer: 200,000 cells hold a few thousand hashes.
-    """
-    import numpy as np
-    import pyarrow.compute as pc
-
-    encoded = pc.dictionary_encode(values)
-    distinct = np.array([*encoded.dictionary.to_pylist(), None], dtype=object)  # code -1: None
-    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-    out: np.ndarray[Any, Any] = distinct[codes]
-    return out
 
 
 def _split_hashes(
@@ -398,7 +356,7 @@ def _split_hashes(
         stop = start + len(chunk)
         pool = [*children, pa.nulls(len(chunk), pa.string())]
         for side, target in ((m1, h1), (m2, h2)):
-            target[start:stop] = _objects(pc.choose(pa.array(lookup[side[start:stop]]), *pool))
+            target[start:stop] = object_column(pc.choose(pa.array(lookup[side[start:stop]]), *pool))
         start = stop
     matched = (h1 != None).astype(np.int64) + ((h2 != None) & (m1 != m2))  # noqa: E711 (elementwise)
     entries = sum(len(child) - child.null_count for children in chunks for child in children)

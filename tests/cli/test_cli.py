@@ -49,6 +49,9 @@ def test_help_imports_no_heavy_dependency(tmp_path: Path, command: str, job_modu
         "pyarrow",
         "scipy",
         "httpx",
+        "httpx2",
+        "aiohttp",
+        "uvloop",
         "ray",
         "vllm",
     }

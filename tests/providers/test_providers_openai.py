@@ -13,7 +13,7 @@ from sdk_adapters import DECODING, OPENAI, RecordingSleep
 
 from judgebench.providers import Completion, Decoding, ProviderOptions
 from judgebench.providers.openai import OpenAIProvider
-from judgebench.providers.retry import RetryPolicy, complete_with_retry
+from judgebench.providers.retry import CallFailed, RetryPolicy, complete_with_retry
 
 pytestmark = pytest.mark.usefixtures("openai_key")
 call = OPENAI.call
@@ -105,3 +105,65 @@ def test_calls_take_turns_over_the_shards(llm_server: LLMServer) -> None:
     assert [r.text for r in results] == ["echo: What is 2+2?"] * 16
     assert posts == list(range(8)) * 2
     assert len(llm_server.requests) == 16
+
+
+def test_a_reply_that_is_not_http_is_retried_as_over_httpx() -> None:
+    """aiohttp's own error for a reply that is not HTTP (the SDK's aiohttp transport leaves it unmapped)
+    is retried until the attempts run out, as httpx's RemoteProtocolError was; it names what came back."""
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(30)  # a test that went wrong ends, it does not hang
+    port = listener.getsockname()[1]
+    served: list[int] = []
+
+    def serve() -> None:  # one connection per attempt: each reply is followed by a hang-up
+        for _ in range(2):
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"this is not HTTP\r\n\r\n")
+                served.append(1)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+
+    async def go() -> None:
+        provider = OpenAIProvider("m", ProviderOptions(base_url=f"http://127.0.0.1:{port}/v1", timeout=5))
+        try:
+            policy = RetryPolicy(max_attempts=2, initial=0.0, max_wait=0.0)
+            await complete_with_retry(provider, OPENAI.messages, DECODING, policy, sleep=RecordingSleep())
+        finally:
+            await provider.aclose()
+
+    try:
+        with pytest.raises(CallFailed) as failed:
+            asyncio.run(go())
+    finally:
+        thread.join(timeout=30)
+        listener.close()
+    assert failed.value.attempts == 2
+    assert str(failed.value).startswith("gave up after 2 attempts: ClientResponseError"), str(failed.value)
+    assert len(served) == 2
+
+
+def test_a_server_hanging_up_is_a_connection_error_not_a_timeout(llm_server: LLMServer) -> None:
+    """The SDK's aiohttp transport reports a hang-up as a connect timeout; the adapter says what it was."""
+    llm_server.script(Behaviour(drop=True), Behaviour(drop=True))
+
+    async def go() -> None:
+        provider = OpenAIProvider("m", ProviderOptions(base_url=llm_server.base_url, timeout=5))
+        try:
+            policy = RetryPolicy(max_attempts=2, initial=0.0, max_wait=0.0)
+            await complete_with_retry(provider, OPENAI.messages, DECODING, policy, sleep=RecordingSleep())
+        finally:
+            await provider.aclose()
+
+    with pytest.raises(CallFailed) as failed:
+        asyncio.run(go())
+    assert str(failed.value) == "gave up after 2 attempts: APIConnectionError: Connection error."
+    assert [r.outcome for r in llm_server.requests] == ["scripted", "scripted"]
