@@ -2,7 +2,8 @@
 
 - ``report`` on 201,600 pairwise game lines (100,800 comparisons: 36 models, all 630 pairs,
   80 questions × 2 turns), 1,000 bootstrap replicates: default, ``--ratings``, and
-  ``--ratings --length-control --bias``; the same default report on 1,008,000 lines (400 questions);
+  ``--ratings --length-control --bias --baseline model-00`` (length control needs a baseline);
+  the same default report on 1,008,000 lines (400 questions);
 - ``judgebench --help`` from a fresh interpreter;
 - ``judge`` against the local test server (``bench/judge_latency.py``).
 
@@ -107,7 +108,8 @@ def main() -> None:
         figure("report --ratings", report_args(small, "--ratings"), args.runs, 3.0, None, small)
         figure(
             "report --ratings --length-control --bias",
-            report_args(small, "--ratings", "--length-control", "--bias"),
+            # length control fits each model against a baseline: without one it is skipped with a note
+            report_args(small, "--ratings", "--length-control", "--bias", "--baseline", "model-00"),
             args.runs,
             5.0,
             None,
