@@ -103,9 +103,11 @@ def datasets_pull_command(
         out.print(f"answers filed in {results_dir / name}/answers: {filed}")
     for f in votes:
         out.print(f"votes: {result.folder / f}")
+    if votes and name == "mt-bench-human":
+        out.print("validate a judge against these votes in one step: judgebench validate-judge -j … --dry-run")
     if votes:
         out.print(
-            f"judge the voted items: judgebench judge -q {name} --mode pairwise --pairs-from "
+            f"or step by step: judgebench judge -q {name} --mode pairwise --pairs-from "
             f"{result.folder / votes[0]} -j …; then "
             f"judgebench agreement -q {name} --votes {result.folder / votes[0]} -a 'expert_*' -b <judge>"
         )

@@ -17,7 +17,6 @@ from judgebench.cli.options import (
     CONNECTION,
     RUNNING,
     DryRun,
-    Limit,
     ResultsDir,
     RetryUnparsed,
     judge_panel_ids,
@@ -60,7 +59,9 @@ def validate_judge_command(
     ] = "pairwise",
     results_dir: ResultsDir = Path("results"),
     prompts: Annotated[str, typer.Option("--prompts", help="Judge prompt set (name or JSONL file).")] = "jb-v1",
-    limit: Limit = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", "-n", help="Only the first N voted questions (1 or more): a quick look.")
+    ] = None,
     dry_run: DryRun = False,
     votes: Annotated[
         Path | None,
@@ -105,6 +106,7 @@ def validate_judge_command(
     from judgebench.pipeline.validation import (
         HUMAN_BENCH,
         ValidateJob,
+        file_release_answers,
         human_votes_path,
         validate_judge,
         validation_inputs,
@@ -118,7 +120,14 @@ def validate_judge_command(
     votes_path = votes or human_votes_path("human")
     job = build(ValidateJob, params, judge=judge, votes=votes_path)
     humans, _ = validation_inputs(job, votes_given=votes is not None)  # bad votes files cost nothing
+    filed = file_release_answers(job.results_dir)  # pulled with another results dir: file the voted answers here
+    if filed:
+        models = ", ".join(f"{m} ({n})" for m, n in sorted(filed.items()))
+        err.print(f"answers filed from the pulled release in {escape(str(job.results_dir / HUMAN_BENCH))}/answers: "
+                  f"{escape(models)}")  # fmt: skip
     question_ids: tuple[str, ...] = ()
+    if limit is not None and limit < 1:  # voted[:0] would mean no filter: every voted item bought
+        raise UsageError(f"--limit {limit}: give 1 or more voted questions (or leave --limit out for all of them)")
     if limit is not None:  # the first N *voted* questions, not the first N of the bench (some may have no votes)
         voted = sorted({str(v.question_id) for v in humans}, key=lambda q: (len(q), q))
         question_ids, limit = tuple(voted[:limit]), None

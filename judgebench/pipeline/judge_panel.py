@@ -22,6 +22,7 @@ from judgebench.providers import Provider
 from judgebench.providers.retry import RetryEvent
 from judgebench.records import (
     Usage,
+    counted,
 )
 
 __all__ = ["PanelRun", "judge_panel"]
@@ -103,10 +104,11 @@ def judge_panel(
         results = await asyncio.gather(*(p.run(r) for r, p in zip(runners, ready, strict=True)), return_exceptions=True)
         for result in results:
             if isinstance(result, BudgetReached) and pool.limit is not None:
-                saved = sum(t.done for t in tallies)
+                saved, planned = sum(t.done for t in tallies), sum(len(p.todo) for p in ready)
                 raise BudgetReached(
                     f"--max-cost ${pool.limit:.2f} reached (spent ${pool.spent:.4f}, every judge of the panel "
-                    f"together): {saved} judgments saved — rerun with a higher --max-cost to resume"
+                    f"together): {saved} of {counted(planned, 'judgment')} saved — rerun with a higher --max-cost "
+                    "to resume"
                 ) from None
         for result in results:
             if isinstance(result, BaseException):

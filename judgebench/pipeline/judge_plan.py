@@ -126,6 +126,12 @@ def judged_models(job: JudgeJob, available: Mapping[str, Path], voted: Iterable[
     if job.baseline is not None and job.baseline not in wanted:
         wanted.append(job.baseline)
     unknown = [m for m in wanted if m not in available]
+    if unknown and not job.models and in_votes and job.pairs_from is not None:
+        have = ", ".join(sorted(available)) or "none"
+        raise UsageError(
+            f"{job.pairs_from}: votes on {', '.join(unknown)}, which {'has' if len(unknown) == 1 else 'have'} no "
+            f"answers in this bench (have: {have}) — answer with gen-answers first, or leave those votes out"
+        )
     if unknown:
         have = ", ".join(sorted(available)) or "none — run gen-answers first"
         raise UsageError(f"no answers for {', '.join(unknown)} in this bench; have: {have}")

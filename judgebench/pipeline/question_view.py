@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from judgebench.errors import UsageError
+from judgebench.pipeline.panel import PANEL
 from judgebench.pipeline.report import ReportJob
 from judgebench.storage import load_answers, load_judgments, load_pair_games, load_pair_scores, resolve_bench
 
@@ -67,7 +68,8 @@ def question_view(job: ReportJob, question_id: str) -> QuestionView:
     """Collect one question's answers and judgments (``job.judges``/``job.models`` filter them).
 
     Raises:
-        UsageError: the bench has no such question and nothing is recorded for it.
+        UsageError: the bench has no such question and nothing is recorded for it; a ``job.judges``
+            or ``job.models`` name the bench has no record of.
         DataError: a bad answer or judgment line (``file:line``).
     """
     from judgebench import stats
@@ -75,25 +77,34 @@ def question_view(job: ReportJob, question_id: str) -> QuestionView:
     bench, qset = resolve_bench(job.questions, job.results_dir)
     qid = str(question_id).strip()
     question = next((q for q in qset.questions if str(q.question_id) == qid), None) if qset else None
-    models, judges = set(job.models), set(job.judges)
+    models, judges = set(job.models), set(job.judges) - {PANEL}  # a panel has no rationale of its own
+    seen_models: set[str] = set()  # every model and judge of the bench, to refuse a misspelt -m or -j
+    seen_judges: set[str] = set()
     answers: list[dict[str, Any]] = []
     for path in sorted((job.results_dir / bench / "answers").glob("*.jsonl")):
-        answer = load_answers(path).get(qid)
+        loaded = load_answers(path)
+        seen_models.update(a.model_id for a in loaded.values())
+        answer = loaded.get(qid)
         if answer is None or answer.status != "ok" or not answer.choices or (models and answer.model_id not in models):
             continue
         turns = answer.choices[0].turns
         answers += [{"model": answer.model_id, "turn": t, "text": text} for t, text in enumerate(turns, start=1)]
     folder = job.results_dir / bench / "judgments"
-    grades = [
-        {"judge": j.judge, "model": j.model, "turn": j.turn, "score": j.score, "status": j.status,
-         "rationale": j.judgment or j.error or ""}
-        for path in sorted(folder.glob("*_single.jsonl"))
-        for j in stats.latest_judgments(load_judgments(path))
-        if str(j.question_id) == qid and (not judges or j.judge in judges) and (not models or j.model in models)
-    ]  # fmt: skip
+    grades = []
+    for path in sorted(folder.glob("*_single.jsonl")):
+        for j in stats.latest_judgments(load_judgments(path)):
+            seen_judges.add(j.judge)
+            seen_models.add(j.model)
+            if str(j.question_id) == qid and (not judges or j.judge in judges) and (not models or j.model in models):
+                grades.append(
+                    {"judge": j.judge, "model": j.model, "turn": j.turn, "score": j.score, "status": j.status,
+                     "rationale": j.judgment or j.error or ""}
+                )  # fmt: skip
     games = []
     for path in sorted(folder.glob("*_pair.jsonl")):
         for g in stats.latest_games(load_pair_games(path)):
+            seen_judges.add(g.judge)
+            seen_models.update((g.model_1, g.model_2))
             if str(g.question_id) != qid or (judges and g.judge not in judges):
                 continue
             if models and not {g.model_1, g.model_2} & models:
@@ -105,7 +116,9 @@ def question_view(job: ReportJob, question_id: str) -> QuestionView:
                  "winner": named.get(g.winner) if g.winner else None, "status": g.status,
                  "rationale": g.judgment or g.error or ""}
             )  # fmt: skip
-    scored = _scored_games(folder, qid, judges, models)
+    scored = _scored_games(folder, qid, judges, models, seen_judges, seen_models)
+    _check_named(judges, seen_judges, "--judge", "judgments by it")
+    _check_named(models, seen_models, "--model", "answers or judgments of it")
     if question is None and not answers and not grades and not games and not scored:
         known = f"; questions are {qset.questions[0].question_id}…{qset.questions[-1].question_id}" if qset else ""
         raise UsageError(f"--question {qid}: no such question in {bench} and nothing recorded for it{known}")
@@ -123,11 +136,26 @@ def question_view(job: ReportJob, question_id: str) -> QuestionView:
     )
 
 
-def _scored_games(folder: Path, qid: str, judges: set[str], models: set[str]) -> list[dict[str, Any]]:
-    """The question's paired-scoring games (the last record of each), with both scores as shown."""
+def _check_named(named: set[str], seen: set[str], option: str, what: str) -> None:
+    """Refuse names given with ``option`` that the bench has no record of (a typo would show nothing, silently)."""
+    missing = sorted(named - seen)
+    if missing:
+        have = ", ".join(sorted(seen)) or "none"
+        raise UsageError(f"{option} {', '.join(missing)}: no {what} in this bench; have: {have}")
+
+
+def _scored_games(
+    folder: Path, qid: str, judges: set[str], models: set[str], seen_judges: set[str], seen_models: set[str]
+) -> list[dict[str, Any]]:
+    """The question's paired-scoring games (the last record of each), with both scores as shown.
+
+    Adds every judge and model of the files, of any question, to ``seen_judges`` and ``seen_models``.
+    """
     latest: dict[tuple[Any, ...], dict[str, Any]] = {}
     for path in sorted(folder.glob("*_pairscore.jsonl")):
         for s in load_pair_scores(path):
+            seen_judges.add(s.judge)
+            seen_models.update((s.model_1, s.model_2))
             if str(s.question_id) != qid or (judges and s.judge not in judges):
                 continue
             if models and not {s.model_1, s.model_2} & models:

@@ -39,6 +39,7 @@ __all__ = [
     "Validation",
     "agreement_rows",
     "compare_votes",
+    "file_release_answers",
     "human_votes_path",
     "judge_spend",
     "release_source",
@@ -54,6 +55,32 @@ HUMAN_BENCH = "mt-bench-human"
 def human_votes_path(split: Literal["human", "gpt4_pair"]) -> Path:
     """``<data dir>/datasets/mt-bench-human/votes/<split>.jsonl``, where ``datasets pull`` leaves them."""
     return data_dir() / "datasets" / HUMAN_BENCH / "votes" / f"{split}.jsonl"
+
+
+def file_release_answers(results_dir: Path) -> dict[str, int]:
+    """File the pulled release's voted answers under ``results_dir/mt-bench-human/answers`` when none are there.
+
+    ``datasets pull mt-bench-human`` files them under the results dir it ran with;
+    ``validate-judge`` run from another folder or with another ``--results-dir``
+    files them here from the pulled copy (as the pull did, with
+    :func:`judgebench.storage.fastchat.import_fastchat`) instead of stopping
+    with "no answers".
+
+    Returns:
+        answers filed per model; ``{}`` when the results dir already has answers
+        for the bench or the release is not pulled.
+
+    Raises:
+        UsageError: a results file of the bench exists with other content.
+        DataError: a bad line in the pulled answers (``file:line``).
+    """
+    release = human_votes_path("human").parent.parent
+    answers = results_dir / HUMAN_BENCH / "answers"
+    if any(answers.glob("*.jsonl")) or not (release / "model_answer").is_dir():
+        return {}
+    from judgebench.storage.fastchat import import_fastchat
+
+    return dict(import_fastchat(release, results_dir, HUMAN_BENCH).answers)
 
 
 @dataclass(frozen=True)
@@ -101,7 +128,8 @@ class Validation:
         consistency: the judge's position consistency (pairwise; ``None`` for single).
         tie_rate: share of the judge's verdicts that are ties.
         spend: the judge's runs on the bench, summed (calls, tokens, ``cost_usd``).
-        verdict: :func:`judgebench.stats.validation.as_good_as`'s result.
+        verdict: :func:`judgebench.stats.validation.as_good_as`'s result on the items the reference
+            also has verdicts on, plus their ``items`` and ``questions`` counts.
         tie_threshold: single mode's threshold.
         unreadable: the judge's latest verdicts on voted items that could not be
             read (``unparsed``/``truncated``): left out of every figure.
@@ -153,6 +181,12 @@ class Validation:
             figures += f", difference {v['difference']:+.3f} [{v['difference_lo']:+.3f}, {v['difference_hi']:+.3f}]"
         few = v["verdict"] == "can't tell" and v.get("n_questions", 0) < MIN_QUESTIONS
         needs = f" (a yes or no needs votes on at least {MIN_QUESTIONS} questions)" if few else ""
+        shared = v.get("items", self.items)
+        if shared < self.items:  # the judge's rate here is on the shared items, not the table's
+            figures = (
+                f"on the {counted(shared, 'item')} ({counted(v['questions'], 'question')}) GPT-4 also has a verdict "
+                f"on, {figures}"
+            )
         return f"{head} — {figures}; margin {v['margin']:.2f}{needs}"
 
     def to_dict(self) -> dict[str, Any]:
@@ -319,6 +353,11 @@ def compare_votes(
         )
     mine, humans, reference = on_items(mine, items), on_items(humans, items), on_items(reference, items)
     boot = Bootstrap(replicates=job.bootstrap, seed=job.seed)
+    # The verdict pairs the judge with the reference question by question: only on the items both have verdicts
+    # on (a --reference, or a trimmed release, may lack some of the judge's; the published release lacks none).
+    shared = items & {item_of(v) for v in reference}
+    verdict = as_good_as(on_items(mine, shared), reference, on_items(humans, shared), bootstrap=boot, margin=job.margin)
+    verdict |= {"items": len(shared), "questions": len({i[0] for i in shared})}
     rows: list[dict[str, Any]] = []
     for who, result in (
         ("judge", agreement(mine, humans, a=name, b="humans", bootstrap=boot)),
@@ -337,7 +376,7 @@ def compare_votes(
         consistency=consistency,
         tie_rate=sum(v.is_tie for v in mine) / len(mine) if mine else None,
         spend=spend,
-        verdict=as_good_as(mine, reference, humans, bootstrap=boot, margin=job.margin),
+        verdict=verdict,
         tie_threshold=job.tie_threshold if job.mode == "single" else None,
         unreadable=unreadable,
         release=release_source(job),

@@ -29,7 +29,8 @@ def validation_sections(result: Validation) -> list[Section]:
     )
     notes: tuple[str, ...] = (
         f"on the {counted(result.items, 'voted item')} (question, model pair, turn) the judge has verdicts on, "
-        f"{counted(result.questions, 'question')}; rate: share of (verdict, human vote) pairs that agree; κ: Cohen's",
+        f"{counted(result.questions, 'question')}; rate: share of (verdict, human vote) pairs that agree; κ: Cohen's κ "
+        "(humans with each other: both marginals pooled, judgebench/stats/agreement.py)",
         how,
         "[lo, hi]: 95% question-clustered bootstrap",
     )
@@ -89,7 +90,8 @@ def panel_sections(result: PanelValidation) -> list[Section]:
     notes: tuple[str, ...] = (
         f"each row on the voted (question, model pair, turn) items it has verdicts on (items); "
         f"{result.reference} and the humans on the {counted(result.items, 'item')} any row covers, "
-        f"{counted(result.questions, 'question')}; rate: share of (verdict, human vote) pairs that agree; κ: Cohen's",
+        f"{counted(result.questions, 'question')}; rate: share of (verdict, human vote) pairs that agree; κ: Cohen's κ "
+        "(humans with each other: both marginals pooled, judgebench/stats/agreement.py)",
         rule,
         "[lo, hi]: 95% question-clustered bootstrap; each verdict compares with GPT-4 on that row's own items",
     )

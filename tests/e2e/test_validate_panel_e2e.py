@@ -202,7 +202,7 @@ def test_one_max_cost_for_the_whole_panel(release: Path, llm_server: LLMServer) 
     assert "dry run, the panel of 2 judges together: would make 48 judge calls" in dry.stdout.replace("\n", " ")
     stopped = judgebench(*args, "--max-cost", "5", cwd=release, env=ENV)
     assert_one_line_error(stopped, 5, "every judge of the panel together")
-    assert "--max-cost $5.00 reached (spent $6.0000, every judge of the panel together): 3 judgments saved" in (
+    assert "--max-cost $5.00 reached (spent $6.0000, every judge of the panel together): 3 of 48 judgments saved" in (
         stopped.stderr
     )
     assert len(llm_server.requests) == 3  # $2 a call, one call in flight: the third call passes $5, none starts after

@@ -60,6 +60,21 @@ def test_unknown_question_is_one_line(judged: Path) -> None:
     assert_one_line_error(judgebench("report", "-q", "q.jsonl", "--question", "1", "-f", "csv", cwd=judged), 2, "-f")
 
 
+def test_a_misspelt_model_or_judge_is_one_line(judged: Path) -> None:
+    """A -m or -j the bench has no record of is refused, not shown as an empty question (a typo looked like no data)."""
+    assert_one_line_error(
+        judgebench("report", "-q", "q.jsonl", "--question", "2", "-m", "fake/nosuch", cwd=judged),
+        2, "--model fake/nosuch: no answers or judgments of it in this bench; have: fake/a, fake/b",
+    )  # fmt: skip
+    assert_one_line_error(
+        judgebench("report", "-q", "q.jsonl", "--question", "2", "-j", "fake/nosuch", cwd=judged),
+        2, "--judge fake/nosuch: no judgments by it in this bench; have: fake/judge",
+    )  # fmt: skip
+    panel = judgebench("report", "-q", "q.jsonl", "--question", "2", "-j", "fake/judge", "-j", "panel", cwd=judged)
+    assert panel.returncode == 0, panel.stderr  # the panel has no rationale of its own: its judges' are shown
+    assert panel.stdout.count("### Grade of ") == 4 and panel.stdout.count("### Game ") == 4
+
+
 def test_spend_is_summed_over_every_run(tmp_path: Path) -> None:
     """Two answer runs of one model (the second finishes the first's --limit) count once each in its row."""
     write_questions(tmp_path / "q.jsonl", n=3)
