@@ -103,15 +103,9 @@ def validate_judge_command(
     (one bound on calls in flight, one --max-cost), and each member and the panel get a row.
     """
     params = {**locals(), **options}
-    from judgebench.pipeline.validation import (
-        HUMAN_BENCH,
-        ValidateJob,
-        file_release_answers,
-        human_votes_path,
-        validate_judge,
-        validation_inputs,
-    )
+    from judgebench.pipeline.validation import ValidateJob, validate_judge, validation_inputs
     from judgebench.pipeline.validation_panel import validate_panel
+    from judgebench.pipeline.validation_release import HUMAN_BENCH, file_release_answers, human_votes_path
 
     panel = judge_panel_ids(judge_id, judges)
     if not panel:
