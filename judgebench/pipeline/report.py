@@ -10,7 +10,6 @@ writes the report as JSON, CSV, Markdown or HTML; the CLI draws it with rich.
 
 from __future__ import annotations
 
-import gc
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from functools import wraps
@@ -34,6 +33,7 @@ from judgebench.storage import (
     load_votes,
     resolve_bench,
 )
+from judgebench.storage.game_table import gc_paused
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -130,13 +130,8 @@ def _no_cycle_collection(make: Callable[[ReportJob], Report]) -> Callable[[Repor
 
     @wraps(make)
     def paused(job: ReportJob) -> Report:
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with gc_paused():
             return make(job)
-        finally:
-            if was_enabled:
-                gc.enable()
 
     return paused
 
