@@ -273,7 +273,9 @@ def start_call_process(model_id: str, options: ProviderOptions) -> PendingProvid
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         bufsize=0,
-        process_group=0,  # Ctrl-C at a terminal goes to this process, which closes the child
+        # Ctrl-C at a terminal goes to this process alone, which closes the child (POSIX; elsewhere the
+        # child ignores SIGINT all the same)
+        process_group=0 if os.name == "posix" else None,
     )
     assert proc.stdin is not None
     with contextlib.suppress(BrokenPipeError):  # it died at once; ready() says how

@@ -191,11 +191,12 @@ def count_lines(path: Path) -> int:
     return path.read_bytes().count(b"\n") if path.exists() else 0
 
 
-def start(tmp_path: Path, qfile: Path, server: LLMServer) -> subprocess.Popen[str]:
+def start(tmp_path: Path, qfile: Path, server: LLMServer, prelude: str = "") -> subprocess.Popen[str]:
+    """``judgebench judge`` (threshold lowered) as a real process, ``prelude`` run first."""
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
     command = ["judge", "-j", "openai/judge", "-q", str(qfile), "--results-dir", str(tmp_path / "results")]
     return subprocess.Popen(
-        [sys.executable, "-c", LOWERED, *command, "--base-url", server.base_url, "--parallel", "4"],
+        [sys.executable, "-c", prelude + LOWERED, *command, "--base-url", server.base_url, "--parallel", "4"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -208,6 +209,20 @@ def wait_until(proc: subprocess.Popen[str] | None, condition: Any) -> None:
     while not condition():
         assert proc is None or proc.poll() is None, f"exited {proc.returncode} first"
         time.sleep(0.005)
+
+
+def test_the_main_process_never_imports_the_sdk(tmp_path: Path) -> None:
+    qfile = bench(tmp_path)
+    shown = (
+        "import atexit, sys; atexit.register(lambda: print('imported:', sorted({m.split('.')[0] for m in sys.modules} "
+        "& {'openai', 'aiohttp', 'httpx', 'httpx2', 'httpcore', 'anthropic'}), file=sys.stderr)); "
+    )
+    with LLMServer(reply=grade) as server:
+        proc = start(tmp_path, qfile, server, prelude=shown)
+        _, stderr = proc.communicate(timeout=240)
+        assert proc.returncode == 0, stderr
+        assert len(server.requests) == 2 * QUESTIONS * len(MODELS)
+    assert "imported: []" in stderr
 
 
 @pytest.mark.slow
