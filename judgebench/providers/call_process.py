@@ -16,11 +16,8 @@ missing key at construction) comes back as the same class and message; any other
 the original (its description, whether it is retryable, ``Retry-After``, status, non-passing cause and
 address), so retries, waits and the breaker's one-line errors are those of an in-process run.
 
-The wire: each frame is a 4-byte little-endian length and a JSON object (orjson; a text orjson refuses,
-such as a lone surrogate, goes as ``json`` with ``ensure_ascii``). This process writes the init frame
-(model id, :class:`~judgebench.providers.ProviderOptions`), then ``{"i": id, "m": messages, "d":
-decoding}`` per call and ``{"x": id}`` to cancel one; the child answers ``{"ready": capabilities}`` or
-``{"error": …}`` once, then ``{"i": id, "c": completion}`` or ``{"i": id, "e": error}`` per call.
+The wire — length-prefixed JSON frames over the child's stdin and stdout — is
+:mod:`judgebench.providers.call_frames`.
 
 Lifetime: the child ignores Ctrl-C and sits in its own process group (this process handles Ctrl-C
 and SIGTERM and closes it); it ends when its stdin reaches end of file — :meth:`ProcessProvider.aclose`,
@@ -33,207 +30,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import itertools
-import json
 import os
 import signal
-import struct
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-import orjson
-
-from judgebench import errors
-from judgebench.errors import JudgebenchError, ProviderError
-from judgebench.providers.options import LocalOptions, ProviderOptions
+from judgebench.errors import ProviderError
+from judgebench.providers.call_frames import FrameReader, FrameWriter, decode_error, encode_frame, read_frame
+from judgebench.providers.options import ProviderOptions
 from judgebench.providers.protocol import Completion, ProviderCapabilities, RemoteCallError
-from judgebench.records import Decoding, Message, ResponseSchema
+from judgebench.records import Decoding, Message
 
-__all__ = [
-    "WORKER_MODULE",
-    "FrameReader",
-    "FrameWriter",
-    "PendingProvider",
-    "ProcessProvider",
-    "decode_decoding",
-    "decode_error",
-    "decode_options",
-    "encode_error",
-    "encode_frame",
-    "read_frame",
-    "start_call_process",
-]
+__all__ = ["WORKER_MODULE", "PendingProvider", "ProcessProvider", "start_call_process"]
 
 WORKER_MODULE = "judgebench.providers.call_worker"
 """The module the child runs (``python -m``)."""
 
-_HEADER = struct.Struct("<I")
-
 _EXIT_WAIT = 10.0
 """Seconds a child is given to end after its stdin closed (it cancels its calls and closes its
 connections) before it is killed."""
-
-
-def _plain(value: object) -> object:
-    """``json``'s fallback for what orjson writes natively (dataclasses)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
-def encode_frame(message: object) -> bytes:
-    """One frame: 4-byte little-endian length, then ``message`` as JSON.
-
-    orjson writes it (dataclasses such as :class:`~judgebench.records.Message` as objects); what
-    orjson refuses — a lone surrogate, an integer past 64 bits — is written by ``json`` with
-    ``ensure_ascii``, which escapes it, so any Python text crosses as it is.
-
-    >>> encode_frame({"i": 1})
-    b'\\x07\\x00\\x00\\x00{"i":1}'
-    >>> encode_frame({"t": "\\ud800"})[4:]
-    b'{"t": "\\\\ud800"}'
-    """
-    try:
-        body = orjson.dumps(message)
-    except TypeError:  # orjson.JSONEncodeError
-        body = json.dumps(message, ensure_ascii=True, default=_plain).encode("ascii")
-    return _HEADER.pack(len(body)) + body
-
-
-def _decode(body: bytes) -> Any:
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError:  # escaped lone surrogates, which only json reads back
-        return json.loads(body)
-
-
-class FrameReader:
-    """Splits bytes read from a pipe into decoded frames (:func:`encode_frame`'s).
-
-    >>> reader = FrameReader()
-    >>> frame = encode_frame({"i": 1}) + encode_frame({"t": "\\ud800"})
-    >>> list(reader.feed(frame[:6])), list(reader.feed(frame[6:]))
-    ([], [{'i': 1}, {'t': '\\ud800'}])
-    """
-
-    def __init__(self) -> None:
-        self._buffer = bytearray()
-
-    def feed(self, data: bytes) -> Iterator[Any]:
-        """Take ``data``; yield each frame it completes, in order."""
-        buffer = self._buffer
-        buffer += data
-        start = 0
-        while len(buffer) - start >= 4:
-            (size,) = _HEADER.unpack_from(buffer, start)
-            end = start + 4 + size
-            if len(buffer) < end:
-                break
-            yield _decode(bytes(buffer[start + 4 : end]))
-            start = end
-        del buffer[:start]
-
-
-class FrameWriter:
-    """Frames sent down a pipe transport: those of one turn of the event loop go in one write.
-
-    At 128 calls in flight requests and replies come in bursts; one system call per burst rather
-    than per frame.
-
-    Args:
-        transport: the pipe's write transport.
-    """
-
-    def __init__(self, transport: asyncio.WriteTransport) -> None:
-        self.transport = transport
-        self._frames: list[bytes] = []
-
-    def send(self, message: object) -> None:
-        """Queue ``message``'s frame (:func:`encode_frame`); written at the end of this loop turn."""
-        if not self._frames:
-            asyncio.get_running_loop().call_soon(self._flush)
-        self._frames.append(encode_frame(message))
-
-    def _flush(self) -> None:
-        frames, self._frames = self._frames, []
-        if frames and not self.transport.is_closing():
-            self.transport.write(b"".join(frames))
-
-    def close(self) -> None:
-        """Write what is queued, then close the pipe (its reader sees end of file)."""
-        self._flush()
-        self.transport.close()
-
-
-def read_frame(fd: int) -> Any | None:
-    """Read one frame from ``fd`` blocking (nothing past it); ``None`` at end of file."""
-    head = _read_exactly(fd, 4)
-    if head is None:
-        return None
-    body = _read_exactly(fd, _HEADER.unpack(head)[0])
-    return None if body is None else _decode(body)
-
-
-def _read_exactly(fd: int, size: int) -> bytes | None:
-    chunks = bytearray()
-    while len(chunks) < size:
-        chunk = os.read(fd, size - len(chunks))
-        if not chunk:
-            return None
-        chunks += chunk
-    return bytes(chunks)
-
-
-def decode_options(data: dict[str, Any]) -> ProviderOptions:
-    """The :class:`~judgebench.providers.ProviderOptions` an init frame carries (as orjson wrote them)."""
-    return ProviderOptions(**{**data, "local": LocalOptions(**data["local"])})
-
-
-def decode_decoding(data: dict[str, Any]) -> Decoding:
-    """The :class:`~judgebench.records.Decoding` a call frame carries (as orjson wrote it)."""
-    schema = data.get("schema")
-    return Decoding(
-        **{
-            **data,
-            "stop": tuple(data.get("stop") or ()),
-            "schema": ResponseSchema(**schema) if schema is not None else None,
-        }
-    )
-
-
-_SCALARS = (str, int, float, bool, type(None))
-
-
-def encode_error(exc: JudgebenchError) -> dict[str, Any]:
-    """A :class:`~judgebench.errors.JudgebenchError` as an error frame's payload: class, message, plain attributes."""
-    attrs = {name: value for name, value in vars(exc).items() if isinstance(value, _SCALARS)}
-    return {"class": type(exc).__name__, "message": str(exc), "attrs": attrs}
-
-
-def decode_error(data: dict[str, Any]) -> Exception:
-    """The exception an error frame's payload stands for.
-
-    ``{"class", "message", "attrs"}``: that :class:`~judgebench.errors.JudgebenchError` (a class
-    :mod:`judgebench.errors` does not know — a plug-in's — comes back as a ``ProviderError`` with its
-    message); ``{"remote": fields}``: a :class:`~judgebench.providers.RemoteCallError`.
-
-    >>> exc = decode_error({"class": "ServerSetupError", "message": "no API", "attrs": {"cause": "endpoint not found"}})
-    >>> type(exc).__name__, str(exc), exc.cause, exc.exit_code
-    ('ServerSetupError', 'no API', 'endpoint not found', 7)
-    >>> decode_error({"remote": {"description": "APIStatusError: 500", "retryable": True}}).retryable
-    True
-    """
-    if "remote" in data:
-        return RemoteCallError(**data["remote"])
-    found = getattr(errors, str(data["class"]), None)
-    cls = found if isinstance(found, type) and issubclass(found, JudgebenchError) else ProviderError
-    exc = cls.__new__(cls)
-    Exception.__init__(exc, data["message"])
-    vars(exc).update(data["attrs"])
-    return exc
 
 
 def _ended(proc: subprocess.Popen[bytes]) -> str:

@@ -23,7 +23,7 @@ from typing import Any
 from judgebench.errors import JudgebenchError
 from judgebench.providers import Provider, create_provider
 from judgebench.providers.breaker import cause_link, describe, where
-from judgebench.providers.call_process import (
+from judgebench.providers.call_frames import (
     FrameReader,
     FrameWriter,
     decode_decoding,

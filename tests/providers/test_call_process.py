@@ -23,7 +23,8 @@ from sdk_adapters import RecordingSleep
 
 from judgebench.errors import JudgebenchError, MissingApiKeyError, ProviderAuthError, ProviderError, UsageError
 from judgebench.providers import Completion, Decoding, Provider, ProviderOptions, RemoteCallError, create_provider
-from judgebench.providers.call_process import ProcessProvider, encode_frame, start_call_process
+from judgebench.providers.call_frames import encode_frame
+from judgebench.providers.call_process import ProcessProvider, start_call_process
 from judgebench.providers.retry import CallFailed, CircuitBreaker, RetryEvent, RetryPolicy, complete_with_retry
 from judgebench.records import Message, ResponseSchema
 
@@ -204,6 +205,23 @@ def test_a_refused_connection_trips_the_breaker_with_the_same_line(monkeypatch: 
     )
     assert [e.reason for e in there.events] == [e.reason for e in here.events]
     assert len(there.events) == 2
+
+
+@pytest.mark.parametrize(
+    ("url", "cause"),
+    [("https://{host}/v1", "TLS failure"), ("http://judgebench-no-such-host.invalid/v1", "host name not resolved")],
+)
+def test_other_setup_faults_trip_the_breaker_with_the_same_line(
+    llm_server: LLMServer, monkeypatch: pytest.MonkeyPatch, url: str, cause: str
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    wrong = ProviderOptions(base_url=url.format(host=llm_server.base_url.split("/")[2]), timeout=10)
+    here = call(None, "in-process", wrong, breaker=True)
+    there = call(None, "child", wrong, breaker=True)
+    assert there.line() == here.line()
+    assert getattr(there.error, "cause", None) == cause
+    assert [e.reason for e in there.events] == [e.reason for e in here.events]
+    assert llm_server.requests == []
 
 
 def test_a_reply_that_is_not_the_api_trips_the_breaker_with_the_same_line(
