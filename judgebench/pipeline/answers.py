@@ -199,7 +199,7 @@ async def _gen_answers(
             observer.start(len(todo), len(selected) - len(todo))
             with CallJournal(calls_path(job.results_dir, bench, name), warn=observer.note) as journal:
                 runner = AnswerRunner(job, name, provider, journal, out, observer, budget, tally)
-                await run_each(todo, runner.answer)
+                await run_each(todo, runner.answer, runner.width)
     finally:
         await provider.aclose()
     if runner.stopped:

@@ -39,7 +39,8 @@ class CallRunner:
         observer: progress sink.
         budget: the ``--max-cost`` ceiling and what has been spent against it (dollars).
         tally: the run's manifest counts (closed by ``recorded_run``).
-        slots: the bound on calls in flight (``parallel``, or a slot shared with other runs).
+        width: calls in flight this run allows (``parallel``, or the provider's preference).
+        slots: the bound on calls in flight (``width``, or a slot shared with other runs).
         breaker: stops the run once calls keep failing the same way.
         usage: tokens and requests this run bought.
         failures: one line per failed item, in the order they failed.
@@ -59,9 +60,8 @@ class CallRunner:
         self.observer = observer
         self.budget = budget
         self.tally = tally
-        self.slots: AbstractAsyncContextManager[None] = slots or asyncio.Semaphore(
-            effective_parallel(parallel, provider)
-        )
+        self.width = effective_parallel(parallel, provider)
+        self.slots: AbstractAsyncContextManager[None] = slots or asyncio.Semaphore(self.width)
         self.breaker = CircuitBreaker()
         self.usage = Usage()
         self.failures: list[str] = []
@@ -81,16 +81,26 @@ class CallRunner:
         )
 
 
-async def run_each(items: Iterable[T], work: Callable[[T], Coroutine[Any, Any, None]]) -> None:
-    """Run ``work(item)`` for every item concurrently (the runner's slots bound them); wait for all.
+async def run_each(items: Iterable[T], work: Callable[[T], Coroutine[Any, Any, None]], width: int) -> None:
+    """Run ``work(item)`` for every item, in order, ``width`` at a time; wait for all.
+
+    ``width`` workers take the next item as each finishes one (the runner's slots still bound the
+    calls in flight, which other runs may share). One task per item instead made every item's task
+    and its wait on the slots up front — 4,869 for MT-Bench's judgments — before the first call went out.
 
     Raises:
-        JudgebenchError: the first one an item raised (the other tasks are cancelled), not as a group.
+        JudgebenchError: the first one an item raised (the other workers are cancelled), not as a group.
     """
+    pending = iter(items)
+
+    async def worker() -> None:
+        for item in pending:  # shared: each item goes to exactly one worker
+            await work(item)
+
     try:
         async with asyncio.TaskGroup() as group:
-            for item in items:
-                group.create_task(work(item))
+            for _ in range(max(width, 1)):
+                group.create_task(worker())
     except* JudgebenchError as eg:
         raise eg.exceptions[0] from None
 

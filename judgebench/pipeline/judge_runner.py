@@ -169,7 +169,7 @@ class JudgeRunner(CallRunner):
                                 f"--verdict logprobs: the first call failed ({self.failures[-1]}) — check that "
                                 f"{self.job.judge} returns token probabilities, or use --verdict text"
                             )
-                    await run_each(rest, lambda item: self._one(item, out))
+                    await run_each(rest, lambda item: self._one(item, out), self.width)
         finally:
             await self.provider.aclose()
         if self.stopped:

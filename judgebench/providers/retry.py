@@ -21,6 +21,7 @@ counts them on its progress bar).
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
@@ -149,9 +150,16 @@ async def call_with_retry(
     on_retry: Callable[[RetryEvent], None] | None = None,
     breaker: CircuitBreaker | None = None,
 ) -> T:
-    """Make ``call()`` (any request to ``provider``) under ``policy``; see :func:`complete_with_retry`."""
+    """Make ``call()`` (any request to ``provider``) under ``policy``; see :func:`complete_with_retry`.
+
+    The first attempt is made directly; only a call that fails enters tenacity's loop, which sees that
+    failure as its own first attempt (replayed, not called again) and goes on exactly as if it had made
+    it: same waits, reports, attempt numbers, and ``policy.budget`` counted from the first attempt's start.
+    Tenacity's bookkeeping cost ~18 µs of client CPU on every call, nearly all of which succeed the first
+    time (``bench/judge_latency.py``: 4,869 calls at 128 in flight).
+    """
     policy = policy or RetryPolicy()
-    backoff = wait_random_exponential(multiplier=policy.initial, max=policy.max_wait)
+    started = time.monotonic()
 
     def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -189,13 +197,29 @@ async def call_with_retry(
         breaker.success()
         return result
 
+    try:
+        return await attempt_call()
+    except JudgebenchError:
+        raise
+    except Exception as exc:
+        first: Exception | None = exc
+
+    async def replayed_then_called() -> T:
+        nonlocal first
+        if first is not None:  # the attempt made above: its failure, without a second call
+            failed, first = first, None
+            raise failed
+        return await attempt_call()
+
     def retryable(exc: BaseException) -> bool:
         return not isinstance(exc, JudgebenchError) and provider.is_retryable(exc)
 
+    backoff = wait_random_exponential(multiplier=policy.initial, max=policy.max_wait)
     attempts = 0
     try:
         async for attempt in AsyncRetrying(
-            stop=stop_after_attempt(policy.max_attempts) | stop_after_delay(policy.budget),
+            stop=stop_after_attempt(policy.max_attempts)
+            | stop_after_delay(max(policy.budget - (time.monotonic() - started), 0.0)),
             wait=wait,
             retry=retry_if_exception(retryable),
             before_sleep=before_sleep,
@@ -204,7 +228,7 @@ async def call_with_retry(
         ):
             with attempt:
                 attempts = attempt.retry_state.attempt_number
-                return await attempt_call()
+                return await replayed_then_called()
     except JudgebenchError:
         raise
     except Exception as exc:
