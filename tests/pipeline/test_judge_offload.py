@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from builders import answered_bench
 
-from judgebench.errors import DataError
+from judgebench.errors import UsageError
 from judgebench.pipeline import judge_setup
 from judgebench.pipeline.judge import JudgeJob, judge
 from judgebench.pipeline.judge_setup import OFFLOAD_CALLS, offloads
@@ -62,8 +62,6 @@ def test_a_provider_passed_in_is_used_as_it_is() -> None:
 def test_a_run_failing_after_the_child_started_ends_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rows = [{"question_id": i, "category": "writing", "turns": [f"Q{i}?", f"Q{i} again?"]} for i in range(1, 4)]
     qfile = answered_bench(tmp_path / "questions.jsonl", rows, ["alpha", "beta"])
-    answers = next((tmp_path / "results").glob("*/answers/alpha.jsonl"))
-    answers.write_text(answers.read_text() + "{not json\n")
     started: list[PendingProvider] = []
 
     def start(model_id: str, options: ProviderOptions) -> PendingProvider:
@@ -77,9 +75,10 @@ def test_a_run_failing_after_the_child_started_ends_it(tmp_path: Path, monkeypat
         questions=str(qfile),
         results_dir=tmp_path / "results",
         provider_options=ProviderOptions(base_url="http://127.0.0.1:9/v1"),
+        prompts="no-such-prompts",  # refused while planning: after the child started
     )
-    with pytest.raises(DataError) as info:
+    with pytest.raises(UsageError) as info:
         judge(job)
-    assert str(info.value).startswith(f"{answers}:4: invalid JSON")
+    assert str(info.value).startswith("--prompts 'no-such-prompts': no such file or bundled prompt set")
     assert len(started) == 1
     assert started[0]._proc.returncode == 0  # closed, and it ended cleanly
