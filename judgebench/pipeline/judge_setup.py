@@ -9,6 +9,7 @@ makes the calls, and tallies the verdicts on disk afterwards. Used by
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
@@ -168,15 +169,16 @@ def offloads(
     """Whether the run's calls go to a child process (:mod:`judgebench.providers.call_process`).
 
     Decided before answers are loaded, from a cheap estimate of the calls: models × turns for
-    ``single``; pairs (with the baseline, or all) × turns × 2 orders for ``pairwise`` and ``pair-score``;
-    voted items × 2 (both orders, or both models' grades) for ``pairs_from``. Only for ``openai/`` judges built here
-    (no ``provider`` passed in), with text verdicts, not ``dry_run`` or ``batch``, and an estimate of at
-    least :data:`OFFLOAD_CALLS`. Answers already judged count too: a resumed run's child is started as
-    the first run's was.
+    ``single``; pairs (with the baseline, or all) × turns × 2 orders for ``pairwise`` and
+    ``pair-score``; voted items × 2 (both orders, or both models' grades) for ``pairs_from``. Only
+    for ``openai/`` judges built here (no ``provider`` passed in), with text verdicts, not
+    ``dry_run`` or ``batch``, on POSIX systems (asyncio reads pipes there), and an estimate of at
+    least :data:`OFFLOAD_CALLS`. Answers already judged count too: a resumed run's child is started
+    as the first run's was.
     """
     if provider is not None or job.dry_run or job.batch or job.verdict_mode != "text":
         return False
-    if split_model_id(job.judge)[0] != "openai":
+    if split_model_id(job.judge)[0] != "openai" or os.name != "posix":  # pipes on the event loop: POSIX
         return False
     turns = sum(len(q.turns) for q in questions)
     if voted is not None:
