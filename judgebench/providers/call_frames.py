@@ -1,9 +1,9 @@
 """The wire between :mod:`judgebench.providers.call_process` and its child, :mod:`judgebench.providers.call_worker`.
 
 Each frame is a 4-byte little-endian length and a JSON object, written by orjson (dataclasses such as
-:class:`~judgebench.records.Message` and :class:`~judgebench.records.Decoding` as objects); a text
-orjson refuses — a lone surrogate — goes as ``json`` with ``ensure_ascii`` and is read back by
-``json``. The messages, in order: the main process's init frame ``{"model", "options"}``; the child's
+:class:`~judgebench.records.Message` and :class:`~judgebench.records.Decoding` as objects); what
+orjson refuses — a lone surrogate, an integer past 64 bits — goes as ``json`` with ``ensure_ascii``,
+flagged in the length's top bit, and is read back by ``json``. The messages, in order: the main process's init frame ``{"model", "options"}``; the child's
 ``{"ready": capabilities}`` or ``{"error": …}``; then per call ``{"i": id, "m": messages, "d":
 decoding}`` (and ``{"x": id}`` to cancel it) one way, ``{"i": id, "c": completion}`` or ``{"i": id,
 "e": error}`` the other. An error is a :class:`~judgebench.errors.JudgebenchError`'s class, message
@@ -17,7 +17,6 @@ import dataclasses
 import json
 import os
 import struct
-from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -49,57 +48,64 @@ def _plain(value: object) -> object:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
-def encode_frame(message: object) -> bytes:
-    """One frame: 4-byte little-endian length, then ``message`` as JSON.
+_BY_JSON = 1 << 31
+"""The header's top bit: the body was written by ``json`` (and must be read by it), not orjson."""
 
-    orjson writes it (dataclasses such as :class:`~judgebench.records.Message` as objects); what
+
+def encode_frame(message: object) -> bytes:
+    """One frame: a 4-byte little-endian header (the body's length), then ``message`` as JSON.
+
+    orjson writes it (dataclasses such as :class:`~judgebench.records.Message` as objects). What
     orjson refuses — a lone surrogate, an integer past 64 bits — is written by ``json`` with
-    ``ensure_ascii``, which escapes it, so any Python text crosses as it is.
+    ``ensure_ascii``, which escapes it, and the header's top bit says so: such a body is read back by
+    ``json`` too (orjson would refuse the escaped surrogate, and read a big integer as a float), so
+    any text and number crosses as it is.
 
     >>> encode_frame({"i": 1})
     b'\\x07\\x00\\x00\\x00{"i":1}'
-    >>> encode_frame({"t": "\\ud800"})[4:]
-    b'{"t": "\\\\ud800"}'
+    >>> encode_frame({"t": "\\ud800"})
+    b'\\x0f\\x00\\x00\\x80{"t": "\\\\ud800"}'
     """
     try:
         body = orjson.dumps(message)
+        size = len(body)
     except TypeError:  # orjson.JSONEncodeError
         body = json.dumps(message, ensure_ascii=True, default=_plain).encode("ascii")
-    return _HEADER.pack(len(body)) + body
+        size = len(body) | _BY_JSON
+    return _HEADER.pack(size) + body
 
 
-def _decode(body: bytes) -> Any:
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError:  # escaped lone surrogates, which only json reads back
-        return json.loads(body)
+def _decode(header: int, body: bytes) -> Any:
+    return json.loads(body) if header & _BY_JSON else orjson.loads(body)
 
 
 class FrameReader:
     """Splits bytes read from a pipe into decoded frames (:func:`encode_frame`'s).
 
     >>> reader = FrameReader()
-    >>> frame = encode_frame({"i": 1}) + encode_frame({"t": "\\ud800"})
-    >>> list(reader.feed(frame[:6])), list(reader.feed(frame[6:]))
-    ([], [{'i': 1}, {'t': '\\ud800'}])
+    >>> frame = encode_frame({"i": 1}) + encode_frame({"t": "\\ud800", "seed": 2**70})
+    >>> reader.feed(frame[:6]), reader.feed(frame[6:])
+    ([], [{'i': 1}, {'t': '\\ud800', 'seed': 1180591620717411303424}])
     """
 
     def __init__(self) -> None:
         self._buffer = bytearray()
 
-    def feed(self, data: bytes) -> Iterator[Any]:
-        """Take ``data``; yield each frame it completes, in order."""
+    def feed(self, data: bytes) -> list[Any]:
+        """Take ``data``; return the frames it completes, in order (the rest is kept for later)."""
         buffer = self._buffer
         buffer += data
+        frames = []
         start = 0
         while len(buffer) - start >= 4:
-            (size,) = _HEADER.unpack_from(buffer, start)
-            end = start + 4 + size
+            (header,) = _HEADER.unpack_from(buffer, start)
+            end = start + 4 + (header & ~_BY_JSON)
             if len(buffer) < end:
                 break
-            yield _decode(bytes(buffer[start + 4 : end]))
+            frames.append(_decode(header, bytes(buffer[start + 4 : end])))
             start = end
         del buffer[:start]
+        return frames
 
 
 class FrameWriter:
@@ -138,8 +144,9 @@ def read_frame(fd: int) -> Any | None:
     head = _read_exactly(fd, 4)
     if head is None:
         return None
-    body = _read_exactly(fd, _HEADER.unpack(head)[0])
-    return None if body is None else _decode(body)
+    (header,) = _HEADER.unpack(head)
+    body = _read_exactly(fd, header & ~_BY_JSON)
+    return None if body is None else _decode(header, body)
 
 
 def _read_exactly(fd: int, size: int) -> bytes | None:

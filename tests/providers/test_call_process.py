@@ -240,6 +240,13 @@ def test_a_lone_surrogate_fares_as_in_process(llm_server: LLMServer, options: Pr
     assert encode_frame({"m": "\ud83d"})[4:] == b'{"m": "\\ud83d"}'
 
 
+def test_a_seed_past_64_bits_is_sent_as_in_process(llm_server: LLMServer, options: ProviderOptions) -> None:
+    big = Decoding(temperature=0.0, max_tokens=8, seed=2**70)  # orjson cannot write it: json does, flagged
+    out = both(llm_server, options, decoding=big)
+    assert out.result is not None
+    assert llm_server.requests[0].json["seed"] == 2**70
+
+
 @pytest.mark.parametrize(
     ("env", "options", "error", "message"),
     [
