@@ -3,7 +3,9 @@
 Each frame is a 4-byte little-endian length and a JSON object, written by orjson (dataclasses such as
 :class:`~judgebench.records.Message` and :class:`~judgebench.records.Decoding` as objects); what
 orjson refuses — a lone surrogate, an integer past 64 bits — goes as ``json`` with ``ensure_ascii``,
-flagged in the length's top bit, and is read back by ``json``. The messages, in order: the main process's init frame ``{"model", "options"}``; the child's
+flagged in the length's top bit, and is read back by ``json``.
+
+The messages, in order: the main process's init frame ``{"model", "options"}``; the child's
 ``{"ready": capabilities}`` or ``{"error": …}``; then per call ``{"i": id, "m": messages, "d":
 decoding}`` (and ``{"x": id}`` to cancel it) one way, ``{"i": id, "c": completion}`` or ``{"i": id,
 "e": error}`` the other. An error is a :class:`~judgebench.errors.JudgebenchError`'s class, message
