@@ -172,13 +172,13 @@ def offloads(
     ``single``; pairs (with the baseline, or all) × turns × 2 orders for ``pairwise`` and
     ``pair-score``; voted items × 2 (both orders, or both models' grades) for ``pairs_from``. Only
     for ``openai/`` judges built here (no ``provider`` passed in), with text verdicts, not
-    ``dry_run`` or ``batch``, on POSIX systems (asyncio reads pipes there), and an estimate of at
-    least :data:`OFFLOAD_CALLS`. Answers already judged count too: a resumed run's child is started
-    as the first run's was.
+    ``dry_run`` or ``batch``, on POSIX systems (asyncio reads pipes there) with a second core to run
+    the child on, and an estimate of at least :data:`OFFLOAD_CALLS`. Answers already judged count
+    too: a resumed run's child is started as the first run's was.
     """
     if provider is not None or job.dry_run or job.batch or job.verdict_mode != "text":
         return False
-    if split_model_id(job.judge)[0] != "openai" or os.name != "posix":  # pipes on the event loop: POSIX
+    if split_model_id(job.judge)[0] != "openai" or os.name != "posix" or _cores() < 2:
         return False
     turns = sum(len(q.turns) for q in questions)
     if voted is not None:
@@ -190,6 +190,14 @@ def offloads(
         pairs = n * (n - 1) // 2 if job.all_pairs else n - 1
         estimate = pairs * turns * 2
     return estimate >= OFFLOAD_CALLS
+
+
+def _cores() -> int:
+    """CPU cores this process may run on (its affinity where the system reports one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - no affinity on this system (macOS)
+        return os.cpu_count() or 1
 
 
 def _prepare(

@@ -55,6 +55,12 @@ def test_which_runs_offload(job: JudgeJob, n: int, voted: int | None, expected: 
     assert offloads(job, None, MTBENCH, models(n), items) is expected
 
 
+def test_one_core_keeps_the_calls_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert offloads(JOB, None, MTBENCH, models(31), None) is True
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0})
+    assert offloads(JOB, None, MTBENCH, models(31), None) is False
+
+
 def test_a_provider_passed_in_is_used_as_it_is() -> None:
     assert offloads(JOB, FakeProvider("judge"), MTBENCH, models(31), None) is False
 
