@@ -4,8 +4,10 @@
 another model's text and reuse its verdict), 128 requests in flight, through the real CLI, SDK and
 journal. The server (tests/llm_server.py) runs in its own process and answers every request after
 ``--latency`` seconds with a parseable grade. The figure is the whole command's wall time and the
-client's CPU time (user + system of the judgebench process); the target is 1.3 × N·L/C (N calls,
-L latency, C in flight), i.e. the client adds at most 30 % to the latency-bound ideal. The server's own
+client's CPU time (user + system of the judgebench process and of the child that makes its calls: a
+run this big on an ``openai/`` judge runs the SDK in a child process, judgebench/providers/call_process.py);
+the target is 1.3 × N·L/C (N calls, L latency, C in flight), i.e. the client adds at most 30 % to the
+latency-bound ideal. The server's own
 CPU time is printed beside the client's (both share the machine's cores), with the load average.
 
 Needs FastChat's MT-Bench files in ../shared/mtbench (skipped with a note when absent).

@@ -13,7 +13,14 @@ from judgebench import errors
 PACKAGE = Path(judgebench.__file__).resolve().parent
 
 # Exceptions that never reach the user: control flow inside one module, or a provider's signal to the retry loop.
-INTERNAL = {"MalformedResponseError", "NotAnApiReplyError", "CallFailed", "TransientFakeError", "_BudgetStop"}
+INTERNAL = {
+    "MalformedResponseError",
+    "NotAnApiReplyError",
+    "RemoteCallError",  # a call process's failure, as the retry loop reads it (providers/call_process.py)
+    "CallFailed",
+    "TransientFakeError",
+    "_BudgetStop",
+}
 
 
 def _drawn_tree() -> dict[str, str | None]:

@@ -9,7 +9,8 @@ makes the calls, and tallies the verdicts on disk afterwards. Used by
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import os
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,7 +23,14 @@ from judgebench.judging import (
 )
 from judgebench.pipeline.judge_identity import JudgePlan, JudgeWork, RecordId
 from judgebench.pipeline.judge_job import JudgeJob
-from judgebench.pipeline.judge_plan import discover_answers, judged_models, load_prompts, plan_judgments, voted_items
+from judgebench.pipeline.judge_plan import (
+    VotedItem,
+    discover_answers,
+    judged_models,
+    load_prompts,
+    plan_judgments,
+    voted_items,
+)
 from judgebench.pipeline.judge_records import (
     FILE_MODES,
     JudgeRecord,
@@ -37,7 +45,8 @@ from judgebench.pipeline.presets import apply_preset
 from judgebench.pipeline.provenance import RunTally, git_state, new_run_id, question_set_info
 from judgebench.pipeline.selection import select_questions
 from judgebench.pricing import Budget, load_price_table
-from judgebench.providers import BatchProvider, Decoding, Provider, VerdictScorer, create_provider
+from judgebench.providers import BatchProvider, Decoding, Provider, VerdictScorer, create_provider, split_model_id
+from judgebench.providers.call_process import PendingProvider, start_call_process
 from judgebench.providers.local import local_token_counter, refuse_local_options
 from judgebench.records import (
     UNREADABLE,
@@ -48,13 +57,20 @@ from judgebench.records import (
 )
 from judgebench.storage import (
     JudgeMode,
+    QuestionSet,
     judgments_path,
     load_answers,
     load_votes,
     resolve_question_set,
 )
 
-__all__ = ["PreparedRun", "prepare_run"]
+__all__ = ["OFFLOAD_CALLS", "PreparedRun", "offloads", "prepare_run"]
+
+OFFLOAD_CALLS = 1000
+"""Calls (as :func:`offloads` estimates them) from which an ``openai/`` judge's calls are made in a child
+process (:mod:`judgebench.providers.call_process`): there the SDK's client CPU runs on a second core and
+its imports overlap loading and planning (``bench/judge_latency.py``: 4,869 calls at 128 in flight). A
+smaller run stays in-process: the child's start-up (~0.6 s of CPU) would not pay for itself."""
 
 
 @dataclass
@@ -129,7 +145,75 @@ def prepare_run(
     budget = make_budget(job.judge, prices, job.max_cost, batch=job.batch)
     available = discover_answers(job.results_dir, qset.name, observer.note)
     voted = voted_items(load_votes(job.pairs_from)) if job.pairs_from is not None else None
-    answers = {m: load_answers(available[m]) for m in judged_models(job, available, voted or ())}
+    models = judged_models(job, available, voted or ())
+    pending = (
+        start_call_process(job.judge, job.provider_options)
+        if offloads(job, provider, questions, models, voted)
+        else None
+    )
+    try:
+        return _prepare(job, provider, pending, observer, qset, questions, budget, available, voted, models)
+    except BaseException:
+        if pending is not None:
+            pending.close()
+        raise
+
+
+def offloads(
+    job: JudgeJob,
+    provider: Provider | None,
+    questions: Sequence[Question],
+    models: Sequence[str],
+    voted: Collection[VotedItem] | None,
+) -> bool:
+    """Whether the run's calls go to a child process (:mod:`judgebench.providers.call_process`).
+
+    Decided before answers are loaded, from a cheap estimate of the calls: models × turns for
+    ``single``; pairs (with the baseline, or all) × turns × 2 orders for ``pairwise`` and
+    ``pair-score``; voted items × 2 (both orders, or both models' grades) for ``pairs_from``. Only
+    for ``openai/`` judges built here (no ``provider`` passed in), with text verdicts, not
+    ``dry_run`` or ``batch``, on POSIX systems (asyncio reads pipes there) with a second core to run
+    the child on, and an estimate of at least :data:`OFFLOAD_CALLS`. Answers already judged count
+    too: a resumed run's child is started as the first run's was.
+    """
+    if provider is not None or job.dry_run or job.batch or job.verdict_mode != "text":
+        return False
+    if split_model_id(job.judge)[0] != "openai" or os.name != "posix" or _cores() < 2:
+        return False
+    turns = sum(len(q.turns) for q in questions)
+    if voted is not None:
+        estimate = len(voted) * 2  # both orders of a pair, or both models' grades
+    elif job.mode == "single":
+        estimate = len(models) * turns
+    else:
+        n = len(set(models))
+        pairs = n * (n - 1) // 2 if job.all_pairs else n - 1
+        estimate = pairs * turns * 2
+    return estimate >= OFFLOAD_CALLS
+
+
+def _cores() -> int:
+    """CPU cores this process may run on (its affinity where the system reports one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - no affinity on this system (macOS)
+        return os.cpu_count() or 1
+
+
+def _prepare(
+    job: JudgeJob,
+    provider: Provider | None,
+    pending: PendingProvider | None,
+    observer: Observer,
+    qset: QuestionSet,
+    questions: list[Question],
+    budget: Budget,
+    available: Mapping[str, Path],
+    voted: set[VotedItem] | None,
+    models: list[str],
+) -> PreparedRun | JudgeRun:
+    """:func:`prepare_run` from loading the answers on (``pending``: the child making the calls, if any)."""
+    answers = {m: load_answers(available[m]) for m in models}
     decoding = replace(judge_decoding(job.temperature, job.max_tokens), reasoning_effort=job.reasoning_effort)
     prompts = load_prompts(job.prompts)
     plan = plan_judgments(job, prompts, questions, answers, decoding, voted)
@@ -151,7 +235,8 @@ def prepare_run(
             retried=retried, unreadable=sum(s in UNREADABLE for s in before.values()),
             verdicts=sum(s == "ok" for s in before.values()), requests=len(buy),
         )  # fmt: skip
-    provider = provider or create_provider(job.judge, job.provider_options)
+    if provider is None:
+        provider = pending.ready() if pending is not None else create_provider(job.judge, job.provider_options)
     if job.batch and not isinstance(provider, BatchProvider):
         raise UsageError(f"--batch: {job.judge} has no batch API here (openai/ and anthropic/ models have one)")
     if job.reasoning_effort is not None and not provider.capabilities.accepts_reasoning_effort:

@@ -37,6 +37,7 @@ from judgebench.providers.protocol import (
     Provider,
     ProviderCapabilities,
     ProviderFactory,
+    RemoteCallError,
     VerdictLogprobs,
     VerdictScorer,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "ProviderCapabilities",
     "ProviderFactory",
     "ProviderOptions",
+    "RemoteCallError",
     "ResponseSchema",
     "VerdictLogprobs",
     "VerdictScorer",

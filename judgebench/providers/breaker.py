@@ -23,16 +23,18 @@ import ssl
 from collections.abc import Callable
 
 from judgebench.errors import JudgebenchError, ProviderError, ServerSetupError
-from judgebench.providers.protocol import NotAnApiReplyError
+from judgebench.providers.protocol import NotAnApiReplyError, RemoteCallError
 
 __all__ = [
     "FIRST_CALLS_THRESHOLD",
     "STREAK_THRESHOLD",
     "CircuitBreaker",
+    "cause_link",
     "connection_error",
     "describe",
     "failure_cause",
     "setup_error",
+    "where",
 ]
 
 
@@ -101,9 +103,30 @@ def failure_cause(exc: BaseException) -> str | None:
     return found[0] if found else None
 
 
+def cause_link(exc: BaseException) -> tuple[str, str] | None:
+    """The non-passing cause of ``exc`` (:func:`failure_cause`) and :func:`describe` of the link of its
+    chain that shows it, or ``None``; a :class:`~judgebench.providers.RemoteCallError` answers with what
+    its child process read of the original.
+
+    >>> cause_link(ConnectionRefusedError(111, "refused"))
+    ('connection refused', 'ConnectionRefusedError: [Errno 111] refused')
+    >>> cause_link(RemoteCallError("x", retryable=False, cause="TLS failure", cause_description="SSLError: y"))
+    ('TLS failure', 'SSLError: y')
+    """
+    found = _cause_link(exc)
+    if found is None:
+        return None
+    cause, link = found
+    if isinstance(link, RemoteCallError):
+        return cause, link.cause_description or link.description
+    return cause, describe(link)
+
+
 def _cause_link(exc: BaseException) -> tuple[str, BaseException] | None:
     """The non-passing cause of ``exc`` and the link of its chain that shows it."""
     for link in _chain(exc):
+        if isinstance(link, RemoteCallError):  # read in the process that made the call
+            return (link.cause, link) if link.cause in _CAUSES else None
         if isinstance(link, ConnectionRefusedError):
             return "connection refused", link
         if _connect_timeout(link):  # no connection within CONNECT_TIMEOUT
@@ -146,9 +169,18 @@ def _connect_timeout(link: BaseException) -> bool:
     return cause is None or isinstance(cause, TimeoutError) or type(cause).__name__ == "ConnectTimeout"
 
 
+def where(exc: BaseException) -> str:
+    """The address a failed request went to (``http://host:port/path``), read from the SDK's error
+    (or, for a :class:`~judgebench.providers.RemoteCallError`, as its child process read it);
+    ``the server`` when no link of its chain names one."""
+    return _where(exc)
+
+
 def _where(exc: BaseException) -> str:
     """The address a failed request went to (``http://host:port/path``), read from the SDK's error."""
     for link in _chain(exc):
+        if isinstance(link, RemoteCallError):
+            return link.where
         url = link.url if isinstance(link, NotAnApiReplyError) else getattr(getattr(link, "request", None), "url", None)
         if url is not None:
             return str(url)
@@ -171,14 +203,14 @@ def setup_error(exc: BaseException, count: int = 1, *, redact: Callable[[str], s
     >>> setup_error(TimeoutError("slow")) is None
     True
     """
-    found = _cause_link(exc)
+    found = cause_link(exc)
     if found is None:
         return None
     cause, link = found
     times = f"{count} attempts in a row: " if count > 1 else ""
     return ServerSetupError(
         redact(
-            f"{cause} at {_where(exc)} ({times}{describe(link)}) — {_CAUSES[cause]}; "
+            f"{cause} at {_where(exc)} ({times}{link}) — {_CAUSES[cause]}; "
             "finished work is saved, rerun the same command to resume"
         ),
         cause,
@@ -207,6 +239,11 @@ def connection_error(exc: BaseException) -> JudgebenchError | None:
     if known is not None:
         return known
     for link in _chain(exc):
+        if isinstance(link, RemoteCallError):  # a failure of the call process's SDK, described there
+            return ProviderError(
+                f"{link.description} (talking to the server) — check that the server is up and --base-url "
+                "is right, then rerun the same command (finished work is saved)"
+            )
         module = type(link).__module__.split(".")[0].rstrip("0123456789")  # httpx2 → httpx
         socket_error = isinstance(link, ConnectionError | TimeoutError | socket.gaierror | ssl.SSLError)
         if socket_error or module in _NETWORK_MODULES:
@@ -291,6 +328,10 @@ def describe(exc: BaseException) -> str:
     'TimeoutError: read timed out'
     >>> describe(ValueError())
     'ValueError'
+    >>> describe(RemoteCallError("APIStatusError: Error code: 500", retryable=True))
+    'APIStatusError: Error code: 500'
     """
+    if isinstance(exc, RemoteCallError):  # the original's, as the call process described it
+        return exc.description
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__

@@ -31,6 +31,7 @@ __all__ = [
     "Provider",
     "ProviderCapabilities",
     "ProviderFactory",
+    "RemoteCallError",
     "VerdictLogprobs",
     "VerdictScorer",
 ]
@@ -55,6 +56,47 @@ class NotAnApiReplyError(MalformedResponseError):
     def __init__(self, message: str, url: str | None = None) -> None:
         super().__init__(message)
         self.url = url
+
+
+class RemoteCallError(Exception):
+    """A call that failed in another process (:mod:`judgebench.providers.call_process`), as its retry loop reads it.
+
+    The original exception cannot cross the pipe (an SDK's error holds its request and response), so
+    the child sends what the retry loop and the circuit breaker read of it, and this error carries it:
+    :func:`~judgebench.providers.breaker.describe`, :func:`~judgebench.providers.breaker.failure_cause`
+    and the breaker's other readers answer for it as they would for the original. Never seen by users:
+    the retry loop stores its :attr:`description` (like any failure's) or the breaker turns it into a
+    :class:`~judgebench.errors.ServerSetupError`.
+
+    Attributes:
+        description: ``describe(original)``, the key redacted (``APIStatusError: Error code: 500 …``).
+        retryable: the child's provider's ``is_retryable(original)``.
+        retry_after: its ``retry_after(original)``: seconds the server asked to wait, or ``None``.
+        status_code: the HTTP status, if the server answered.
+        cause: ``failure_cause(original)``: the non-passing cause, or ``None``.
+        cause_description: ``describe()`` of the link of the original's chain that shows ``cause``.
+        where: the address the request went to (the breaker's ``_where``).
+    """
+
+    def __init__(
+        self,
+        description: str,
+        *,
+        retryable: bool,
+        retry_after: float | None = None,
+        status_code: int | None = None,
+        cause: str | None = None,
+        cause_description: str | None = None,
+        where: str = "the server",
+    ) -> None:
+        super().__init__(description)
+        self.description = description
+        self.retryable = retryable
+        self.retry_after = retry_after
+        self.status_code = status_code
+        self.cause = cause
+        self.cause_description = cause_description
+        self.where = where
 
 
 FINISH_LENGTH: frozenset[str] = frozenset({"length", "max_tokens"})
