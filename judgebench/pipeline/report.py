@@ -11,7 +11,7 @@ writes the report as JSON, CSV, Markdown or HTML; the CLI draws it with rich.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -21,8 +21,8 @@ from judgebench.pipeline.panel import PANEL, add_panel
 from judgebench.pipeline.provenance import comparability_warnings, latest_runs, spend_totals
 from judgebench.pipeline.report_rows import IntervalInfo, JudgeReport, PanelSummary, Report, ReportJob
 from judgebench.pipeline.report_tables import AnswerTexts, judge_report, vote_ratings
-from judgebench.pipeline.staleness import CurrentAnswers, current_answers, drop_stale, drop_stale_games
-from judgebench.records import HumanVote, Judgment, PairScore
+from judgebench.pipeline.staleness import CurrentAnswers, answers_now, drop_stale, drop_stale_games
+from judgebench.records import Answer, HumanVote, Judgment, PairScore
 from judgebench.storage import (
     Warn,
     load_answers,
@@ -65,16 +65,17 @@ class _Preload:
     """What a report does while pyarrow parses its first pair file (the parse holds no GIL).
 
     It imports the statistics' modules (and scipy's optimiser for ``--ratings`` and
-    ``--length-control``: about 0.3 s of CPU) and reads the bench's current answers for the
-    stale-verdict check; the answers, their warnings and any error are handed over where the
-    report used to read them (:meth:`current`), so warnings keep their order and a bad answer
-    line fails at the same point as before.
+    ``--length-control``: about 0.3 s of CPU) and reads the bench's answers, once, for the
+    stale-verdict check and (``--bias``, ``--length-control``) the answers' texts and lengths; the
+    answers, their warnings and any error are handed over where the report used to read them
+    (:meth:`current`, :meth:`texts`), so warnings keep their order and a bad answer line fails at the
+    same point as before.
     """
 
     def __init__(self, job: ReportJob, answers: Path) -> None:
         self.job, self.answers = job, answers
         self.ran = False
-        self.result: CurrentAnswers | None = None
+        self.result: tuple[CurrentAnswers, AnswerTexts | None] | None = None
         self.error: Exception | None = None
         self.warnings: list[str] = []
 
@@ -87,9 +88,14 @@ class _Preload:
             load_solver()
         self.ran = True
         try:
-            self.result = current_answers(self.answers, self.warnings.append)
+            self.result = self._read(self.warnings.append)
         except Exception as exc:  # handed over by current(), where the report reads the answers
             self.error = exc
+
+    def _read(self, warn: Warn) -> tuple[CurrentAnswers, AnswerTexts | None]:
+        read = [a for path in sorted(self.answers.glob("*.jsonl")) for a in load_answers(path, warn=warn).values()]
+        texts = _answer_texts(read) if self.job.bias or self.job.length_control else None
+        return answers_now(read), texts
 
     def current(self, warn: Warn) -> CurrentAnswers:
         """The current answers (read now unless read beside the parse), their warnings passed to ``warn``.
@@ -98,25 +104,34 @@ class _Preload:
             DataError: a bad answer line (``file:line``).
         """
         if not self.ran:
-            return current_answers(self.answers, warn)
+            self.ran = True
+            self.result = self._read(warn)
+            return self.result[0]
         for line in self.warnings:
             warn(line)
         if self.error is not None:
             raise self.error
         assert self.result is not None
-        return self.result
+        return self.result[0]
+
+    def texts(self) -> AnswerTexts | None:
+        """The answers' texts and lengths, read with :meth:`current` (called first) for ``--bias`` and
+        ``--length-control``; ``None`` when neither is asked for."""
+        assert self.result is not None, "current() reads the answers"
+        return self.result[1]
 
 
-def _load_answers(folder: Path) -> AnswerTexts:
+def _answer_texts(answers: Iterable[Answer]) -> AnswerTexts:
+    """Every ok answer turn's text and length (characters), by ``(model, str(question_id), turn)``."""
     lengths: dict[tuple[str, str, int], int] = {}
     texts: dict[tuple[str, str, int], str] = {}
-    for path in sorted(folder.glob("*.jsonl")):
-        for qid, answer in load_answers(path).items():
-            if answer.status != "ok" or not answer.choices:
-                continue
-            for turn, text in enumerate(answer.choices[0].turns, start=1):
-                lengths[(answer.model_id, qid, turn)] = len(text)
-                texts[(answer.model_id, qid, turn)] = text
+    for answer in answers:
+        if answer.status != "ok" or not answer.choices:
+            continue
+        qid = str(answer.question_id)
+        for turn, text in enumerate(answer.choices[0].turns, start=1):
+            lengths[(answer.model_id, qid, turn)] = len(text)
+            texts[(answer.model_id, qid, turn)] = text
     return AnswerTexts(lengths, texts)
 
 
@@ -175,9 +190,7 @@ def report(job: ReportJob) -> Report:
         judges = [j for j in judges if j in named]
     _check_compared_with(job, judges, singles, pairs, scores, votes)
     boot = stats.Bootstrap(replicates=job.bootstrap, seed=job.seed)
-    answers = None
-    if job.bias or job.length_control:
-        answers = _load_answers(job.results_dir / bench / "answers")
+    answers = preload.texts()
     notes: list[str] = []
     panel = None
     if job.panel or PANEL in job.judges:

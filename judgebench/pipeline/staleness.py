@@ -13,13 +13,13 @@ count as current.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from judgebench.pipeline.judge_plan import answer_hash, shown_turns
-from judgebench.records import Judgment, PairGame, PairScore
+from judgebench.records import Answer, Judgment, PairGame, PairScore
 from judgebench.storage import Warn, load_answers
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     import numpy.typing as npt
     import pandas as pd
 
-__all__ = ["CurrentAnswers", "current_answers", "drop_stale", "drop_stale_games"]
+__all__ = ["CurrentAnswers", "answers_now", "current_answers", "drop_stale", "drop_stale_games"]
 
 
 @dataclass(frozen=True)
@@ -106,11 +106,19 @@ def current_answers(folder: Path, warn: Warn | None = None) -> CurrentAnswers:
     Raises:
         DataError: a bad answer line (``file:line``).
     """
+    return answers_now(
+        answer
+        for path in sorted(folder.glob("*.jsonl"))
+        for answer in (load_answers(path, warn=warn) if warn else load_answers(path)).values()
+    )
+
+
+def answers_now(answers: Iterable[Answer]) -> CurrentAnswers:
+    """:class:`CurrentAnswers` of answers already read (``current_answers`` without the reading)."""
     turns: dict[str, dict[str, tuple[str, ...]]] = {}
-    for path in sorted(folder.glob("*.jsonl")):
-        for qid, answer in (load_answers(path, warn=warn) if warn else load_answers(path)).items():
-            ok = answer.status == "ok" and answer.choices
-            turns.setdefault(answer.model_id, {})[qid] = shown_turns(answer) if ok else ()
+    for answer in answers:
+        ok = answer.status == "ok" and answer.choices
+        turns.setdefault(answer.model_id, {})[str(answer.question_id)] = shown_turns(answer) if ok else ()
     return CurrentAnswers(turns)
 
 
