@@ -5,7 +5,8 @@ baseline in both orders (1,000 × 2 turns × 25 × 2 games = 100,000 game
 records), plus every model's answers (for the length figures), then runs the
 real ``report`` pipeline — reading the files, FastChat tables, question-bootstrap
 intervals — in a fresh process per configuration and prints its wall time and
-peak resident memory. Target: ≤ 5 s and ≤ 2 GB on a 2-core machine.
+peak resident memory beside the target: ≤ 5 s (interpreter start included) and ≤ 2 GB on a 2-core
+machine, for every configuration.
 
 Run: ``python bench/stats_report.py``.
 """
@@ -22,6 +23,8 @@ import time
 from pathlib import Path
 
 QUESTIONS, MODELS, BASELINE = 1000, 25, "baseline"
+TARGET_S, TARGET_MB = 5.0, 2048
+"""Every configuration, the whole command (interpreter start included)."""
 
 CHILD = """
 import resource, sys, time
@@ -92,9 +95,11 @@ def main() -> None:
             )
             outer = time.perf_counter() - wall
             inner, peak, rows = proc.stdout.split()
+            verdict = "within" if outer <= TARGET_S and float(peak) <= TARGET_MB else "OVER"
             print(
-                f"{label:<45} {float(inner):5.2f} s in report() ({outer:5.2f} s with interpreter start), "
-                f"peak RSS {float(peak):6.0f} MB, {rows} model rows, 1000 replicates"
+                f"{label:<45} {float(inner):5.2f} s in report() ({outer:5.2f} s with interpreter start; "
+                f"target ≤ {TARGET_S:.0f} s), peak RSS {float(peak):6.0f} MB (target ≤ {TARGET_MB} MB)  {verdict}"
+                f" | {rows} model rows, 1000 replicates"
             )
 
 

@@ -174,11 +174,16 @@ def _fit_model(
     record["lc_win_rate"] = float(_sigmoid(zeroed @ coef).mean())
     record["length_coef"] = float(coef[1])
     if bootstrap.replicates:
+        from scipy.special import expit
+
         w = weights[:, q]
         rep = newton_replicates(x, w * outcome, w, coef)
         ok = np.isfinite(rep).all(axis=1)
-        # LC per replicate: the replicate's weighted mean over its own rows.
-        lc = (w[ok] * _sigmoid(rep[ok] @ zeroed.T)).sum(axis=1) / w[ok].sum(axis=1)
+        kept, w_kept = (rep, w) if ok.all() else (rep[ok], w[ok])
+        # LC per replicate: the replicate's weighted mean over its own rows (replicates × rows, in place).
+        shown = kept @ zeroed.T
+        expit(shown, out=shown)
+        lc = np.einsum("rn,rn->r", w_kept, shown) / w_kept.sum(axis=1)
         lo, hi = bootstrap.interval(np.column_stack([lc, rep[ok, 1]]))
         record["lc_win_rate_lo"], record["lc_win_rate_hi"] = float(lo[0]), float(hi[0])
         record["length_coef_lo"], record["length_coef_hi"] = float(lo[1]), float(hi[1])

@@ -127,7 +127,7 @@ def newton_replicates(
     start: FloatArray,
     *,
     max_iter: int = 50,
-    tol: float = 1e-9,
+    tol: float = 1e-6,
 ) -> FloatArray:
     """Unpenalised logistic fits of many data sets that share ``features``.
 
@@ -137,32 +137,41 @@ def newton_replicates(
         trials: ``R × n``.
         start: ``k`` starting coefficients (the point estimate).
         max_iter: Newton steps at most.
-        tol: stop when no coefficient moves more than this.
+        tol: stop when no coefficient moves more than this. Newton converges quadratically near
+            the maximum, so the coefficients are then much closer than ``tol`` to it (the tests hold
+            them to 1e-6 of the library fit of each replicate); 1e-9 cost a fifth more steps.
 
     Returns:
         ``R × k`` coefficients; a replicate that did not converge (separated
         data, or a singular information matrix) is all NaN.
     """
-    from scipy.special import expit
-
     n_rep, k = successes.shape[0], features.shape[1]
     beta = np.tile(start, (n_rep, 1))
     active = np.ones(n_rep, dtype=bool)
     done = np.zeros(n_rep, dtype=bool)
-    xt = features.T
+    neg_xt = -features.T  # k × n: the linear predictor's negative, for the sigmoid below
     # Hessians as one matrix product: H_r = Σ_n v_rn · x_n x_nᵀ, with the outer products flattened.
     outer = (features[:, :, None] * features[:, None, :]).reshape(len(features), k * k)
     ridge = 1e-12 * np.eye(k)
+    # Replicate × row work arrays, made once and filled in place: a fresh array of that size each step
+    # cost more in page faults than the arithmetic (length control's 2,000 rows × 1,000 replicates).
+    p_buf, tp_buf, r_buf = (np.empty((n_rep, len(features))) for _ in range(3))
     for _ in range(max_iter):
         idx = np.flatnonzero(active)
         if idx.size == 0:
             break
         every = idx.size == n_rep  # no copies while every replicate is still iterating
         s, t = (successes, trials) if every else (successes[idx], trials[idx])
-        p = expit((beta if every else beta[idx]) @ xt)
-        tp = t * p
-        grad = (s - tp) @ features
-        hess = ((tp - tp * p) @ outer).reshape(-1, k, k) + ridge
+        p, tp, r = p_buf[: idx.size], tp_buf[: idx.size], r_buf[: idx.size]
+        np.matmul(beta if every else beta[idx], neg_xt, out=p)
+        with np.errstate(over="ignore"):  # exp(-xβ) = inf far below 0: σ = 1/inf = 0, as it should
+            np.exp(p, out=p)
+        np.add(p, 1.0, out=p)
+        np.reciprocal(p, out=p)  # σ(xβ) = 1/(1 + exp(−xβ)): in place, ~3× faster than scipy's expit here
+        np.multiply(t, p, out=tp)
+        grad = np.subtract(s, tp, out=r) @ features
+        np.subtract(1.0, p, out=r)
+        hess = (np.multiply(tp, r, out=r) @ outer).reshape(-1, k, k) + ridge  # t·p·(1 − p)
         try:
             step = np.linalg.solve(hess, grad[:, :, None])[:, :, 0]
         except np.linalg.LinAlgError:
