@@ -79,7 +79,7 @@ def main() -> None:
                 print(
                     f"--parallel {parallel:3d}: {elapsed:6.2f} s, {run.answered / elapsed:7.1f} answers/s, "
                     f"{run.usage.calls / elapsed:7.1f} calls/s, {run.failed} failed "
-                    f"(latency-bound ideal {ideal:.2f} s)"
+                    f"(latency-bound ideal {ideal:.2f} s; no target: how --parallel overlaps calls)"
                 )
     finally:
         parent.send("stop")

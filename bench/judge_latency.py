@@ -17,7 +17,6 @@ Run: ``python bench/judge_latency.py [--runs 3] [--latency 0.2] [--parallel 128]
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import os
 import resource
@@ -159,7 +158,6 @@ def main() -> None:
         f"target ≤ {target:.2f} s: {verdict}; {'/'.join(str(n) for n in sorted(lines))} "
         f"judgment lines; load {' → '.join(f'{x:.1f}' for x in loads)} on {os.cpu_count()} CPUs"
     )
-    print(json.dumps({"figure": "judge", "wall_s": wall, "cpu_s": cpu, "target_s": target, "runs": runs}))
 
 
 if __name__ == "__main__":

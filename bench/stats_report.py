@@ -25,6 +25,8 @@ from pathlib import Path
 QUESTIONS, MODELS, BASELINE = 1000, 25, "baseline"
 TARGET_S, TARGET_MB = 5.0, 2048
 """Every configuration, the whole command (interpreter start included)."""
+RUNS = 3
+"""Runs of each configuration; the fastest is the figure."""
 
 CHILD = """
 import resource, sys, time
@@ -89,12 +91,15 @@ def main() -> None:
             ("report --ratings", ["ratings"]),
             ("report --ratings --bias --length-control", ["ratings", "bias", "lc"]),
         ):
-            wall = time.perf_counter()
-            proc = subprocess.run(
-                [sys.executable, "-c", CHILD, str(root), *flags], capture_output=True, text=True, check=True
-            )
-            outer = time.perf_counter() - wall
-            inner, peak, rows = proc.stdout.split()
+            tries: list[tuple[float, str]] = []
+            for _ in range(RUNS):  # the best of RUNS, as bench/scale.py takes (a shared machine)
+                wall = time.perf_counter()
+                proc = subprocess.run(
+                    [sys.executable, "-c", CHILD, str(root), *flags], capture_output=True, text=True, check=True
+                )
+                tries.append((time.perf_counter() - wall, proc.stdout))
+            outer, printed = min(tries)
+            inner, peak, rows = printed.split()
             verdict = "within" if outer <= TARGET_S and float(peak) <= TARGET_MB else "OVER"
             print(
                 f"{label:<45} {float(inner):5.2f} s in report() ({outer:5.2f} s with interpreter start; "
