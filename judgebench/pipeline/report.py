@@ -21,11 +21,10 @@ from judgebench.pipeline.panel import PANEL, add_panel
 from judgebench.pipeline.provenance import comparability_warnings, latest_runs, spend_totals
 from judgebench.pipeline.report_rows import IntervalInfo, JudgeReport, PanelSummary, Report, ReportJob
 from judgebench.pipeline.report_tables import AnswerTexts, judge_report, vote_ratings
-from judgebench.pipeline.staleness import CurrentAnswers, answers_now, drop_stale, drop_stale_games
+from judgebench.pipeline.staleness import CurrentAnswers, answers_now, drop_stale, drop_stale_games, read_answers
 from judgebench.records import Answer, HumanVote, Judgment, PairScore
 from judgebench.storage import (
     Warn,
-    load_answers,
     load_game_table,
     load_judgments,
     load_manifests,
@@ -93,7 +92,7 @@ class _Preload:
             self.error = exc
 
     def _read(self, warn: Warn) -> tuple[CurrentAnswers, AnswerTexts | None]:
-        read = [a for path in sorted(self.answers.glob("*.jsonl")) for a in load_answers(path, warn=warn).values()]
+        read = read_answers(self.answers, warn)
         texts = _answer_texts(read) if self.job.bias or self.job.length_control else None
         return answers_now(read), texts
 

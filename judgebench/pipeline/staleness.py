@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     import numpy.typing as npt
     import pandas as pd
 
-__all__ = ["CurrentAnswers", "answers_now", "current_answers", "drop_stale", "drop_stale_games"]
+__all__ = ["CurrentAnswers", "answers_now", "current_answers", "drop_stale", "drop_stale_games", "read_answers"]
 
 
 @dataclass(frozen=True)
@@ -106,11 +106,20 @@ def current_answers(folder: Path, warn: Warn | None = None) -> CurrentAnswers:
     Raises:
         DataError: a bad answer line (``file:line``).
     """
-    return answers_now(
+    return answers_now(read_answers(folder, warn))
+
+
+def read_answers(folder: Path, warn: Warn | None = None) -> list[Answer]:
+    """Every answer of every answers file in ``folder``, files in name order (missing folder: none).
+
+    Raises:
+        DataError: a bad answer line (``file:line``).
+    """
+    return [
         answer
         for path in sorted(folder.glob("*.jsonl"))
         for answer in (load_answers(path, warn=warn) if warn else load_answers(path)).values()
-    )
+    ]
 
 
 def answers_now(answers: Iterable[Answer]) -> CurrentAnswers:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from judgebench.pipeline import report as report_module
-from judgebench.pipeline import staleness
 from judgebench.pipeline.report import ReportJob, report
+from judgebench.records import Answer
+from judgebench.storage import loaders
 
 MODELS = ("baseline", "model-a", "model-b")
 
@@ -49,14 +49,14 @@ def test_each_answers_file_is_read_once(
 ) -> None:
     build(tmp_path)
     reads: Counter[str] = Counter()
-    real = report_module.load_answers
+    real = loaders.parsed_lines
 
-    def counted(path: Path, **kwargs: object):  # type: ignore[no-untyped-def]
-        reads[path.name] += 1
-        return real(path, **kwargs)  # type: ignore[arg-type]
+    def counted(path: Path, parse: object, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        if parse == Answer.from_dict:  # an answers file parsed, by whichever module asked
+            reads[path.name] += 1
+        return real(path, parse, *args, **kwargs)  # type: ignore[arg-type]
 
-    for module in (report_module, staleness):  # every reader of answers a report may call
-        monkeypatch.setattr(module, "load_answers", counted)
+    monkeypatch.setattr(loaders, "parsed_lines", counted)
     job = ReportJob(questions="big", results_dir=tmp_path, baseline="baseline", bootstrap=50, **figures)
     result = report(job)
     assert reads == {f"{name}.jsonl": 1 for name in MODELS}
